@@ -1,0 +1,131 @@
+"""The ``cchc`` command: thin click wrappers over the xlsx_forms and harvest cores."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from xlsx_forms.errors import CchcError
+from xlsx_forms.generate import generate_all, parse_forms, plan
+from xlsx_forms.identity import load_or_create_key
+from xlsx_forms.registry import DEFAULT_REGISTRY, load_registry
+from xlsx_forms.spec_loader import default_catalogue
+from xlsx_forms.writer import DEFAULT_PASSWORD, GenerateOptions
+
+from . import __version__, config, i18n
+
+i18n.install()
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class ConfigError(click.ClickException):
+    """A CchcError shown as ``Lỗi: …`` with exit code 2 (usage or configuration)."""
+
+    exit_code = 2
+
+
+class Command(click.Command):
+    """A subcommand whose usage line reads in Vietnamese."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("options_metavar", i18n.OPTIONS_METAVAR)
+        super().__init__(*args, **kwargs)
+
+
+class Group(click.Group):
+    """Turns catalogued errors into exit code 2 with their Vietnamese message."""
+
+    command_class = Command
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("options_metavar", i18n.OPTIONS_METAVAR)
+        kwargs.setdefault("subcommand_metavar", i18n.SUBCOMMAND_METAVAR)
+        super().__init__(*args, **kwargs)
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except CchcError as exc:
+            raise ConfigError(str(exc)) from None
+
+
+@click.group(cls=Group, context_settings=CONTEXT)
+@click.version_option(__version__, prog_name="cchc", message="%(prog)s, phiên bản %(version)s")
+def cli() -> None:
+    """Tạo, thu và tổng hợp các phụ lục thống kê tổng kết cải cách hành chính 2011-2020
+    (Kế hoạch 372/KH-UBND).
+
+    \b
+    Quy trình:
+      1. cchc generate   tạo biểu mẫu Excel đã khóa cho từng đơn vị;
+      2. các đơn vị điền và gửi lại;
+      3. cchc harvest    đọc các tệp gửi lại và lập bảng tổng hợp.
+    """
+
+
+units_option = click.option(
+    "--units", "units", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="Sổ đăng ký đơn vị (YAML). Mặc định: các đơn vị của thành phố Hà Giang.")
+key_option = click.option(
+    "--key-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="Tệp khóa HMAC dùng để ký biểu mẫu. Mặc định: hmac.key trong thư mục cấu hình "
+         "(biến CCHC_HOME), tạo ở lần dùng đầu tiên.")
+
+
+def _registry(units: Path | None):
+    catalogue = default_catalogue()
+    return catalogue, load_registry(units or DEFAULT_REGISTRY, catalogue)
+
+
+@cli.command()
+@units_option
+@click.option("--forms", default=None, metavar="PL1,PL3",
+              help="Chỉ tạo các phụ lục này (cách nhau bằng dấu phẩy). Mặc định: tất cả.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("output/templates"), show_default=True, help="Thư mục ghi biểu mẫu.")
+@key_option
+@click.option("--password", envvar="CCHC_PASSWORD", default=DEFAULT_PASSWORD, show_default=True,
+              metavar="MẬT_KHẨU",
+              help="Mật khẩu bảo vệ trang tính và cấu trúc sổ (biến CCHC_PASSWORD).")
+@click.option("--deadline", default=None, metavar="NGÀY/THÁNG/NĂM",
+              help="Hạn gửi ghi trong hướng dẫn. Mặc định: 23/3/2020 theo kế hoạch.")
+def generate(units, forms, out, key_file, password, deadline) -> None:
+    """Tạo biểu mẫu Excel đã khóa, có kiểm tra dữ liệu, cho từng đơn vị.
+
+    Ghi OUT/<mã đơn vị>/<phụ lục>_<mã đơn vị>.xlsx cho mọi phụ lục được giao và
+    OUT/manifest.csv (mã, tên, email đơn vị, phụ lục, tệp).
+    """
+    catalogue, registry = _registry(units)
+    selected = parse_forms(forms, catalogue)
+    due = (config.parse_date(deadline, "--deadline") if deadline
+           else catalogue.plan.default_deadline)
+    key = load_or_create_key(key_file or config.default_key_path())
+    options = GenerateOptions(key=key, generated_at=config.generation_time(), deadline=due,
+                              password=password)
+    total = len(plan(registry, selected))
+    with click.progressbar(length=total, label="Đang tạo biểu mẫu", file=sys.stderr) as bar:
+        files = generate_all(catalogue, registry, out, options, selected,
+                             progress=lambda _item: bar.update(1))
+    units_done = len({f.unit.code for f in files})
+    click.echo(f"Đã tạo {len(files)} biểu mẫu cho {units_done} đơn vị trong {out} "
+               f"(danh sách: {out / 'manifest.csv'}).")
+
+
+@cli.command()
+@click.option("--fixes", is_flag=True, help="Liệt kê cả các lỗi chính tả đã sửa so với văn bản gốc.")
+def forms(fixes: bool) -> None:
+    """Liệt kê các phụ lục, số dòng, số kỳ và các kiểm tra của từng phụ lục."""
+    catalogue = default_catalogue()
+    for form in catalogue.forms.values():
+        click.echo(f"{form.id}  Phụ lục {form.number}: {form.title}")
+        click.echo(f"      {len(form.input_rows)} chỉ tiêu × {len(form.periods)} kỳ, "
+                   f"{len(form.rules)} kiểm tra, phiên bản đặc tả {form.version}")
+        if fixes:
+            for where, fix in form.all_fixes():
+                click.echo(f"      sửa ({where}): «{fix.wrong}» → «{fix.right}»")
+
+
+def main() -> None:
+    """Console entry point."""
+    cli(prog_name="cchc")

@@ -1,0 +1,45 @@
+"""Where cchc keeps its configuration, and values read from the environment."""
+from __future__ import annotations
+
+import os
+import re
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import click
+
+from xlsx_forms.errors import CchcError
+
+KEY_NAME = "hmac.key"
+
+
+def app_dir() -> Path:
+    """The user's cchc configuration folder (``CCHC_HOME`` overrides it)."""
+    return Path(os.environ.get("CCHC_HOME") or click.get_app_dir("cchc"))
+
+
+def default_key_path() -> Path:
+    """Where the HMAC key lives unless ``--key-file`` says otherwise."""
+    return app_dir() / KEY_NAME
+
+
+def generation_time() -> datetime:
+    """Now (UTC, whole seconds), or ``SOURCE_DATE_EPOCH`` for reproducible output."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+_DMY = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
+
+
+def parse_date(text: str, where: str) -> date:
+    """``23/3/2020`` or ``2020-03-23`` → date. Raises CchcError."""
+    m = _DMY.match(text)
+    try:
+        if m:
+            return date(int(m[3]), int(m[2]), int(m[1]))
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise CchcError("BAD_DATE", where, value=text) from None

@@ -1,0 +1,1 @@
+"""Form specs of Kế hoạch 372/KH-UBND and the generator of per-unit Excel workbooks."""

@@ -1,0 +1,88 @@
+"""Catalogue of the errors cchc raises for bad configuration or arguments.
+
+Every message has one shape, as in pyxform's errors module: where, what is wrong, the
+rule, the fix. Problems found in returned workbooks are not raised: the harvester
+records them as data (see harvest.issues).
+"""
+from __future__ import annotations
+
+import unicodedata
+
+# code -> (what is wrong, the rule, the fix). "{...}" fields are filled by CchcError.
+CATALOGUE: dict[str, tuple[str, str, str]] = {
+    "YAML_SYNTAX": (
+        "không đọc được YAML ({problem})",
+        "Tệp phải là YAML hợp lệ, mã hóa UTF-8",
+        "Sửa cú pháp tại dòng này rồi chạy lại",
+    ),
+    "FILE_MISSING": (
+        "không tìm thấy tệp",
+        "Đường dẫn phải trỏ tới một tệp có thật",
+        "Kiểm tra lại đường dẫn",
+    ),
+    "REGISTRY_FIELD": (
+        "trường «{field}» {problem}",
+        "Mỗi đơn vị cần code, name, kind, email và forms hợp lệ",
+        "{fix}",
+    ),
+    "REGISTRY_DUPLICATE": (
+        "mã đơn vị «{code}» bị trùng (đã có ở dòng {first_line})",
+        "Mỗi đơn vị có một mã riêng",
+        "Đổi một trong hai mã",
+    ),
+    "REGISTRY_PL8_ROLE": (
+        "đơn vị «{code}» được giao PL8 nhưng không chịu trách nhiệm mục tiêu nào của PL8",
+        "PL8 chỉ giao cho các đơn vị có tên trong cột «Đơn vị báo cáo»: {allowed}",
+        "Bỏ PL8 khỏi danh sách forms của đơn vị này hoặc dùng đúng mã đơn vị",
+    ),
+    "REGISTRY_EMPTY": (
+        "không có đơn vị nào",
+        "Sổ đăng ký phải có danh sách units với ít nhất một đơn vị",
+        "Thêm các đơn vị vào mục units",
+    ),
+    "UNKNOWN_FORM": (
+        "không có phụ lục «{form}»",
+        "Các phụ lục hợp lệ: {known}",
+        "Dùng một trong các mã trên, cách nhau bằng dấu phẩy",
+    ),
+    "NO_WORK": (
+        "không có biểu mẫu nào để tạo",
+        "Phải có ít nhất một đơn vị được giao một trong các phụ lục đã chọn ({forms})",
+        "Kiểm tra --forms và mục forms của sổ đăng ký",
+    ),
+    "BAD_DATE": (
+        "ngày «{value}» không hợp lệ",
+        "Ngày viết theo dạng ngày/tháng/năm, ví dụ 23/3/2020",
+        "Sửa lại giá trị ngày",
+    ),
+    "KEY_FILE": (
+        "khóa HMAC không dùng được ({problem})",
+        "Tệp khóa chứa ít nhất 32 byte ngẫu nhiên và chỉ người tổng hợp được đọc",
+        "Dùng đúng tệp khóa đã dùng khi tạo biểu mẫu, hoặc bỏ --key-file để dùng khóa mặc định",
+    ),
+    "SPEC_INVALID": (
+        "đặc tả biểu mẫu sai: {problem}",
+        "Đặc tả phải khớp với lược đồ trong xlsx_forms/spec_loader.py",
+        "Sửa tệp đặc tả",
+    ),
+    "OUTPUT_DIR": (
+        "không ghi được vào thư mục ({problem})",
+        "Thư mục đầu ra phải ghi được",
+        "Chọn thư mục khác bằng --out hoặc cấp quyền ghi",
+    ),
+}
+
+
+class CchcError(Exception):
+    """A configuration or usage error with a catalogued Vietnamese message.
+
+    ``where`` names the place (file, line, option); ``code`` picks the catalogue entry.
+    """
+
+    def __init__(self, code: str, where: str, **fields: object) -> None:
+        what, rule, fix = CATALOGUE[code]
+        self.code = code
+        self.where = where
+        self.fields = fields
+        text = f"{where}: {what.format(**fields)}. {rule.format(**fields)}. {fix.format(**fields)}."
+        super().__init__(unicodedata.normalize("NFC", text))

@@ -1,0 +1,74 @@
+"""Generate the workbooks of every (unit, form) assignment into a folder.
+
+The thin file layer over writer.build_workbook: output paths, atomic writes and the
+manifest. Prints nothing; reports progress through an optional callback.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+from .errors import CchcError
+from .fileio import atomic_write_bytes, csv_bytes
+from .identity import Identity
+from .model import Catalogue
+from .registry import Registry, Unit
+from .writer import GenerateOptions, build_workbook
+
+MANIFEST = "manifest.csv"
+MANIFEST_HEADER = ("unit_code", "unit_name", "email", "form", "file")
+
+
+@dataclass(frozen=True)
+class GeneratedFile:
+    """One written workbook; ``path`` is relative to the output folder."""
+
+    unit: Unit
+    form: str
+    path: Path
+    identity: Identity
+
+
+def parse_forms(text: str | None, catalogue: Catalogue) -> tuple[str, ...] | None:
+    """``"PL1, pl3"`` → ``("PL1", "PL3")``; None or empty means every form."""
+    if not text or not text.strip():
+        return None
+    forms = tuple(dict.fromkeys(p.strip().upper() for p in text.split(",") if p.strip()))
+    for f in forms:
+        if f not in catalogue.forms:
+            raise CchcError("UNKNOWN_FORM", "--forms", form=f, known=", ".join(catalogue.forms))
+    return forms
+
+
+def plan(registry: Registry, forms: tuple[str, ...] | None) -> list[tuple[Unit, str, Path]]:
+    """Every (unit, form, relative path) to generate, in registry order."""
+    work = [(u, f, Path(u.code) / f"{f}_{u.code}.xlsx") for u, f in registry.assignments(forms)]
+    if not work:
+        raise CchcError("NO_WORK", "--forms", forms=", ".join(forms or ()) or "tất cả")
+    return work
+
+
+def generate_all(catalogue: Catalogue, registry: Registry, out_dir: Path, options: GenerateOptions,
+                 forms: tuple[str, ...] | None = None,
+                 progress: Callable[[GeneratedFile], None] | None = None) -> list[GeneratedFile]:
+    """Write every assigned workbook under ``out_dir`` and the manifest; return them."""
+    done = []
+    try:
+        for unit, form_id, rel in plan(registry, forms):
+            data, identity = build_workbook(catalogue, registry, unit, catalogue.form(form_id), options)
+            atomic_write_bytes(out_dir / rel, data)
+            item = GeneratedFile(unit, form_id, rel, identity)
+            done.append(item)
+            if progress:
+                progress(item)
+        atomic_write_bytes(out_dir / MANIFEST, manifest_csv(done))
+    except OSError as exc:
+        raise CchcError("OUTPUT_DIR", str(out_dir), problem=exc.strerror or str(exc)) from None
+    return done
+
+
+def manifest_csv(files: Iterable[GeneratedFile]) -> bytes:
+    """The manifest: one row per workbook, paths with forward slashes."""
+    return csv_bytes(MANIFEST_HEADER, [(g.unit.code, g.unit.name, g.unit.email, g.form,
+                                        g.path.as_posix()) for g in files])

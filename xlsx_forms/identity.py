@@ -1,0 +1,92 @@
+"""Identity of a generated workbook, so the harvester knows what came back.
+
+Stored twice: in a very hidden sheet and in custom document properties. An HMAC over the
+fields and the layout fingerprint proves the template came from this consolidator's
+cchc and that its locked layout is the one of the spec version. The key never enters a
+workbook: it sits in the user's configuration directory or in a ``--key-file``.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .errors import CchcError
+from .layout import SheetLayout
+
+IDENTITY_SHEET = "_cchc"
+PROPERTY_PREFIX = "cchc_"
+KEY_BYTES = 32
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What a template says about itself; ``hmac`` signs every other field."""
+
+    form: str
+    spec_version: int
+    unit: str
+    template_id: str
+    generated_at: str
+    fingerprint: str
+    hmac: str = ""
+
+    def signed_fields(self) -> dict[str, object]:
+        """The fields the HMAC covers."""
+        d = asdict(self)
+        d.pop("hmac")
+        return d
+
+    def items(self) -> list[tuple[str, str]]:
+        """(name, value) pairs in storage order."""
+        return [(k, str(v)) for k, v in asdict(self).items()]
+
+
+def layout_fingerprint(layout: SheetLayout) -> str:
+    """SHA-256 of the sheet name and every locked form text with its address."""
+    payload = json.dumps([layout.sheet_name, layout.fingerprint_texts()], ensure_ascii=False,
+                         separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _mac(key: bytes, fields: dict[str, object]) -> str:
+    message = json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def sign(key: bytes, *, form: str, spec_version: int, unit: str, generated_at: str,
+         fingerprint: str) -> Identity:
+    """A signed identity. The template id is derived, so equal inputs give equal files."""
+    template_id = hashlib.sha256(
+        f"{form}|{spec_version}|{unit}|{generated_at}|{fingerprint}".encode()).hexdigest()[:20]
+    unsigned = Identity(form, spec_version, unit, template_id, generated_at, fingerprint)
+    return Identity(**{**asdict(unsigned), "hmac": _mac(key, unsigned.signed_fields())})
+
+
+def verify(key: bytes, identity: Identity) -> bool:
+    """Whether the identity's HMAC matches its fields under ``key``."""
+    return hmac.compare_digest(_mac(key, identity.signed_fields()), identity.hmac)
+
+
+def load_or_create_key(path: Path, *, create: bool = True) -> bytes:
+    """Read the HMAC key (hex text) at ``path``; create it (mode 0600) if missing and allowed."""
+    if not path.exists():
+        if not create:
+            raise CchcError("KEY_FILE", str(path), problem="tệp không tồn tại")
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(KEY_BYTES) + "\n")
+    try:
+        key = bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except (ValueError, UnicodeDecodeError):
+        raise CchcError("KEY_FILE", str(path), problem="nội dung không phải chuỗi hex") from None
+    except OSError as exc:
+        raise CchcError("KEY_FILE", str(path), problem=exc.strerror or str(exc)) from None
+    if len(key) < KEY_BYTES:
+        raise CchcError("KEY_FILE", str(path), problem=f"khóa ngắn hơn {KEY_BYTES} byte")
+    return key

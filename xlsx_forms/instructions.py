@@ -1,0 +1,90 @@
+"""The "Hướng dẫn" (instructions) sheet of each generated workbook."""
+from __future__ import annotations
+
+from datetime import date
+
+from .model import Catalogue, Form
+from .registry import Registry, Unit
+from .styles import Formats, lines_needed, row_height
+
+KEY_WIDTH, TEXT_WIDTH, WIDE_WIDTH = 24, 60, 40
+SEVERITY_VI = {"error": "Lỗi (phải sửa)", "warning": "Cảnh báo (kiểm tra lại)"}
+KIND_VI = {"count": "Số lượng", "percent": "Tỷ lệ %", "flag": "Có/Không (1/0)",
+           "rating": "Đánh giá", "note": "Ghi chú"}
+
+
+def how_to_fill(form: Form) -> list[str]:
+    """The filling rules shown to the office, in order."""
+    steps = [
+        "Chỉ nhập vào các ô nền vàng; các ô khác đã được khóa.",
+        "Ô chuyển sang màu cam là ô bắt buộc còn trống: nhập số liệu, nếu không phát sinh thì nhập 0.",
+        "Tỷ lệ % nhập số từ 0 đến 100 (85 nghĩa là 85%), không nhập 0,85.",
+        "Nhập số, không nhập chữ; không dùng dấu chấm hay dấu phẩy để phân cách hàng nghìn.",
+        "Không thêm, xóa, đổi tên trang tính, dòng hoặc cột; không chép số liệu sang tệp mới: "
+        "tệp mới sẽ không được nhận diện.",
+        "Điền họ tên, điện thoại, email của người lập biểu ở cuối biểu.",
+        "Lưu tệp dạng .xlsx (giữ nguyên tên hoặc đổi tên tùy ý) và gửi lại chính tệp này.",
+    ]
+    if form.rules:
+        steps.insert(3, "Cột «Kiểm tra» tự động báo OK hoặc nêu điểm chưa khớp: sửa trước khi gửi.")
+    if form.responsible_units:
+        steps.insert(1, "Đơn vị chỉ đánh giá các mục tiêu ghi tên đơn vị mình ở cột «"
+                     f"{form.responsible_header}»; mục tiêu của đơn vị khác có nền xám và đã khóa.")
+    return steps
+
+
+def write_instructions(ws, fmt: Formats, catalogue: Catalogue, registry: Registry, unit: Unit,
+                       form: Form, deadline: date) -> None:
+    """Fill the instructions sheet ``ws`` for ``unit``'s copy of ``form``."""
+    ws.set_column(0, 0, KEY_WIDTH)
+    ws.set_column(1, 1, TEXT_WIDTH)
+    ws.set_column(2, 2, WIDE_WIDTH)
+    ws.hide_gridlines(2)
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    r = 0
+
+    def line(key: str, text: str, key_role: str = "doc_key", text_role: str = "doc_text") -> None:
+        nonlocal r
+        ws.write_string(r, 0, key, fmt.of(key_role))
+        ws.merge_range(r, 1, r, 2, text, fmt.of(text_role))
+        lines = max(lines_needed(text, TEXT_WIDTH + WIDE_WIDTH), lines_needed(key, KEY_WIDTH))
+        if lines > 1:
+            ws.set_row(r, row_height(lines))
+        r += 1
+
+    ws.write_string(r, 0, f"HƯỚNG DẪN ĐIỀN PHỤ LỤC {form.number}", fmt.of("doc_title"))
+    r += 2
+    cons = registry.consolidator
+    send_to = f"{cons.name} – {cons.contact}" if cons.contact else cons.name
+    via = f" (qua {cons.channel})" if cons.channel else ""
+    for key, text in [
+        ("Đơn vị báo cáo", unit.name),
+        ("Biểu mẫu", f"Phụ lục {form.number}: {form.title}"),
+        ("Căn cứ", catalogue.plan.reference),
+        ("Hạn gửi", f"Chậm nhất ngày {deadline.day}/{deadline.month}/{deadline.year}"),
+        ("Nơi nhận", f"{send_to}, email {cons.email}{via}"),
+        ("Phạm vi số liệu", catalogue.plan.data_range),
+    ]:
+        line(key, text)
+    r += 1
+    ws.write_string(r, 0, "Cách điền", fmt.of("doc_heading"))
+    r += 1
+    for i, step in enumerate(how_to_fill(form), 1):
+        line(f"{i}.", step)
+    r += 1
+    ws.write_string(r, 0, "Các loại ô nhập liệu", fmt.of("doc_heading"))
+    r += 1
+    line("Loại ô", "Được nhập", "doc_head", "doc_head")
+    used = [k for k in catalogue.kinds if any(row.kind == k for row in form.input_rows)] + ["note"]
+    for kid in used:
+        line(KIND_VI[kid], catalogue.kinds[kid].description, "doc_cell", "doc_cell")
+    if form.rules:
+        r += 1
+        ws.write_string(r, 0, "Các kiểm tra số liệu", fmt.of("doc_heading"))
+        r += 1
+        line("Mã kiểm tra", "Nội dung (mức độ)", "doc_head", "doc_head")
+        for rule in form.rules:
+            line(rule.code, f"{rule.message} ({SEVERITY_VI[rule.severity]}). "
+                 f"Trong biểu hiện: «{rule.short}».", "doc_cell", "doc_cell")

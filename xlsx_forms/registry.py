@@ -1,0 +1,129 @@
+"""The registry of reporting units (YAML): who reports, and which appendices each returns."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import CchcError
+from .model import Catalogue
+from .yamlio import line_of, load_yaml
+
+DEFAULT_REGISTRY = Path(__file__).parent / "data" / "units_hagiang.yaml"
+UNIT_KINDS = ("office", "ward", "commune")
+CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One reporting unit (an office, a ward or a commune committee)."""
+
+    code: str
+    name: str
+    kind: str
+    email: str
+    forms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Consolidator:
+    """The body that receives and consolidates the returns."""
+
+    name: str
+    contact: str
+    email: str
+    channel: str = ""
+
+
+@dataclass(frozen=True)
+class Registry:
+    """Every unit, plus the issuing body and where returns go."""
+
+    issuer: str
+    place: str
+    consolidator: Consolidator
+    units: tuple[Unit, ...]
+    source: str
+
+    def unit(self, code: str) -> Unit:
+        """The unit with this code (KeyError if none)."""
+        for u in self.units:
+            if u.code == code:
+                return u
+        raise KeyError(code)
+
+    def assignments(self, forms: tuple[str, ...] | None = None) -> list[tuple[Unit, str]]:
+        """Every (unit, form id) pair to produce, in registry order, limited to ``forms``."""
+        return [(u, f) for u in self.units for f in u.forms if forms is None or f in forms]
+
+
+def _text(path: Path, node: dict, key: str, *, fix: str) -> str:
+    value = node.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise CchcError("REGISTRY_FIELD", f"{path}, dòng {line_of(node)}", field=key,
+                        problem="thiếu hoặc không phải chuỗi ký tự", fix=fix)
+    return value.strip()
+
+
+def _unit(path: Path, node: dict, catalogue: Catalogue) -> Unit:
+    where = f"{path}, dòng {line_of(node)}"
+    if not isinstance(node, dict):
+        raise CchcError("REGISTRY_FIELD", where, field="units", problem="phải là danh sách các đơn vị",
+                        fix="Viết mỗi đơn vị dạng {code: ..., name: ..., kind: ..., email: ..., forms: [...]}")
+    code = _text(path, node, "code", fix="Đặt mã gồm chữ thường không dấu, số và dấu gạch ngang, ví dụ p-tran-phu")
+    if not CODE_RE.match(code):
+        raise CchcError("REGISTRY_FIELD", where, field="code", problem=f"«{code}» không hợp lệ",
+                        fix="Mã chỉ gồm chữ thường không dấu, số và dấu gạch ngang, tối đa 40 ký tự")
+    name = _text(path, node, "name", fix="Ghi tên đầy đủ của đơn vị")
+    kind = _text(path, node, "kind", fix=f"Dùng một trong {', '.join(UNIT_KINDS)}")
+    if kind not in UNIT_KINDS:
+        raise CchcError("REGISTRY_FIELD", where, field="kind", problem=f"«{kind}» không hợp lệ",
+                        fix=f"Dùng một trong {', '.join(UNIT_KINDS)}")
+    email = _text(path, node, "email", fix="Ghi địa chỉ email của đơn vị")
+    if not EMAIL_RE.match(email):
+        raise CchcError("REGISTRY_FIELD", where, field="email", problem=f"«{email}» không phải địa chỉ email",
+                        fix="Ghi địa chỉ dạng ten@donvi.gov.vn")
+    forms = node.get("forms")
+    if not isinstance(forms, list) or not forms:
+        raise CchcError("REGISTRY_FIELD", where, field="forms", problem="thiếu hoặc rỗng",
+                        fix="Liệt kê các phụ lục được giao, ví dụ [PL1, PL3]")
+    for f in forms:
+        if f not in catalogue.forms:
+            raise CchcError("REGISTRY_FIELD", where, field="forms", problem=f"có phụ lục lạ «{f}»",
+                            fix=f"Chỉ dùng {', '.join(catalogue.forms)}")
+    for f in forms:
+        form = catalogue.forms[f]
+        if form.responsible_units and code not in form.responsible_units:
+            raise CchcError("REGISTRY_PL8_ROLE", where, code=code,
+                            allowed=", ".join(f"{k} ({v})" for k, v in form.responsible_units.items()))
+    return Unit(code=code, name=name, kind=kind, email=email, forms=tuple(dict.fromkeys(forms)))
+
+
+def load_registry(path: Path, catalogue: Catalogue) -> Registry:
+    """Read and validate a registry file. Raises CchcError naming the file and line."""
+    data = load_yaml(path)
+    if not isinstance(data, dict):
+        raise CchcError("REGISTRY_EMPTY", str(path))
+    cons = data.get("consolidator") or {}
+    if not isinstance(cons, dict):
+        cons = {}
+    consolidator = Consolidator(
+        name=_text(path, cons, "name", fix="Ghi tên cơ quan tổng hợp trong mục consolidator"),
+        contact=str(cons.get("contact", "")).strip(),
+        email=_text(path, cons, "email", fix="Ghi email nhận báo cáo trong mục consolidator"),
+        channel=str(cons.get("channel", "")).strip())
+    units_node = data.get("units")
+    if not isinstance(units_node, list) or not units_node:
+        raise CchcError("REGISTRY_EMPTY", str(path))
+    units, first_line = [], {}
+    for node in units_node:
+        unit = _unit(path, node, catalogue)
+        if unit.code in first_line:
+            raise CchcError("REGISTRY_DUPLICATE", f"{path}, dòng {line_of(node)}", code=unit.code,
+                            first_line=first_line[unit.code])
+        first_line[unit.code] = line_of(node)
+        units.append(unit)
+    return Registry(issuer=_text(path, data, "issuer", fix="Ghi tên cơ quan ban hành, ví dụ UBND THÀNH PHỐ HÀ GIANG"),
+                    place=_text(path, data, "place", fix="Ghi tên địa phương, ví dụ Thành phố Hà Giang"),
+                    consolidator=consolidator, units=tuple(units), source=str(path))

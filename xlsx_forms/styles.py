@@ -1,0 +1,90 @@
+"""Cell formats of the generated workbooks, by layout role, and row-height estimates."""
+from __future__ import annotations
+
+import math
+
+from xlsxwriter.workbook import Workbook
+
+FONT = "Times New Roman"
+INPUT_FILL = "#FFF2CC"      # input cells: pale yellow
+LOCKED_INPUT_FILL = "#E7E6E6"  # another unit's PL8 target: grey
+HEADER_FILL = "#D9E1F2"
+MISSING_FILL = "#F8CBAD"    # conditional format: required cell still empty
+PROBLEM_FILL = "#FCE4D6"    # conditional format: live check not OK
+LINE_HEIGHT = 15.75         # points per line of 12 pt Times New Roman
+
+_BASE = {"font_name": FONT, "font_size": 12, "valign": "vcenter", "locked": True}
+_BOX = {"border": 1, "text_wrap": True}
+ROLE_STYLES: dict[str, dict] = {
+    "issuer": {"align": "center"},
+    "unit_name": {"align": "center", "bold": True},
+    "nation": {"align": "center", "bold": True},
+    "motto": {"align": "center", "bold": True, "underline": True},
+    "appendix_no": {"align": "center", "bold": True, "font_size": 13},
+    "title": {"align": "center", "bold": True, "font_size": 13, "text_wrap": True},
+    "subtitle": {"align": "center", "italic": True},
+    "attachment": {"align": "center", "italic": True},
+    "table_title": {"bold": True},
+    "header": {**_BOX, "align": "center", "bold": True, "bg_color": HEADER_FILL},
+    "numbering": {**_BOX, "align": "center", "italic": True, "font_size": 10},
+    "stt": {**_BOX, "align": "center"},
+    "label": {**_BOX},
+    "section": {**_BOX, "bold": True},
+    "unit": {**_BOX, "align": "center"},
+    "period_label": {**_BOX},
+    "responsible": {**_BOX, "align": "center"},
+    "place": {**_BOX, "align": "center"},
+    "blank_box": {**_BOX},
+    "footnote": {"italic": True},
+    "sig_title": {"align": "center", "bold": True},
+    "sig_hint": {"align": "center", "italic": True},
+    "sig_date": {"align": "center", "italic": True},
+    "prep_label": {"align": "right"},
+    "status": {**_BOX, "align": "center", "font_size": 10},
+    "doc_title": {"bold": True, "font_size": 14},
+    "doc_heading": {"bold": True, "font_size": 12},
+    "doc_text": {"text_wrap": True, "valign": "top"},
+    "doc_key": {"bold": True, "valign": "top", "text_wrap": True},
+    "doc_cell": {**_BOX, "valign": "top"},
+    "doc_head": {**_BOX, "bold": True, "bg_color": HEADER_FILL},
+}
+
+
+class Formats:
+    """Formats of one workbook: a role's, an input kind's, and the conditional ones."""
+
+    def __init__(self, wb: Workbook, kinds: dict) -> None:
+        self._wb = wb
+        self.role = {name: wb.add_format({**_BASE, **spec}) for name, spec in ROLE_STYLES.items()}
+        self.input = {}
+        self.locked_input = {}
+        for kid, kind in kinds.items():
+            align = {"rating": "center", "note": "left"}.get(kid, "right")
+            spec = {**_BASE, **_BOX, "align": align, "num_format": kind.number_format}
+            self.input[kid] = wb.add_format({**spec, "locked": False, "bg_color": INPUT_FILL})
+            self.locked_input[kid] = wb.add_format({**spec, "bg_color": LOCKED_INPUT_FILL})
+        self.preparer = wb.add_format({**_BASE, "locked": False, "bg_color": INPUT_FILL,
+                                       "bottom": 1, "num_format": "@"})
+        self.missing = wb.add_format({"bg_color": MISSING_FILL})
+        self.problem = wb.add_format({"bg_color": PROBLEM_FILL, "font_color": "#C00000", "bold": True})
+
+    def of(self, role: str):
+        """The format of a layout role (``prep_label:name`` → ``prep_label``)."""
+        return self.role[role.split(":", 1)[0]]
+
+
+def lines_needed(text: str, width: float) -> int:
+    """How many wrapped lines ``text`` takes in a column ``width`` characters wide.
+
+    Column width units are about one digit of the default font; Times New Roman 12
+    averages a little wider per letter (bold headers more so), hence the 0.85 factor.
+    """
+    if not text:
+        return 1
+    per_line = max(1.0, width * 0.85)
+    return sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n"))
+
+
+def row_height(lines: int) -> float:
+    """Row height in points for ``lines`` lines of body text."""
+    return round(max(1, lines) * LINE_HEIGHT + 3, 2)

@@ -1,0 +1,221 @@
+"""Build one locked, validated, signed workbook (one unit × one appendix) in memory.
+
+Pure: takes the catalogue objects and options, returns the file's bytes and its
+identity; prints nothing and touches no file (see generate.py for the folder layer).
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from xlsxwriter.workbook import Workbook
+
+from . import rules
+from .identity import IDENTITY_SHEET, PROPERTY_PREFIX, Identity, layout_fingerprint, sign
+from .instructions import write_instructions
+from .layout import SheetLayout, form_layout
+from .model import Catalogue, Form
+from .registry import Registry, Unit
+from .styles import Formats, lines_needed, row_height
+
+DEFAULT_PASSWORD = "cchc2020"
+PROTECT_OPTIONS = {"select_locked_cells": True, "select_unlocked_cells": True,
+                   "format_columns": True, "format_rows": True}
+
+
+class ProtectedWorkbook(Workbook):
+    """An XlsxWriter workbook that also locks its structure (no adding, deleting,
+    renaming, hiding or unhiding sheets). XlsxWriter has no API for this, so the
+    ``<workbookProtection>`` element is written where the schema puts it: just before
+    ``<bookViews>``."""
+
+    structure_password = ""
+
+    def _write_book_views(self) -> None:
+        attributes = []
+        if self.structure_password:
+            # The legacy 16-bit hash, computed by XlsxWriter's own sheet-protection code.
+            digest = self.worksheets_objs[0]._encode_password(self.structure_password)
+            attributes.append(("workbookPassword", digest))
+        attributes.append(("lockStructure", 1))
+        self._xml_empty_tag("workbookProtection", attributes)
+        super()._write_book_views()
+
+
+@dataclass(frozen=True)
+class GenerateOptions:
+    """Everything a generated workbook depends on besides the unit and the form."""
+
+    key: bytes
+    generated_at: datetime
+    deadline: date
+    password: str = DEFAULT_PASSWORD
+
+
+def _checked(result: int, what: str) -> None:
+    # XlsxWriter reports bad validations and properties by return code, not exception.
+    if result not in (0, None):
+        raise RuntimeError(f"XlsxWriter refused {what} (code {result})")
+
+
+def build_workbook(catalogue: Catalogue, registry: Registry, unit: Unit, form: Form,
+                   options: GenerateOptions) -> tuple[bytes, Identity]:
+    """The workbook of ``form`` for ``unit``: (xlsx bytes, its signed identity)."""
+    layout = form_layout(form)
+    identity = sign(options.key, form=form.id, spec_version=form.version, unit=unit.code,
+                    generated_at=options.generated_at.isoformat(),
+                    fingerprint=layout_fingerprint(layout))
+    buf = io.BytesIO()
+    wb = ProtectedWorkbook(buf, {"in_memory": True, "strings_to_numbers": False,
+                                 "strings_to_formulas": False, "strings_to_urls": False})
+    wb.structure_password = options.password
+    fmt = Formats(wb, catalogue.kinds)
+    ws = wb.add_worksheet(layout.sheet_name)
+    _write_form_sheet(ws, fmt, catalogue, registry, unit, form, layout, options.password)
+    guide = wb.add_worksheet("Hướng dẫn")
+    write_instructions(guide, fmt, catalogue, registry, unit, form, options.deadline)
+    guide.protect(options.password, PROTECT_OPTIONS)
+    _write_identity(wb, identity, options.password)
+    wb.set_properties({"title": f"Phụ lục {form.number} - {unit.name}", "subject": form.title,
+                       "author": registry.consolidator.name, "company": registry.issuer,
+                       "comments": catalogue.plan.reference, "created": options.generated_at})
+    ws.activate()
+    wb.close()
+    return buf.getvalue(), identity
+
+
+def _write_identity(wb: Workbook, identity: Identity, password: str) -> None:
+    sheet = wb.add_worksheet(IDENTITY_SHEET)
+    for i, (name, value) in enumerate(identity.items()):
+        sheet.write_string(i, 0, name)
+        sheet.write_string(i, 1, value)
+        _checked(wb.set_custom_property(PROPERTY_PREFIX + name, value, "text"), f"property {name}")
+    sheet.protect(password)
+    sheet.very_hidden()
+
+
+def _write_form_sheet(ws, fmt: Formats, catalogue: Catalogue, registry: Registry, unit: Unit,
+                      form: Form, layout: SheetLayout, password: str) -> None:
+    for col, width in enumerate(layout.widths):
+        ws.set_column(col, col, width)
+    dynamic = {"issuer": registry.issuer, "unit_name": unit.name.upper(),
+               "attachment": catalogue.plan.attachment_line}
+    dynamic.update({f"prep_label:{f.id}": f.label for f in catalogue.preparer_fields})
+    heights: dict[int, int] = {}
+    for t in [*layout.texts, layout.unit_name]:
+        text = dynamic.get(t.role, t.text)
+        if t.last_col is not None and t.last_col > t.col:
+            ws.merge_range(t.row, t.col, t.row, t.last_col, text, fmt.of(t.role))
+            width = sum(layout.widths[t.col:t.last_col + 1])
+        else:
+            ws.write_string(t.row, t.col, text, fmt.of(t.role))
+            width = layout.widths[t.col]
+        if t.role not in ("issuer", "unit_name", "nation", "motto"):
+            heights[t.row] = max(heights.get(t.row, 1), lines_needed(text, width))
+    for row, col in layout.place_cells:
+        ws.write_string(row, col, registry.place, fmt.of("place"))
+    _write_inputs(ws, fmt, catalogue, unit, form, layout)
+    _write_statuses(ws, fmt, layout)
+    _write_preparer(ws, fmt, catalogue, layout)
+    for row, lines in heights.items():
+        if lines > 1:
+            ws.set_row(row, row_height(lines))
+    _page_setup(ws, layout)
+    ws.protect(password, PROTECT_OPTIONS)
+
+
+def _write_inputs(ws, fmt: Formats, catalogue: Catalogue, unit: Unit, form: Form,
+                  layout: SheetLayout) -> None:
+    editable = {r.id for r in form.editable_rows(unit.code)}
+    required = {r.id for r in form.input_rows if r.required}
+    first = None
+    by_row: dict[tuple[str, bool], list] = {}
+    for cell in layout.inputs:
+        mine = cell.row_id in editable
+        ws.write_blank(cell.row, cell.col, None,
+                       (fmt.input if mine else fmt.locked_input)[cell.kind])
+        if mine:
+            first = first or cell
+            by_row.setdefault((cell.row_id, cell.kind), []).append(cell)
+    for (row_id, kind_id), cells in by_row.items():
+        rng = _range(cells)
+        _validate(ws, rng, catalogue.kinds[kind_id])
+        if row_id in required:
+            ws.conditional_format(*rng, {"type": "blanks", "format": fmt.missing})
+    note = catalogue.kinds["note"]
+    for cell in layout.notes:
+        mine = any(r in editable for r in cell.rows)
+        ws.write_blank(cell.row, cell.col, None, (fmt.input if mine else fmt.locked_input)["note"])
+        if mine:
+            _validate(ws, (cell.row, cell.col, cell.row, cell.col), note)
+    # Section rows have no inputs: give their empty cells the table's borders.
+    for row, col in layout.empty_body_cells():
+        ws.write_blank(row, col, None, fmt.of("blank_box"))
+    if first is not None:
+        ws.set_selection(first.row, first.col, first.row, first.col)
+
+
+def _range(cells: list) -> tuple[int, int, int, int]:
+    rows = [c.row for c in cells]
+    cols = [c.col for c in cells]
+    return min(rows), min(cols), max(rows), max(cols)
+
+
+def _validate(ws, rng: tuple[int, int, int, int], kind) -> None:
+    spec = {"input_title": kind.input_title, "input_message": kind.input_message,
+            "error_title": kind.error_title, "error_message": kind.error_message,
+            "error_type": "stop", "ignore_blank": True}
+    if kind.id == "count":
+        spec.update(validate="integer", criteria=">=", value=0)
+    elif kind.id == "percent":
+        spec.update(validate="decimal", criteria="between", minimum=0, maximum=100)
+    elif kind.id == "flag":
+        spec.update(validate="integer", criteria="between", minimum=0, maximum=1)
+    elif kind.id == "rating":
+        # Two short choices: an inline list stays far below Excel's 255-character limit
+        # (XlsxWriter #562), counted in characters, so Vietnamese letters are safe.
+        spec.update(validate="list", source=list(kind.choices))
+    else:
+        spec.update(validate="length", criteria="<=", value=kind.max_length)
+    _checked(ws.data_validation(*rng, spec), f"validation of {kind.id}")
+
+
+def _write_statuses(ws, fmt: Formats, layout: SheetLayout) -> None:
+    def addr(row_id: str, period: str) -> str:
+        return layout.input_at(row_id, period).a1
+    for st in layout.statuses:
+        ws.write_formula(st.row, st.col, rules.status_formula(st.checks, addr), fmt.of("status"), "OK")
+        ws.conditional_format(st.row, st.col, st.row, st.col,
+                              {"type": "cell", "criteria": "!=", "value": '"OK"', "format": fmt.problem})
+
+
+def _write_preparer(ws, fmt: Formats, catalogue: Catalogue, layout: SheetLayout) -> None:
+    fields = {f.id: f for f in catalogue.preparer_fields}
+    for cell in layout.preparer:
+        f = fields[cell.field_id]
+        ws.merge_range(cell.row, cell.col, cell.row, cell.last_col, "", fmt.preparer)
+        spec = {"validate": "length", "criteria": "<=", "value": f.max_length,
+                "input_title": f.input_title, "input_message": f.input_message,
+                "error_title": "Giá trị quá dài", "ignore_blank": True,
+                "error_message": f"Tối đa {f.max_length} ký tự."}
+        if cell.field_id == "email":
+            spec = {**spec, "validate": "custom", "value": f'=ISNUMBER(FIND("@",{cell.a1}))',
+                    "error_title": "Email không hợp lệ",
+                    "error_message": "Nhập địa chỉ email có ký tự @, ví dụ ten@donvi.gov.vn."}
+            spec.pop("criteria")
+        _checked(ws.data_validation(cell.row, cell.col, cell.row, cell.col, spec),
+                 f"validation of {cell.field_id}")
+
+
+def _page_setup(ws, layout: SheetLayout) -> None:
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.5, right=0.4, top=0.6, bottom=0.6)
+    ws.center_horizontally()
+    ws.repeat_rows(*layout.header_rows)
+    ws.print_area(0, 0, layout.last_row, layout.ncols - 1)
+    ws.set_footer('&C&"Times New Roman"&10Trang &P/&N')
+    ws.freeze_panes(*layout.freeze)
+    ws.hide_gridlines(2)  # a printed form: borders, not gridlines
