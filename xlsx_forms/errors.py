@@ -79,7 +79,7 @@ class CchcError(Exception):
     ``where`` names the place (file, line, option); ``code`` picks the catalogue entry.
     """
 
-    def __init__(self, code: str, where: str, **fields: object) -> None:
+    def __init__(self, code: str, where: str, /, **fields: object) -> None:
         what, rule, fix = CATALOGUE[code]
         self.code = code
         self.where = where

@@ -15,18 +15,25 @@ KIND_VI = {"count": "Số lượng", "percent": "Tỷ lệ %", "flag": "Có/Khô
 
 def how_to_fill(form: Form) -> list[str]:
     """The filling rules shown to the office, in order."""
+    kinds = {r.kind for r in form.input_rows}
     steps = [
         "Chỉ nhập vào các ô nền vàng; các ô khác đã được khóa.",
-        "Ô chuyển sang màu cam là ô bắt buộc còn trống: nhập số liệu, nếu không phát sinh thì nhập 0.",
-        "Tỷ lệ % nhập số từ 0 đến 100 (85 nghĩa là 85%), không nhập 0,85.",
-        "Nhập số, không nhập chữ; không dùng dấu chấm hay dấu phẩy để phân cách hàng nghìn.",
+        "Ô có nền cam là ô bắt buộc còn trống: nhập số liệu, nếu không phát sinh thì nhập 0."
+        if kinds & {"count", "flag", "percent"} else
+        "Ô có nền cam là ô bắt buộc còn trống: chọn Đạt hoặc Không đạt.",
+    ]
+    if "percent" in kinds:
+        steps.append("Tỷ lệ % nhập số từ 0 đến 100 (85 nghĩa là 85%), không nhập 0,85.")
+    if kinds & {"count", "flag", "percent"}:
+        steps.append("Nhập số, không nhập chữ; không dùng dấu chấm hay dấu phẩy để phân cách hàng nghìn.")
+    steps += [
         "Không thêm, xóa, đổi tên trang tính, dòng hoặc cột; không chép số liệu sang tệp mới: "
         "tệp mới sẽ không được nhận diện.",
         "Điền họ tên, điện thoại, email của người lập biểu ở cuối biểu.",
         "Lưu tệp dạng .xlsx (giữ nguyên tên hoặc đổi tên tùy ý) và gửi lại chính tệp này.",
     ]
     if form.rules:
-        steps.insert(3, "Cột «Kiểm tra» tự động báo OK hoặc nêu điểm chưa khớp: sửa trước khi gửi.")
+        steps.insert(len(steps) - 3, "Cột «Kiểm tra» tự động báo OK hoặc nêu điểm chưa khớp: sửa trước khi gửi.")
     if form.responsible_units:
         steps.insert(1, "Đơn vị chỉ đánh giá các mục tiêu ghi tên đơn vị mình ở cột «"
                      f"{form.responsible_header}»; mục tiêu của đơn vị khác có nền xám và đã khóa.")

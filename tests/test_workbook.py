@@ -1,0 +1,209 @@
+"""Generated workbooks read back with openpyxl: rows, locking, validation, identity, print."""
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import openpyxl
+import pytest
+from openpyxl.utils import range_boundaries
+
+from tests.conftest import FIXED_TIME, TEST_KEY
+from tests.workbook_checks import (identity_from_properties, identity_from_sheet,
+                                   texts_match_layout)
+from xlsx_forms.identity import layout_fingerprint, verify
+from xlsx_forms.layout import a1, form_layout
+from xlsx_forms.writer import build_workbook
+
+GOLDEN = Path(__file__).parent / "golden" / "fingerprints.json"
+VALIDATION = {  # kind -> (openpyxl type, operator, formula1, formula2); "between" is implicit
+    "count": ("whole", "greaterThanOrEqual", "0", None),
+    "percent": ("decimal", None, "0", "100"),
+    "flag": ("whole", None, "0", "1"),
+    "rating": ("list", None, '"Đạt,Không đạt"', None),
+    "note": ("textLength", "lessThanOrEqual", "1000", None),
+}
+
+
+@pytest.fixture(scope="module")
+def books(generated):
+    out, files = generated
+    return [(g, openpyxl.load_workbook(out / g.path)) for g in files]
+
+
+def test_one_workbook_per_assignment_and_manifest(generated, registry):
+    out, files = generated
+    assert len(files) == len(registry.assignments()) == 24
+    for g in files:
+        assert (out / g.unit.code / f"{g.form}_{g.unit.code}.xlsx").is_file()
+    lines = (out / "manifest.csv").read_bytes().decode("utf-8-sig").splitlines()
+    assert lines[0] == "unit_code,unit_name,email,form,file"
+    assert lines[1] == "vp,Văn phòng HĐND-UBND thành phố,vanphong@tp-hagiang.example,PL1,vp/PL1_vp.xlsx"
+    assert len(lines) == 25
+
+
+def test_sheets_and_protection(books, options):
+    for g, wb in books:
+        layout = form_layout_of(g)
+        assert wb.sheetnames == [layout.sheet_name, "Hướng dẫn", "_cchc"]
+        assert wb["_cchc"].sheet_state == "veryHidden"
+        assert wb.security.lockStructure
+        assert wb.security.workbookPassword  # hashed, never the plain text
+        for ws in wb.worksheets:
+            assert ws.protection.sheet, (g.path, ws.title)
+            assert ws.protection.password and ws.protection.password != options.password
+
+
+def form_layout_of(g):
+    from xlsx_forms.spec_loader import default_catalogue
+    return form_layout(default_catalogue().form(g.form))
+
+
+def test_rows_and_labels_in_seed_order(books, catalogue):
+    for g, wb in books:
+        form = catalogue.form(g.form)
+        layout = form_layout(form)
+        ws = wb[layout.sheet_name]
+        assert texts_match_layout(ws, layout) == []
+        labels = [t.text for t in layout.texts if t.role in ("label", "section")]
+        if form.tables[0].layout == "transposed":
+            labels = [t.text for t in layout.texts if t.role == "header"
+                      and t.text in {r.label for r in form.rows}]
+        assert labels == [r.label for r in form.rows]
+
+
+def _unlocked_expected(form, layout, unit_code):
+    editable = {r.id for r in form.editable_rows(unit_code)}
+    cells = {c.a1 for c in layout.inputs if c.row_id in editable}
+    cells |= {n.a1 for n in layout.notes if any(r in editable for r in n.rows)}
+    cells |= {a1(p.row, c) for p in layout.preparer for c in range(p.col, p.last_col + 1)}
+    return cells
+
+
+def test_only_input_cells_are_unlocked(books, catalogue):
+    for g, wb in books:
+        form = catalogue.form(g.form)
+        layout = form_layout(form)
+        ws = wb[layout.sheet_name]
+        unlocked = {c.coordinate for row in ws.iter_rows(min_row=1, max_row=layout.last_row + 5,
+                                                          max_col=layout.ncols + 3)
+                    for c in row if not c.protection.locked}
+        assert unlocked == _unlocked_expected(form, layout, g.unit.code), g.path
+        for other in wb.worksheets[1:]:
+            assert all(c.protection.locked for row in other.iter_rows() for c in row)
+
+
+def _validation_at(ws, address):
+    found = []
+    for dv in ws.data_validations.dataValidation:
+        for rng in dv.sqref.ranges:
+            min_col, min_row, max_col, max_row = range_boundaries(rng.coord)
+            cell = ws[address]
+            if min_row <= cell.row <= max_row and min_col <= cell.column <= max_col:
+                found.append(dv)
+    return found
+
+
+def test_every_input_cell_has_its_kinds_validation(books, catalogue):
+    for g, wb in books:
+        form = catalogue.form(g.form)
+        layout = form_layout(form)
+        ws = wb[layout.sheet_name]
+        editable = {r.id for r in form.editable_rows(g.unit.code)}
+        for cell in layout.inputs:
+            dvs = _validation_at(ws, cell.a1)
+            if cell.row_id not in editable:
+                assert dvs == [], (g.path, cell.a1)
+                continue
+            assert len(dvs) == 1, (g.path, cell.a1)
+            dv, kind = dvs[0], catalogue.kinds[cell.kind]
+            assert (dv.type, dv.operator, dv.formula1, dv.formula2) == VALIDATION[cell.kind]
+            # "stop" is the schema default, which XlsxWriter leaves implicit.
+            assert dv.showErrorMessage and dv.errorStyle in (None, "stop") and dv.showInputMessage
+            assert (dv.promptTitle, dv.prompt) == (kind.input_title, kind.input_message)
+            assert (dv.errorTitle, dv.error) == (kind.error_title, kind.error_message)
+        for note in layout.notes:
+            if any(r in editable for r in note.rows):
+                assert _validation_at(ws, note.a1)[0].type == "textLength"
+
+
+def test_live_checks_and_missing_highlight(books, catalogue):
+    for g, wb in books:
+        form = catalogue.form(g.form)
+        layout = form_layout(form)
+        ws = wb[layout.sheet_name]
+        for st in layout.statuses:
+            value = ws.cell(st.row + 1, st.col + 1).value
+            assert value.startswith("=IF(AND(") and all(r.short in value for r, _ in st.checks)
+        blanks = {str(rng.sqref) for rng in ws.conditional_formatting
+                  for rule in rng.rules if rule.type == "containsBlanks"}
+        editable = {r.id for r in form.editable_rows(g.unit.code)}
+        required = [r for r in form.input_rows if r.required and r.id in editable]
+        assert len(blanks) == len(required)
+
+
+def test_identity_in_hidden_sheet_and_properties_verifies(books):
+    for g, wb in books:
+        sheet_id, prop_id = identity_from_sheet(wb), identity_from_properties(wb)
+        assert sheet_id == prop_id == g.identity
+        assert (sheet_id.form, sheet_id.unit, sheet_id.spec_version) == (g.form, g.unit.code, 1)
+        assert sheet_id.generated_at == FIXED_TIME.isoformat()
+        assert verify(TEST_KEY, sheet_id)
+        assert not verify(b"another key of thirty-two bytes!", sheet_id)
+        assert not verify(TEST_KEY, replace(sheet_id, unit="p-tran-phu" if g.unit.code != "p-tran-phu" else "vp"))
+
+
+def test_layout_fingerprint_is_stable(catalogue):
+    current = {fid: layout_fingerprint(form_layout(f)) for fid, f in catalogue.forms.items()}
+    golden = json.loads(GOLDEN.read_text())
+    assert current == golden, (
+        "The locked layout changed. If intended, bump the form's spec `version` and update "
+        f"{GOLDEN.name}; returned files of the old version would otherwise fail to verify.")
+
+
+def test_print_setup_and_view(books, catalogue):
+    for g, wb in books:
+        layout = form_layout(catalogue.form(g.form))
+        ws = wb[layout.sheet_name]
+        assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        # fitToWidth 1 is the schema default, left implicit.
+        assert (ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight) == (1, 0)
+        first, last = layout.header_rows
+        assert ws.print_title_rows == f"${first + 1}:${last + 1}"
+        assert ws.freeze_panes == a1(*layout.freeze)
+        assert ws["B2"].value is None and ws["A2"].value == g.unit.name.upper()
+        assert ws["A1"].font.name == "Times New Roman"
+        assert ws[a1(*layout.freeze)].font.name == "Times New Roman"
+
+
+def test_instructions_sheet(books, registry, catalogue):
+    for g, wb in books:
+        form = catalogue.form(g.form)
+        text = "\n".join(str(c.value) for row in wb["Hướng dẫn"].iter_rows() for c in row if c.value)
+        assert "Chậm nhất ngày 23/3/2020" in text
+        assert registry.consolidator.email in text and g.unit.name in text
+        has_percent = any(r.kind == "percent" for r in form.input_rows)
+        assert ("85 nghĩa là 85%" in text) == has_percent
+        assert all(rule.code in text and rule.message in text for rule in form.rules)
+
+
+def test_deterministic_for_the_same_inputs(catalogue, registry, options):
+    unit, form = registry.unit("vp"), catalogue.form("PL3")
+    first, id1 = build_workbook(catalogue, registry, unit, form, options)
+    second, id2 = build_workbook(catalogue, registry, unit, form, options)
+    assert first == second and id1 == id2
+    later = replace(options, generated_at=FIXED_TIME.replace(hour=9))
+    third, id3 = build_workbook(catalogue, registry, unit, form, later)
+    assert third != first and id3.template_id != id1.template_id
+
+
+def test_xlsxwriter_refusals_are_errors_not_silence(catalogue, registry, options, monkeypatch):
+    # XlsxWriter returns -2 for an input title over 32 characters instead of raising.
+    kinds = dict(catalogue.kinds)
+    kinds["count"] = replace(kinds["count"], input_title="x" * 40)
+    broken = replace(catalogue, kinds=kinds)
+    with pytest.warns(UserWarning, match="input title"), \
+            pytest.raises(RuntimeError, match="validation of count"):
+        build_workbook(broken, registry, registry.unit("vp"), catalogue.form("PL1"), options)

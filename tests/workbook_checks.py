@@ -1,0 +1,32 @@
+"""Reading generated workbooks back with openpyxl, for tests."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+
+from xlsx_forms.identity import IDENTITY_SHEET, PROPERTY_PREFIX, Identity
+from xlsx_forms.layout import SheetLayout
+
+
+def identity_from_sheet(wb) -> Identity:
+    """The identity stored in the very hidden sheet."""
+    ws = wb[IDENTITY_SHEET]
+    pairs = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(1, ws.max_row + 1)}
+    return Identity(**{**pairs, "spec_version": int(pairs["spec_version"])})
+
+
+def identity_from_properties(wb) -> Identity:
+    """The identity stored in the custom document properties."""
+    props = {p.name[len(PROPERTY_PREFIX):]: p.value for p in wb.custom_doc_props.props
+             if p.name.startswith(PROPERTY_PREFIX)}
+    return Identity(**{**props, "spec_version": int(props["spec_version"])})
+
+
+def texts_match_layout(ws, layout: SheetLayout) -> list[str]:
+    """Addresses whose text differs from the layout's fingerprint texts."""
+    return [a for a, text in layout.fingerprint_texts() if (ws[a].value or "") != text]
+
+
+def load(path: Path):
+    return openpyxl.load_workbook(path)
