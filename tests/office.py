@@ -5,26 +5,29 @@ import shutil
 import subprocess
 from pathlib import Path
 
+FILTERS = {"xlsx": "xlsx:Calc MS Excel 2007 XML", "pdf": "pdf", "ods": "ods", "xls": "xls:MS Excel 97"}
+
 
 def soffice_path() -> str | None:
     """Path of the soffice binary, or None."""
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def convert(src: Path, out_dir: Path, target: str, profile: Path) -> Path:
-    """Convert ``src`` (a copy, so no .~lock file lands beside it) to ``target``
-    ('xlsx', 'pdf', 'ods', 'xls') in ``out_dir`` with a private profile."""
-    work = out_dir / "in"
+def convert(sources: list[Path], out_dir: Path, target: str, profile: Path) -> list[Path]:
+    """Convert ``sources`` to ``target`` in ``out_dir`` with one soffice run and a private
+    profile. Works on copies, so no ``.~lock`` file ever lands beside the originals."""
+    work = out_dir / "_in"
     work.mkdir(parents=True, exist_ok=True)
-    copy = work / src.name
-    shutil.copyfile(src, copy)
-    filters = {"xlsx": 'xlsx:"Calc MS Excel 2007 XML"', "pdf": "pdf", "ods": "ods",
-               "xls": 'xls:"MS Excel 97"'}
-    cmd = [soffice_path(), f"-env:UserInstallation={profile.as_uri()}", "--headless",
-           "--norestore", "--convert-to", filters[target].replace('"', ""), "--outdir", str(out_dir),
-           str(copy)]
-    subprocess.run(cmd, check=True, capture_output=True, timeout=180)
-    result = out_dir / f"{src.stem}.{target}"
-    if not result.exists():
-        raise RuntimeError(f"LibreOffice produced no {target} for {src}")
-    return result
+    copies = []
+    for src in sources:
+        copy = work / src.name
+        shutil.copyfile(src, copy)
+        copies.append(copy)
+    cmd = [soffice_path(), f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+           "--convert-to", FILTERS[target], "--outdir", str(out_dir), *map(str, copies)]
+    subprocess.run(cmd, check=True, capture_output=True, timeout=300)
+    results = [out_dir / f"{src.stem}.{target.split(':')[0]}" for src in sources]
+    missing = [r for r in results if not r.exists()]
+    if missing:
+        raise RuntimeError(f"LibreOffice produced nothing for {missing}")
+    return results
