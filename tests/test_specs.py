@@ -12,6 +12,12 @@ from xlsx_forms.errors import CchcError
 from xlsx_forms.model import Form
 from xlsx_forms.spec_loader import SPEC_DIR, load_catalogue
 
+def test_docs_copy_of_the_seed_is_the_shared_seed():
+    if not seed.SHARED_SEED.exists():
+        pytest.skip("shared/seed is not beside this checkout")
+    assert seed.SEED.read_bytes() == seed.SHARED_SEED.read_bytes()
+
+
 ROWS_FORMS = ["PL1", "PL2", "PL3", "PL5", "PL6", "PL7", "PL8"]
 
 
