@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import openpyxl
@@ -26,10 +26,25 @@ VALIDATION = {  # kind -> (openpyxl type, operator, formula1, formula2); "betwee
 }
 
 
+@dataclass(frozen=True)
+class Book:
+    g: object          # the GeneratedFile
+    form: object
+    layout: object
+    wb: object
+    ws: object         # the form's sheet
+
+
 @pytest.fixture(scope="module")
-def books(generated):
+def books(generated, catalogue):
     out, files = generated
-    return [(g, openpyxl.load_workbook(out / g.path)) for g in files]
+    result = []
+    for g in files:
+        form = catalogue.form(g.form)
+        layout = form_layout(form)
+        wb = openpyxl.load_workbook(out / g.path)
+        result.append(Book(g, form, layout, wb, wb[layout.sheet_name]))
+    return result
 
 
 def test_one_workbook_per_assignment_and_manifest(generated, registry):
@@ -44,8 +59,8 @@ def test_one_workbook_per_assignment_and_manifest(generated, registry):
 
 
 def test_sheets_and_protection(books, options):
-    for g, wb in books:
-        layout = form_layout_of(g)
+    for b in books:
+        g, wb, layout = b.g, b.wb, b.layout
         assert wb.sheetnames == [layout.sheet_name, "Hướng dẫn", "_cchc"]
         assert wb["_cchc"].sheet_state == "veryHidden"
         assert wb.security.lockStructure
@@ -55,16 +70,9 @@ def test_sheets_and_protection(books, options):
             assert ws.protection.password and ws.protection.password != options.password
 
 
-def form_layout_of(g):
-    from xlsx_forms.spec_loader import default_catalogue
-    return form_layout(default_catalogue().form(g.form))
-
-
 def test_rows_and_labels_in_seed_order(books, catalogue):
-    for g, wb in books:
-        form = catalogue.form(g.form)
-        layout = form_layout(form)
-        ws = wb[layout.sheet_name]
+    for b in books:
+        g, wb, form, layout, ws = b.g, b.wb, b.form, b.layout, b.ws
         assert texts_match_layout(ws, layout) == []
         labels = [t.text for t in layout.texts if t.role in ("label", "section")]
         if form.tables[0].layout == "transposed":
@@ -82,10 +90,8 @@ def _unlocked_expected(form, layout, unit_code):
 
 
 def test_only_input_cells_are_unlocked(books, catalogue):
-    for g, wb in books:
-        form = catalogue.form(g.form)
-        layout = form_layout(form)
-        ws = wb[layout.sheet_name]
+    for b in books:
+        g, wb, form, layout, ws = b.g, b.wb, b.form, b.layout, b.ws
         unlocked = {c.coordinate for row in ws.iter_rows(min_row=1, max_row=layout.last_row + 5,
                                                           max_col=layout.ncols + 3)
                     for c in row if not c.protection.locked}
@@ -106,10 +112,8 @@ def _validation_at(ws, address):
 
 
 def test_every_input_cell_has_its_kinds_validation(books, catalogue):
-    for g, wb in books:
-        form = catalogue.form(g.form)
-        layout = form_layout(form)
-        ws = wb[layout.sheet_name]
+    for b in books:
+        g, wb, form, layout, ws = b.g, b.wb, b.form, b.layout, b.ws
         editable = {r.id for r in form.editable_rows(g.unit.code)}
         for cell in layout.inputs:
             dvs = _validation_at(ws, cell.a1)
@@ -129,10 +133,8 @@ def test_every_input_cell_has_its_kinds_validation(books, catalogue):
 
 
 def test_live_checks_and_missing_highlight(books, catalogue):
-    for g, wb in books:
-        form = catalogue.form(g.form)
-        layout = form_layout(form)
-        ws = wb[layout.sheet_name]
+    for b in books:
+        g, wb, form, layout, ws = b.g, b.wb, b.form, b.layout, b.ws
         for st in layout.statuses:
             value = ws.cell(st.row + 1, st.col + 1).value
             assert value.startswith("=IF(AND(") and all(r.short in value for r, _ in st.checks)
@@ -144,7 +146,8 @@ def test_live_checks_and_missing_highlight(books, catalogue):
 
 
 def test_identity_in_hidden_sheet_and_properties_verifies(books):
-    for g, wb in books:
+    for b in books:
+        g, wb = b.g, b.wb
         sheet_id, prop_id = identity_from_sheet(wb), identity_from_properties(wb)
         assert sheet_id == prop_id == g.identity
         assert (sheet_id.form, sheet_id.unit, sheet_id.spec_version) == (g.form, g.unit.code, 1)
@@ -163,9 +166,8 @@ def test_layout_fingerprint_is_stable(catalogue):
 
 
 def test_print_setup_and_view(books, catalogue):
-    for g, wb in books:
-        layout = form_layout(catalogue.form(g.form))
-        ws = wb[layout.sheet_name]
+    for b in books:
+        g, layout, ws = b.g, b.layout, b.ws
         assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
         assert ws.sheet_properties.pageSetUpPr.fitToPage
         # fitToWidth 1 is the schema default, left implicit.
@@ -179,8 +181,8 @@ def test_print_setup_and_view(books, catalogue):
 
 
 def test_instructions_sheet(books, registry, catalogue):
-    for g, wb in books:
-        form = catalogue.form(g.form)
+    for b in books:
+        g, wb, form = b.g, b.wb, b.form
         text = "\n".join(str(c.value) for row in wb["Hướng dẫn"].iter_rows() for c in row if c.value)
         assert "Chậm nhất ngày 23/3/2020" in text
         assert registry.consolidator.email in text and g.unit.name in text

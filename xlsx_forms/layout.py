@@ -38,8 +38,20 @@ def a1(row: int, col: int) -> str:
     return xl_rowcol_to_cell(row, col)
 
 
+class _At:
+    """Mixin for positions with 0-based ``row`` and ``col``."""
+
+    row: int
+    col: int
+
+    @property
+    def a1(self) -> str:
+        """Excel address."""
+        return a1(self.row, self.col)
+
+
 @dataclass(frozen=True)
-class Text:
+class Text(_At):
     """Fixed text. ``role`` decides its style; ``last_col`` > col means merged across."""
 
     row: int
@@ -48,14 +60,9 @@ class Text:
     role: str
     last_col: int | None = None
 
-    @property
-    def a1(self) -> str:
-        """Excel address."""
-        return a1(self.row, self.col)
-
 
 @dataclass(frozen=True)
-class InputCell:
+class InputCell(_At):
     """Where the value of (row_id, period_id) is typed."""
 
     row_id: str
@@ -64,25 +71,15 @@ class InputCell:
     row: int
     col: int
 
-    @property
-    def a1(self) -> str:
-        """Excel address."""
-        return a1(self.row, self.col)
-
 
 @dataclass(frozen=True)
-class NoteCell:
+class NoteCell(_At):
     """Free-text note of an indicator row, or (transposed tables) of a period row."""
 
     key: str
     row: int
     col: int
     rows: tuple[str, ...]  # the indicator rows this note belongs to (for locking)
-
-    @property
-    def a1(self) -> str:
-        """Excel address."""
-        return a1(self.row, self.col)
 
 
 @dataclass(frozen=True)
@@ -95,18 +92,13 @@ class StatusCell:
 
 
 @dataclass(frozen=True)
-class PreparerCell:
+class PreparerCell(_At):
     """An input of the signature block; merged from col to last_col."""
 
     field_id: str
     row: int
     col: int
     last_col: int
-
-    @property
-    def a1(self) -> str:
-        """Excel address."""
-        return a1(self.row, self.col)
 
 
 @dataclass(frozen=True, eq=False)
