@@ -1,0 +1,1 @@
+"""Harvest returned workbooks: identify, check, reconcile and consolidate them."""

@@ -1,0 +1,124 @@
+"""Which form and unit a returned workbook is, and whether to trust it."""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field, fields
+
+from xlsx_forms.identity import Identity, layout_fingerprint, verify
+from xlsx_forms.layout import SheetLayout, form_layout
+from xlsx_forms.model import Catalogue, Form
+from xlsx_forms.registry import Registry
+
+from .issues import Issue, issue
+from .reader import Book, Grid
+
+FIELDS = [f.name for f in fields(Identity)]
+LABEL_MATCH = 0.8  # share of a form's labels that must match to recognise an unsigned copy
+
+
+@dataclass
+class Identification:
+    """Outcome: ``accepted`` only if signed by our key, current, and of a known unit."""
+
+    form: Form | None = None
+    unit_code: str = ""
+    identity: Identity | None = None
+    accepted: bool = False
+    reason: str = ""
+    issues: list[Issue] = field(default_factory=list)
+
+
+def _identity(d: dict[str, str]) -> Identity | None:
+    if not all(k in d for k in FIELDS):
+        return None
+    try:
+        return Identity(**{**{k: d[k] for k in FIELDS}, "spec_version": int(d["spec_version"])})
+    except ValueError:
+        return None
+
+
+def _norm(value) -> str:
+    text = "" if value is None else str(value)
+    return unicodedata.normalize("NFC", " ".join(text.split()))
+
+
+def first_layout_difference(grid: Grid, layout: SheetLayout) -> tuple[str, str, str] | None:
+    """(cell, expected, found) of the first locked text that differs, or None."""
+    for t in layout.texts:
+        if t.role in ("header", "stt", "label", "section", "unit", "title", "appendix_no", "period_label"):
+            found = _norm(grid.value(t.row, t.col))
+            if found != _norm(t.text):
+                return t.a1, t.text, found
+    return None
+
+
+def guess_form(book: Book, catalogue: Catalogue) -> Form | None:
+    """The form whose labels an unsigned workbook carries (e.g. a retyped copy)."""
+    best, best_score = None, 0.0
+    for form in catalogue.forms.values():
+        texts = {_norm(t.text) for t in form_layout(form).texts if t.role in ("label", "section", "header")}
+        seen = {_norm(v) for g in book.grids.values() for v in _all_values(g)}
+        score = len(texts & seen) / len(texts)
+        if score > best_score:
+            best, best_score = form, score
+    return best if best_score >= LABEL_MATCH else None
+
+
+def _all_values(grid: Grid):
+    rows = grid._rows  # noqa: SLF001 - same package, read-only
+    return (v for row in rows for v in row if isinstance(v, str) and v)
+
+
+def identify(book: Book, rel: str, catalogue: Catalogue, registry: Registry, key: bytes) -> Identification:
+    """Identify ``book`` (file ``rel``) and verify its signature and layout."""
+    out = Identification()
+    props, sheet = _identity(book.properties), _identity(book.identity_sheet)
+    if props and sheet and props != sheet:
+        diff = ", ".join(k for k in FIELDS if getattr(props, k) != getattr(sheet, k))
+        out.issues.append(issue("F-IDENTITY-MISMATCH", file=rel, detail=diff))
+        out.reason = "thông tin nhận diện không thống nhất"
+        return out
+    ident = props or sheet
+    if ident is None:
+        out.form = guess_form(book, catalogue)
+        hint = f" (có vẻ là Phụ lục {out.form.number}, không rõ đơn vị)" if out.form else ""
+        out.issues.append(issue("F-NO-IDENTITY", file=rel, form=out.form.id if out.form else "",
+                                form_hint=hint))
+        out.reason = "không nhận diện được đơn vị" if out.form else "không phải biểu mẫu cchc"
+        return out
+    out.identity = ident
+    where = {"file": rel, "unit": ident.unit, "form": ident.form}
+    if not verify(key, ident):
+        out.issues.append(issue("F-HMAC", **where))
+        out.reason = "chữ ký nhận diện không khớp"
+        return out
+    form = catalogue.forms.get(ident.form)
+    if form is None or form.version != ident.spec_version or \
+            layout_fingerprint(form_layout(form)) != ident.fingerprint:
+        out.issues.append(issue("F-SPEC-VERSION", version=ident.spec_version,
+                                current=form.version if form else "không còn", **where))
+        out.reason = "phiên bản biểu mẫu cũ"
+        return out
+    out.form = form
+    try:
+        registry.unit(ident.unit)
+    except KeyError:
+        out.issues.append(issue("F-UNKNOWN-UNIT", **where))
+        out.reason = "đơn vị không có trong sổ đăng ký"
+        return out
+    out.unit_code = ident.unit
+    layout = form_layout(form)
+    grid = book.grids.get(layout.sheet_name)
+    if grid is None:
+        out.issues.append(issue("F-NO-SHEET", sheet=layout.sheet_name, **where))
+        out.reason = "thiếu trang biểu mẫu"
+        return out
+    diff = first_layout_difference(grid, layout)
+    if diff:
+        cell, expected, found = diff
+        out.issues.append(issue("F-LAYOUT", sheet=layout.sheet_name, cell=cell, expected=expected,
+                                found=found, **where))
+        out.reason = "bố cục biểu mẫu bị thay đổi"
+        return out
+    out.accepted = True
+    return out

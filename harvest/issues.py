@@ -1,0 +1,116 @@
+"""Problems found while harvesting, as data (never exceptions): a code, a severity and a
+position, with a Vietnamese message of one shape: what is wrong, the rule, the fix.
+
+Rule codes (``PL2-R01`` …) come from the form specs; the codes below are the harvester's own.
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+ERROR, WARNING = "error", "warning"
+SEVERITY_VI = {ERROR: "Lỗi", WARNING: "Cảnh báo"}
+
+# code -> (severity, message template). Fields in braces are filled by ``issue()``.
+CATALOGUE: dict[str, tuple[str, str]] = {
+    # The file as a whole
+    "F-UNREADABLE": (ERROR, "Không đọc được tệp ({detail}). Tệp phải là sổ Excel .xlsx lưu từ biểu mẫu "
+                            "đã gửi. Đề nghị đơn vị lưu lại đúng định dạng và gửi lại."),
+    "F-NO-IDENTITY": (ERROR, "Tệp không có thông tin nhận diện của biểu mẫu cchc{form_hint}. Chỉ nhận số "
+                             "liệu nhập trên biểu mẫu đã gửi cho đơn vị. Đề nghị đơn vị nhập lại trên "
+                             "đúng tệp biểu mẫu được gửi và gửi lại."),
+    "F-HMAC": (ERROR, "Chữ ký nhận diện của tệp không khớp (mẫu {form}, đơn vị «{unit}»): thông tin "
+                      "nhận diện đã bị sửa hoặc biểu mẫu do nơi khác tạo. Chỉ nhận biểu mẫu do Ban tổng "
+                      "hợp phát hành. Đề nghị đơn vị dùng đúng tệp biểu mẫu đã nhận."),
+    "F-IDENTITY-MISMATCH": (ERROR, "Thông tin nhận diện trong trang ẩn và trong thuộc tính tệp không "
+                                   "giống nhau ({detail}). Tệp phải giữ nguyên thông tin nhận diện. "
+                                   "Đề nghị đơn vị dùng đúng tệp biểu mẫu đã nhận."),
+    "F-SPEC-VERSION": (ERROR, "Biểu mẫu {form} phiên bản {version} không phải phiên bản hiện hành "
+                              "({current}). Chỉ nhận biểu mẫu phiên bản hiện hành. Đề nghị đơn vị điền "
+                              "lại trên biểu mẫu mới."),
+    "F-UNKNOWN-UNIT": (ERROR, "Mã đơn vị «{unit}» trong tệp không có trong sổ đăng ký đơn vị. Chỉ nhận "
+                              "tệp của các đơn vị có trong sổ đăng ký. Kiểm tra sổ đăng ký (--units)."),
+    "F-LAYOUT": (ERROR, "Bố cục biểu mẫu đã bị thay đổi: ô {cell} phải là «{expected}» nhưng là "
+                        "«{found}». Không được thêm, xóa dòng, cột hay sửa tiêu đề. Đề nghị đơn vị "
+                        "nhập lại trên đúng tệp biểu mẫu đã nhận."),
+    "F-NO-SHEET": (ERROR, "Không có trang «{sheet}». Không được đổi tên hay xóa trang tính. Đề nghị đơn "
+                          "vị dùng đúng tệp biểu mẫu đã nhận."),
+    # One cell
+    "V-TEXT-NUMBER": (WARNING, "Số được nhập dạng chữ «{raw}», đã đọc thành {value}. Nên nhập số, "
+                               "không nhập chữ. Kiểm tra lại giá trị này."),
+    "V-AMBIGUOUS": (ERROR, "Không rõ giá trị «{raw}» (dấu phẩy hay dấu chấm là phân cách hàng nghìn "
+                           "hay thập phân?). Nhập số không có dấu phân cách hàng nghìn. Đề nghị đơn vị "
+                           "ghi lại số này."),
+    "V-NOT-NUMBER": (ERROR, "«{raw}» không phải là số. Ô này chỉ nhận {accepts}. Đề nghị đơn vị sửa lại."),
+    "V-NEGATIVE": (ERROR, "Giá trị {value} là số âm. Ô này chỉ nhận {accepts}. Đề nghị đơn vị sửa lại."),
+    "V-NOT-INTEGER": (ERROR, "Giá trị {value} không phải số nguyên. Ô này chỉ nhận {accepts}. Đề nghị "
+                             "đơn vị sửa lại."),
+    "V-FLAG": (ERROR, "Giá trị {value} không hợp lệ. Ô này chỉ nhận 1 (Có) hoặc 0 (Không). Đề nghị đơn "
+                      "vị sửa lại."),
+    "V-PERCENT-RANGE": (ERROR, "Tỷ lệ {value} nằm ngoài khoảng 0–100. Tỷ lệ nhập từ 0 đến 100 (85 là "
+                               "85%). Đề nghị đơn vị sửa lại."),
+    "V-PERCENT-FRACTION": (WARNING, "Ô định dạng phần trăm chứa {raw}, đã đọc thành {value}%. Tỷ lệ "
+                                    "nhập từ 0 đến 100 (85 là 85%). Kiểm tra lại giá trị này."),
+    "V-RATING": (ERROR, "«{raw}» không hợp lệ. Ô này chỉ nhận «Đạt» hoặc «Không đạt». Đề nghị đơn vị "
+                        "chọn lại trong danh sách."),
+    "V-RATING-CASE": (WARNING, "«{raw}» được hiểu là «{value}». Nên chọn trong danh sách thả xuống. "
+                               "Kiểm tra lại giá trị này."),
+    "V-FORMULA": (WARNING, "Ô nhập liệu chứa công thức, đã dùng giá trị {value}. Ô nhập liệu chỉ nên "
+                           "chứa số. Kiểm tra lại giá trị này."),
+    "V-FORMULA-NO-VALUE": (ERROR, "Ô nhập liệu chứa công thức chưa có giá trị. Ô nhập liệu chỉ nhận số. "
+                                  "Đề nghị đơn vị nhập số thay cho công thức."),
+    "V-REQUIRED": (WARNING, "Ô bắt buộc còn trống ({label}, {period}). Mọi chỉ tiêu bắt buộc phải có "
+                            "số liệu, không phát sinh thì ghi 0. Đề nghị đơn vị bổ sung."),
+    "V-NOT-RESPONSIBLE": (WARNING, "Đơn vị đã nhập «{raw}» vào mục tiêu {row} của đơn vị khác ({owner}); "
+                                  "giá trị này không được dùng. Mỗi mục tiêu PL8 chỉ do đơn vị chịu "
+                                  "trách nhiệm đánh giá. Không cần sửa."),
+    # Reconciliation
+    "R-DUPLICATE": (WARNING, "Tệp giống hệt tệp {other} đã nhận; chỉ tính một lần. Không cần gửi lại."),
+    "R-SUPERSEDED": (WARNING, "Đã có bản nộp mới hơn ({other}); tệp này không được dùng. Các ô thay đổi: "
+                              "{changes}."),
+    "R-UNASSIGNED": (WARNING, "Đơn vị «{unit}» không được giao phụ lục {form}; số liệu không được tính. "
+                              "Mỗi đơn vị chỉ báo cáo các phụ lục được giao. Không cần gửi."),
+    "R-LATE": (WARNING, "Tệp lưu lúc {saved}, sau hạn {deadline}. Báo cáo phải gửi trước hạn. Ghi nhận "
+                        "nộp muộn."),
+    "R-MISSING": (ERROR, "Đơn vị chưa nộp phụ lục {form}. Mỗi đơn vị phải nộp đủ các phụ lục được giao. "
+                         "Đề nghị đơn vị gửi trước hạn {deadline}."),
+}
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem, where it is and what to do (the columns of issues.csv)."""
+
+    severity: str
+    code: str
+    unit_code: str
+    form: str
+    file: str
+    sheet: str
+    cell: str
+    message: str
+
+    def sort_key(self) -> tuple:
+        """Stable order: by file, sheet, cell position, code."""
+        return (self.file, self.unit_code, self.form, self.sheet, _cell_key(self.cell), self.code)
+
+
+def _cell_key(cell: str) -> tuple[int, str]:
+    digits = "".join(ch for ch in cell if ch.isdigit())
+    letters = "".join(ch for ch in cell if ch.isalpha())
+    return (int(digits) if digits else 0, letters.rjust(3))
+
+
+def issue(code: str, *, unit: str = "", form: str = "", file: str = "", sheet: str = "",
+          cell: str = "", severity: str | None = None, text: str | None = None, **fields) -> Issue:
+    """Build an Issue from the catalogue (or, for spec rules, from ``text`` and ``severity``).
+
+    The message starts with where the problem is, then the catalogue's what/rule/fix.
+    """
+    if text is None:
+        default, template = CATALOGUE[code]
+        text = template.format(**fields)
+        severity = severity or default
+    where = ", ".join(p for p in (file, f"trang «{sheet}»" if sheet else "", f"ô {cell}" if cell else "") if p)
+    message = f"{where}: {text}" if where else text
+    return Issue(severity, code, unit, form, file, sheet, cell, unicodedata.normalize("NFC", message))

@@ -1,0 +1,132 @@
+"""Everything about one returned file, from its bytes: pure and picklable, so files can be
+processed in parallel and the result never depends on the order they are seen in."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from xlsx_forms.layout import form_layout
+from xlsx_forms.model import Catalogue
+from xlsx_forms.registry import Registry
+
+from . import cellvalues
+from .checks import rule_issues
+from .identify import identify
+from .inbox import sha256
+from .issues import Issue, issue
+from .reader import read_book, percent_formatted
+
+SUPPORTED = (".xlsx", ".xlsm")
+
+
+@dataclass(frozen=True)
+class CellValue:
+    """A harvested input value; ``value`` None when blank or unusable (see issues)."""
+
+    value: object
+    raw: object
+    cell: str
+
+
+@dataclass
+class FileResult:
+    """What one file contributed: identity, values, problems, and the ledger facts."""
+
+    rel: str
+    size: int
+    sha256: str
+    mtime: float
+    form: str = ""
+    unit: str = ""
+    template_id: str = ""
+    saved_at: datetime | None = None
+    accepted: bool = False
+    reason: str = ""
+    sheet: str = ""
+    values: dict[tuple[str, str], CellValue] = field(default_factory=dict)
+    notes: dict[str, CellValue] = field(default_factory=dict)
+    preparer: dict[str, str] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def has_errors(self) -> bool:
+        """Whether any problem of this file is an error."""
+        return any(i.severity == "error" for i in self.issues)
+
+
+def process(rel: str, data: bytes, mtime: float, catalogue: Catalogue, registry: Registry,
+            key: bytes) -> FileResult:
+    """Read, identify and check one file."""
+    result = FileResult(rel=rel, size=len(data), sha256=sha256(data), mtime=mtime)
+    if not rel.lower().endswith(SUPPORTED):
+        ext = rel.rsplit(".", 1)[-1] if "." in rel else "(không có đuôi)"
+        result.issues.append(issue("F-UNREADABLE", file=rel, detail=f"định dạng «{ext}» không được hỗ trợ"))
+        result.reason = "không phải sổ Excel .xlsx"
+        return result
+    book = read_book(data)
+    if book.failure:
+        result.issues.append(issue("F-UNREADABLE", file=rel, detail=book.failure))
+        result.reason = book.failure
+        return result
+    ident = identify(book, rel, catalogue, registry, key)
+    result.issues += ident.issues
+    result.form = ident.form.id if ident.form else ""
+    result.unit = ident.unit_code
+    result.saved_at = book.saved_at
+    if ident.identity:
+        result.template_id = ident.identity.template_id
+    if not ident.accepted:
+        result.reason = ident.reason
+        return result
+    result.accepted = True
+    _harvest_values(result, book, data, ident.form, catalogue)
+    return result
+
+
+def _harvest_values(result: FileResult, book, data: bytes, form, catalogue: Catalogue) -> None:
+    layout = form_layout(form)
+    grid, formulas = book.grids[layout.sheet_name], book.formulas.get(layout.sheet_name, set())
+    result.sheet = layout.sheet_name
+    where = {"unit": result.unit, "form": form.id, "file": result.rel, "sheet": layout.sheet_name}
+    editable = {r.id for r in form.editable_rows(result.unit)}
+    periods = {p.id: p.label for p in form.periods}
+    fractions = [c for c in layout.inputs if c.kind == "percent"
+                 and isinstance(grid.value(c.row, c.col), float) and 0 < grid.value(c.row, c.col) <= 1]
+    percent_cells = percent_formatted(data, layout.sheet_name, {c.a1 for c in fractions}) if fractions else set()
+    for cell in layout.inputs:
+        raw = grid.value(cell.row, cell.col)
+        row = form.row(cell.row_id)
+        if cell.row_id not in editable:
+            if raw is not None:
+                owner = form.responsible_units.get(row.responsible, "")
+                result.issues.append(issue("V-NOT-RESPONSIBLE", cell=cell.a1, raw=raw, row=row.stt.rstrip("."),
+                                           owner=owner, **where))
+            continue
+        if cell.a1 in formulas:
+            if raw is None:
+                result.issues.append(issue("V-FORMULA-NO-VALUE", cell=cell.a1, **where))
+                result.values[(cell.row_id, cell.period_id)] = CellValue(None, None, cell.a1)
+                continue
+            result.issues.append(issue("V-FORMULA", cell=cell.a1, value=cellvalues.show(raw), **where))
+        value, problems = cellvalues.parse(raw, catalogue.kinds[cell.kind],
+                                           percent_format=cell.a1 in percent_cells)
+        for p in problems:
+            result.issues.append(issue(p.code, cell=cell.a1, **p.fields, **where))
+        if raw is None and row.required:
+            result.issues.append(issue("V-REQUIRED", cell=cell.a1, label=_short(row.label),
+                                       period=periods[cell.period_id], **where))
+        if raw is not None:
+            result.values[(cell.row_id, cell.period_id)] = CellValue(value, raw, cell.a1)
+    for note in layout.notes:
+        raw = grid.value(note.row, note.col)
+        if raw is not None:
+            result.notes[note.key] = CellValue(str(raw), raw, note.a1)
+    for p in layout.preparer:
+        raw = grid.value(p.row, p.col)
+        result.preparer[p.field_id] = "" if raw is None else str(raw).strip()
+    usable = {k: v.value for k, v in result.values.items() if v.value is not None}
+    result.issues += rule_issues(form, usable, unit=result.unit, file=result.rel)
+
+
+def _short(label: str, limit: int = 60) -> str:
+    return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
