@@ -4,7 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install office demo test clean
+DEMO_KEY := samples/demo-hmac.key
+
+.PHONY: install office demo samples test clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +19,15 @@ install: $(STAMP)
 office:
 	bash scripts/install-office.sh
 
+# The main job end to end on the embedded default: the city's units and sample returns
+# (signed with the demo key in samples/, never to be used for real forms).
 demo: install
-	$(BIN)/cchc generate --out output/templates
+	$(BIN)/cchc generate --key-file $(DEMO_KEY) --out output/templates
+	$(BIN)/cchc harvest samples/inbox --key-file $(DEMO_KEY) --out output/summary
+
+# Rebuild samples/inbox (needs LibreOffice for the file saved by LibreOffice).
+samples: install office
+	$(BIN)/python -m samples.build_samples
 
 test: install office
 	$(BIN)/pytest -q

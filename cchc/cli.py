@@ -6,6 +6,9 @@ from pathlib import Path
 
 import click
 
+from harvest.inbox import scan
+from harvest.reconcile import MISSING, NOT_ASSIGNED, SUBMITTED, LATE, WITH_ERRORS
+from harvest.run import harvest as run_harvest
 from xlsx_forms.errors import CchcError
 from xlsx_forms.generate import generate_all, parse_forms, plan
 from xlsx_forms.identity import load_or_create_key
@@ -110,6 +113,55 @@ def generate(units, forms, out, key_file, password, deadline) -> None:
     units_done = len({f.unit.code for f in files})
     click.echo(f"Đã tạo {len(files)} biểu mẫu cho {units_done} đơn vị trong {out} "
                f"(danh sách: {out / 'manifest.csv'}).")
+
+
+@cli.command()
+@click.argument("inbox", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="THƯ_MỤC_NHẬN")
+@units_option
+@key_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("output/summary"), show_default=True,
+              help="Thư mục ghi bảng tổng hợp và các tệp CSV (ghi đè trọn vẹn, an toàn).")
+@click.option("--deadline", default=None, metavar="NGÀY/THÁNG/NĂM",
+              help="Hạn nộp; tệp lưu sau ngày này là nộp muộn. Mặc định: 23/3/2020 theo kế hoạch.")
+def harvest(inbox, units, key_file, out, deadline) -> None:
+    """Đọc các tệp đơn vị gửi lại trong THƯ_MỤC_NHẬN và lập bảng tổng hợp.
+
+    Đọc mọi tệp trong thư mục (kể cả thư mục con), nhận diện đơn vị và phụ lục, kiểm tra
+    từng giá trị và quy tắc, đối chiếu với sổ đăng ký (thiếu, muộn, nộp lại), rồi ghi vào
+    OUT: tong-hop-cchc.xlsx, values.csv, issues.csv, ledger.csv. Các tệp nhận được không
+    bao giờ bị sửa. Mã thoát 0 khi đã tổng hợp xong (vấn đề ghi trong kết quả), 2 khi
+    tham số hoặc cấu hình sai.
+    """
+    catalogue, registry = _registry(units)
+    due = (config.parse_date(deadline, "--deadline") if deadline
+           else catalogue.plan.default_deadline)
+    key = load_or_create_key(key_file or config.default_key_path(), create=False)
+    total = len(scan(inbox))
+    with click.progressbar(length=total, label="Đang đọc tệp", file=sys.stderr) as bar:
+        result = run_harvest(inbox, out, catalogue, registry, key, due, progress=lambda _r: bar.update(1))
+    outcomes = [o for o, _ in result.reconciliation.outcomes.values()]
+    statuses = [s for s in result.reconciliation.statuses if s.status != NOT_ASSIGNED]
+    by_unit: dict[str, set[str]] = {}
+    for s in statuses:
+        by_unit.setdefault(s.unit, set()).add(s.status)
+    complete = sum(1 for st in by_unit.values() if st <= {SUBMITTED, LATE})
+    errors = sum(i.severity == "error" for i in result.issues)
+    warnings = sum(i.severity == "warning" for i in result.issues)
+    click.echo(f"Đã đọc {len(result.results)} tệp: {outcomes.count('used')} được dùng, "
+               f"{outcomes.count('superseded')} bị thay bằng bản mới hơn, {outcomes.count('duplicate')} trùng lặp, "
+               f"{outcomes.count('rejected')} bị loại.")
+    click.echo(f"Đơn vị: {complete}/{len(registry.units)} đã nộp đủ không lỗi, "
+               f"{sum(WITH_ERRORS in st for st in by_unit.values())} có lỗi, "
+               f"{sum(MISSING in st for st in by_unit.values())} còn thiếu phụ lục.")
+    missing = [s for s in statuses if s.status == MISSING]
+    if missing:
+        names = {u.code: u.name for u in registry.units}
+        listed = "; ".join(f"{names[s.unit]} ({s.form})" for s in missing[:20])
+        more = f" và {len(missing) - 20} phụ lục khác" if len(missing) > 20 else ""
+        click.echo(f"Chưa nộp: {listed}{more}.")
+    click.echo(f"Lỗi: {errors}, cảnh báo: {warnings} (chi tiết: {out / 'issues.csv'}).")
+    click.echo(f"Bảng tổng hợp: {result.summary_path}")
 
 
 @cli.command()

@@ -20,12 +20,17 @@ def _detail(rule: Rule, v: Mapping[str, object]) -> str:
     return f"{show(v.get(rule.row))} nhưng giá trị cần có = {show(v.get(rule.needs) or 0)}"
 
 
-def rule_issues(form: Form, values: Mapping[tuple[str, str], object], *, unit: str, file: str) -> list[Issue]:
-    """An issue per rule and period where the rule does not hold, at the anchor's cell."""
+def rule_issues(form: Form, values: Mapping[tuple[str, str], object], *, unit: str, file: str,
+                unusable: set[tuple[str, str]] = frozenset()) -> list[Issue]:
+    """An issue per rule and period where the rule does not hold, at the anchor's cell.
+    A period where one of the rule's cells is ``unusable`` (already an error) is skipped:
+    one wrong cell gives one error, not a cascade."""
     layout = form_layout(form)
     found = []
     for rule in form.rules:
         for period in form.periods:
+            if any((r, period.id) in unusable for r in rule.row_ids):
+                continue
             v = {r: values.get((r, period.id)) for r in rule.row_ids}
             if rules.holds(rule, v):
                 continue

@@ -55,9 +55,9 @@ def first_layout_difference(grid: Grid, layout: SheetLayout) -> tuple[str, str, 
 def guess_form(book: Book, catalogue: Catalogue) -> Form | None:
     """The form whose labels an unsigned workbook carries (e.g. a retyped copy)."""
     best, best_score = None, 0.0
+    seen = {_norm(v) for g in book.grids.values() for v in _all_values(g)}
     for form in catalogue.forms.values():
-        texts = {_norm(t.text) for t in form_layout(form).texts if t.role in ("label", "section", "header")}
-        seen = {_norm(v) for g in book.grids.values() for v in _all_values(g)}
+        texts = {_norm(r.label) for r in form.rows}
         score = len(texts & seen) / len(texts)
         if score > best_score:
             best, best_score = form, score

@@ -109,7 +109,7 @@ def issue(code: str, *, unit: str = "", form: str = "", file: str = "", sheet: s
     """
     if text is None:
         default, template = CATALOGUE[code]
-        text = template.format(**fields)
+        text = template.format(**{"unit": unit, "form": form, **fields})
         severity = severity or default
     where = ", ".join(p for p in (file, f"trang «{sheet}»" if sheet else "", f"ô {cell}" if cell else "") if p)
     message = f"{where}: {text}" if where else text

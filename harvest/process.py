@@ -125,7 +125,8 @@ def _harvest_values(result: FileResult, book, data: bytes, form, catalogue: Cata
         raw = grid.value(p.row, p.col)
         result.preparer[p.field_id] = "" if raw is None else str(raw).strip()
     usable = {k: v.value for k, v in result.values.items() if v.value is not None}
-    result.issues += rule_issues(form, usable, unit=result.unit, file=result.rel)
+    unusable = {k for k, v in result.values.items() if v.value is None}
+    result.issues += rule_issues(form, usable, unit=result.unit, file=result.rel, unusable=unusable)
 
 
 def _short(label: str, limit: int = 60) -> str:

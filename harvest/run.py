@@ -1,0 +1,115 @@
+"""Harvest an inbox folder into the output folder: the file layer over the pure core.
+
+Outputs are built in a temporary folder beside the destination and swapped in only when
+complete, so a failed or interrupted run leaves the previous outputs intact.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from xlsx_forms.model import Catalogue
+from xlsx_forms.registry import Registry
+
+from .consolidate import CityValue, consolidate
+from .exports import issues_csv, ledger_csv, values_csv
+from .inbox import InboxFile, scan
+from .issues import Issue, issue
+from .process import FileResult, process
+from .reconcile import Reconciliation, reconcile
+from .summary import summary_workbook
+
+SUMMARY_NAME = "tong-hop-cchc.xlsx"
+OUTPUT_FILES = (SUMMARY_NAME, "values.csv", "issues.csv", "ledger.csv")
+
+
+@dataclass
+class Harvest:
+    """Everything a harvest found and wrote."""
+
+    results: list[FileResult]
+    reconciliation: Reconciliation
+    city: dict[str, dict[tuple[str, str], CityValue]]
+    issues: list[Issue]
+    out_dir: Path
+
+    @property
+    def summary_path(self) -> Path:
+        """Where the summary workbook is."""
+        return self.out_dir / SUMMARY_NAME
+
+
+def read_one(f: InboxFile, catalogue: Catalogue, registry: Registry, key: bytes) -> FileResult:
+    """Process one inbox file; an unreadable or linked file becomes an issue, not a crash."""
+    if f.path.is_symlink():
+        res = FileResult(rel=f.rel, size=0, sha256="", mtime=f.mtime, reason="liên kết tượng trưng, không đọc")
+        res.issues.append(issue("F-UNREADABLE", file=f.rel, detail="đây là liên kết tượng trưng, cchc không theo liên kết"))
+        return res
+    try:
+        data = f.path.read_bytes()
+    except OSError as exc:
+        res = FileResult(rel=f.rel, size=f.size, sha256="", mtime=f.mtime, reason="không đọc được tệp")
+        res.issues.append(issue("F-UNREADABLE", file=f.rel, detail=exc.strerror or type(exc).__name__))
+        return res
+    return process(f.rel, data, f.mtime, catalogue, registry, key)
+
+
+def harvest(inbox: Path, out_dir: Path, catalogue: Catalogue, registry: Registry, key: bytes,
+            deadline: date, progress: Callable[[FileResult], None] | None = None,
+            now: datetime | None = None) -> Harvest:
+    """Read every file of ``inbox`` and write the outputs into ``out_dir``."""
+    files = scan(inbox)
+    results = []
+    for f in files:
+        r = read_one(f, catalogue, registry, key)
+        results.append(r)
+        if progress:
+            progress(r)
+    rec = reconcile(results, registry, deadline)
+    city = consolidate(catalogue, registry, rec.used)
+    counted = {r.rel for r in results if rec.outcomes.get(r.rel, ("rejected",))[0] in ("used", "rejected")}
+    issues = [i for r in results if r.rel in counted for i in r.issues] + rec.issues
+    issues.sort(key=Issue.sort_key)
+    when = now or datetime.now(timezone.utc).replace(microsecond=0)
+    outputs = {
+        SUMMARY_NAME: summary_workbook(catalogue, registry, rec, city, issues, len(results), str(inbox), when),
+        "values.csv": values_csv(catalogue, registry, rec),
+        "issues.csv": issues_csv(issues),
+        "ledger.csv": ledger_csv(results, rec),
+    }
+    write_outputs(out_dir, outputs)
+    return Harvest(results, rec, city, issues, out_dir)
+
+
+def write_outputs(out_dir: Path, outputs: dict[str, bytes]) -> None:
+    """Write all outputs into a fresh folder, then swap it for ``out_dir``. If anything
+    fails, the previous ``out_dir`` stays (or is put back) as it was."""
+    out_dir = out_dir.resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
+    aside = None
+    try:
+        for name, data in outputs.items():
+            with open(staging / name, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.chmod(staging, 0o755)
+        if out_dir.exists():
+            aside = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
+            os.replace(out_dir, aside / "previous")
+        os.replace(staging, out_dir)
+    except BaseException:
+        if aside is not None and not out_dir.exists():
+            os.replace(aside / "previous", out_dir)
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    finally:
+        # Only drop the old copy once something stands in its place.
+        if aside is not None and out_dir.exists():
+            shutil.rmtree(aside, ignore_errors=True)

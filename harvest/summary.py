@@ -1,0 +1,253 @@
+"""The consolidated summary workbook (Vietnamese), written with XlsxWriter.
+
+Sheets: Tổng quan (overview and chart), one city-level sheet per appendix, one per-unit
+breakdown per appendix, Tình trạng nộp (status), Vấn đề (issues). Text from returned
+files is always written as text, so "=…" never becomes a formula. Rows are written in
+order (constant-memory mode), so national-size harvests stay small in memory.
+"""
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+from xlsxwriter.workbook import Workbook
+
+from xlsx_forms.model import Catalogue, Form
+from xlsx_forms.registry import Registry
+from xlsx_forms.styles import FONT, HEADER_FILL, lines_needed, row_height
+
+from .consolidate import CityValue
+from .issues import SEVERITY_VI, Issue
+from .reconcile import LATE, LOCAL, MISSING, NOT_ASSIGNED, SUBMITTED, WITH_ERRORS, Reconciliation
+
+AGGREGATE_VI = {"sum": "Tổng các đơn vị", "count_true": "Số đơn vị có (=1)", "mean": "Trung bình",
+                "weighted_mean": "Trung bình có trọng số (theo số mẫu)", "responsible": "Đơn vị chịu trách nhiệm"}
+STATUS_COLORS = {SUBMITTED: "#C6EFCE", LATE: "#FFEB9C", WITH_ERRORS: "#FFC7CE", MISSING: "#D9D9D9"}
+MAX_LISTED = 40
+_NONE = CityValue(None, 0, ())
+
+
+class _Fmt:
+    def __init__(self, wb: Workbook) -> None:
+        base = {"font_name": FONT, "font_size": 11, "valign": "top"}
+        self.title = wb.add_format({**base, "bold": True, "font_size": 14})
+        self.bold = wb.add_format({**base, "bold": True})
+        self.text = wb.add_format({**base, "text_wrap": True})
+        self.plain = wb.add_format(base)
+        self.head = wb.add_format({**base, "bold": True, "bg_color": HEADER_FILL, "border": 1,
+                                   "text_wrap": True, "align": "center", "valign": "vcenter"})
+        self.cell = wb.add_format({**base, "border": 1, "text_wrap": True})
+        self.section = wb.add_format({**base, "border": 1, "text_wrap": True, "bold": True})
+        self.count = wb.add_format({**base, "border": 1, "num_format": "#,##0"})
+        self.decimal = wb.add_format({**base, "border": 1, "num_format": "0.0"})
+        self.date = wb.add_format({**base, "border": 1, "num_format": "dd/mm/yyyy hh:mm"})
+        self.status = {s: wb.add_format({**base, "border": 1, "bg_color": c}) for s, c in STATUS_COLORS.items()}
+
+
+def _names(codes, registry: Registry) -> str:
+    names = [registry.unit(c).name for c in list(codes)[:MAX_LISTED]]
+    extra = len(codes) - len(names)
+    return "; ".join(names) + (f" và {extra} đơn vị khác" if extra > 0 else "")
+
+
+def _table_head(ws, row: int, headers: list[str], widths: list[int], fmt: _Fmt) -> None:
+    ws.set_row(row, row_height(max(lines_needed(h, w) for h, w in zip(headers, widths))))
+    for c, (h, w) in enumerate(zip(headers, widths)):
+        ws.set_column(c, c, w)
+        ws.write_string(row, c, h, fmt.head)
+
+
+def _print(ws, header_row: int) -> None:
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(header_row)
+    ws.freeze_panes(header_row + 1, 0)
+
+
+def _overview(wb, fmt, catalogue, registry, rec, results_count, issues, inbox, when) -> None:
+    ws = wb.add_worksheet("Tổng quan")
+    ws.set_column(0, 0, 34)
+    ws.set_column(1, 9, 13)
+    ws.write_string(0, 0, "TỔNG HỢP PHỤ LỤC THỐNG KÊ TỔNG KẾT CCHC 2011-2020", fmt.title)
+    ws.write_string(1, 0, f"{catalogue.plan.reference} — {registry.issuer}", fmt.plain)
+    ws.write_string(2, 0, f"Thư mục đã đọc: {inbox} — lập lúc {when.astimezone(LOCAL):%H:%M %d/%m/%Y}", fmt.plain)
+    by_unit: dict[str, set[str]] = {}
+    for s in rec.statuses:
+        if s.status != NOT_ASSIGNED:
+            by_unit.setdefault(s.unit, set()).add(s.status)
+    complete = sum(1 for st in by_unit.values() if st <= {SUBMITTED, LATE})
+    with_errors = sum(1 for st in by_unit.values() if WITH_ERRORS in st)
+    missing = sum(1 for st in by_unit.values() if MISSING in st)
+    outcomes = [o for o, _ in rec.outcomes.values()]
+    facts = [("Số tệp đã đọc", results_count), ("Tệp được dùng", outcomes.count("used")),
+             ("Tệp bị thay bằng bản mới hơn", outcomes.count("superseded")),
+             ("Tệp trùng lặp", outcomes.count("duplicate")), ("Tệp bị loại", outcomes.count("rejected")),
+             ("Số đơn vị", len(registry.units)), ("Đơn vị đã nộp đủ, không lỗi", complete),
+             ("Đơn vị có lỗi", with_errors), ("Đơn vị còn thiếu phụ lục", missing),
+             ("Tổng số lỗi", sum(i.severity == "error" for i in issues)),
+             ("Tổng số cảnh báo", sum(i.severity == "warning" for i in issues))]
+    r = 4
+    for label, value in facts:
+        ws.write_string(r, 0, label, fmt.cell)
+        ws.write_number(r, 1, value, fmt.count)
+        r += 1
+    r += 1
+    head_row = r
+    headers = ["Phụ lục", "Được giao", SUBMITTED, LATE, WITH_ERRORS, MISSING, "Lỗi", "Cảnh báo"]
+    for c, h in enumerate(headers):
+        ws.write_string(r, c, h, fmt.head)
+    r += 1
+    for form in catalogue.forms.values():
+        sts = [s.status for s in rec.statuses if s.form == form.id]
+        assigned = sum(1 for u in registry.units if form.id in u.forms)
+        errs = sum(i.severity == "error" and i.form == form.id for i in issues)
+        warns = sum(i.severity == "warning" and i.form == form.id for i in issues)
+        ws.write_string(r, 0, f"{form.id} – Phụ lục {form.number}", fmt.cell)
+        for c, v in enumerate([assigned, sts.count(SUBMITTED), sts.count(LATE), sts.count(WITH_ERRORS),
+                               sts.count(MISSING), errs, warns], 1):
+            ws.write_number(r, c, v, fmt.count)
+        r += 1
+    chart = wb.add_chart({"type": "bar", "subtype": "stacked"})
+    for c, status in enumerate([SUBMITTED, LATE, WITH_ERRORS, MISSING], 2):
+        chart.add_series({"name": ["Tổng quan", head_row, c], "categories": ["Tổng quan", head_row + 1, 0, r - 1, 0],
+                          "values": ["Tổng quan", head_row + 1, c, r - 1, c],
+                          "fill": {"color": STATUS_COLORS[status]}, "border": {"color": "#7F7F7F"}})
+    chart.set_title({"name": "Tình trạng nộp theo phụ lục", "name_font": {"name": FONT, "size": 12}})
+    chart.set_y_axis({"reverse": True})
+    chart.set_legend({"position": "bottom"})
+    ws.insert_chart(r + 1, 0, chart, {"x_scale": 1.6, "y_scale": 1.1})
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 1)  # the overview is one page, chart included
+
+
+def _city_sheet(wb, fmt, form: Form, city: dict[tuple[str, str], CityValue], registry: Registry) -> None:
+    ws = wb.add_worksheet(f"Phụ lục {form.number}")
+    ws.write_string(0, 0, f"PHỤ LỤC {form.number} — SỐ LIỆU TỔNG HỢP TOÀN THÀNH PHỐ", fmt.title)
+    ws.write_string(1, 0, form.title, fmt.bold)
+    headers = ["STT", form.label_header] + [p.label for p in form.periods] + \
+              ["Đơn vị tính", "Cách tổng hợp", "Đơn vị còn thiếu số liệu"]
+    widths = [6, 60] + [13] * len(form.periods) + [12, 22, 45]
+    _table_head(ws, 3, headers, widths, fmt)
+    r = 4
+    last = len(headers) - 1
+    for row in form.rows:
+        missing = sorted({u for p in form.periods for u in city.get((row.id, p.id), _NONE).missing},
+                         key=[u.code for u in registry.units].index)
+        listed = _names(missing, registry) if missing else ""
+        ws.set_row(r, row_height(min(25, max(lines_needed(row.label, widths[1]),
+                                             lines_needed(listed, widths[-1])))))
+        ws.write_string(r, 0, row.stt, fmt.cell)
+        ws.write_string(r, 1, row.label, fmt.cell if row.is_input else fmt.section)
+        if not row.is_input:
+            for c in range(2, last + 1):
+                ws.write_blank(r, c, None, fmt.cell)
+            r += 1
+            continue
+        how = form.aggregate_of(row)
+        for c, period in enumerate(form.periods, 2):
+            cv = city[(row.id, period.id)]
+            if isinstance(cv.value, (int, float)):
+                ws.write_number(r, c, cv.value, fmt.decimal if row.kind == "percent" else fmt.count)
+            elif cv.value is not None:
+                ws.write_string(r, c, str(cv.value), fmt.cell)
+            else:
+                ws.write_blank(r, c, None, fmt.cell)
+            if cv.missing:
+                ws.write_comment(r, c, f"Thiếu số liệu của: {_names(cv.missing, registry)}",
+                                 {"x_scale": 2, "y_scale": 1.5, "font_name": FONT})
+        unit = "Đơn vị" if how == "count_true" else row.unit
+        ws.write_string(r, last - 2, unit, fmt.cell)
+        ws.write_string(r, last - 1, AGGREGATE_VI[how], fmt.cell)
+        ws.write_string(r, last, listed, fmt.cell)
+        r += 1
+    _print(ws, 3)
+    ws.freeze_panes(4, 2)
+
+
+def _unit_sheet(wb, fmt, form: Form, registry: Registry, rec: Reconciliation) -> None:
+    ws = wb.add_worksheet(f"PL{form.number} theo đơn vị")
+    headers = ["Mã đơn vị", "Tên đơn vị", "Mã dòng", "STT", form.label_header, "Kỳ", "Giá trị", "Tệp", "Ô"]
+    _table_head(ws, 0, headers, [16, 34, 11, 6, 60, 24, 12, 34, 7], fmt)
+    r = 1
+    periods = {p.id: p.label for p in form.periods}
+    for unit in registry.units:
+        res = rec.used.get((unit.code, form.id))
+        if res is None:
+            continue
+        editable = {x.id for x in form.editable_rows(unit.code)}
+        for row in form.input_rows:
+            if row.id not in editable:
+                continue
+            for pid, plabel in periods.items():
+                got = res.values.get((row.id, pid))
+                for c, text in enumerate([unit.code, unit.name, row.id, row.stt, row.label, plabel]):
+                    ws.write_string(r, c, text, fmt.plain)
+                value = got.value if got and got.value is not None else (got.raw if got else None)
+                if isinstance(value, (int, float)) and not isinstance(value, bool):
+                    ws.write_number(r, 6, value, fmt.plain)
+                elif value is not None:
+                    ws.write_string(r, 6, str(value), fmt.plain)
+                ws.write_string(r, 7, res.rel, fmt.plain)
+                ws.write_string(r, 8, got.cell if got else "", fmt.plain)
+                r += 1
+    ws.autofilter(0, 0, max(r - 1, 1), len(headers) - 1)
+    ws.freeze_panes(1, 0)
+
+
+def _status_sheet(wb, fmt, registry: Registry, rec: Reconciliation) -> None:
+    ws = wb.add_worksheet("Tình trạng nộp")
+    headers = ["Mã đơn vị", "Tên đơn vị", "Phụ lục", "Tình trạng", "Tệp", "Lưu lúc", "Người lập biểu",
+               "Điện thoại", "Email", "Số lỗi", "Số cảnh báo"]
+    _table_head(ws, 0, headers, [16, 34, 8, 16, 40, 17, 24, 15, 26, 8, 10], fmt)
+    names = {u.code: u.name for u in registry.units}
+    for r, s in enumerate(rec.statuses, 1):
+        ws.write_string(r, 0, s.unit, fmt.cell)
+        ws.write_string(r, 1, names.get(s.unit, ""), fmt.cell)
+        ws.write_string(r, 2, s.form, fmt.cell)
+        ws.write_string(r, 3, s.status, fmt.status.get(s.status, fmt.cell))
+        ws.write_string(r, 4, s.file, fmt.cell)
+        if s.saved_at:
+            ws.write_datetime(r, 5, s.saved_at.astimezone(LOCAL).replace(tzinfo=None), fmt.date)
+        else:
+            ws.write_blank(r, 5, None, fmt.cell)
+        for c, text in enumerate([s.preparer, s.phone, s.email], 6):
+            ws.write_string(r, c, text, fmt.cell)
+        ws.write_number(r, 9, s.errors, fmt.count)
+        ws.write_number(r, 10, s.warnings, fmt.count)
+    ws.autofilter(0, 0, max(len(rec.statuses), 1), len(headers) - 1)
+    _print(ws, 0)
+
+
+def _issues_sheet(wb, fmt, issues: list[Issue]) -> None:
+    ws = wb.add_worksheet("Vấn đề")
+    headers = ["Mức độ", "Mã", "Đơn vị", "Phụ lục", "Tệp", "Trang", "Ô", "Nội dung"]
+    _table_head(ws, 0, headers, [10, 16, 16, 8, 34, 12, 7, 100], fmt)
+    for r, i in enumerate(issues, 1):
+        for c, text in enumerate([SEVERITY_VI[i.severity], i.code, i.unit_code, i.form, i.file,
+                                  i.sheet, i.cell, i.message]):
+            ws.write_string(r, c, text, fmt.text if c == 7 else fmt.plain)
+    ws.autofilter(0, 0, max(len(issues), 1), len(headers) - 1)
+    _print(ws, 0)
+
+
+def summary_workbook(catalogue: Catalogue, registry: Registry, rec: Reconciliation,
+                     city: dict[str, dict], issues: list[Issue], results_count: int,
+                     inbox: str, when: datetime) -> bytes:
+    """The summary workbook's bytes."""
+    buf = io.BytesIO()
+    wb = Workbook(buf, {"in_memory": True, "constant_memory": True, "strings_to_formulas": False,
+                        "strings_to_numbers": False, "strings_to_urls": False})
+    fmt = _Fmt(wb)
+    _overview(wb, fmt, catalogue, registry, rec, results_count, issues, inbox, when)
+    for form in catalogue.forms.values():
+        _city_sheet(wb, fmt, form, city[form.id], registry)
+    for form in catalogue.forms.values():
+        _unit_sheet(wb, fmt, form, registry, rec)
+    _status_sheet(wb, fmt, registry, rec)
+    _issues_sheet(wb, fmt, issues)
+    wb.set_properties({"title": "Tổng hợp phụ lục CCHC 2011-2020", "author": registry.consolidator.name,
+                       "created": when})
+    wb.close()
+    return buf.getvalue()
