@@ -53,7 +53,7 @@ class Group(click.Group):
             raise ConfigError(str(exc)) from None
 
 
-@click.group(cls=Group, context_settings=CONTEXT)
+@click.group(name="cchc", cls=Group, context_settings=CONTEXT)
 @click.version_option(__version__, prog_name="cchc", message="%(prog)s, phiên bản %(version)s")
 def cli() -> None:
     """Tạo, thu và tổng hợp các phụ lục thống kê tổng kết cải cách hành chính 2011-2020

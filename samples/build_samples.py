@@ -151,6 +151,7 @@ def build(inbox: Path, catalogue: Catalogue, registry: Registry, key: bytes,
         s.rel = lo_rel
     # Typed again into a new workbook: no identity.
     wb = openpyxl.Workbook()
+    wb.properties.created = _when(20, 9).astimezone(timezone.utc).replace(tzinfo=None)
     ws = wb.active
     ws.title = "PL1"
     for r, row in enumerate(catalogue.form("PL1").rows, 1):
