@@ -139,12 +139,16 @@ def build(inbox: Path, catalogue: Catalogue, registry: Registry, key: bytes,
     send("2020-03-21/PL6 - Phòng TCKH.xlsx", "tckh", "PL6", _when(21, 9), used=False)
     # Saved by LibreOffice, with a formula typed into an input cell.
     lo_rel = "2020-03-22/Phụ lục 5 - Ban TCNV (LibreOffice).xlsx"
-    if libreoffice:
-        filled = work / "PL5_tcnv.xlsx"
-        def formula(ws, layout):
-            ws[layout.input_at("PL5.3", "2019").a1].value = "=3+2"
-        s = send(lo_rel, "tcnv", "PL5", _when(22, 16), target=filled, edit=formula,
-                 changes={("PL5.3", "2019"): 5})
+    filled = work / "PL5_tcnv.xlsx"
+
+    def formula(ws, layout):
+        ws[layout.input_at("PL5.3", "2019").a1].value = "=3+2"
+    # Filled in any case, so the random values of later files never depend on LibreOffice.
+    s = send(lo_rel, "tcnv", "PL5", _when(22, 16), target=filled, edit=formula,
+             changes={("PL5.3", "2019"): 5})
+    if not libreoffice:
+        files.remove(s)
+    else:
         saved = convert([filled], work / "lo", "xlsx")[0]
         (inbox / lo_rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(saved, inbox / lo_rel)
