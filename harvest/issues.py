@@ -35,6 +35,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                         "nhập lại trên đúng tệp biểu mẫu đã nhận."),
     "F-NO-SHEET": (ERROR, "Không có trang «{sheet}». Không được đổi tên hay xóa trang tính. Đề nghị đơn "
                           "vị dùng đúng tệp biểu mẫu đã nhận."),
+    "F-MACRO": (WARNING, "Tệp có macro (.xlsm); chỉ đọc giá trị, macro không bao giờ được chạy. Biểu "
+                         "mẫu không cần macro. Nên lưu lại dạng .xlsx."),
     # One cell
     "V-TEXT-NUMBER": (WARNING, "Số được nhập dạng chữ «{raw}», đã đọc thành {value}. Nên nhập số, "
                                "không nhập chữ. Kiểm tra lại giá trị này."),
@@ -109,7 +111,7 @@ def issue(code: str, *, unit: str = "", form: str = "", file: str = "", sheet: s
     """
     if text is None:
         default, template = CATALOGUE[code]
-        text = template.format(**{"unit": unit, "form": form, **fields})
+        text = template.format(**{"unit": unit, "form": form, "sheet": sheet, "cell": cell, **fields})
         severity = severity or default
     where = ", ".join(p for p in (file, f"trang «{sheet}»" if sheet else "", f"ô {cell}" if cell else "") if p)
     message = f"{where}: {text}" if where else text

@@ -68,6 +68,8 @@ def process(rel: str, data: bytes, mtime: float, catalogue: Catalogue, registry:
         result.issues.append(issue("F-UNREADABLE", file=rel, detail=book.failure))
         result.reason = book.failure
         return result
+    if book.has_macros:
+        result.issues.append(issue("F-MACRO", file=rel))
     ident = identify(book, rel, catalogue, registry, key)
     result.issues += ident.issues
     result.form = ident.form.id if ident.form else ""
