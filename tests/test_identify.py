@@ -20,24 +20,21 @@ def _edit(path, change) -> bytes:
     return buf.getvalue()
 
 
-def _set_identity(field, value):
-    def change(wb):
-        ws = wb["_cchc"]
-        for r in range(1, ws.max_row + 1):
-            if ws.cell(r, 1).value == field:
-                ws.cell(r, 2).value = value
-        for prop in wb.custom_doc_props.props:
-            if prop.name == f"cchc_{field}":
-                prop.value = value
-    return change
-
-
 def _sheet_only(field, value):
     def change(wb):
         ws = wb["_cchc"]
         for r in range(1, ws.max_row + 1):
             if ws.cell(r, 1).value == field:
                 ws.cell(r, 2).value = value
+    return change
+
+
+def _set_identity(field, value):
+    def change(wb):
+        _sheet_only(field, value)(wb)
+        for prop in wb.custom_doc_props.props:
+            if prop.name == f"cchc_{field}":
+                prop.value = value
     return change
 
 
