@@ -55,18 +55,13 @@ def first_layout_difference(grid: Grid, layout: SheetLayout) -> tuple[str, str, 
 def guess_form(book: Book, catalogue: Catalogue) -> Form | None:
     """The form whose labels an unsigned workbook carries (e.g. a retyped copy)."""
     best, best_score = None, 0.0
-    seen = {_norm(v) for g in book.grids.values() for v in _all_values(g)}
+    seen = {_norm(v) for g in book.grids.values() for v in g.texts()}
     for form in catalogue.forms.values():
         texts = {_norm(r.label) for r in form.rows}
         score = len(texts & seen) / len(texts)
         if score > best_score:
             best, best_score = form, score
     return best if best_score >= LABEL_MATCH else None
-
-
-def _all_values(grid: Grid):
-    rows = grid._rows  # noqa: SLF001 - same package, read-only
-    return (v for row in rows for v in row if isinstance(v, str) and v)
 
 
 def identify(book: Book, rel: str, catalogue: Catalogue, registry: Registry, key: bytes) -> Identification:

@@ -16,6 +16,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # The file as a whole
     "F-UNREADABLE": (ERROR, "Không đọc được tệp ({detail}). Tệp phải là sổ Excel .xlsx lưu từ biểu mẫu "
                             "đã gửi. Đề nghị đơn vị lưu lại đúng định dạng và gửi lại."),
+    "F-ENCRYPTED": (ERROR, "Tệp có mật khẩu mở nên không đọc được. Biểu mẫu gửi lại không được đặt "
+                           "mật khẩu mở tệp. Đề nghị đơn vị gỡ mật khẩu mở (Tệp > Thông tin > Bảo vệ "
+                           "sổ làm việc > Mã hóa bằng mật khẩu: để trống) rồi gửi lại."),
     "F-NO-IDENTITY": (ERROR, "Tệp không có thông tin nhận diện của biểu mẫu cchc{form_hint}. Chỉ nhận số "
                              "liệu nhập trên biểu mẫu đã gửi cho đơn vị. Đề nghị đơn vị nhập lại trên "
                              "đúng tệp biểu mẫu được gửi và gửi lại."),

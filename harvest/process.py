@@ -16,9 +16,6 @@ from .inbox import sha256
 from .issues import Issue, issue
 from .reader import read_book, percent_formatted
 
-SUPPORTED = (".xlsx", ".xlsm")
-
-
 @dataclass(frozen=True)
 class CellValue:
     """A harvested input value; ``value`` None when blank or unusable (see issues)."""
@@ -58,14 +55,10 @@ def process(rel: str, data: bytes, mtime: float, catalogue: Catalogue, registry:
             key: bytes) -> FileResult:
     """Read, identify and check one file."""
     result = FileResult(rel=rel, size=len(data), sha256=sha256(data), mtime=mtime)
-    if not rel.lower().endswith(SUPPORTED):
-        ext = rel.rsplit(".", 1)[-1] if "." in rel else "(không có đuôi)"
-        result.issues.append(issue("F-UNREADABLE", file=rel, detail=f"định dạng «{ext}» không được hỗ trợ"))
-        result.reason = "không phải sổ Excel .xlsx"
-        return result
     book = read_book(data)
     if book.failure:
-        result.issues.append(issue("F-UNREADABLE", file=rel, detail=book.failure))
+        code = "F-ENCRYPTED" if book.encrypted else "F-UNREADABLE"
+        result.issues.append(issue(code, file=rel, detail=book.failure))
         result.reason = book.failure
         return result
     if book.has_macros:
@@ -94,7 +87,8 @@ def _harvest_values(result: FileResult, book, data: bytes, form, catalogue: Cata
     periods = {p.id: p.label for p in form.periods}
     fractions = [c for c in layout.inputs if c.kind == "percent"
                  and isinstance(grid.value(c.row, c.col), float) and 0 < grid.value(c.row, c.col) <= 1]
-    percent_cells = percent_formatted(data, layout.sheet_name, {c.a1 for c in fractions}) if fractions else set()
+    percent_cells = (percent_formatted(data, layout.sheet_name, {c.a1 for c in fractions})
+                     if fractions and book.format == "xlsx" else set())
     for cell in layout.inputs:
         raw = grid.value(cell.row, cell.col)
         row = form.row(cell.row_id)

@@ -1,11 +1,12 @@
 """Read one returned workbook's bytes into plain values, without trusting it.
 
-Values come from python-calamine (fast; formulas are never evaluated and macros never
-run). The identity comes from the custom document properties (docProps/custom.xml,
-parsed with defusedxml) and from the hidden identity sheet. A short scan of the form
-sheet's XML finds input cells that hold formulas. Size limits are checked on the zip
-directory before anything is decompressed. Problems become a ``failure`` text, never an
-exception.
+The format is decided by content, never by file name: .xlsx/.xlsm (OOXML), .ods, .xls,
+an encrypted workbook, or something else (a PDF or Word file renamed, a truncated zip).
+Before any parser runs, zip members are decompressed with bounds (zip bombs), XML with a
+DTD or entity declaration is refused (entity expansion, XXE), and each sheet's extent is
+measured from its cell references (a cell at XFD1048576 would make a dense reader
+allocate billions of cells). Values then come from python-calamine: formulas are never
+evaluated and macros never run. Problems become ``Book.failure``, never an exception.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 
 import python_calamine
 from defusedxml import ElementTree
@@ -21,31 +22,38 @@ from defusedxml import ElementTree
 from xlsx_forms.identity import IDENTITY_SHEET, PROPERTY_PREFIX
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_MEMBER_BYTES = 30 * 1024 * 1024
 MAX_UNCOMPRESSED = 100 * 1024 * 1024
-MAX_RATIO = 200
-MAX_CELLS = 200_000
+MAX_ROWS, MAX_COLS = 5_000, 256
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 NS = {"r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
       "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
       "cp": "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties",
-      "dcterms": "http://purl.org/dc/terms/",
-      "pr": "http://schemas.openxmlformats.org/package/2006/relationships"}
+      "dcterms": "http://purl.org/dc/terms/", "dc": "http://purl.org/dc/elements/1.1/",
+      "pr": "http://schemas.openxmlformats.org/package/2006/relationships",
+      "meta": "urn:oasis:names:tc:opendocument:xmlns:meta:1.0",
+      "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0"}
 # A cell holding a formula: <c r="D10" …><f>…  (not a self-closing <c …/>).
 _FORMULA_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3}[0-9]+)"[^>]*(?<!/)>'
                            rb'(?:(?!</(?:\w+:)?c>).)*?<(?:\w+:)?f\b', re.S)
+_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]+)"')
+_DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.I)
 
 
 @dataclass
 class Book:
     """What was read from one workbook."""
 
+    format: str = ""                                              # xlsx, ods, xls
     sheet_names: list[str] = field(default_factory=list)
     sheet_states: dict[str, str] = field(default_factory=dict)
-    properties: dict[str, str] = field(default_factory=dict)   # cchc_* custom properties
+    properties: dict[str, str] = field(default_factory=dict)     # cchc_* custom properties
     identity_sheet: dict[str, str] = field(default_factory=dict)
     saved_at: datetime | None = None
     grids: dict[str, "Grid"] = field(default_factory=dict)
-    formulas: dict[str, set[str]] = field(default_factory=dict)
+    formulas: dict[str, set[str]] = field(default_factory=dict)   # known for xlsx only
+    protected: dict[str, bool] = field(default_factory=dict)     # known for xlsx only
     has_macros: bool = False
     failure: str = ""          # why the file could not be read (Vietnamese), or ""
     encrypted: bool = False
@@ -65,113 +73,170 @@ class Grid:
         v = self._rows[r][c]
         return None if v == "" else v
 
+    def texts(self):
+        """Every non-empty text of the sheet."""
+        return (v for row in self._rows for v in row if isinstance(v, str) and v)
 
-def read_book(data: bytes, wanted_sheets: set[str] | None = None) -> Book:
-    """Read ``data`` (a file's bytes). ``wanted_sheets``: the sheets whose cells to load
-    (default: every sheet). Never raises for bad input: see ``Book.failure``."""
+
+class Refused(Exception):
+    """The file is refused before parsing; the message says why (Vietnamese)."""
+
+
+def read_book(data: bytes) -> Book:
+    """Read ``data`` (a file's bytes). Never raises for bad input: see ``Book.failure``."""
     book = Book()
-    if data[:8] == OLE_MAGIC:
-        return _ole(data, book)
-    if len(data) > MAX_FILE_BYTES:
-        book.failure = f"tệp lớn hơn {MAX_FILE_BYTES // 1024 // 1024} MB"
-        return book
     try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-        limit = _limits(zf)
-        if limit:
-            book.failure = limit
-            return book
-        book.has_macros = "xl/vbaProject.bin" in zf.namelist()
-        book.properties = _custom_properties(zf)
-        book.saved_at = _saved_at(zf)
-        sheet_paths = _sheet_paths(zf)
-        wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        for meta in wb.sheets_metadata:
-            book.sheet_names.append(meta.name)
-            book.sheet_states[meta.name] = str(meta.visible).rsplit(".", 1)[-1].lower()
-        for name in book.sheet_names:
-            if wanted_sheets is not None and name not in wanted_sheets and name != IDENTITY_SHEET:
-                continue
-            sheet = wb.get_sheet_by_name(name)
-            if sheet.height * sheet.width > MAX_CELLS:
-                book.failure = f"trang «{name}» có quá nhiều ô ({sheet.height} × {sheet.width})"
-                return book
-            book.grids[name] = Grid(sheet.to_python(skip_empty_area=True), sheet.start or (0, 0))
-            if name in sheet_paths and name != IDENTITY_SHEET:
-                book.formulas[name] = {m.decode() for m in _FORMULA_CELL.findall(zf.read(sheet_paths[name]))}
-        if IDENTITY_SHEET in book.grids:
-            g = book.grids[IDENTITY_SHEET]
-            book.identity_sheet = {str(g.value(r, 0)): str(g.value(r, 1) or "")
-                                   for r in range(0, 20) if g.value(r, 0) is not None}
-    except (zipfile.BadZipFile, zipfile.LargeZipFile):
-        book.failure = "không phải tệp .xlsx (không mở được như tệp nén zip)"
+        if len(data) > MAX_FILE_BYTES:
+            raise Refused(f"tệp lớn hơn {MAX_FILE_BYTES // 1024 // 1024} MB")
+        if data[:8] == OLE_MAGIC:
+            _read_ole(data, book)
+        elif data[:4] == b"PK\x03\x04":
+            _read_zip(data, book)
+        elif data[:5] == b"%PDF-":
+            raise Refused("đây là tệp PDF (đổi đuôi thành tệp Excel)")
+        elif not data:
+            raise Refused("tệp rỗng (0 byte)")
+        else:
+            raise Refused("không phải sổ Excel (.xlsx, .xls, .ods)")
+    except Refused as exc:
+        book.failure = str(exc)
     except python_calamine.PasswordError:
         book.failure, book.encrypted = "tệp có mật khẩu mở", True
-    except (python_calamine.CalamineError, ElementTree.ParseError, KeyError, ValueError, EOFError,
-            OSError, RuntimeError, NotImplementedError) as exc:
-        book.failure = f"nội dung tệp bị hỏng ({type(exc).__name__})"
+    except zipfile.BadZipFile:
+        book.failure = "tệp nén zip bị hỏng hoặc bị cắt cụt"
     except Exception as exc:  # noqa: BLE001 - a hostile file must never stop the harvest
         book.failure = f"nội dung tệp bị hỏng ({type(exc).__name__})"
     return book
 
 
-def _ole(data: bytes, book: Book) -> Book:
+def _read_ole(data: bytes, book: Book) -> None:
     import msoffcrypto
-    try:
-        office = msoffcrypto.OfficeFile(io.BytesIO(data))
-        book.encrypted = bool(office.is_encrypted())
-    except Exception:  # noqa: BLE001 - not an OLE file we know: just unreadable
-        book.encrypted = False
-    book.failure = ("tệp có mật khẩu mở" if book.encrypted
-                    else "định dạng Excel 97-2003 (.xls) hoặc tệp OLE chưa được hỗ trợ")
-    return book
+    import olefile
+    if msoffcrypto.OfficeFile(io.BytesIO(data)).is_encrypted():
+        book.encrypted = True
+        raise Refused("tệp có mật khẩu mở")
+    ole = olefile.OleFileIO(io.BytesIO(data))
+    if not ole.exists("Workbook") and not ole.exists("Book"):
+        raise Refused("tệp Office không phải sổ Excel (có thể là tệp Word .doc đổi đuôi)")
+    saved = ole.get_metadata().last_saved_time
+    book.saved_at = saved.replace(tzinfo=timezone.utc) if saved else None
+    book.format = "xls"
+    _load_values(data, book)
 
 
-def _limits(zf: zipfile.ZipFile) -> str:
-    total = 0
+def _read_zip(data: bytes, book: Book) -> None:
+    zf = zipfile.ZipFile(io.BytesIO(data))
+    names = set(zf.namelist())
+    if "word/document.xml" in names:
+        raise Refused("đây là tệp Word (.docx) đổi đuôi, không phải sổ Excel")
+    if "xl/workbook.xml" in names:
+        book.format = "xlsx"
+    elif "mimetype" in names and zf.read("mimetype").strip() == ODS_MIME:
+        book.format = "ods"
+    else:
+        raise Refused("tệp nén zip không phải sổ Excel")
+    parts = _safe_parts(zf)
+    if book.format == "xlsx":
+        book.has_macros = "xl/vbaProject.bin" in names
+        book.properties = _custom_properties(parts.get("docProps/custom.xml"))
+        book.saved_at = _date(parts.get("docProps/core.xml"), "dcterms:modified")
+        sheets = _sheet_paths(parts)
+        for name, path in sheets.items():
+            xml = parts.get(path, b"")
+            _check_extent(name, xml)
+            book.formulas[name] = {m.decode() for m in _FORMULA_CELL.findall(xml)}
+            book.protected[name] = b"<sheetProtection" in xml
+    else:
+        book.properties = _ods_properties(parts.get("meta.xml"))
+        book.saved_at = _date(parts.get("meta.xml"), "office:meta/dc:date")
+    _load_values(data, book)
+
+
+def _safe_parts(zf: zipfile.ZipFile) -> dict[str, bytes]:
+    """Every XML part, decompressed with bounds and checked for DTDs."""
+    parts, total = {}, 0
     for info in zf.infolist():
-        total += info.file_size
-        if info.compress_size and info.file_size / info.compress_size > MAX_RATIO and info.file_size > 1_000_000:
-            return f"thành phần «{info.filename}» nén bất thường (tỷ lệ {info.file_size // info.compress_size}:1)"
-    if total > MAX_UNCOMPRESSED:
-        return f"nội dung giải nén quá lớn ({total // 1024 // 1024} MB)"
-    return ""
+        if not info.filename.endswith((".xml", ".rels")):
+            continue
+        with zf.open(info) as fh:
+            body = fh.read(MAX_MEMBER_BYTES + 1)
+        total += len(body)
+        if len(body) > MAX_MEMBER_BYTES or total > MAX_UNCOMPRESSED:
+            raise Refused(f"nội dung giải nén quá lớn (thành phần «{info.filename}»), có thể là bom nén")
+        if _DTD.search(body[:4096]) or (b"<!" in body and _DTD.search(body)):
+            raise Refused(f"thành phần «{info.filename}» có khai báo DTD/thực thể XML (bị chặn vì an toàn)")
+        parts[info.filename] = body
+    return parts
 
 
-def _xml(zf: zipfile.ZipFile, name: str):
-    try:
-        raw = zf.read(name)
-    except KeyError:
-        return None
-    return ElementTree.fromstring(raw, forbid_dtd=True)
+def _check_extent(sheet: str, xml: bytes) -> None:
+    rows = cols = 0
+    for letters, digits in _CELL_REF.findall(xml):
+        rows = max(rows, int(digits))
+        col = 0
+        for ch in letters:
+            col = col * 26 + ch - 64
+        cols = max(cols, col)
+    if rows > MAX_ROWS or cols > MAX_COLS:
+        raise Refused(f"trang «{sheet}» quá lớn ({rows} dòng × {cols} cột; giới hạn "
+                      f"{MAX_ROWS} × {MAX_COLS})")
 
 
-def _custom_properties(zf: zipfile.ZipFile) -> dict[str, str]:
-    root = _xml(zf, "docProps/custom.xml")
-    if root is None:
-        return {}
+def _load_values(data: bytes, book: Book) -> None:
+    wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    for meta in wb.sheets_metadata:
+        book.sheet_names.append(meta.name)
+        book.sheet_states[meta.name] = str(meta.visible).rsplit(".", 1)[-1].lower()
+    for name in book.sheet_names:
+        sheet = wb.get_sheet_by_name(name)
+        if sheet.height > MAX_ROWS or sheet.width > MAX_COLS:
+            raise Refused(f"trang «{name}» quá lớn ({sheet.height} dòng × {sheet.width} cột)")
+        book.grids[name] = Grid(sheet.to_python(skip_empty_area=True), sheet.start or (0, 0))
+    if IDENTITY_SHEET in book.grids:
+        g = book.grids[IDENTITY_SHEET]
+        book.identity_sheet = {str(g.value(r, 0)): str(g.value(r, 1) or "")
+                               for r in range(0, 20) if g.value(r, 0) is not None}
+
+
+def _xml(raw: bytes | None):
+    return None if raw is None else ElementTree.fromstring(raw, forbid_dtd=True)
+
+
+def _custom_properties(raw: bytes | None) -> dict[str, str]:
+    root = _xml(raw)
     props = {}
-    for prop in root.findall("cp:property", NS):
+    for prop in root.findall("cp:property", NS) if root is not None else ():
         name = prop.get("name", "")
         if name.startswith(PROPERTY_PREFIX) and len(prop):
             props[name[len(PROPERTY_PREFIX):]] = (prop[0].text or "").strip()
     return props
 
 
-def _saved_at(zf: zipfile.ZipFile) -> datetime | None:
-    root = _xml(zf, "docProps/core.xml")
-    node = root.find("dcterms:modified", NS) if root is not None else None
+def _ods_properties(raw: bytes | None) -> dict[str, str]:
+    root = _xml(raw)
+    props = {}
+    for prop in root.iterfind(".//meta:user-defined", NS) if root is not None else ():
+        name = prop.get(f"{{{NS['meta']}}}name", "")
+        if name.startswith(PROPERTY_PREFIX):
+            props[name[len(PROPERTY_PREFIX):]] = (prop.text or "").strip()
+    return props
+
+
+def _date(raw: bytes | None, path: str) -> datetime | None:
+    root = _xml(raw)
+    node = root.find(path, NS) if root is not None else None
     if node is None or not node.text:
         return None
     try:
-        return datetime.fromisoformat(node.text.strip().replace("Z", "+00:00"))
+        value = datetime.fromisoformat(node.text.strip().replace("Z", "+00:00"))
     except ValueError:
         return None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
-def _sheet_paths(zf: zipfile.ZipFile) -> dict[str, str]:
+def _sheet_paths(parts: dict[str, bytes]) -> dict[str, str]:
     """Sheet name → its XML part, via workbook.xml and its relationships."""
-    wb, rels = _xml(zf, "xl/workbook.xml"), _xml(zf, "xl/_rels/workbook.xml.rels")
+    wb, rels = _xml(parts.get("xl/workbook.xml")), _xml(parts.get("xl/_rels/workbook.xml.rels"))
     if wb is None or rels is None:
         return {}
     targets = {r.get("Id"): r.get("Target", "") for r in rels.findall("pr:Relationship", NS)}
@@ -183,8 +248,8 @@ def _sheet_paths(zf: zipfile.ZipFile) -> dict[str, str]:
 
 
 def percent_formatted(data: bytes, sheet: str, addresses: set[str]) -> set[str]:
-    """Which of ``addresses`` carry a percent number format. Rare (a percent cell holding
-    a fraction), so the slower openpyxl reader is acceptable here."""
+    """Which of ``addresses`` carry a percent number format (xlsx). Rare (a percent cell
+    holding a fraction), so the slower openpyxl reader is acceptable here."""
     import openpyxl
     try:
         ws = openpyxl.load_workbook(io.BytesIO(data))[sheet]

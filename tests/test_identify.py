@@ -124,10 +124,10 @@ def test_macro_enabled_workbook_is_read_with_a_warning(generated, catalogue, reg
 
 
 @pytest.mark.parametrize("name, data, fragment", [
-    ("empty.xlsx", b"", "không phải tệp .xlsx"),
-    ("text.xlsx", "Báo cáo".encode(), "không phải tệp .xlsx"),
-    ("truncated.xlsx", None, "không phải tệp .xlsx"),
-    ("report.pdf", b"%PDF-1.4", "«pdf» không được hỗ trợ"),
+    ("empty.xlsx", b"", "tệp rỗng"),
+    ("text.xlsx", "Báo cáo".encode(), "không phải sổ Excel"),
+    ("truncated.xlsx", None, "bị hỏng hoặc bị cắt cụt"),
+    ("report.xlsx", b"%PDF-1.4\n", "tệp PDF"),
 ])
 def test_not_a_workbook(generated, catalogue, registry, name, data, fragment):
     out, files = generated
