@@ -4,7 +4,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field, fields
 
-from xlsx_forms.identity import Identity, layout_fingerprint, verify
+from xlsx_forms.identity import IDENTITY_SHEET, Identity, layout_fingerprint, verify
 from xlsx_forms.layout import SheetLayout, form_layout
 from xlsx_forms.model import Catalogue, Form
 from xlsx_forms.registry import Registry
@@ -13,12 +13,16 @@ from .issues import Issue, issue
 from .reader import Book, Grid
 
 FIELDS = [f.name for f in fields(Identity)]
-LABEL_MATCH = 0.8  # share of a form's labels that must match to recognise an unsigned copy
+LABEL_MATCH = 0.8
+MAX_SHIFT = 50     # rows a table may have grown by and still be read by its labels  # share of a form's labels that must match to recognise an unsigned copy
 
 
 @dataclass
 class Identification:
-    """Outcome: ``accepted`` only if signed by our key, current, and of a known unit."""
+    """Outcome: ``accepted`` only if signed by our key, current, and of a known unit.
+    ``rows`` maps each layout row to the sheet row it was found at (identity when the
+    layout is intact; shifted when rows were inserted or deleted and every row was found
+    again by its label)."""
 
     form: Form | None = None
     unit_code: str = ""
@@ -26,6 +30,11 @@ class Identification:
     accepted: bool = False
     reason: str = ""
     issues: list[Issue] = field(default_factory=list)
+    rows: dict[int, int] = field(default_factory=dict)
+
+    def row(self, layout_row: int) -> int:
+        """The sheet row holding what the layout puts at ``layout_row``."""
+        return self.rows.get(layout_row, layout_row)
 
 
 def _identity(d: dict[str, str]) -> Identity | None:
@@ -50,6 +59,37 @@ def first_layout_difference(grid: Grid, layout: SheetLayout) -> tuple[str, str, 
             if found != _norm(t.text):
                 return t.a1, t.text, found
     return None
+
+
+def locate_rows(grid: Grid, layout: SheetLayout, form: Form) -> dict[int, int] | None:
+    """Find each body row of a plain-table form by its label, in order (rows may have been
+    inserted or deleted). None when a row cannot be found, or for transposed tables."""
+    if any(t.layout != "rows" for t in form.tables):
+        return None
+    label_col = next(t.col for t in layout.texts if t.role in ("label", "section"))
+    expected = [(t.row, _norm(t.text)) for t in layout.texts if t.role in ("label", "section")]
+    found, cursor, limit = {}, layout.header_rows[1] + 1, layout.last_row + MAX_SHIFT
+    for row, text in expected:
+        while cursor <= limit and _norm(grid.value(cursor, label_col)) != text:
+            cursor += 1
+        if cursor > limit:
+            return None
+        found[row] = cursor
+        cursor += 1
+    last_shift = found[expected[-1][0]] - expected[-1][0]
+    for r in range(expected[-1][0] + 1, layout.last_row + 1):
+        found[r] = r + last_shift   # footnote and signature block move with the table
+    return found
+
+
+def _texts_match(grid: Grid, layout: SheetLayout, rows: dict[int, int]) -> bool:
+    """Every header (unmoved) and body text (at its found row) where the layout says:
+    the columns did not move, so reading by row labels is safe."""
+    for t in layout.texts:
+        if t.role == "header" or t.role in ("stt", "label", "section", "unit"):
+            if _norm(grid.value(rows.get(t.row, t.row), t.col)) != _norm(t.text):
+                return False
+    return True
 
 
 def guess_form(book: Book, catalogue: Catalogue) -> Form | None:
@@ -108,12 +148,30 @@ def identify(book: Book, rel: str, catalogue: Catalogue, registry: Registry, key
         out.issues.append(issue("F-NO-SHEET", sheet=layout.sheet_name, **where))
         out.reason = "thiếu trang biểu mẫu"
         return out
+    unit_name = registry.unit(ident.unit).name.upper()
+    shown = _norm(grid.value(layout.unit_name.row, layout.unit_name.col))
+    if shown != _norm(unit_name):
+        out.issues.append(issue("F-UNIT-NAME", sheet=layout.sheet_name, cell=layout.unit_name.a1,
+                                found=shown, expected=unit_name, **where))
+        out.reason = "tên đơn vị trên biểu khác thông tin nhận diện"
+        return out
     diff = first_layout_difference(grid, layout)
     if diff:
         cell, expected, found = diff
-        out.issues.append(issue("F-LAYOUT", sheet=layout.sheet_name, cell=cell, expected=expected,
-                                found=found, **where))
-        out.reason = "bố cục biểu mẫu bị thay đổi"
-        return out
+        rows = locate_rows(grid, layout, form)
+        if rows is None or not _texts_match(grid, layout, rows):
+            out.issues.append(issue("F-LAYOUT", sheet=layout.sheet_name, cell=cell, expected=expected,
+                                    found=found, **where))
+            out.reason = "bố cục biểu mẫu bị thay đổi"
+            return out
+        moved = next(r for r in sorted(rows) if rows[r] != r)
+        out.rows = rows
+        out.issues.append(issue("F-SHIFTED", sheet=layout.sheet_name, cell=cell,
+                                detail=f"dòng {moved + 1} của biểu mẫu nằm ở dòng {rows[moved] + 1}", **where))
+    if book.protected.get(layout.sheet_name) is False:
+        out.issues.append(issue("F-UNPROTECTED", sheet=layout.sheet_name, **where))
+    extra = [n for n in book.sheet_names if n not in (layout.sheet_name, "Hướng dẫn", IDENTITY_SHEET)]
+    if extra:
+        out.issues.append(issue("F-EXTRA-SHEET", names=", ".join(f"«{n}»" for n in extra), **where))
     out.accepted = True
     return out

@@ -36,6 +36,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "F-LAYOUT": (ERROR, "Bố cục biểu mẫu đã bị thay đổi: ô {cell} phải là «{expected}» nhưng là "
                         "«{found}». Không được thêm, xóa dòng, cột hay sửa tiêu đề. Đề nghị đơn vị "
                         "nhập lại trên đúng tệp biểu mẫu đã nhận."),
+    "F-UNIT-NAME": (ERROR, "Tên đơn vị trên biểu (ô {cell}) là «{found}» nhưng thông tin nhận diện là của "
+                           "«{expected}»: có thể đã chép thông tin nhận diện từ tệp của đơn vị khác. Mỗi "
+                           "đơn vị nộp trên biểu mẫu mang tên mình. Đề nghị đơn vị dùng đúng tệp đã nhận."),
+    "F-SHIFTED": (WARNING, "Các dòng của biểu đã bị dịch chuyển (từ ô {cell}: {detail}); số liệu đã được "
+                           "đọc theo nhãn từng dòng. Không được thêm, xóa dòng. Kiểm tra lại số liệu của "
+                           "tệp này."),
+    "F-UNPROTECTED": (WARNING, "Trang biểu mẫu đã bị gỡ bảo vệ. Không được gỡ bảo vệ trang tính. Số liệu "
+                               "vẫn được đọc theo vị trí đã kiểm tra."),
+    "F-EXTRA-SHEET": (WARNING, "Tệp có thêm trang tính lạ: {names}. Các trang này không được đọc. Không "
+                               "cần sửa."),
     "F-NO-SHEET": (ERROR, "Không có trang «{sheet}». Không được đổi tên hay xóa trang tính. Đề nghị đơn "
                           "vị dùng đúng tệp biểu mẫu đã nhận."),
     "F-MACRO": (WARNING, "Tệp có macro (.xlsm); chỉ đọc giá trị, macro không bao giờ được chạy. Biểu "

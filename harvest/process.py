@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from xlsx_forms.layout import form_layout
+from xlsx_forms.layout import a1, form_layout
 from xlsx_forms.model import Catalogue
 from xlsx_forms.registry import Registry
 
@@ -74,55 +74,62 @@ def process(rel: str, data: bytes, mtime: float, catalogue: Catalogue, registry:
         result.reason = ident.reason
         return result
     result.accepted = True
-    _harvest_values(result, book, data, ident.form, catalogue)
+    _harvest_values(result, book, data, ident, catalogue)
     return result
 
 
-def _harvest_values(result: FileResult, book, data: bytes, form, catalogue: Catalogue) -> None:
+def _harvest_values(result: FileResult, book, data: bytes, ident, catalogue: Catalogue) -> None:
+    form = ident.form
     layout = form_layout(form)
     grid, formulas = book.grids[layout.sheet_name], book.formulas.get(layout.sheet_name, set())
     result.sheet = layout.sheet_name
     where = {"unit": result.unit, "form": form.id, "file": result.rel, "sheet": layout.sheet_name}
     editable = {r.id for r in form.editable_rows(result.unit)}
     periods = {p.id: p.label for p in form.periods}
-    fractions = [c for c in layout.inputs if c.kind == "percent"
-                 and isinstance(grid.value(c.row, c.col), float) and 0 < grid.value(c.row, c.col) <= 1]
-    percent_cells = (percent_formatted(data, layout.sheet_name, {c.a1 for c in fractions})
+    def at(cell) -> tuple[object, str]:
+        """(value, address) of a layout cell, where it really is in this file."""
+        row = ident.row(cell.row)
+        return grid.value(row, cell.col), a1(row, cell.col)
+
+    fractions = [a for c in layout.inputs if c.kind == "percent"
+                 for v, a in [at(c)] if isinstance(v, float) and 0 < v <= 1]
+    percent_cells = (percent_formatted(data, layout.sheet_name, set(fractions))
                      if fractions and book.format == "xlsx" else set())
     for cell in layout.inputs:
-        raw = grid.value(cell.row, cell.col)
+        raw, address = at(cell)
         row = form.row(cell.row_id)
         if cell.row_id not in editable:
             if raw is not None:
                 owner = form.responsible_units.get(row.responsible, "")
-                result.issues.append(issue("V-NOT-RESPONSIBLE", cell=cell.a1, raw=raw, row=row.stt.rstrip("."),
+                result.issues.append(issue("V-NOT-RESPONSIBLE", cell=address, raw=raw, row=row.stt.rstrip("."),
                                            owner=owner, **where))
             continue
-        if cell.a1 in formulas:
+        if address in formulas:
             if raw is None:
-                result.issues.append(issue("V-FORMULA-NO-VALUE", cell=cell.a1, **where))
-                result.values[(cell.row_id, cell.period_id)] = CellValue(None, None, cell.a1)
+                result.issues.append(issue("V-FORMULA-NO-VALUE", cell=address, **where))
+                result.values[(cell.row_id, cell.period_id)] = CellValue(None, None, address)
                 continue
-            result.issues.append(issue("V-FORMULA", cell=cell.a1, value=cellvalues.show(raw), **where))
+            result.issues.append(issue("V-FORMULA", cell=address, value=cellvalues.show(raw), **where))
         value, problems = cellvalues.parse(raw, catalogue.kinds[cell.kind],
-                                           percent_format=cell.a1 in percent_cells)
+                                           percent_format=address in percent_cells)
         for p in problems:
-            result.issues.append(issue(p.code, cell=cell.a1, **p.fields, **where))
+            result.issues.append(issue(p.code, cell=address, **p.fields, **where))
         if raw is None and row.required:
-            result.issues.append(issue("V-REQUIRED", cell=cell.a1, label=_short(row.label),
+            result.issues.append(issue("V-REQUIRED", cell=address, label=_short(row.label),
                                        period=periods[cell.period_id], **where))
         if raw is not None:
-            result.values[(cell.row_id, cell.period_id)] = CellValue(value, raw, cell.a1)
+            result.values[(cell.row_id, cell.period_id)] = CellValue(value, raw, address)
     for note in layout.notes:
-        raw = grid.value(note.row, note.col)
+        raw, address = at(note)
         if raw is not None:
-            result.notes[note.key] = CellValue(str(raw), raw, note.a1)
+            result.notes[note.key] = CellValue(str(raw), raw, address)
     for p in layout.preparer:
-        raw = grid.value(p.row, p.col)
+        raw, _ = at(p)
         result.preparer[p.field_id] = "" if raw is None else str(raw).strip()
     usable = {k: v.value for k, v in result.values.items() if v.value is not None}
     unusable = {k for k, v in result.values.items() if v.value is None}
-    result.issues += rule_issues(form, usable, unit=result.unit, file=result.rel, unusable=unusable)
+    result.issues += rule_issues(form, usable, unit=result.unit, file=result.rel, unusable=unusable,
+                                 addresses={k: v.cell for k, v in result.values.items()})
 
 
 def _short(label: str, limit: int = 60) -> str:

@@ -50,7 +50,7 @@ CASES = [
     ("hidden sheet disagrees", _sheet_only("unit", "vp"), "F-IDENTITY-MISMATCH", False),
     ("identity removed", _drop_identity, "F-NO-IDENTITY", False),
     ("label edited", lambda wb: wb["Phụ lục 1"].__setitem__("B10", "Số văn bản"), "F-LAYOUT", False),
-    ("row inserted", lambda wb: wb["Phụ lục 1"].insert_rows(12), "F-LAYOUT", False),
+    ("column inserted", lambda wb: wb["Phụ lục 1"].insert_cols(3), "F-LAYOUT", False),
     ("sheet renamed", lambda wb: setattr(wb["Phụ lục 1"], "title", "Sheet1"), "F-NO-SHEET", False),
 ]
 

@@ -1,0 +1,132 @@
+"""Make hostile and messy returned files from generated templates (run by the tests;
+``python -m tests.hostile DIR`` writes them for a look). Each maker returns bytes."""
+from __future__ import annotations
+
+import io
+import sys
+import zipfile
+from pathlib import Path
+
+import openpyxl
+
+
+def _rezip(template: bytes, replace: dict[str, bytes]) -> bytes:
+    src = zipfile.ZipFile(io.BytesIO(template))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, replace.get(info.filename, src.read(info.filename)))
+    return out.getvalue()
+
+
+def docx_renamed() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", "<w:document/>")
+    return out.getvalue()
+
+
+def pdf_renamed() -> bytes:
+    return b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
+
+
+def truncated(template: bytes) -> bytes:
+    return template[: len(template) // 2]
+
+
+def encrypted(template: bytes, password: str = "matkhau") -> bytes:
+    from msoffcrypto.format.ooxml import OOXMLFile
+    out = io.BytesIO()
+    OOXMLFile(io.BytesIO(template)).encrypt(password, out)
+    return out.getvalue()
+
+
+def zip_bomb(gib: float = 1.0) -> bytes:
+    """A small .xlsx whose worksheet expands to ``gib`` GiB (streamed, never in memory)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/workbook.xml", '<workbook xmlns="http://schemas.openxmlformats.org/'
+                   'spreadsheetml/2006/main"><sheets><sheet name="Phụ lục 1" sheetId="1"/></sheets></workbook>')
+        info = zipfile.ZipInfo("xl/worksheets/sheet1.xml")
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with z.open(info, "w", force_zip64=True) as fh:
+            chunk = b" " * (1 << 24)
+            for _ in range(int(gib * 64)):
+                fh.write(chunk)
+    return out.getvalue()
+
+
+def _sheet_xml(template: bytes) -> tuple[str, bytes]:
+    z = zipfile.ZipFile(io.BytesIO(template))
+    name = "xl/worksheets/sheet1.xml"
+    return name, z.read(name)
+
+
+def billion_laughs(template: bytes) -> bytes:
+    name, xml = _sheet_xml(template)
+    entities = '<!ENTITY lol "lol">' + "".join(
+        f'<!ENTITY lol{i} "{("&lol%s;" % (i - 1 if i > 1 else "")) * 10}">' for i in range(1, 10))
+    doctype = f"<!DOCTYPE worksheet [{entities}]>".encode()
+    xml = xml.replace(b"<worksheet", doctype + b"<worksheet", 1).replace(b"<v>", b"<v>&lol9;", 1)
+    return _rezip(template, {name: xml})
+
+
+def xxe(template: bytes) -> bytes:
+    name, xml = _sheet_xml(template)
+    doctype = b'<!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+    return _rezip(template, {name: xml.replace(b"<worksheet", doctype + b"<worksheet", 1)})
+
+
+def far_cell(template: bytes, ref: str) -> bytes:
+    """The template with one more cell at ``ref`` (e.g. A1000000 or XFD1)."""
+    name, xml = _sheet_xml(template)
+    row = "".join(ch for ch in ref if ch.isdigit())
+    cell = f'<row r="{row}"><c r="{ref}" t="inlineStr"><is><t>x</t></is></c></row>'.encode()
+    return _rezip(template, {name: xml.replace(b"</sheetData>", cell + b"</sheetData>", 1)})
+
+
+def mutate(template: bytes, member: str, offset: int, value: int) -> bytes:
+    """One byte of one member changed (for fuzzing)."""
+    z = zipfile.ZipFile(io.BytesIO(template))
+    body = bytearray(z.read(member))
+    if body:
+        body[offset % len(body)] = value
+    return _rezip(template, {member: bytes(body)})
+
+
+def with_cells(template: bytes, sheet: str, cells: dict[str, object]) -> bytes:
+    wb = openpyxl.load_workbook(io.BytesIO(template))
+    ws = wb[sheet]
+    for ref, value in cells.items():
+        ws[ref].value = value
+        if isinstance(value, str):
+            ws[ref].data_type = "s"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def main(folder: str) -> None:
+    """Write every hostile file made from a freshly generated PL1 template into ``folder``."""
+    from datetime import date, datetime, timezone
+    from xlsx_forms.registry import DEFAULT_REGISTRY, load_registry
+    from xlsx_forms.spec_loader import default_catalogue
+    from xlsx_forms.writer import GenerateOptions, build_workbook
+    cat = default_catalogue()
+    reg = load_registry(DEFAULT_REGISTRY, cat)
+    opts = GenerateOptions(key=b"k" * 32, generated_at=datetime(2020, 3, 12, tzinfo=timezone.utc),
+                           deadline=date(2020, 3, 23))
+    tpl = build_workbook(cat, reg, reg.unit("p-tran-phu"), cat.form("PL1"), opts)[0]
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, data in {"docx.xlsx": docx_renamed(), "pdf.xlsx": pdf_renamed(), "truncated.xlsx": truncated(tpl),
+                       "encrypted.xlsx": encrypted(tpl), "bomb.xlsx": zip_bomb(0.1),
+                       "laughs.xlsx": billion_laughs(tpl), "xxe.xlsx": xxe(tpl),
+                       "rows.xlsx": far_cell(tpl, "A1000000"), "cols.xlsx": far_cell(tpl, "XFD1")}.items():
+        (out / name).write_bytes(data)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

@@ -1,0 +1,146 @@
+"""Messy and hostile returns among good ones: the harvest finishes within bounded time and
+memory, keeps every other file's results exactly, and explains each bad file."""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import random
+import resource
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from samples.fill import valid_values, write_values
+from tests import hostile
+from tests.conftest import FIXED_TIME, TEST_KEY
+
+REPO = Path(__file__).parents[1]
+MEMORY_LIMIT = 3 << 30     # bytes of address space for the harvest process
+TIME_LIMIT = 180           # seconds: a hang guard, not a performance measure
+
+
+def _limits():
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+
+
+def harvest_cli(inbox: Path, out: Path, key_file: Path) -> subprocess.CompletedProcess:
+    """Run ``cchc harvest`` in its own process with memory and time limits."""
+    return subprocess.run([sys.executable, "-m", "cchc", "harvest", str(inbox), "--key-file", str(key_file),
+                           "--out", str(out)], capture_output=True, text=True, timeout=TIME_LIMIT,
+                          preexec_fn=_limits, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
+
+
+def _csv(path: Path) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(path.read_bytes().decode("utf-8-sig"))))
+
+
+@pytest.fixture(scope="module")
+def good_inbox(tmp_path_factory, generated, catalogue):
+    """One valid return for every assignment."""
+    out_dir, files = generated
+    inbox = tmp_path_factory.mktemp("good")
+    rnd = random.Random(4)
+    for g in files:
+        form = catalogue.form(g.form)
+        write_values(out_dir / g.path, form, valid_values(form, g.unit.code, rnd),
+                     inbox / g.unit.code / f"{g.form}.xlsx", saved_at=FIXED_TIME)
+    return inbox
+
+
+@pytest.fixture(scope="module")
+def key_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("key") / "hmac.key"
+    path.write_text(TEST_KEY.hex())
+    return path
+
+
+@pytest.fixture(scope="module")
+def baseline(good_inbox, key_file, tmp_path_factory):
+    out = tmp_path_factory.mktemp("baseline") / "out"
+    assert harvest_cli(good_inbox, out, key_file).returncode == 0
+    return out
+
+
+def _template(generated, form="PL1", unit="p-tran-phu") -> bytes:
+    out_dir, files = generated
+    return (out_dir / next(g.path for g in files if g.form == form and g.unit.code == unit)).read_bytes()
+
+
+CASES = {  # file name → (maker(template bytes), words the message must contain)
+    "rỗng.xlsx": (lambda t: b"", "tệp rỗng"),
+    "văn bản.xlsx": (lambda t: "Kính gửi Ban Tổ chức".encode(), "không phải sổ Excel"),
+    "báo cáo.xlsx": (lambda t: hostile.pdf_renamed(), "tệp PDF"),
+    "công văn.xlsx": (lambda t: hostile.docx_renamed(), "tệp Word (.docx)"),
+    "cắt cụt.xlsx": (hostile.truncated, "bị cắt cụt"),
+    "mật khẩu.xlsx": (hostile.encrypted, "gỡ mật khẩu mở"),
+    "bom.xlsx": (lambda t: hostile.zip_bomb(1.0), "bom nén"),
+    "laughs.xlsx": (hostile.billion_laughs, "DTD/thực thể XML"),
+    "xxe.xlsx": (hostile.xxe, "DTD/thực thể XML"),
+    "triệu dòng.xlsx": (lambda t: hostile.far_cell(t, "A1000000"), "1000000 dòng"),
+    "nhiều cột.xlsx": (lambda t: hostile.far_cell(t, "XFD1"), "16384 cột"),
+}
+
+
+@pytest.fixture(scope="module")
+def messy(good_inbox, generated, key_file, tmp_path_factory):
+    """The good inbox plus every hostile file, harvested once."""
+    inbox = tmp_path_factory.mktemp("messy") / "inbox"
+    subprocess.run(["cp", "-a", str(good_inbox), str(inbox)], check=True)
+    template = _template(generated)
+    for name, (make, _) in CASES.items():
+        (inbox / "xấu" / name).parent.mkdir(parents=True, exist_ok=True)
+        (inbox / "xấu" / name).write_bytes(make(template))
+    # Two files of the same name in different folders: both are seen.
+    (inbox / "a").mkdir()
+    (inbox / "b").mkdir()
+    (inbox / "a" / "Phụ lục.xlsx").write_bytes(hostile.truncated(template))
+    (inbox / "b" / "Phụ lục.xlsx").write_bytes(b"not a workbook")
+    # A link to a file outside the inbox is never followed.
+    secret = inbox.parent / "ngoài hộp thư.xlsx"
+    secret.write_bytes(_template(generated, "PL3", "vp"))
+    os.symlink(secret, inbox / "liên kết.xlsx")
+    out = inbox.parent / "out"
+    run = harvest_cli(inbox, out, key_file)
+    return inbox, out, run
+
+
+def test_harvest_finishes(messy):
+    _, _, run = messy
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "Bảng tổng hợp:" in run.stdout
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_each_bad_file_is_in_ledger_and_issues_with_a_precise_message(messy, name):
+    _, out, _ = messy
+    rel = f"xấu/{name}"
+    ledger = {r["path"]: r for r in _csv(out / "ledger.csv")}
+    assert ledger[rel]["outcome"] == "rejected"
+    issues = [i for i in _csv(out / "issues.csv") if i["file"] == rel]
+    assert len(issues) == 1 and issues[0]["severity"] == "error"
+    assert issues[0]["message"].startswith(rel + ": ") and CASES[name][1] in issues[0]["message"]
+    assert issues[0]["code"] == ("F-ENCRYPTED" if "mật khẩu" in name else "F-UNREADABLE")
+
+
+def test_other_files_results_are_exactly_as_without_the_bad_ones(messy, baseline):
+    _, out, _ = messy
+    assert (out / "values.csv").read_bytes() == (baseline / "values.csv").read_bytes()
+    assert (out / "issues.csv").read_bytes().count(b"\n") > (baseline / "issues.csv").read_bytes().count(b"\n")
+    good = [r["path"] for r in _csv(out / "ledger.csv") if r["outcome"] == "used"]
+    assert good == [r["path"] for r in _csv(baseline / "ledger.csv")]
+
+
+def test_same_name_in_two_folders_and_links(messy):
+    _, out, _ = messy
+    ledger = {r["path"]: r for r in _csv(out / "ledger.csv")}
+    assert "cắt cụt" in ledger["a/Phụ lục.xlsx"]["reason"]
+    assert "không phải sổ Excel" in ledger["b/Phụ lục.xlsx"]["reason"]
+    link = ledger["liên kết.xlsx"]
+    assert (link["outcome"], link["sha256"], link["unit_code"]) == ("rejected", "", "")
+    assert "liên kết" in link["reason"]
+    used_pl3 = [p for p, r in ledger.items() if r["form"] == "PL3" and r["outcome"] == "used"]
+    assert used_pl3 == ["vp/PL3.xlsx"]
