@@ -30,6 +30,20 @@ class Problem:
     fields: dict
 
 
+_EPOCH = datetime(1899, 12, 30)
+
+
+def excel_serial(value: datetime | date | time) -> float:
+    """The spreadsheet number behind a date or time value (1900 date system, with Excel's
+    fictitious 29 February 1900, as the readers apply it)."""
+    if isinstance(value, time):
+        return (value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6) / 86400
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time())
+    days = (value - _EPOCH).total_seconds() / 86400
+    return round(days - 1 if value < datetime(1900, 3, 1) else days, 9)
+
+
 def show(value) -> str:
     """A number as Vietnamese readers write it (decimal comma)."""
     if isinstance(value, float) and value.is_integer():
@@ -71,8 +85,14 @@ def parse(raw, kind: Kind, *, percent_format: bool = False) -> tuple[object, lis
                 return choice, [Problem("V-RATING-CASE", {"raw": raw, "value": choice})]
         return None, [Problem("V-RATING", {"raw": raw})]
     problems: list[Problem] = []
-    if isinstance(raw, bool) or isinstance(raw, (datetime, date, time)):
+    if isinstance(raw, bool):
         return None, [Problem("V-NOT-NUMBER", {"raw": raw, "accepts": accepts})]
+    if isinstance(raw, (datetime, date, time)):
+        # A number shown with a date format (by the office, or by a reader that took a
+        # custom number format for a date): the cell still holds that number.
+        number = excel_serial(raw)
+        problems.append(Problem("V-DATE-NUMBER", {"raw": raw, "value": show(number)}))
+        raw = number
     if isinstance(raw, str):
         text = unicodedata.normalize("NFC", raw).translate(SPACES).strip()
         negative = text.startswith("-")

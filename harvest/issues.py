@@ -64,6 +64,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                       "vị sửa lại."),
     "V-PERCENT-RANGE": (ERROR, "Tỷ lệ {value} nằm ngoài khoảng 0–100. Tỷ lệ nhập từ 0 đến 100 (85 là "
                                "85%). Đề nghị đơn vị sửa lại."),
+    "V-DATE-NUMBER": (WARNING, "Ô hiển thị dạng ngày giờ ({raw}); đã đọc số {value} mà ô lưu. Ô này chỉ "
+                               "nhận số, không nhận ngày tháng. Kiểm tra lại giá trị này."),
     "V-PERCENT-FRACTION": (WARNING, "Ô định dạng phần trăm chứa {raw}, đã đọc thành {value}%. Tỷ lệ "
                                     "nhập từ 0 đến 100 (85 là 85%). Kiểm tra lại giá trị này."),
     "V-RATING": (ERROR, "«{raw}» không hợp lệ. Ô này chỉ nhận «Đạt» hoặc «Không đạt». Đề nghị đơn vị "

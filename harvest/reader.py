@@ -149,7 +149,31 @@ def _read_zip(data: bytes, book: Book) -> None:
     else:
         book.properties = _ods_properties(parts.get("meta.xml"))
         book.saved_at = _date(parts.get("meta.xml"), "office:meta/dc:date")
+        try:
+            _load_values(data, book)
+        except python_calamine.CalamineError:
+            # python-calamine 0.9 rejects indentation between table elements, which
+            # Gnumeric writes; retry once without it.
+            book.sheet_names.clear()
+            _load_values(_without_indentation(zf, parts), book)
+        return
     _load_values(data, book)
+
+
+_INDENT = re.compile(rb">\n[ \t\r\n]*<")
+
+
+def _without_indentation(zf: zipfile.ZipFile, parts: dict[str, bytes]) -> bytes:
+    """The ODS with pretty-printing removed from content.xml (a newline and spaces between
+    two tags; spaces inside a cell's text have no newline and are kept)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in zf.infolist():
+            body = parts.get(info.filename) if info.filename in parts else zf.read(info.filename)
+            if info.filename == "content.xml":
+                body = _INDENT.sub(b"><", body)
+            dst.writestr(info.filename, body, zipfile.ZIP_STORED if info.filename == "mimetype" else None)
+    return out.getvalue()
 
 
 def _safe_parts(zf: zipfile.ZipFile) -> dict[str, bytes]:

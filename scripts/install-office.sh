@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# Install LibreOffice Calc (headless) and PDF tools if missing: the tests save workbooks
-# through a real office suite and render them to PDF. Debian/Ubuntu only.
+# Install LibreOffice Calc (headless), Gnumeric's ssconvert and PDF tools if missing: the
+# tests save workbooks through real office suites and render them to PDF. Debian/Ubuntu only.
 set -euo pipefail
-if command -v soffice >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1; then
+if command -v soffice >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1 \
+   && command -v ssconvert >/dev/null 2>&1; then
   exit 0
 fi
 SUDO=""
 if [ "$(id -u)" != "0" ]; then
   command -v sudo >/dev/null 2>&1 && SUDO="sudo" || { echo "Cần quyền root để cài LibreOffice (apt-get)." >&2; exit 1; }
 fi
-echo "Đang cài LibreOffice Calc (headless)…" >&2
+echo "Đang cài LibreOffice Calc (headless) và Gnumeric…" >&2
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
-  libreoffice-calc-nogui python3-uno fonts-liberation poppler-utils >/dev/null
+  libreoffice-calc-nogui python3-uno fonts-liberation poppler-utils gnumeric >/dev/null

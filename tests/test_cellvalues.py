@@ -1,7 +1,7 @@
 """Reading one cell: raw value and kind → value and problem codes."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 
 import pytest
 
@@ -28,7 +28,13 @@ from harvest.cellvalues import parse, show
     ("12 người", "count", None, ["V-NOT-NUMBER"]),
     ("85%", "count", None, ["V-NOT-NUMBER"]),
     (True, "count", None, ["V-NOT-NUMBER"]),
-    (datetime(2020, 3, 1), "count", None, ["V-NOT-NUMBER"]),
+    (datetime(2020, 3, 1), "count", 43891, ["V-DATE-NUMBER"]),
+    (date(1900, 3, 25), "count", 85, ["V-DATE-NUMBER"]),
+    (date(1900, 1, 12), "count", 12, ["V-DATE-NUMBER"]),
+    (datetime(1900, 3, 31, 21, 36), "percent", 91.9, ["V-DATE-NUMBER"]),
+    (time(12, 0), "percent", 0.5, ["V-DATE-NUMBER"]),
+    (date(2020, 3, 1), "percent", None, ["V-DATE-NUMBER", "V-PERCENT-RANGE"]),
+    (date(2020, 3, 1), "rating", None, ["V-RATING"]),
     (1, "flag", 1, []),
     (0, "flag", 0, []),
     (2, "flag", None, ["V-FLAG"]),
