@@ -72,7 +72,11 @@ def read_one(f: InboxFile, catalogue: Catalogue, registry: Registry, key: bytes)
     if data is None:
         return refused("tệp thay đổi trong khi đọc", "tệp đang thay đổi trong khi đọc (đang chép hoặc đang lưu?); "
                        "chạy lại khi tệp đã chép xong")
-    return process(f.rel, data, f.mtime, catalogue, registry, key)
+    try:
+        return process(f.rel, data, f.mtime, catalogue, registry, key)
+    except Exception as exc:  # noqa: BLE001 - last resort: one odd file never stops the harvest
+        return refused("lỗi khi xử lý tệp", f"cchc gặp lỗi khi xử lý tệp ({type(exc).__name__}); "
+                       "hãy gửi tệp này cho người phát triển")
 
 
 def harvest(inbox: Path, out_dir: Path, catalogue: Catalogue, registry: Registry, key: bytes,
@@ -102,11 +106,28 @@ def harvest(inbox: Path, out_dir: Path, catalogue: Catalogue, registry: Registry
     return Harvest(results, rec, city, issues, out_dir)
 
 
+def recover(out_dir: Path) -> None:
+    """Undo what a killed run left: put back outputs that were moved aside but never
+    replaced, and remove half-written folders."""
+    out_dir = out_dir.resolve()
+    if not out_dir.parent.exists():
+        return
+    for aside in sorted(out_dir.parent.glob(f".{out_dir.name}.old-*")):
+        previous = aside / "previous"
+        if previous.exists() and not out_dir.exists():
+            os.replace(previous, out_dir)
+        shutil.rmtree(aside, ignore_errors=True)
+    for staging in out_dir.parent.glob(f".{out_dir.name}.new-*"):
+        shutil.rmtree(staging, ignore_errors=True)
+
+
 def write_outputs(out_dir: Path, outputs: dict[str, bytes]) -> None:
     """Write all outputs into a fresh folder, then swap it for ``out_dir``. If anything
-    fails, the previous ``out_dir`` stays (or is put back) as it was."""
+    fails, the previous ``out_dir`` stays (or is put back) as it was; if the process is
+    killed, ``recover`` restores it on the next run."""
     out_dir = out_dir.resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
+    recover(out_dir)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
     aside = None
     try:

@@ -1,0 +1,72 @@
+"""Killing a harvest while it writes leaves the previous outputs intact and readable."""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import openpyxl
+
+from harvest.run import recover
+from samples.build_samples import DEMO_KEY
+
+REPO = Path(__file__).parents[1]
+SAMPLES = REPO / "samples" / "inbox"
+# Run the CLI with os.fsync slowed down, so the test can kill it while outputs are written.
+SLOW = ("import os, time, harvest.run as r\n"
+        "real = os.fsync\n"
+        "def slow(fd):\n    time.sleep(3)\n    real(fd)\n"
+        "r.os.fsync = slow\n"
+        "from cchc.cli import main\nmain()\n")
+
+
+def _harvest(out: Path, slow: bool = False) -> subprocess.Popen:
+    args = ["-c", SLOW] if slow else ["-m", "cchc"]
+    return subprocess.Popen([sys.executable, *args, "harvest", str(SAMPLES), "--key-file", str(DEMO_KEY),
+                             "--out", str(out)], cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def _snapshot(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in out.iterdir()}
+
+
+def _readable(out: Path) -> None:
+    openpyxl.load_workbook(out / "tong-hop-cchc.xlsx")
+    for name in ("values.csv", "issues.csv", "ledger.csv"):
+        assert list(csv.reader(io.StringIO((out / name).read_bytes().decode("utf-8-sig"))))
+
+
+def test_kill_while_writing(tmp_path):
+    out = tmp_path / "summary"
+    assert _harvest(out).wait(timeout=120) == 0
+    before = _snapshot(out)
+    proc = _harvest(out, slow=True)
+    deadline = time.monotonic() + 120
+    while not list(tmp_path.glob(".summary.new-*/*")):   # it has started writing
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert _snapshot(out) == before
+    _readable(out)
+    assert _harvest(out).wait(timeout=120) == 0            # the next run cleans up after it
+    assert [p.name for p in tmp_path.iterdir()] == ["summary"]
+
+
+def test_recover_puts_back_outputs_moved_aside(tmp_path):
+    out = tmp_path / "summary"
+    aside = tmp_path / ".summary.old-abc"
+    (aside / "previous").mkdir(parents=True)
+    (aside / "previous" / "values.csv").write_text("x")
+    (tmp_path / ".summary.new-def").mkdir()
+    recover(out)
+    assert (out / "values.csv").read_text() == "x"
+    assert [p.name for p in tmp_path.iterdir()] == ["summary"]
+    shutil.rmtree(out)
