@@ -14,6 +14,8 @@ from .reader import Book, Grid
 
 FIELDS = [f.name for f in fields(Identity)]
 LABEL_MATCH = 0.8
+# Locked texts checked in every returned file (the unit-specific ones are checked apart).
+CHECKED_ROLES = ("header", "stt", "label", "section", "unit", "title", "appendix_no", "period_label")
 MAX_SHIFT = 50     # rows a table may have grown by and still be read by its labels  # share of a form's labels that must match to recognise an unsigned copy
 
 
@@ -54,7 +56,7 @@ def _norm(value) -> str:
 def first_layout_difference(grid: Grid, layout: SheetLayout) -> tuple[str, str, str] | None:
     """(cell, expected, found) of the first locked text that differs, or None."""
     for t in layout.texts:
-        if t.role in ("header", "stt", "label", "section", "unit", "title", "appendix_no", "period_label"):
+        if t.role in CHECKED_ROLES:
             found = _norm(grid.value(t.row, t.col))
             if found != _norm(t.text):
                 return t.a1, t.text, found
@@ -83,13 +85,10 @@ def locate_rows(grid: Grid, layout: SheetLayout, form: Form) -> dict[int, int] |
 
 
 def _texts_match(grid: Grid, layout: SheetLayout, rows: dict[int, int]) -> bool:
-    """Every header (unmoved) and body text (at its found row) where the layout says:
-    the columns did not move, so reading by row labels is safe."""
-    for t in layout.texts:
-        if t.role == "header" or t.role in ("stt", "label", "section", "unit"):
-            if _norm(grid.value(rows.get(t.row, t.row), t.col)) != _norm(t.text):
-                return False
-    return True
+    """Every checked text where the layout puts it, body rows at the row they were found
+    at: then only rows moved (not columns, not words), and reading by label is safe."""
+    return all(_norm(grid.value(rows.get(t.row, t.row), t.col)) == _norm(t.text)
+               for t in layout.texts if t.role in CHECKED_ROLES)
 
 
 def guess_form(book: Book, catalogue: Catalogue) -> Form | None:
@@ -159,15 +158,16 @@ def identify(book: Book, rel: str, catalogue: Catalogue, registry: Registry, key
     if diff:
         cell, expected, found = diff
         rows = locate_rows(grid, layout, form)
-        if rows is None or not _texts_match(grid, layout, rows):
+        moved = sorted(r for r in rows or {} if rows[r] != r)
+        if not moved or not _texts_match(grid, layout, rows):
             out.issues.append(issue("F-LAYOUT", sheet=layout.sheet_name, cell=cell, expected=expected,
                                     found=found, **where))
             out.reason = "bố cục biểu mẫu bị thay đổi"
             return out
-        moved = next(r for r in sorted(rows) if rows[r] != r)
         out.rows = rows
         out.issues.append(issue("F-SHIFTED", sheet=layout.sheet_name, cell=cell,
-                                detail=f"dòng {moved + 1} của biểu mẫu nằm ở dòng {rows[moved] + 1}", **where))
+                                detail=f"dòng {moved[0] + 1} của biểu mẫu nằm ở dòng {rows[moved[0]] + 1}",
+                                **where))
     if book.protected.get(layout.sheet_name) is False:
         out.issues.append(issue("F-UNPROTECTED", sheet=layout.sheet_name, **where))
     extra = [n for n in book.sheet_names if n not in (layout.sheet_name, "Hướng dẫn", IDENTITY_SHEET)]

@@ -144,3 +144,11 @@ def test_file_changing_while_read(catalogue, registry, tmp_path, monkeypatch):
     result = read_one(scan(tmp_path)[0], catalogue, registry, TEST_KEY)
     assert result.reason == "tệp thay đổi trong khi đọc"
     assert "đang thay đổi trong khi đọc" in result.issues[0].message
+
+
+def test_title_edited_is_a_layout_change_not_a_shift(filled, catalogue, registry):
+    # Found by fuzzing: every row in place but another locked text changed.
+    wb, _ = filled
+    wb["Phụ lục 3"]["A5"] = "Một tiêu đề khác"
+    result = _run(_bytes(wb), catalogue, registry)
+    assert not result.accepted and [(i.code, i.cell) for i in result.issues] == [("F-LAYOUT", "A5")]
