@@ -1,7 +1,7 @@
 """The spec's consistency rules, evaluated on one file's values (never on cached formulas)."""
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Callable, Mapping
 
 from xlsx_forms import rules
 from xlsx_forms.layout import form_layout
@@ -22,11 +22,11 @@ def _detail(rule: Rule, v: Mapping[str, object]) -> str:
 
 def rule_issues(form: Form, values: Mapping[tuple[str, str], object], *, unit: str, file: str,
                 unusable: set[tuple[str, str]] = frozenset(),
-                addresses: Mapping[tuple[str, str], str] | None = None) -> list[Issue]:
+                address: Callable[[tuple[str, str]], str] | None = None) -> list[Issue]:
     """An issue per rule and period where the rule does not hold, at the anchor's cell.
     A period where one of the rule's cells is ``unusable`` (already an error) is skipped:
-    one wrong cell gives one error, not a cascade. ``addresses`` gives where each value
-    really was (rows of a file may have moved); by default the layout's cells."""
+    one wrong cell gives one error, not a cascade. ``address`` says where a value really
+    was (rows of a file may have moved); by default the layout's cell."""
     layout = form_layout(form)
     found = []
     for rule in form.rules:
@@ -38,7 +38,7 @@ def rule_issues(form: Form, values: Mapping[tuple[str, str], object], *, unit: s
                 continue
             text = f"{rule.message} ({period.label}: {_detail(rule, v)})."
             found.append(issue(rule.code, unit=unit, form=form.id, file=file, sheet=layout.sheet_name,
-                               cell=(addresses or {}).get((rule.anchor, period.id))
-                               or layout.input_at(rule.anchor, period.id).a1,
+                               cell=address((rule.anchor, period.id)) if address
+                               else layout.input_at(rule.anchor, period.id).a1,
                                severity=rule.severity, text=text))
     return found

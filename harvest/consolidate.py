@@ -18,13 +18,6 @@ class CityValue:
     missing: tuple[str, ...]
 
 
-def expected_units(form: Form, row_id: str, registry: Registry) -> list[str]:
-    """Units whose value this row needs: assigned units, or for PL8 the responsible one."""
-    row = form.row(row_id)
-    return [u.code for u in registry.units if form.id in u.forms
-            and (row.responsible is None or row.responsible == u.code)]
-
-
 def aggregate(how: str, values: dict[str, object], weights: dict[str, object] | None = None):
     """Combine per-unit values (unit code → value) by the spec's aggregation."""
     if not values:
@@ -47,19 +40,17 @@ def aggregate(how: str, values: dict[str, object], weights: dict[str, object] | 
 def consolidate_form(form: Form, registry: Registry,
                      used: dict[tuple[str, str], FileResult]) -> dict[tuple[str, str], CityValue]:
     """(row id, period id) → CityValue for every input row of ``form``."""
+    assigned = [u.code for u in registry.units if form.id in u.forms]
+    usable = {u: used[(u, form.id)].values.usable() for u in assigned if (u, form.id) in used}
     out = {}
     for row in form.input_rows:
-        units = expected_units(form, row.id, registry)
+        units = [u for u in assigned if row.responsible in (None, u)]
         for period in form.periods:
-            def value_of(unit: str, row_id: str):
-                r = used.get((unit, form.id))
-                cell = r.values.get((row_id, period.id)) if r else None
-                return cell.value if cell else None
-            values = {u: v for u in units if (v := value_of(u, row.id)) is not None}
-            weights = ({u: value_of(u, row.weight) for u in values} if row.weight else None)
-            out[(row.id, period.id)] = CityValue(
-                aggregate(form.aggregate_of(row), values, weights), len(values),
-                tuple(u for u in units if u not in values))
+            key, weight_key = (row.id, period.id), (row.weight, period.id)
+            values = {u: v for u in units if u in usable and (v := usable[u].get(key)) is not None}
+            weights = {u: usable[u].get(weight_key) for u in values} if row.weight else None
+            out[key] = CityValue(aggregate(form.aggregate_of(row), values, weights), len(values),
+                                 tuple(u for u in units if u not in values))
     return out
 
 

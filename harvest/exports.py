@@ -1,7 +1,9 @@
 """Tidy CSV exports: values.csv, issues.csv, ledger.csv (UTF-8 with BOM for Excel)."""
 from __future__ import annotations
 
-from xlsx_forms.fileio import csv_bytes
+from pathlib import Path
+
+from xlsx_forms.fileio import write_csv
 from xlsx_forms.layout import form_layout
 from xlsx_forms.model import Catalogue
 from xlsx_forms.registry import Registry
@@ -36,39 +38,39 @@ def values_rows(catalogue: Catalogue, registry: Registry, rec: Reconciliation):
     """One row per filled input cell and note of every used file, in form layout order
     (plain values: a number, or the text as typed when it could not be read)."""
     order = {u.code: i for i, u in enumerate(registry.units)}
+    described = {}
     for (unit, form_id), r in sorted(rec.used.items(), key=lambda kv: (order[kv[0][0]], kv[0][1])):
         form = catalogue.form(form_id)
-        name = registry.unit(unit).name
+        layout = form_layout(form)
+        if form_id not in described:   # (row id, label, period) per input position
+            described[form_id] = [(c.row_id, form.row(c.row_id).label, c.period_id) for c in layout.inputs]
+        head = (unit, registry.unit(unit).name, form_id)
+        for i, value, cell in r.values.filled():
+            yield (*head, *described[form_id][i], value, r.rel, r.sheet, cell)
         titles = {t.id: t.title for t in form.tables}
-        for cell in form_layout(form).inputs:
-            got = r.values.get((cell.row_id, cell.period_id))
-            if got is not None:
-                value = got.value if got.value is not None else got.raw
-                yield (unit, name, form_id, cell.row_id, form.row(cell.row_id).label, cell.period_id,
-                       value, r.rel, r.sheet, got.cell)
-        for note in form_layout(form).notes:
+        for note in layout.notes:
             got = r.notes.get(note.key)
             if got is not None:
                 table = note.key.split("@")[0].rsplit(".", 1)[-1]
                 label = form.row(note.key).label if "@" not in note.key else titles.get(table, "")
-                yield (unit, name, form_id, note.key, label, NOTE_PERIOD, got.value, r.rel, r.sheet, got.cell)
+                yield (*head, note.key, label, NOTE_PERIOD, got.value, r.rel, r.sheet, got.cell)
 
 
-def values_csv(catalogue: Catalogue, registry: Registry, rec: Reconciliation) -> bytes:
-    """values.csv."""
-    return csv_bytes(VALUES_HEADER, [tuple(number_text(v) for v in row)
-                                     for row in values_rows(catalogue, registry, rec)])
+def write_values_csv(path: Path, catalogue: Catalogue, registry: Registry, rec: Reconciliation) -> None:
+    """values.csv, streamed."""
+    write_csv(path, VALUES_HEADER, (tuple(number_text(v) for v in row)
+                                    for row in values_rows(catalogue, registry, rec)))
 
 
-def issues_csv(issues: list[Issue]) -> bytes:
+def write_issues_csv(path: Path, issues: list[Issue]) -> None:
     """issues.csv."""
-    return csv_bytes(ISSUES_HEADER, [tuple(inert(getattr(i, f)) for f in ISSUES_HEADER) for i in issues])
+    write_csv(path, ISSUES_HEADER, (tuple(inert(getattr(i, f)) for f in ISSUES_HEADER) for i in issues))
 
 
-def ledger_csv(results: list[FileResult], rec: Reconciliation) -> bytes:
+def write_ledger_csv(path: Path, results: list[FileResult], rec: Reconciliation) -> None:
     """ledger.csv: every file seen, with what became of it."""
-    rows = []
-    for r in sorted(results, key=lambda r: r.rel):
-        outcome, reason = rec.outcomes.get(r.rel, ("rejected", r.reason))
-        rows.append((inert(r.rel), r.size, r.sha256, r.unit, r.form, outcome, inert(reason)))
-    return csv_bytes(LEDGER_HEADER, rows)
+    def rows():
+        for r in sorted(results, key=lambda r: r.rel):
+            outcome, reason = rec.outcomes.get(r.rel, ("rejected", r.reason))
+            yield inert(r.rel), r.size, r.sha256, r.unit, r.form, outcome, inert(reason)
+    write_csv(path, LEDGER_HEADER, rows())

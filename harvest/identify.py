@@ -57,7 +57,10 @@ def first_layout_difference(grid: Grid, layout: SheetLayout) -> tuple[str, str, 
     """(cell, expected, found) of the first locked text that differs, or None."""
     for t in layout.texts:
         if t.role in CHECKED_ROLES:
-            found = _norm(grid.value(t.row, t.col))
+            raw = grid.value(t.row, t.col)
+            if raw == t.text:
+                continue
+            found = _norm(raw)
             if found != _norm(t.text):
                 return t.a1, t.text, found
     return None

@@ -5,25 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from xlsx_forms.layout import a1, form_layout
+from xlsx_forms.layout import a1, form_layout, sheet_name
 from xlsx_forms.model import Catalogue
 from xlsx_forms.registry import Registry
 
 from . import cellvalues
+from .cellstore import CellStore, CellValue
 from .checks import rule_issues
 from .identify import identify
 from .inbox import sha256
 from .issues import Issue, issue
 from .reader import read_book, percent_formatted
-
-@dataclass(frozen=True)
-class CellValue:
-    """A harvested input value; ``value`` None when blank or unusable (see issues)."""
-
-    value: object
-    raw: object
-    cell: str
-
 
 @dataclass
 class FileResult:
@@ -40,7 +32,7 @@ class FileResult:
     accepted: bool = False
     reason: str = ""
     sheet: str = ""
-    values: dict[tuple[str, str], CellValue] = field(default_factory=dict)
+    values: CellStore | dict = field(default_factory=dict)
     notes: dict[str, CellValue] = field(default_factory=dict)
     preparer: dict[str, str] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
@@ -51,11 +43,16 @@ class FileResult:
         return any(i.severity == "error" for i in self.issues)
 
 
+def form_sheets(catalogue: Catalogue) -> frozenset[str]:
+    """Names of the form sheets: the only ones read besides the identity sheet."""
+    return frozenset(sheet_name(f) for f in catalogue.forms.values())
+
+
 def process(rel: str, data: bytes, mtime: float, catalogue: Catalogue, registry: Registry,
             key: bytes) -> FileResult:
     """Read, identify and check one file."""
     result = FileResult(rel=rel, size=len(data), sha256=sha256(data), mtime=mtime)
-    book = read_book(data)
+    book = read_book(data, sheets=form_sheets(catalogue))
     if book.failure:
         code = "F-ENCRYPTED" if book.encrypted else "F-UNREADABLE"
         result.issues.append(issue(code, file=rel, detail=book.failure))
@@ -81,6 +78,7 @@ def process(rel: str, data: bytes, mtime: float, catalogue: Catalogue, registry:
 def _harvest_values(result: FileResult, book, data: bytes, ident, catalogue: Catalogue) -> None:
     form = ident.form
     layout = form_layout(form)
+    result.values = store = CellStore(form)
     grid, formulas = book.grids[layout.sheet_name], book.formulas.get(layout.sheet_name, set())
     result.sheet = layout.sheet_name
     where = {"unit": result.unit, "form": form.id, "file": result.rel, "sheet": layout.sheet_name}
@@ -89,7 +87,7 @@ def _harvest_values(result: FileResult, book, data: bytes, ident, catalogue: Cat
     def at(cell) -> tuple[object, str]:
         """(value, address) of a layout cell, where it really is in this file."""
         row = ident.row(cell.row)
-        return grid.value(row, cell.col), a1(row, cell.col)
+        return grid.value(row, cell.col), (cell.a1 if row == cell.row else a1(row, cell.col))
 
     fractions = [a for c in layout.inputs if c.kind == "percent"
                  for v, a in [at(c)] if isinstance(v, float) and 0 < v <= 1]
@@ -107,18 +105,21 @@ def _harvest_values(result: FileResult, book, data: bytes, ident, catalogue: Cat
         if address in formulas:
             if raw is None:
                 result.issues.append(issue("V-FORMULA-NO-VALUE", cell=address, **where))
-                result.values[(cell.row_id, cell.period_id)] = CellValue(None, None, address)
+                store.put((cell.row_id, cell.period_id), None, None, address)
                 continue
             result.issues.append(issue("V-FORMULA", cell=address, value=cellvalues.show(raw), **where))
-        value, problems = cellvalues.parse(raw, catalogue.kinds[cell.kind],
-                                           percent_format=address in percent_cells)
+        if type(raw) is float and cell.kind == "count" and raw >= 0 and raw.is_integer():
+            value, problems = int(raw), ()   # the common case, without the general parser
+        else:
+            value, problems = cellvalues.parse(raw, catalogue.kinds[cell.kind],
+                                               percent_format=address in percent_cells)
         for p in problems:
             result.issues.append(issue(p.code, cell=address, **p.fields, **where))
         if raw is None and row.required:
             result.issues.append(issue("V-REQUIRED", cell=address, label=_short(row.label),
                                        period=periods[cell.period_id], **where))
         if raw is not None:
-            result.values[(cell.row_id, cell.period_id)] = CellValue(value, raw, address)
+            store.put((cell.row_id, cell.period_id), value, raw, address)
     for note in layout.notes:
         raw, address = at(note)
         if raw is not None:
@@ -126,10 +127,8 @@ def _harvest_values(result: FileResult, book, data: bytes, ident, catalogue: Cat
     for p in layout.preparer:
         raw, _ = at(p)
         result.preparer[p.field_id] = "" if raw is None else str(raw).strip()
-    usable = {k: v.value for k, v in result.values.items() if v.value is not None}
-    unusable = {k for k, v in result.values.items() if v.value is None}
-    result.issues += rule_issues(form, usable, unit=result.unit, file=result.rel, unusable=unusable,
-                                 addresses={k: v.cell for k, v in result.values.items()})
+    result.issues += rule_issues(form, store.usable(), unit=result.unit, file=result.rel,
+                                 unusable=store.unusable(), address=lambda key: store[key].cell)
 
 
 def _short(label: str, limit: int = 60) -> str:

@@ -34,10 +34,15 @@ NS = {"r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
       "pr": "http://schemas.openxmlformats.org/package/2006/relationships",
       "meta": "urn:oasis:names:tc:opendocument:xmlns:meta:1.0",
       "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0"}
-# A cell holding a formula: <c r="D10" …><f>…  (not a self-closing <c …/>).
-_FORMULA_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3}[0-9]+)"[^>]*(?<!/)>'
-                           rb'(?:(?!</(?:\w+:)?c>).)*?<(?:\w+:)?f\b', re.S)
+# A formula is the first child of its cell (<c r="D10" …><f>…): find the few <f> tags,
+# then the cell tag right before each.
+_F_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_C_TAG = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3}[0-9]+)"[^>]*(?<!/)>')
 _CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]+)"')
+# Any cell beyond column IV (256) or at row 1000 or more: only then count exactly.
+_FAR_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="(?:[A-Z]{3}|[J-Z][A-Z]|I[W-Z]|[A-Z]{1,2}[0-9]{4,})')
+# Parts no reader here parses: never decompressed.
+_UNPARSED = ("xl/theme/", "docProps/app.xml", "xl/printerSettings/", "xl/drawings/", "xl/media/")
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.I)
 
 
@@ -82,16 +87,19 @@ class Refused(Exception):
     """The file is refused before parsing; the message says why (Vietnamese)."""
 
 
-def read_book(data: bytes) -> Book:
-    """Read ``data`` (a file's bytes). Never raises for bad input: see ``Book.failure``."""
+def read_book(data: bytes, sheets: set[str] | None = None) -> Book:
+    """Read ``data`` (a file's bytes). ``sheets``: the sheets whose cells are needed
+    besides the identity sheet (default: all). Never raises for bad input: see
+    ``Book.failure``."""
     book = Book()
     try:
         if len(data) > MAX_FILE_BYTES:
             raise Refused(f"tệp lớn hơn {MAX_FILE_BYTES // 1024 // 1024} MB")
+        wanted = None if sheets is None else set(sheets) | {IDENTITY_SHEET}
         if data[:8] == OLE_MAGIC:
-            _read_ole(data, book)
+            _read_ole(data, book, wanted)
         elif data[:4] == b"PK\x03\x04":
-            _read_zip(data, book)
+            _read_zip(data, book, wanted)
         elif data[:5] == b"%PDF-":
             raise Refused("đây là tệp PDF (đổi đuôi thành tệp Excel)")
         elif not data:
@@ -109,7 +117,7 @@ def read_book(data: bytes) -> Book:
     return book
 
 
-def _read_ole(data: bytes, book: Book) -> None:
+def _read_ole(data: bytes, book: Book, wanted: set[str] | None) -> None:
     import msoffcrypto
     import olefile
     if msoffcrypto.OfficeFile(io.BytesIO(data)).is_encrypted():
@@ -121,10 +129,10 @@ def _read_ole(data: bytes, book: Book) -> None:
     saved = ole.get_metadata().last_saved_time
     book.saved_at = saved.replace(tzinfo=timezone.utc) if saved else None
     book.format = "xls"
-    _load_values(data, book)
+    _load_values(data, book, wanted)
 
 
-def _read_zip(data: bytes, book: Book) -> None:
+def _read_zip(data: bytes, book: Book, wanted: set[str] | None) -> None:
     zf = zipfile.ZipFile(io.BytesIO(data))
     names = set(zf.namelist())
     if "word/document.xml" in names:
@@ -135,29 +143,36 @@ def _read_zip(data: bytes, book: Book) -> None:
         book.format = "ods"
     else:
         raise Refused("tệp nén zip không phải sổ Excel")
-    parts = _safe_parts(zf)
     if book.format == "xlsx":
+        # Sheets other than the wanted ones are never parsed, so never decompressed.
+        head = _safe_parts(zf, lambda n: not n.startswith("xl/worksheets/") and not n.startswith(_UNPARSED))
+        paths = _sheet_paths(head)
+        skip = {p for n, p in paths.items() if wanted is not None and n not in wanted}
+        parts = {**head, **_safe_parts(zf, lambda n: n.startswith("xl/worksheets/") and n not in skip)}
         book.has_macros = "xl/vbaProject.bin" in names
         book.properties = _custom_properties(parts.get("docProps/custom.xml"))
         book.saved_at = _date(parts.get("docProps/core.xml"), "dcterms:modified")
-        sheets = _sheet_paths(parts)
-        for name, path in sheets.items():
+        for name, path in paths.items():
+            if path in skip:
+                continue
             xml = parts.get(path, b"")
             _check_extent(name, xml)
-            book.formulas[name] = {m.decode() for m in _FORMULA_CELL.findall(xml)}
-            book.protected[name] = b"<sheetProtection" in xml
+            if name != IDENTITY_SHEET:
+                book.formulas[name] = _formula_cells(xml)
+                book.protected[name] = b"<sheetProtection" in xml
     else:
+        parts = _safe_parts(zf, lambda n: True)
         book.properties = _ods_properties(parts.get("meta.xml"))
         book.saved_at = _date(parts.get("meta.xml"), "office:meta/dc:date")
         try:
-            _load_values(data, book)
+            _load_values(data, book, wanted)
         except python_calamine.CalamineError:
             # python-calamine 0.9 rejects indentation between table elements, which
             # Gnumeric writes; retry once without it.
             book.sheet_names.clear()
-            _load_values(_without_indentation(zf, parts), book)
+            _load_values(_without_indentation(zf, parts), book, wanted)
         return
-    _load_values(data, book)
+    _load_values(data, book, wanted)
 
 
 _INDENT = re.compile(rb">\n[ \t\r\n]*<")
@@ -176,24 +191,37 @@ def _without_indentation(zf: zipfile.ZipFile, parts: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
-def _safe_parts(zf: zipfile.ZipFile) -> dict[str, bytes]:
-    """Every XML part, decompressed with bounds and checked for DTDs."""
+def _safe_parts(zf: zipfile.ZipFile, chosen) -> dict[str, bytes]:
+    """The chosen XML parts, decompressed with bounds and checked for DTDs."""
     parts, total = {}, 0
     for info in zf.infolist():
-        if not info.filename.endswith((".xml", ".rels")):
+        if not info.filename.endswith((".xml", ".rels")) or not chosen(info.filename):
             continue
         with zf.open(info) as fh:
             body = fh.read(MAX_MEMBER_BYTES + 1)
         total += len(body)
         if len(body) > MAX_MEMBER_BYTES or total > MAX_UNCOMPRESSED:
             raise Refused(f"nội dung giải nén quá lớn (thành phần «{info.filename}»), có thể là bom nén")
-        if _DTD.search(body[:4096]) or (b"<!" in body and _DTD.search(body)):
+        if b"<!" in body and _DTD.search(body):
             raise Refused(f"thành phần «{info.filename}» có khai báo DTD/thực thể XML (bị chặn vì an toàn)")
         parts[info.filename] = body
     return parts
 
 
+def _formula_cells(xml: bytes) -> set[str]:
+    """Addresses of the cells of a worksheet part that hold a formula."""
+    cells = set()
+    for m in _F_TAG.finditer(xml):
+        start = xml.rfind(b"<", 0, m.start())
+        tag = _C_TAG.match(xml, start)
+        if tag and tag.end() == m.start():
+            cells.add(tag.group(1).decode())
+    return cells
+
+
 def _check_extent(sheet: str, xml: bytes) -> None:
+    if not _FAR_CELL.search(xml):
+        return
     rows = cols = 0
     for letters, digits in _CELL_REF.findall(xml):
         rows = max(rows, int(digits))
@@ -206,12 +234,14 @@ def _check_extent(sheet: str, xml: bytes) -> None:
                       f"{MAX_ROWS} × {MAX_COLS})")
 
 
-def _load_values(data: bytes, book: Book) -> None:
+def _load_values(data: bytes, book: Book, wanted: set[str] | None) -> None:
     wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     for meta in wb.sheets_metadata:
         book.sheet_names.append(meta.name)
         book.sheet_states[meta.name] = str(meta.visible).rsplit(".", 1)[-1].lower()
     for name in book.sheet_names:
+        if wanted is not None and name not in wanted:
+            continue
         sheet = wb.get_sheet_by_name(name)
         if sheet.height > MAX_ROWS or sheet.width > MAX_COLS:
             raise Refused(f"trang «{name}» quá lớn ({sheet.height} dòng × {sheet.width} cột)")

@@ -7,11 +7,11 @@ order (constant-memory mode), so national-size harvests stay small in memory.
 """
 from __future__ import annotations
 
-import io
 from datetime import datetime
 
 from xlsxwriter.workbook import Workbook
 
+from xlsx_forms.layout import form_layout
 from xlsx_forms.model import Catalogue, Form
 from xlsx_forms.registry import Registry
 from xlsx_forms.styles import FONT, HEADER_FILL, lines_needed, row_height
@@ -34,6 +34,8 @@ class _Fmt:
         self.bold = wb.add_format({**base, "bold": True})
         self.text = wb.add_format({**base, "text_wrap": True})
         self.plain = wb.add_format(base)
+        self.plain_count = wb.add_format({**base, "num_format": "#,##0"})
+        self.plain_decimal = wb.add_format({**base, "num_format": "0.0"})
         self.head = wb.add_format({**base, "bold": True, "bg_color": HEADER_FILL, "border": 1,
                                    "text_wrap": True, "align": "center", "valign": "vcenter"})
         self.cell = wb.add_format({**base, "border": 1, "text_wrap": True})
@@ -167,33 +169,44 @@ def _city_sheet(wb, fmt, form: Form, city: dict[tuple[str, str], CityValue], reg
 
 
 def _unit_sheet(wb, fmt, form: Form, registry: Registry, rec: Reconciliation) -> None:
+    """One row per unit × indicator, periods across (Excel's row limit allows about 80,000
+    units even for the largest appendix). Which file each unit's values came from is on
+    the status sheet."""
     ws = wb.add_worksheet(f"PL{form.number} theo đơn vị")
-    headers = ["Mã đơn vị", "Tên đơn vị", "Mã dòng", "STT", form.label_header, "Kỳ", "Giá trị", "Tệp", "Ô"]
-    _table_head(ws, 0, headers, [16, 34, 11, 6, 60, 24, 12, 34, 7], fmt)
+    headers = ["Mã đơn vị", "Tên đơn vị", form.label_header] + [p.label for p in form.periods]
+    _table_head(ws, 0, headers, [16, 34, 60] + [13] * len(form.periods), fmt)
+    inputs = form_layout(form).inputs
+    # Layout inputs run row by row, period by period: position → (row index, column).
+    where = {}
+    rows = {}
+    for i, cell in enumerate(inputs):
+        rows.setdefault(cell.row_id, len(rows))
+        where[i] = (rows[cell.row_id], 3 + [p.id for p in form.periods].index(cell.period_id))
+    number = [fmt.plain_decimal if c.kind == "percent" else fmt.plain_count for c in inputs]
     r = 1
-    periods = {p.id: p.label for p in form.periods}
     for unit in registry.units:
         res = rec.used.get((unit.code, form.id))
         if res is None:
             continue
-        editable = {x.id for x in form.editable_rows(unit.code)}
-        for row in form.input_rows:
-            if row.id not in editable:
-                continue
-            for pid, plabel in periods.items():
-                got = res.values.get((row.id, pid))
-                for c, text in enumerate([unit.code, unit.name, row.id, row.stt, row.label, plabel]):
-                    ws.write_string(r, c, text, fmt.plain)
-                value = got.value if got and got.value is not None else (got.raw if got else None)
+        editable = form.editable_rows(unit.code)
+        first = {row.id: r + k for k, row in enumerate(editable)}
+        cells: dict[int, list] = {}
+        for i, value, _ in res.values.filled():
+            row_id = inputs[i].row_id
+            if row_id in first:
+                cells.setdefault(first[row_id], []).append((where[i][1], value, number[i]))
+        for row in editable:
+            ws.write_string(r, 0, unit.code, fmt.plain)
+            ws.write_string(r, 1, unit.name, fmt.plain)
+            ws.write_string(r, 2, row.label, fmt.plain)
+            for col, value, number_format in cells.get(r, ()):
                 if isinstance(value, (int, float)) and not isinstance(value, bool):
-                    ws.write_number(r, 6, value, fmt.plain)
+                    ws.write_number(r, col, value, number_format)
                 elif value is not None:
-                    ws.write_string(r, 6, str(value), fmt.plain)
-                ws.write_string(r, 7, res.rel, fmt.plain)
-                ws.write_string(r, 8, got.cell if got else "", fmt.plain)
-                r += 1
+                    ws.write_string(r, col, str(value), fmt.plain)
+            r += 1
     ws.autofilter(0, 0, max(r - 1, 1), len(headers) - 1)
-    ws.freeze_panes(1, 0)
+    ws.freeze_panes(1, 3)
 
 
 def _status_sheet(wb, fmt, registry: Registry, rec: Reconciliation) -> None:
@@ -232,13 +245,12 @@ def _issues_sheet(wb, fmt, issues: list[Issue]) -> None:
     _print(ws, 0)
 
 
-def summary_workbook(catalogue: Catalogue, registry: Registry, rec: Reconciliation,
-                     city: dict[str, dict], issues: list[Issue], results_count: int,
-                     inbox: str, when: datetime) -> bytes:
-    """The summary workbook's bytes."""
-    buf = io.BytesIO()
-    wb = Workbook(buf, {"in_memory": True, "constant_memory": True, "strings_to_formulas": False,
-                        "strings_to_numbers": False, "strings_to_urls": False})
+def write_summary(path, catalogue: Catalogue, registry: Registry, rec: Reconciliation,
+                  city: dict[str, dict], issues: list[Issue], results_count: int,
+                  inbox: str, when: datetime) -> None:
+    """Write the summary workbook to ``path`` (rows stream through temporary files)."""
+    wb = Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
+                              "strings_to_numbers": False, "strings_to_urls": False})
     fmt = _Fmt(wb)
     _overview(wb, fmt, catalogue, registry, rec, results_count, issues, inbox, when)
     for form in catalogue.forms.values():
@@ -250,4 +262,3 @@ def summary_workbook(catalogue: Catalogue, registry: Registry, rec: Reconciliati
     wb.set_properties({"title": "Tổng hợp phụ lục CCHC 2011-2020", "author": registry.consolidator.name,
                        "created": when})
     wb.close()
-    return buf.getvalue()

@@ -59,7 +59,7 @@ def test_failed_run_leaves_previous_outputs_intact(inbox, tmp_path, monkeypatch)
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
-    monkeypatch.setattr(harvest.run, "summary_workbook", broken)
+    monkeypatch.setattr(harvest.run, "write_summary", broken)
     with pytest.raises(RuntimeError):
         run("harvest", str(inbox), "--key-file", str(DEMO_KEY), "--out", str(out))
     assert _state(out) == before

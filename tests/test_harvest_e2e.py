@@ -152,3 +152,15 @@ def test_summary_converts_to_pdf(scenario, tmp_path):
     _, _, out = scenario
     pdf = convert([out / "tong-hop-cchc.xlsx"], tmp_path, "pdf")[0]
     assert pdf.stat().st_size > 10_000
+
+
+def test_per_unit_sheet_is_one_row_per_unit_and_indicator(scenario, catalogue):
+    samples, _, out = scenario
+    ws = openpyxl.load_workbook(out / "tong-hop-cchc.xlsx")["PL3 theo đơn vị"]
+    form = catalogue.form("PL3")
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    assert [r[2] for r in rows] == [r.label for r in form.input_rows]
+    vp = next(s for s in samples if s.unit == "vp" and s.form == "PL3")
+    first = rows[0]
+    assert first[:2] == ("vp", "Văn phòng HĐND-UBND thành phố")
+    assert list(first[3:9]) == [vp.expected[("PL3.1", p.id)] for p in form.periods]

@@ -209,3 +209,18 @@ def test_xlsxwriter_refusals_are_errors_not_silence(catalogue, registry, options
     with pytest.warns(UserWarning, match="input title"), \
             pytest.raises(RuntimeError, match="validation of count"):
         build_workbook(broken, registry, registry.unit("vp"), catalogue.form("PL1"), options)
+
+
+def test_prefilled_workbook_is_harvested_with_its_values(catalogue, registry, options):
+    import random
+    from harvest.process import process
+    from samples.fill import valid_values
+    from xlsx_forms.writer import Prefill
+    form = catalogue.form("PL3")
+    values = valid_values(form, "vp", random.Random(3))
+    data, _ = build_workbook(catalogue, registry, registry.unit("vp"), form, options,
+                             Prefill(values=values, notes={"PL3.2": "=đã rà soát"},
+                                     preparer={"name": "Lê Thị Hà", "phone": "0219 3866 123"}))
+    result = process("x.xlsx", data, 0, catalogue, registry, TEST_KEY)
+    assert result.accepted and {k: v.value for k, v in result.values.items()} == values
+    assert result.notes["PL3.2"].value == "=đã rà soát" and result.preparer["name"] == "Lê Thị Hà"

@@ -13,6 +13,7 @@ from .errors import CchcError
 from .fileio import atomic_write_bytes, csv_bytes
 from .identity import Identity
 from .model import Catalogue
+from .parallel import ordered_map
 from .registry import Registry, Unit
 from .writer import GenerateOptions, build_workbook
 
@@ -49,16 +50,21 @@ def plan(registry: Registry, forms: tuple[str, ...] | None) -> list[tuple[Unit, 
     return work
 
 
+def _write_one(job: tuple[Unit, str, Path], catalogue: Catalogue, registry: Registry,
+               out_dir: Path, options: GenerateOptions) -> GeneratedFile:
+    unit, form_id, rel = job
+    data, identity = build_workbook(catalogue, registry, unit, catalogue.form(form_id), options)
+    atomic_write_bytes(out_dir / rel, data)
+    return GeneratedFile(unit, form_id, rel, identity)
+
+
 def generate_all(catalogue: Catalogue, registry: Registry, out_dir: Path, options: GenerateOptions,
                  forms: tuple[str, ...] | None = None,
                  progress: Callable[[GeneratedFile], None] | None = None) -> list[GeneratedFile]:
     """Write every assigned workbook under ``out_dir`` and the manifest; return them."""
     done = []
     try:
-        for unit, form_id, rel in plan(registry, forms):
-            data, identity = build_workbook(catalogue, registry, unit, catalogue.form(form_id), options)
-            atomic_write_bytes(out_dir / rel, data)
-            item = GeneratedFile(unit, form_id, rel, identity)
+        for item in ordered_map(_write_one, plan(registry, forms), (catalogue, registry, out_dir, options)):
             done.append(item)
             if progress:
                 progress(item)

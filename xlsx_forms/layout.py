@@ -7,7 +7,7 @@ from it; the harvester reads returned workbooks through it. Rows and columns are
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
@@ -44,7 +44,7 @@ class _At:
     row: int
     col: int
 
-    @property
+    @cached_property
     def a1(self) -> str:
         """Excel address."""
         return a1(self.row, self.col)

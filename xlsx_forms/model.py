@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 # How a row's values combine into the city-level value (see harvest.consolidate).
 AGGREGATES = ("sum", "count_true", "mean", "weighted_mean", "responsible")
@@ -137,22 +138,23 @@ class Form:
     responsible_units: dict[str, str] = field(default_factory=dict)
     fixes: tuple[tuple[str, Fix], ...] = ()  # (where, fix) for title, footnote, headers
 
-    @property
+    @cached_property
     def rows(self) -> tuple[Row, ...]:
         """All rows of all tables, in printed order."""
         return tuple(r for t in self.tables for r in t.rows)
 
-    @property
+    @cached_property
     def input_rows(self) -> tuple[Row, ...]:
         """Rows that take values."""
         return tuple(r for r in self.rows if r.is_input)
 
+    @cached_property
+    def _by_id(self) -> dict[str, Row]:
+        return {r.id: r for r in self.rows}
+
     def row(self, row_id: str) -> Row:
         """The row with this id (KeyError if none)."""
-        for r in self.rows:
-            if r.id == row_id:
-                return r
-        raise KeyError(row_id)
+        return self._by_id[row_id]
 
     def editable_rows(self, unit_code: str) -> tuple[Row, ...]:
         """Input rows the given unit fills in: all of them, except on forms whose rows

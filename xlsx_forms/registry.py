@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from .errors import CchcError
@@ -46,12 +47,13 @@ class Registry:
     units: tuple[Unit, ...]
     source: str
 
+    @cached_property
+    def _by_code(self) -> dict[str, Unit]:
+        return {u.code: u for u in self.units}
+
     def unit(self, code: str) -> Unit:
         """The unit with this code (KeyError if none)."""
-        for u in self.units:
-            if u.code == code:
-                return u
-        raise KeyError(code)
+        return self._by_code[code]
 
     def assignments(self, forms: tuple[str, ...] | None = None) -> list[tuple[Unit, str]]:
         """Every (unit, form id) pair to produce, in registry order, limited to ``forms``."""

@@ -59,8 +59,18 @@ def _checked(result: int, what: str) -> None:
         raise RuntimeError(f"XlsxWriter refused {what} (code {result})")
 
 
+@dataclass(frozen=True)
+class Prefill:
+    """Values to write into a new workbook's input cells: (row id, period id) → value,
+    note key → text, preparer field → text. Used to send a unit its own values back."""
+
+    values: dict = None
+    notes: dict = None
+    preparer: dict = None
+
+
 def build_workbook(catalogue: Catalogue, registry: Registry, unit: Unit, form: Form,
-                   options: GenerateOptions) -> tuple[bytes, Identity]:
+                   options: GenerateOptions, prefill: Prefill | None = None) -> tuple[bytes, Identity]:
     """The workbook of ``form`` for ``unit``: (xlsx bytes, its signed identity)."""
     layout = form_layout(form)
     identity = sign(options.key, form=form.id, spec_version=form.version, unit=unit.code,
@@ -72,7 +82,7 @@ def build_workbook(catalogue: Catalogue, registry: Registry, unit: Unit, form: F
     wb.structure_password = options.password
     fmt = Formats(wb, catalogue.kinds)
     ws = wb.add_worksheet(layout.sheet_name)
-    _write_form_sheet(ws, fmt, catalogue, registry, unit, form, layout, options.password)
+    _write_form_sheet(ws, fmt, catalogue, registry, unit, form, layout, options.password, prefill or Prefill())
     guide = wb.add_worksheet("Hướng dẫn")
     write_instructions(guide, fmt, catalogue, registry, unit, form, options.deadline)
     guide.protect(options.password, PROTECT_OPTIONS)
@@ -96,7 +106,7 @@ def _write_identity(wb: Workbook, identity: Identity, password: str) -> None:
 
 
 def _write_form_sheet(ws, fmt: Formats, catalogue: Catalogue, registry: Registry, unit: Unit,
-                      form: Form, layout: SheetLayout, password: str) -> None:
+                      form: Form, layout: SheetLayout, password: str, prefill: Prefill) -> None:
     for col, width in enumerate(layout.widths):
         ws.set_column(col, col, width)
     dynamic = {"issuer": registry.issuer, "unit_name": unit.name.upper(),
@@ -115,9 +125,9 @@ def _write_form_sheet(ws, fmt: Formats, catalogue: Catalogue, registry: Registry
             heights[t.row] = max(heights.get(t.row, 1), lines_needed(text, width))
     for row, col in layout.place_cells:
         ws.write_string(row, col, registry.place, fmt.of("place"))
-    _write_inputs(ws, fmt, catalogue, unit, form, layout)
+    _write_inputs(ws, fmt, catalogue, unit, form, layout, prefill)
     _write_statuses(ws, fmt, layout)
-    _write_preparer(ws, fmt, catalogue, layout)
+    _write_preparer(ws, fmt, catalogue, layout, prefill.preparer or {})
     for row, lines in heights.items():
         if lines > 1:
             ws.set_row(row, row_height(lines))
@@ -125,16 +135,27 @@ def _write_form_sheet(ws, fmt: Formats, catalogue: Catalogue, registry: Registry
     ws.protect(password, PROTECT_OPTIONS)
 
 
+def _write_value(ws, row: int, col: int, value, cell_format) -> None:
+    # Text is always written as text (never a formula), numbers as numbers.
+    if value is None:
+        ws.write_blank(row, col, None, cell_format)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        ws.write_number(row, col, value, cell_format)
+    else:
+        ws.write_string(row, col, str(value), cell_format)
+
+
 def _write_inputs(ws, fmt: Formats, catalogue: Catalogue, unit: Unit, form: Form,
-                  layout: SheetLayout) -> None:
+                  layout: SheetLayout, prefill: Prefill) -> None:
     editable = {r.id for r in form.editable_rows(unit.code)}
     required = {r.id for r in form.input_rows if r.required}
     first = None
     by_row: dict[tuple[str, bool], list] = {}
+    values, notes = prefill.values or {}, prefill.notes or {}
     for cell in layout.inputs:
         mine = cell.row_id in editable
-        ws.write_blank(cell.row, cell.col, None,
-                       (fmt.input if mine else fmt.locked_input)[cell.kind])
+        _write_value(ws, cell.row, cell.col, values.get((cell.row_id, cell.period_id)) if mine else None,
+                     (fmt.input if mine else fmt.locked_input)[cell.kind])
         if mine:
             first = first or cell
             by_row.setdefault((cell.row_id, cell.kind), []).append(cell)
@@ -146,7 +167,8 @@ def _write_inputs(ws, fmt: Formats, catalogue: Catalogue, unit: Unit, form: Form
     note = catalogue.kinds["note"]
     for cell in layout.notes:
         mine = any(r in editable for r in cell.rows)
-        ws.write_blank(cell.row, cell.col, None, (fmt.input if mine else fmt.locked_input)["note"])
+        _write_value(ws, cell.row, cell.col, notes.get(cell.key) if mine else None,
+                     (fmt.input if mine else fmt.locked_input)["note"])
         if mine:
             _validate(ws, (cell.row, cell.col, cell.row, cell.col), note)
     # Section rows have no inputs: give their empty cells the table's borders.
@@ -190,11 +212,14 @@ def _write_statuses(ws, fmt: Formats, layout: SheetLayout) -> None:
                               {"type": "cell", "criteria": "!=", "value": '"OK"', "format": fmt.problem})
 
 
-def _write_preparer(ws, fmt: Formats, catalogue: Catalogue, layout: SheetLayout) -> None:
+def _write_preparer(ws, fmt: Formats, catalogue: Catalogue, layout: SheetLayout,
+                    given: dict[str, str]) -> None:
     fields = {f.id: f for f in catalogue.preparer_fields}
     for cell in layout.preparer:
         f = fields[cell.field_id]
         ws.merge_range(cell.row, cell.col, cell.row, cell.last_col, "", fmt.preparer)
+        if given.get(cell.field_id):
+            ws.write_string(cell.row, cell.col, given[cell.field_id], fmt.preparer)
         spec = {"validate": "length", "criteria": "<=", "value": f.max_length,
                 "input_title": f.input_title, "input_message": f.input_message,
                 "error_title": "Giá trị quá dài", "ignore_blank": True,

@@ -1,0 +1,153 @@
+"""Compact storage of one file's harvested input values.
+
+A national harvest keeps the values of tens of thousands of files until the outputs are
+written; a dict of objects per file would make memory grow far faster than the data. A
+CellStore holds one double per input cell of the form's layout, a state byte, and texts
+or moved addresses only where there are any, while reading like a mapping
+(row id, period id) → CellValue.
+"""
+from __future__ import annotations
+
+import math
+from array import array
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+from xlsx_forms.layout import form_layout
+from xlsx_forms.model import Form
+
+BLANK, USABLE, UNUSABLE = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class CellValue:
+    """A harvested input value; ``value`` None when unusable (see the file's issues)."""
+
+    value: object
+    raw: object
+    cell: str
+
+
+_FORMS: dict[str, Form] = {}   # form id → Form, to rebuild stores sent between processes
+
+
+@lru_cache(maxsize=16)
+def _index(form: Form) -> tuple[dict[tuple[str, str], int], tuple[str, ...], tuple[bool, ...]]:
+    """Per form: (row, period) → position, each position's address, whether it is whole."""
+    _FORMS[form.id] = form
+    cells = form_layout(form).inputs
+    return ({(c.row_id, c.period_id): i for i, c in enumerate(cells)}, tuple(c.a1 for c in cells),
+            tuple(c.kind in ("count", "flag") for c in cells))
+
+
+def register(forms) -> None:
+    """Make ``forms`` known before worker processes start, so their stores can come back."""
+    for form in forms:
+        _index(form)
+
+
+class CellStore(Mapping):
+    """(row id, period id) → CellValue for the filled input cells of one file."""
+
+    __slots__ = ("_form", "_nums", "_state", "_texts", "_raws", "_cells")
+
+    def __init__(self, form: Form) -> None:
+        n = len(_index(form)[1])
+        self._form = form
+        self._nums = array("d", [math.nan]) * n
+        self._state = bytearray(n)
+        self._texts: dict[int, str] | None = None   # text values (ratings)
+        self._raws: dict[int, object] | None = None  # raw value when it differs from the value
+        self._cells: dict[int, str] | None = None   # address when not the layout's (moved rows)
+
+    def put(self, key: tuple[str, str], value, raw, cell: str) -> None:
+        """Record a filled cell: ``value`` None when it cannot be used."""
+        index, addresses, _ = _index(self._form)
+        i = index[key]
+        if value is None:
+            self._state[i] = UNUSABLE
+        else:
+            self._state[i] = USABLE
+            if isinstance(value, str):
+                self._texts = self._texts or {}
+                self._texts[i] = value
+            else:
+                self._nums[i] = value
+        if raw is not value and not (isinstance(raw, (int, float)) and raw == value):
+            self._raws = self._raws or {}
+            self._raws[i] = raw
+        if cell != addresses[i]:
+            self._cells = self._cells or {}
+            self._cells[i] = cell
+
+    def usable(self) -> dict[tuple[str, str], object]:
+        """(row, period) → value of every usable cell, without building CellValues."""
+        keys = list(_index(self._form)[0])
+        whole = _index(self._form)[2]
+        out = {}
+        for i, state in enumerate(self._state):
+            if state == USABLE:
+                if self._texts and i in self._texts:
+                    out[keys[i]] = self._texts[i]
+                else:
+                    out[keys[i]] = int(self._nums[i]) if whole[i] else self._nums[i]
+        return out
+
+    def filled(self):
+        """(position in the layout's inputs, value or raw text, address) of every filled
+        cell, in layout order, without building CellValues."""
+        _, addresses, whole = _index(self._form)
+        for i, state in enumerate(self._state):
+            if state == BLANK:
+                continue
+            if state == USABLE:
+                if self._texts and i in self._texts:
+                    value = self._texts[i]
+                else:
+                    value = int(self._nums[i]) if whole[i] else self._nums[i]
+            else:
+                value = self._raws[i] if self._raws and i in self._raws else None
+            yield i, value, (self._cells[i] if self._cells and i in self._cells else addresses[i])
+
+    def unusable(self) -> set[tuple[str, str]]:
+        """Keys of filled cells whose value could not be used."""
+        keys = list(_index(self._form)[0])
+        return {keys[i] for i, state in enumerate(self._state) if state == UNUSABLE}
+
+    def _cell(self, i: int) -> CellValue:
+        value = None
+        if self._state[i] == USABLE:
+            value = self._texts[i] if self._texts and i in self._texts else self._nums[i]
+            if _index(self._form)[2][i] and not isinstance(value, str):
+                value = int(value)
+        raw = self._raws[i] if self._raws and i in self._raws else value
+        cell = self._cells[i] if self._cells and i in self._cells else _index(self._form)[1][i]
+        return CellValue(value, raw, cell)
+
+    def __getitem__(self, key: tuple[str, str]) -> CellValue:
+        i = _index(self._form)[0].get(key)
+        if i is None or self._state[i] == BLANK:
+            raise KeyError(key)
+        return self._cell(i)
+
+    def __iter__(self):
+        keys = list(_index(self._form)[0])
+        return (keys[i] for i, s in enumerate(self._state) if s != BLANK)
+
+    def __len__(self) -> int:
+        return len(self._state) - self._state.count(BLANK)
+
+    def __reduce__(self):
+        # By form id: the Form itself is large and both processes already know it.
+        return (_rebuild, (self._form.id, bytes(self._state), self._nums.tobytes(),
+                           self._texts, self._raws, self._cells))
+
+
+def _rebuild(form_id, state, nums, texts, raws, cells) -> CellStore:
+    store = CellStore(_FORMS[form_id])
+    store._state = bytearray(state)
+    store._nums = array("d")
+    store._nums.frombytes(nums)
+    store._texts, store._raws, store._cells = texts, raws, cells
+    return store

@@ -1,0 +1,43 @@
+"""Run a function over many jobs on every core, results in job order.
+
+Workers are forked with the shared context (catalogue, registry, key…) already in memory,
+so only the jobs and the results travel between processes.
+"""
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from typing import Callable, Iterator, Sequence
+
+_TASK: tuple = ()
+
+
+def cores() -> int:
+    """CPU cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def _init(func: Callable, context: tuple) -> None:
+    global _TASK
+    _TASK = (func, context)
+
+
+def _call(job):
+    func, context = _TASK
+    return func(job, *context)
+
+
+def ordered_map(func: Callable, jobs: Sequence, context: tuple = (), *, min_jobs: int = 32,
+                chunksize: int = 16) -> Iterator:
+    """``func(job, *context)`` for every job, in order; in worker processes when there are
+    at least ``min_jobs`` jobs and more than one core (below that, starting workers costs
+    more than it saves). ``func`` must be a module-level function."""
+    workers = cores()
+    if workers < 2 or len(jobs) < min_jobs:
+        yield from (func(job, *context) for job in jobs)
+        return
+    with ProcessPoolExecutor(workers, initializer=_init, initargs=(func, context)) as pool:
+        yield from pool.map(_call, jobs, chunksize=chunksize)
