@@ -16,7 +16,7 @@ from xlsx_forms.registry import DEFAULT_REGISTRY, load_registry
 from xlsx_forms.spec_loader import default_catalogue
 from xlsx_forms.writer import DEFAULT_PASSWORD, GenerateOptions
 
-from . import __version__, config, i18n
+from . import __version__, config, i18n, mail_commands
 
 i18n.install()
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -176,6 +176,9 @@ def forms(fixes: bool) -> None:
         if fixes:
             for where, fix in form.all_fixes():
                 click.echo(f"      sửa ({where}): «{fix.wrong}» → «{fix.right}»")
+
+
+mail_commands.register(cli, units_option, key_option, _registry)
 
 
 def main() -> None:

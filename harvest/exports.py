@@ -15,6 +15,8 @@ from .reconcile import Reconciliation
 VALUES_HEADER = ("unit_code", "unit_name", "form", "row_id", "label", "period", "value", "file", "sheet", "cell")
 ISSUES_HEADER = ("severity", "code", "unit_code", "form", "file", "sheet", "cell", "message")
 LEDGER_HEADER = ("path", "size", "sha256", "unit_code", "form", "outcome", "reason")
+STATUS_HEADER = ("unit_code", "unit_name", "form", "status", "file", "saved_at", "errors", "warnings",
+                 "preparer", "phone", "email")
 NOTE_PERIOD = "ghi_chu"
 # OWASP CSV injection: a spreadsheet would run text starting with these as a formula.
 _TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -74,3 +76,12 @@ def write_ledger_csv(path: Path, results: list[FileResult], rec: Reconciliation)
             outcome, reason = rec.outcomes.get(r.rel, ("rejected", r.reason))
             yield inert(r.rel), r.size, r.sha256, r.unit, r.form, outcome, inert(reason)
     write_csv(path, LEDGER_HEADER, rows())
+
+
+def write_status_csv(path: Path, registry: Registry, rec: Reconciliation) -> None:
+    """status.csv: unit × form with its submission status (what reminders are made from)."""
+    names = {u.code: u.name for u in registry.units}
+    write_csv(path, STATUS_HEADER, (
+        (s.unit, inert(names.get(s.unit, "")), s.form, s.status, inert(s.file),
+         s.saved_at.isoformat() if s.saved_at else "", s.errors, s.warnings,
+         inert(s.preparer), inert(s.phone), inert(s.email)) for s in rec.statuses))

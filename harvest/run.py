@@ -19,7 +19,7 @@ from xlsx_forms.registry import Registry
 
 from .consolidate import CityValue, consolidate
 from .cellstore import register
-from .exports import write_issues_csv, write_ledger_csv, write_values_csv
+from .exports import write_issues_csv, write_ledger_csv, write_status_csv, write_values_csv
 from .inbox import InboxFile, scan
 from .issues import Issue, issue
 from .process import FileResult, process
@@ -28,7 +28,7 @@ from .summary import write_summary
 
 SUMMARY_NAME = "tong-hop-cchc.xlsx"
 PARALLEL_FROM = 64   # files; below this, starting workers costs more than it saves
-OUTPUT_FILES = (SUMMARY_NAME, "values.csv", "issues.csv", "ledger.csv")
+OUTPUT_FILES = (SUMMARY_NAME, "values.csv", "issues.csv", "ledger.csv", "status.csv")
 
 
 @dataclass
@@ -110,6 +110,7 @@ def harvest(inbox: Path, out_dir: Path, catalogue: Catalogue, registry: Registry
         "values.csv": lambda p: write_values_csv(p, catalogue, registry, rec),
         "issues.csv": lambda p: write_issues_csv(p, issues),
         "ledger.csv": lambda p: write_ledger_csv(p, results, rec),
+        "status.csv": lambda p: write_status_csv(p, registry, rec),
     })
     return Harvest(results, rec, city, issues, out_dir)
 

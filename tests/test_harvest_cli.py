@@ -40,7 +40,8 @@ def test_harvest_the_samples(inbox, tmp_path):
     assert "Đơn vị: 12/15 đã nộp đủ không lỗi, 2 có lỗi, 1 còn thiếu phụ lục." in result.output
     assert "Chưa nộp: UBND xã Phương Thiện (PL1)." in result.output
     assert f"Bảng tổng hợp: {out.resolve() / 'tong-hop-cchc.xlsx'}" in result.output
-    assert sorted(p.name for p in out.iterdir()) == ["issues.csv", "ledger.csv", "tong-hop-cchc.xlsx", "values.csv"]
+    assert sorted(p.name for p in out.iterdir()) == ["issues.csv", "ledger.csv", "status.csv",
+                                                     "tong-hop-cchc.xlsx", "values.csv"]
     assert _state(inbox) == before  # returned files are never modified or moved
     assert not list(inbox.rglob(".~lock*"))
 
@@ -48,7 +49,7 @@ def test_harvest_the_samples(inbox, tmp_path):
 def test_same_inbox_twice_gives_identical_csvs(inbox, tmp_path):
     for name in ("a", "b"):
         run("harvest", str(inbox), "--key-file", str(DEMO_KEY), "--out", str(tmp_path / name))
-    for csv_name in ("values.csv", "issues.csv", "ledger.csv"):
+    for csv_name in ("values.csv", "issues.csv", "ledger.csv", "status.csv"):
         assert (tmp_path / "a" / csv_name).read_bytes() == (tmp_path / "b" / csv_name).read_bytes()
 
 

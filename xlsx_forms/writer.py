@@ -67,6 +67,7 @@ class Prefill:
     values: dict = None
     notes: dict = None
     preparer: dict = None
+    problems: dict = None   # (row id, period id) → what to fix (highlighted, with a comment)
 
 
 def build_workbook(catalogue: Catalogue, registry: Registry, unit: Unit, form: Form,
@@ -151,11 +152,15 @@ def _write_inputs(ws, fmt: Formats, catalogue: Catalogue, unit: Unit, form: Form
     required = {r.id for r in form.input_rows if r.required}
     first = None
     by_row: dict[tuple[str, bool], list] = {}
-    values, notes = prefill.values or {}, prefill.notes or {}
+    values, notes, problems = prefill.values or {}, prefill.notes or {}, prefill.problems or {}
     for cell in layout.inputs:
         mine = cell.row_id in editable
-        _write_value(ws, cell.row, cell.col, values.get((cell.row_id, cell.period_id)) if mine else None,
-                     (fmt.input if mine else fmt.locked_input)[cell.kind])
+        key = (cell.row_id, cell.period_id)
+        style = (fmt.problem_input if mine and key in problems else fmt.input if mine else fmt.locked_input)
+        _write_value(ws, cell.row, cell.col, values.get(key) if mine else None, style[cell.kind])
+        if mine and key in problems:
+            ws.write_comment(cell.row, cell.col, problems[key],
+                             {"author": "cchc", "x_scale": 3, "y_scale": 2.5, "font_name": "Times New Roman"})
         if mine:
             first = first or cell
             by_row.setdefault((cell.row_id, cell.kind), []).append(cell)

@@ -1,0 +1,170 @@
+"""``cchc mail`` and ``cchc feedback``: thin wrappers over the mailer package."""
+from __future__ import annotations
+
+import csv
+import os
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import click
+
+from harvest.reconcile import MISSING, WITH_ERRORS
+from mailer import outbox as box
+from mailer.feedback import make_corrections
+from mailer.messages import feedback_letter, mailout_letter, message, reminder_letter
+from mailer.smtp import PASSWORD_ENV, LoginError, SmtpConfig, send_outbox
+from xlsx_forms.errors import CchcError
+from xlsx_forms.identity import load_or_create_key
+from xlsx_forms.writer import DEFAULT_PASSWORD, GenerateOptions
+
+from . import config
+
+
+def _rows(path: Path, where: str) -> list[dict[str, str]]:
+    if not path.exists():
+        raise CchcError("FILE_MISSING", f"{where}: {path}")
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def smtp_options(func):
+    """The sending options shared by mail and feedback."""
+    for option in reversed([
+        click.option("--send", is_flag=True, help="Gửi ngay các thư vừa ghi qua SMTP (mỗi thư chỉ gửi một lần)."),
+        click.option("--smtp", "smtp", metavar="MÁY_CHỦ:CỔNG", help="Máy chủ SMTP, ví dụ smtp.tp-hagiang.example:587."),
+        click.option("--security", type=click.Choice(["starttls", "ssl", "none"]), default="starttls",
+                     show_default=True, help="Mã hóa kết nối SMTP."),
+        click.option("--retry-delay", type=click.FloatRange(0, 600), default=2.0, show_default=True,
+                     metavar="GIÂY", help="Chờ trước khi thử gửi lại khi mất kết nối (gấp đôi mỗi lần, tối đa 3 lần)."),
+        click.option("--user", envvar="CCHC_SMTP_USER", default="", metavar="TÀI_KHOẢN",
+                     help=f"Tài khoản SMTP (biến CCHC_SMTP_USER); mật khẩu lấy từ biến {PASSWORD_ENV}, "
+                          "không bao giờ từ dòng lệnh."),
+    ]):
+        func = option(func)
+    return func
+
+
+def _send(outbox: Path, kind: str, smtp: str | None, security: str, user: str, retry_delay: float) -> None:
+    if not smtp or ":" not in smtp:
+        raise click.UsageError("--send cần --smtp MÁY_CHỦ:CỔNG, ví dụ --smtp mail.example.vn:587.")
+    host, port = smtp.rsplit(":", 1)
+    if not port.isdigit():
+        raise click.UsageError(f"--smtp: cổng «{port}» không phải số.")
+    password = os.environ.get(PASSWORD_ENV, "")
+    if user and not password:
+        raise click.UsageError(f"Có tài khoản SMTP nhưng chưa đặt mật khẩu trong biến môi trường {PASSWORD_ENV}.")
+    cfg = SmtpConfig(host, int(port), security, user, password, backoff=retry_delay)
+    todo = [i for i in box.pending(outbox) if i.path.name.startswith(kind + "-")]
+    with click.progressbar(length=len(todo), label="Đang gửi thư", file=sys.stderr) as bar:
+        try:
+            report = send_outbox(outbox, cfg, only=lambda i: i.path.name.startswith(kind + "-"),
+                                 progress=lambda _i: bar.update(1))
+        except LoginError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"Đã gửi {len(report.sent)} thư" + (f", {len(report.failed)} thư chưa gửi được:" if report.failed else "."))
+    for name, reason in report.failed:
+        click.echo(f"  {name}: {reason}")
+    if report.failed:
+        click.echo("Chạy lại lệnh để gửi lại các thư chưa gửi được (thư đã gửi không bị gửi lại).")
+        sys.exit(1)
+
+
+def register(cli, units_option, key_option, registry_of) -> None:
+    """Add the mail and feedback commands to the ``cli`` group."""
+
+    @cli.command()
+    @units_option
+    @click.option("--templates", type=click.Path(file_okay=False, path_type=Path),
+                  default=Path("output/templates"), show_default=True,
+                  help="Thư mục biểu mẫu đã tạo bằng cchc generate (có manifest.csv).")
+    @click.option("--out", "outbox", type=click.Path(file_okay=False, path_type=Path),
+                  default=Path("output/outbox"), show_default=True, help="Thư mục ghi các thư .eml.")
+    @click.option("--reminders", is_flag=True, help="Thư nhắc các đơn vị «Chưa nộp» hoặc «Có lỗi» (cần --summary).")
+    @click.option("--summary", type=click.Path(file_okay=False, path_type=Path), default=None,
+                  help="Thư mục kết quả của cchc harvest (status.csv, issues.csv).")
+    @click.option("--deadline", default=None, metavar="NGÀY/THÁNG/NĂM", help="Hạn nộp ghi trong thư.")
+    @smtp_options
+    def mail(units, templates, outbox, reminders, summary, deadline, send, smtp, security, retry_delay,
+             user) -> None:
+        """Ghi thư điện tử (.eml) gửi mỗi đơn vị, kèm các biểu mẫu của đơn vị.
+
+        Mỗi thư mở được bằng Thunderbird hoặc Outlook để gửi. Với --reminders: thư nhắc
+        liệt kê đúng các phụ lục chưa nộp hoặc còn lỗi. Với --send: gửi qua SMTP, ghi vào
+        OUT/sent.csv; chạy lại không gửi trùng. Mã thoát 1 nếu có thư chưa gửi được.
+        """
+        catalogue, registry = registry_of(units)
+        due = config.parse_date(deadline, "--deadline") if deadline else catalogue.plan.default_deadline
+        manifest = defaultdict(list)
+        manifest_path = templates / "manifest.csv"
+        if manifest_path.exists() or not reminders:
+            for row in _rows(manifest_path, "--templates"):
+                manifest[row["unit_code"]].append((row["form"], templates / row["file"]))
+        when = config.generation_time()
+        written = 0
+        kind = "nhac" if reminders else "mau"
+        if reminders:
+            if summary is None:
+                raise click.UsageError("--reminders cần --summary THƯ_MỤC (kết quả của cchc harvest).")
+            statuses = _rows(summary / "status.csv", "--summary")
+            problems = defaultdict(list)
+            for row in _rows(summary / "issues.csv", "--summary"):
+                if row["severity"] == "error" and row["code"] != "R-MISSING":
+                    problems[(row["unit_code"], row["form"])].append(row["message"])
+            for unit in registry.units:
+                mine = [s for s in statuses if s["unit_code"] == unit.code]
+                missing = [s["form"] for s in mine if s["status"] == MISSING]
+                wrong = {s["form"]: problems[(unit.code, s["form"])] for s in mine if s["status"] == WITH_ERRORS}
+                if not missing and not wrong:
+                    continue
+                files = [p for f, p in manifest.get(unit.code, []) if f in missing]
+                letter = reminder_letter(catalogue, registry, unit, missing, wrong, files, due)
+                box.write(outbox, f"nhac-{unit.code}", message(letter, catalogue, registry, when))
+                written += 1
+        else:
+            for unit in registry.units:
+                if unit.code not in manifest:
+                    continue
+                forms = [f for f, _ in manifest[unit.code]]
+                letter = mailout_letter(catalogue, registry, unit, [p for _, p in manifest[unit.code]], forms, due)
+                box.write(outbox, f"mau-{unit.code}", message(letter, catalogue, registry, when))
+                written += 1
+        click.echo(f"Đã ghi {written} thư vào {outbox}.")
+        if send:
+            _send(outbox, kind, smtp, security, user, retry_delay)
+
+    @cli.command()
+    @click.option("--summary", type=click.Path(exists=True, file_okay=False, path_type=Path), required=True,
+                  help="Thư mục kết quả của cchc harvest.")
+    @units_option
+    @key_option
+    @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("output/feedback"),
+                  show_default=True, help="Thư mục ghi các biểu mẫu cần sửa.")
+    @click.option("--outbox", type=click.Path(file_okay=False, path_type=Path), default=Path("output/outbox"),
+                  show_default=True, help="Thư mục ghi các thư .eml phản hồi.")
+    @click.option("--password", envvar="CCHC_PASSWORD", default=DEFAULT_PASSWORD, show_default=True,
+                  metavar="MẬT_KHẨU", help="Mật khẩu bảo vệ trang tính (biến CCHC_PASSWORD).")
+    @click.option("--deadline", default=None, metavar="NGÀY/THÁNG/NĂM", help="Hạn gửi lại ghi trong thư.")
+    @smtp_options
+    def feedback(summary, units, key_file, out, outbox, password, deadline, send, smtp, security,
+                 retry_delay, user) -> None:
+        """Gửi lại cho đơn vị có lỗi một biểu mẫu mới đã điền sẵn số liệu của đơn vị.
+
+        Mỗi ô có lỗi được tô màu và có ghi chú nêu lỗi và cách sửa; kèm một thư .eml. Tệp đơn
+        vị sửa và gửi lại sẽ thay cho tệp trước ở lần tổng hợp sau.
+        """
+        catalogue, registry = registry_of(units)
+        due = config.parse_date(deadline, "--deadline") if deadline else catalogue.plan.default_deadline
+        key = load_or_create_key(key_file or config.default_key_path(), create=False)
+        options = GenerateOptions(key=key, generated_at=config.generation_time(), deadline=due, password=password)
+        _rows(summary / "status.csv", "--summary")
+        corrections = make_corrections(summary, out, catalogue, registry, options)
+        when = config.generation_time()
+        for c in corrections:
+            letter = feedback_letter(catalogue, registry, c.unit, {f: n for f, (_, n) in c.files.items()},
+                                     [p for p, _ in c.files.values()], due)
+            box.write(outbox, f"phan-hoi-{c.unit.code}", message(letter, catalogue, registry, when))
+        click.echo(f"Đã tạo {sum(len(c.files) for c in corrections)} biểu mẫu cần sửa cho {len(corrections)} "
+                   f"đơn vị trong {out}, thư phản hồi trong {outbox}.")
+        if send:
+            _send(outbox, "phan-hoi", smtp, security, user, retry_delay)

@@ -1,0 +1,1 @@
+"""E-mail for the workflow: the mail-out, reminders, and the correction loop."""

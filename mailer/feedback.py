@@ -1,0 +1,94 @@
+"""The correction loop: for each unit whose returns have errors, a fresh workbook from the
+current template with the unit's own harvested values, each problem cell highlighted and
+commented with what is wrong and how to fix it."""
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from harvest.exports import NOTE_PERIOD
+from harvest.reconcile import WITH_ERRORS
+from xlsx_forms.fileio import atomic_write_bytes
+from xlsx_forms.layout import form_layout
+from xlsx_forms.model import Catalogue
+from xlsx_forms.registry import Registry, Unit
+from xlsx_forms.writer import GenerateOptions, Prefill, build_workbook
+
+_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+@dataclass(frozen=True)
+class Correction:
+    """The correction workbooks made for one unit: form id → (path, problem cells)."""
+
+    unit: Unit
+    files: dict[str, tuple[Path, int]]
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _plain(text: str):
+    """A values.csv value back to what was harvested: a number, or the text as typed
+    (without the quote that kept it inert in spreadsheets)."""
+    if text.startswith("'") and text[1:2] and text[1] in _TRIGGERS:
+        return text[1:]
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return int(number) if number.is_integer() and "." not in text else number
+
+
+def _comment(issue: dict[str, str]) -> str:
+    where = f"{issue['file']}, trang «{issue['sheet']}», ô {issue['cell']}: "
+    text = issue["message"][len(where):] if issue["message"].startswith(where) else issue["message"]
+    return f"{'Lỗi' if issue['severity'] == 'error' else 'Cảnh báo'} ({issue['code']}): {text}"
+
+
+def make_corrections(summary: Path, out_dir: Path, catalogue: Catalogue, registry: Registry,
+                     options: GenerateOptions) -> list[Correction]:
+    """Write the correction workbooks of every unit whose status is 'Có lỗi'."""
+    statuses = _rows(summary / "status.csv")
+    wrong = [(s["unit_code"], s["form"], s) for s in statuses if s["status"] == WITH_ERRORS]
+    values = defaultdict(list)
+    for row in _rows(summary / "values.csv"):
+        values[(row["unit_code"], row["form"])].append(row)
+    issues = defaultdict(list)
+    for row in _rows(summary / "issues.csv"):
+        issues[(row["unit_code"], row["form"])].append(row)
+    made: dict[str, dict] = defaultdict(dict)
+    for unit_code, form_id, status in wrong:
+        try:
+            unit = registry.unit(unit_code)
+        except KeyError:
+            continue
+        form = catalogue.form(form_id)
+        layout = form_layout(form)
+        prefill_values, notes, at_cell = {}, {}, {}
+        for row in values[(unit_code, form_id)]:
+            if row["period"] == NOTE_PERIOD:
+                notes[row["row_id"]] = _plain(row["value"])
+            else:
+                key = (row["row_id"], row["period"])
+                prefill_values[key] = _plain(row["value"])
+                at_cell[row["cell"]] = key
+        for cell in layout.inputs:   # blank cells are not in values.csv: where the layout puts them
+            at_cell.setdefault(cell.a1, (cell.row_id, cell.period_id))
+        problems: dict = {}
+        for issue in issues[(unit_code, form_id)]:
+            if issue["file"] != status["file"] or issue["cell"] not in at_cell:
+                continue
+            key = at_cell[issue["cell"]]
+            problems[key] = (problems[key] + "\n" if key in problems else "") + _comment(issue)
+        data, _ = build_workbook(catalogue, registry, unit, form, options, Prefill(
+            values=prefill_values, notes=notes, problems=problems,
+            preparer={"name": status["preparer"], "phone": status["phone"], "email": status["email"]}))
+        path = out_dir / unit_code / f"{form_id}_{unit_code}_sua-loi.xlsx"
+        atomic_write_bytes(path, data)
+        made[unit_code][form_id] = (path, len(problems))
+    return [Correction(registry.unit(code), files) for code, files in made.items()]

@@ -1,0 +1,106 @@
+"""Build the Vietnamese e-mails of the workflow as RFC 5322 messages (pure: no I/O but
+reading the attachments given)."""
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
+from pathlib import Path
+
+from xlsx_forms.model import Catalogue
+from xlsx_forms.registry import Registry, Unit
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+KINDS = {"mau": "Gửi biểu mẫu", "nhac": "Nhắc nộp báo cáo", "phan-hoi": "Đề nghị sửa số liệu"}
+
+
+@dataclass(frozen=True)
+class Letter:
+    """One e-mail to one unit: ``kind`` is mau (mail-out), nhac (reminder) or phan-hoi
+    (correction); ``lines`` the body paragraphs between greeting and signature."""
+
+    kind: str
+    unit: Unit
+    lines: tuple[str, ...]
+    attachments: tuple[Path, ...] = field(default_factory=tuple)
+
+
+def _dmy(d: date) -> str:
+    return f"{d.day}/{d.month}/{d.year}"
+
+
+def form_line(catalogue: Catalogue, form_id: str) -> str:
+    """'Phụ lục 3: Thống kê …' for a form id."""
+    form = catalogue.form(form_id)
+    return f"Phụ lục {form.number}: {form.title}"
+
+
+def mailout_letter(catalogue: Catalogue, registry: Registry, unit: Unit, files: list[Path],
+                   forms: list[str], deadline: date) -> Letter:
+    """The mail-out: the unit's workbooks and what to do with them."""
+    cons = registry.consolidator
+    listed = tuple(f"  - {form_line(catalogue, f)}" for f in forms)
+    return Letter("mau", unit, (
+        f"Thực hiện {catalogue.plan.reference}, {cons.name} gửi {unit.name} "
+        f"các biểu mẫu phụ lục thống kê được giao:", *listed, "",
+        "Đề nghị đơn vị điền số liệu vào các tệp đính kèm (chỉ nhập vào các ô nền vàng; xem trang "
+        "«Hướng dẫn» trong mỗi tệp), không đổi cấu trúc biểu, và gửi lại chính các tệp này chậm nhất "
+        f"ngày {_dmy(deadline)} về địa chỉ {cons.email}" + (f" ({cons.channel})." if cons.channel else "."),
+        catalogue.plan.data_range), tuple(files))
+
+
+def reminder_letter(catalogue: Catalogue, registry: Registry, unit: Unit, missing: list[str],
+                    with_errors: dict[str, list[str]], files: list[Path], deadline: date) -> Letter:
+    """A reminder: which appendices are missing, which came back with errors."""
+    lines = [f"Đến nay {registry.consolidator.name} chưa nhận đủ báo cáo của {unit.name}."]
+    if missing:
+        lines += ["Các phụ lục chưa nộp (biểu mẫu gửi kèm):", *(f"  - {form_line(catalogue, f)}" for f in missing)]
+    if with_errors:
+        lines.append("Các phụ lục đã nộp nhưng còn lỗi cần sửa:")
+        for form_id, problems in with_errors.items():
+            lines.append(f"  - {form_line(catalogue, form_id)}: {len(problems)} lỗi, ví dụ:")
+            lines += [f"      · {p}" for p in problems[:5]]
+    lines.append(f"Đề nghị đơn vị hoàn thành và gửi lại chậm nhất ngày {_dmy(deadline)}.")
+    return Letter("nhac", unit, tuple(lines), tuple(files))
+
+
+def feedback_letter(catalogue: Catalogue, registry: Registry, unit: Unit, forms: dict[str, int],
+                    files: list[Path], deadline: date) -> Letter:
+    """The correction loop: a fresh workbook with the unit's values, problems marked."""
+    listed = tuple(f"  - {form_line(catalogue, f)}: {n} ô cần xem lại" for f, n in forms.items())
+    return Letter("phan-hoi", unit, (
+        f"{registry.consolidator.name} đã nhận báo cáo của {unit.name}. Số liệu còn lỗi ở:", *listed, "",
+        "Tệp gửi kèm là biểu mẫu mới đã điền sẵn số liệu đơn vị đã gửi; các ô cần sửa được tô màu "
+        "và có ghi chú nêu lỗi và cách sửa. Đề nghị đơn vị sửa trực tiếp trên tệp này và gửi lại "
+        f"chậm nhất ngày {_dmy(deadline)}. Tệp gửi lại sẽ thay cho tệp đã gửi trước."), tuple(files))
+
+
+def message(letter: Letter, catalogue: Catalogue, registry: Registry, when: datetime) -> EmailMessage:
+    """The RFC 5322 message (UTF-8 headers) of a letter. Its Message-ID depends only on the
+    content, so writing the same letter twice gives the same message, never sent twice."""
+    cons = registry.consolidator
+    msg = EmailMessage(policy=SMTP)
+    msg["From"] = Address(cons.name, addr_spec=cons.email)
+    msg["To"] = Address(letter.unit.name, addr_spec=letter.unit.email)
+    msg["Reply-To"] = Address(cons.name, addr_spec=cons.email)
+    msg["Subject"] = f"[CCHC 2011-2020] {KINDS[letter.kind]} – {letter.unit.name}"
+    msg["Date"] = format_datetime(when)
+    body = "\n".join([f"Kính gửi: {letter.unit.name}", "", *letter.lines, "",
+                      f"Mọi thắc mắc xin liên hệ: {cons.contact or cons.name}, email {cons.email}.",
+                      "", "Trân trọng./.", cons.name])
+    msg.set_content(body + "\n", charset="utf-8")
+    digest = hashlib.sha256(body.encode())
+    for path in letter.attachments:
+        data = path.read_bytes()
+        digest.update(path.name.encode() + data)
+        kind = mimetypes.guess_type(path.name)[0] or XLSX
+        maintype, subtype = kind.split("/", 1)
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=path.name)
+    domain = cons.email.rsplit("@", 1)[-1]
+    msg["Message-ID"] = f"<{letter.kind}.{letter.unit.code}.{digest.hexdigest()[:24]}@{domain}>"
+    return msg

@@ -1,0 +1,65 @@
+"""The outbox folder: one .eml per letter, and sent.csv, the record of what was sent."""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import SMTP
+from pathlib import Path
+
+from xlsx_forms.fileio import atomic_write_bytes
+
+SENT = "sent.csv"
+SENT_HEADER = ("message_id", "file", "to", "status", "at", "detail")
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """An .eml of the outbox."""
+
+    path: Path
+    message: EmailMessage
+
+    @property
+    def message_id(self) -> str:
+        """The message's Message-ID."""
+        return str(self.message["Message-ID"])
+
+
+def write(outbox: Path, name: str, msg: EmailMessage) -> Path:
+    """Write ``msg`` as ``outbox/name.eml`` (atomically); return the path."""
+    path = outbox / f"{name}.eml"
+    atomic_write_bytes(path, msg.as_bytes(policy=SMTP))
+    return path
+
+
+def pending(outbox: Path) -> list[Outgoing]:
+    """The outbox's messages not yet sent, in name order."""
+    done = {row["message_id"] for row in records(outbox) if row["status"] == "sent"}
+    out = []
+    for path in sorted(outbox.glob("*.eml")):
+        msg = message_from_bytes(path.read_bytes(), policy=SMTP)
+        if str(msg["Message-ID"]) not in done:
+            out.append(Outgoing(path, msg))
+    return out
+
+
+def records(outbox: Path) -> list[dict[str, str]]:
+    """Every line of sent.csv (sent and failed attempts)."""
+    path = outbox / SENT
+    if not path.exists():
+        return []
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def record(outbox: Path, rows: list[tuple]) -> None:
+    """Append attempts to sent.csv (created with its header and a BOM for Excel)."""
+    path = outbox / SENT
+    new = not path.exists()
+    with open(path, "a", encoding="utf-8-sig" if new else "utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\r\n")
+        if new:
+            writer.writerow(SENT_HEADER)
+        writer.writerows(rows)
