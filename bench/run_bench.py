@@ -2,7 +2,7 @@
 national volume, against a naive openpyxl harvester timed in the same run.
 
     python bench/run_bench.py            # N = 15, 250, 2000 reporting units
-    python bench/run_bench.py --full     # and N = 10000
+    python bench/run_bench.py --full     # N = 15, 250, 1000, 2000, 10000
 
 Each timed command runs in its own process (wall time and peak RSS of the largest
 process); medians over --repeat runs. Preparing the filled returns is not timed. The
@@ -126,12 +126,12 @@ def bench(n: int, repeat: int, work: Path) -> list[dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--full", action="store_true", help="also N = 10000")
+    parser.add_argument("--full", action="store_true", help="also N = 1000 and 10000 (memory ratio)")
     parser.add_argument("--units", type=int, nargs="*", help="explicit N values")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--csv", type=Path, default=REPO / "bench" / "results.csv")
     args = parser.parse_args()
-    sizes = args.units or ([15, 250, 2000] + ([10000] if args.full else []))
+    sizes = args.units or ([15, 250, 1000, 2000, 10000] if args.full else [15, 250, 2000])
     with tempfile.TemporaryDirectory(prefix="cchc-bench-") as tmp:
         rows = [r for n in sizes for r in bench(n, args.repeat, Path(tmp))]
     header = list(rows[0])
@@ -140,6 +140,11 @@ def main() -> None:
     print(" | ".join(header))
     for r in rows:
         print(" | ".join(str(r[h]) for h in header))
+    peaks = {(r["units"], r["command"]): r["peak_rss_mb"] for r in rows}
+    for command in ("generate", "harvest"):
+        if (1000, command) in peaks and (10000, command) in peaks:
+            print(f"peak RSS {command}: 10000 units / 1000 units = "
+                  f"{peaks[(10000, command)] / peaks[(1000, command)]:.2f}")
     with open(args.csv, "w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, header)
         writer.writeheader()

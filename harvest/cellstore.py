@@ -20,7 +20,7 @@ from xlsx_forms.model import Form
 BLANK, USABLE, UNUSABLE = 0, 1, 2
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CellValue:
     """A harvested input value; ``value`` None when unusable (see the file's issues)."""
 

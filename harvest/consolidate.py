@@ -9,7 +9,7 @@ from xlsx_forms.registry import Registry
 from .process import FileResult
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CityValue:
     """A consolidated value, how many units gave one, and which expected units did not."""
 

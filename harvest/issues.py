@@ -94,7 +94,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Issue:
     """One problem, where it is and what to do (the columns of issues.csv)."""
 

@@ -17,7 +17,7 @@ from .inbox import sha256
 from .issues import Issue, issue
 from .reader import read_book, percent_formatted
 
-@dataclass
+@dataclass(slots=True)
 class FileResult:
     """What one file contributed: identity, values, problems, and the ledger facts."""
 

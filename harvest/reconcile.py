@@ -21,7 +21,7 @@ USED, SUPERSEDED, DUPLICATE, REJECTED = "used", "superseded", "duplicate", "reje
 MAX_CHANGES = 12
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Status:
     """One line of the submission-status sheet."""
 

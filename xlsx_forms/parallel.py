@@ -6,6 +6,7 @@ so only the jobs and the results travel between processes.
 from __future__ import annotations
 
 import os
+from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Iterator, Sequence
 
@@ -25,9 +26,9 @@ def _init(func: Callable, context: tuple) -> None:
     _TASK = (func, context)
 
 
-def _call(job):
+def _call_chunk(jobs: list) -> list:
     func, context = _TASK
-    return func(job, *context)
+    return [func(job, *context) for job in jobs]
 
 
 def ordered_map(func: Callable, jobs: Sequence, context: tuple = (), *, min_jobs: int = 32,
@@ -39,5 +40,12 @@ def ordered_map(func: Callable, jobs: Sequence, context: tuple = (), *, min_jobs
     if workers < 2 or len(jobs) < min_jobs:
         yield from (func(job, *context) for job in jobs)
         return
+    chunks = (list(jobs[i:i + chunksize]) for i in range(0, len(jobs), chunksize))
+    window = deque()   # a few chunks in flight, not every job at once: memory stays flat
     with ProcessPoolExecutor(workers, initializer=_init, initargs=(func, context)) as pool:
-        yield from pool.map(_call, jobs, chunksize=chunksize)
+        for chunk in chunks:
+            window.append(pool.submit(_call_chunk, chunk))
+            if len(window) >= workers * 4:
+                yield from window.popleft().result()
+        while window:
+            yield from window.popleft().result()
