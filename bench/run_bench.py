@@ -112,6 +112,11 @@ def bench(n: int, repeat: int, work: Path) -> list[dict]:
                                     str(root / "naive.csv")], env))
     rows = []
     naive_ms = statistics.median(s for s, _ in runs["naive"]) * 1000 / naive_files
+    # The summary must still open, each sheet within Excel's 1,048,576 rows.
+    import python_calamine
+    book = python_calamine.CalamineWorkbook.from_path(str(root / "summary" / "tong-hop-cchc.xlsx"))
+    largest = max(book.get_sheet_by_name(name).height for name in book.sheet_names)
+    assert largest <= 1_048_576
     for name, measures in runs.items():
         seconds = statistics.median(s for s, _ in measures)
         count = naive_files if name == "naive" else files
@@ -119,7 +124,8 @@ def bench(n: int, repeat: int, work: Path) -> list[dict]:
         rows.append({"units": n, "command": name, "files": count, "seconds": round(seconds, 3),
                      "ms_per_file": round(ms, 3), "files_per_s": round(count / seconds, 1),
                      "peak_rss_mb": round(max(r for _, r in measures), 1),
-                     "vs_naive": round(naive_ms / ms, 1) if name == "harvest" else ""})
+                     "vs_naive": round(naive_ms / ms, 1) if name == "harvest" else "",
+                     "summary_max_rows": largest if name == "harvest" else ""})
     shutil.rmtree(root)
     return rows
 

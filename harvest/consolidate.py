@@ -18,40 +18,62 @@ class CityValue:
     missing: tuple[str, ...]
 
 
-def aggregate(how: str, values: dict[str, object], weights: dict[str, object] | None = None):
-    """Combine per-unit values (unit code → value) by the spec's aggregation."""
-    if not values:
-        return None
-    if how == "sum":
-        return sum(values.values())
-    if how == "count_true":
-        return sum(1 for v in values.values() if v == 1)
-    if how == "mean":
-        return sum(values.values()) / len(values)
-    if how == "weighted_mean":
-        pairs = [(v, weights.get(u)) for u, v in values.items() if (weights or {}).get(u)]
-        total = sum(w for _, w in pairs)
-        return sum(v * w for v, w in pairs) / total if total else None
-    if how == "responsible":
-        return next(iter(values.values()))
-    raise ValueError(how)
+class _Cell:
+    """Running aggregate of one (row, period) across units."""
+
+    __slots__ = ("total", "weights", "ones", "count", "value", "missing")
+
+    def __init__(self) -> None:
+        self.total = self.weights = 0.0
+        self.ones = self.count = 0
+        self.value = None
+        self.missing: list[str] = []
+
+    def add(self, how: str, value, weight) -> None:
+        self.count += 1
+        if how == "weighted_mean":
+            if weight:
+                self.total += value * weight
+                self.weights += weight
+        elif how == "count_true":
+            self.ones += value == 1
+        elif how == "responsible":
+            self.value = value
+        else:
+            self.total += value
+
+    def result(self, how: str):
+        if not self.count:
+            return None
+        return {"sum": self.total, "count_true": self.ones, "mean": self.total / self.count,
+                "weighted_mean": self.total / self.weights if self.weights else None,
+                "responsible": self.value}[how]
 
 
 def consolidate_form(form: Form, registry: Registry,
                      used: dict[tuple[str, str], FileResult]) -> dict[tuple[str, str], CityValue]:
-    """(row id, period id) → CityValue for every input row of ``form``."""
-    assigned = [u.code for u in registry.units if form.id in u.forms]
-    usable = {u: used[(u, form.id)].values.usable() for u in assigned if (u, form.id) in used}
-    out = {}
-    for row in form.input_rows:
-        units = [u for u in assigned if row.responsible in (None, u)]
-        for period in form.periods:
-            key, weight_key = (row.id, period.id), (row.weight, period.id)
-            values = {u: v for u in units if u in usable and (v := usable[u].get(key)) is not None}
-            weights = {u: usable[u].get(weight_key) for u in values} if row.weight else None
-            out[key] = CityValue(aggregate(form.aggregate_of(row), values, weights), len(values),
-                                 tuple(u for u in units if u not in values))
-    return out
+    """(row id, period id) → CityValue for every input row of ``form``. Units are read one
+    at a time into running aggregates, so memory does not grow with the number of units."""
+    cells = {(row.id, p.id): _Cell() for row in form.input_rows for p in form.periods}
+    rows = [(row, form.aggregate_of(row)) for row in form.input_rows]
+    for unit in registry.units:
+        if form.id not in unit.forms:
+            continue
+        result = used.get((unit.code, form.id))
+        usable = result.values.usable() if result else {}
+        for row, how in rows:
+            if row.responsible not in (None, unit.code):
+                continue
+            for period in form.periods:
+                key = (row.id, period.id)
+                value = usable.get(key)
+                if value is None:
+                    cells[key].missing.append(unit.code)
+                else:
+                    cells[key].add(how, value, usable.get((row.weight, period.id)) if row.weight else None)
+    return {key: CityValue(cell.result(how), cell.count, tuple(cell.missing))
+            for (row, how) in rows for key in [(row.id, p.id) for p in form.periods]
+            for cell in [cells[key]]}
 
 
 def consolidate(catalogue: Catalogue, registry: Registry,

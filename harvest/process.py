@@ -2,6 +2,7 @@
 processed in parallel and the result never depends on the order they are seen in."""
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -63,7 +64,7 @@ def process(rel: str, data: bytes, mtime: float, catalogue: Catalogue, registry:
     ident = identify(book, rel, catalogue, registry, key)
     result.issues += ident.issues
     result.form = ident.form.id if ident.form else ""
-    result.unit = ident.unit_code
+    result.unit = sys.intern(ident.unit_code)   # one copy per unit, not per file
     result.saved_at = book.saved_at
     if ident.identity:
         result.template_id = ident.identity.template_id
