@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import python_calamine
-from defusedxml import ElementTree
 
-from xlsx_forms.identity import IDENTITY_SHEET, PROPERTY_PREFIX
+from xlsx_forms.identity import IDENTITY_SHEET
+
+from . import parts as parts_
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_MEMBER_BYTES = 30 * 1024 * 1024
@@ -27,13 +28,6 @@ MAX_UNCOMPRESSED = 100 * 1024 * 1024
 MAX_ROWS, MAX_COLS = 5_000, 256
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
-NS = {"r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-      "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-      "cp": "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties",
-      "dcterms": "http://purl.org/dc/terms/", "dc": "http://purl.org/dc/elements/1.1/",
-      "pr": "http://schemas.openxmlformats.org/package/2006/relationships",
-      "meta": "urn:oasis:names:tc:opendocument:xmlns:meta:1.0",
-      "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0"}
 # A formula is the first child of its cell (<c r="D10" …><f>…): find the few <f> tags,
 # then the cell tag right before each.
 _F_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
@@ -146,12 +140,12 @@ def _read_zip(data: bytes, book: Book, wanted: set[str] | None) -> None:
     if book.format == "xlsx":
         # Sheets other than the wanted ones are never parsed, so never decompressed.
         head = _safe_parts(zf, lambda n: not n.startswith("xl/worksheets/") and not n.startswith(_UNPARSED))
-        paths = _sheet_paths(head)
+        paths = parts_.sheet_paths(head)
         skip = {p for n, p in paths.items() if wanted is not None and n not in wanted}
         parts = {**head, **_safe_parts(zf, lambda n: n.startswith("xl/worksheets/") and n not in skip)}
         book.has_macros = "xl/vbaProject.bin" in names
-        book.properties = _custom_properties(parts.get("docProps/custom.xml"))
-        book.saved_at = _date(parts.get("docProps/core.xml"), "dcterms:modified")
+        book.properties = parts_.custom_properties(parts.get("docProps/custom.xml"))
+        book.saved_at = parts_.saved_date(parts.get("docProps/core.xml"), "dcterms:modified")
         for name, path in paths.items():
             if path in skip:
                 continue
@@ -162,33 +156,17 @@ def _read_zip(data: bytes, book: Book, wanted: set[str] | None) -> None:
                 book.protected[name] = b"<sheetProtection" in xml
     else:
         parts = _safe_parts(zf, lambda n: True)
-        book.properties = _ods_properties(parts.get("meta.xml"))
-        book.saved_at = _date(parts.get("meta.xml"), "office:meta/dc:date")
+        book.properties = parts_.ods_properties(parts.get("meta.xml"))
+        book.saved_at = parts_.saved_date(parts.get("meta.xml"), "office:meta/dc:date")
         try:
             _load_values(data, book, wanted)
         except python_calamine.CalamineError:
             # python-calamine 0.9 rejects indentation between table elements, which
             # Gnumeric writes; retry once without it.
             book.sheet_names.clear()
-            _load_values(_without_indentation(zf, parts), book, wanted)
+            _load_values(parts_.without_indentation(zf, parts), book, wanted)
         return
     _load_values(data, book, wanted)
-
-
-_INDENT = re.compile(rb">\n[ \t\r\n]*<")
-
-
-def _without_indentation(zf: zipfile.ZipFile, parts: dict[str, bytes]) -> bytes:
-    """The ODS with pretty-printing removed from content.xml (a newline and spaces between
-    two tags; spaces inside a cell's text have no newline and are kept)."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in zf.infolist():
-            body = parts.get(info.filename) if info.filename in parts else zf.read(info.filename)
-            if info.filename == "content.xml":
-                body = _INDENT.sub(b"><", body)
-            dst.writestr(info.filename, body, zipfile.ZIP_STORED if info.filename == "mimetype" else None)
-    return out.getvalue()
 
 
 def _safe_parts(zf: zipfile.ZipFile, chosen) -> dict[str, bytes]:
@@ -250,55 +228,6 @@ def _load_values(data: bytes, book: Book, wanted: set[str] | None) -> None:
         g = book.grids[IDENTITY_SHEET]
         book.identity_sheet = {str(g.value(r, 0)): str(g.value(r, 1) or "")
                                for r in range(0, 20) if g.value(r, 0) is not None}
-
-
-def _xml(raw: bytes | None):
-    return None if raw is None else ElementTree.fromstring(raw, forbid_dtd=True)
-
-
-def _custom_properties(raw: bytes | None) -> dict[str, str]:
-    root = _xml(raw)
-    props = {}
-    for prop in root.findall("cp:property", NS) if root is not None else ():
-        name = prop.get("name", "")
-        if name.startswith(PROPERTY_PREFIX) and len(prop):
-            props[name[len(PROPERTY_PREFIX):]] = (prop[0].text or "").strip()
-    return props
-
-
-def _ods_properties(raw: bytes | None) -> dict[str, str]:
-    root = _xml(raw)
-    props = {}
-    for prop in root.iterfind(".//meta:user-defined", NS) if root is not None else ():
-        name = prop.get(f"{{{NS['meta']}}}name", "")
-        if name.startswith(PROPERTY_PREFIX):
-            props[name[len(PROPERTY_PREFIX):]] = (prop.text or "").strip()
-    return props
-
-
-def _date(raw: bytes | None, path: str) -> datetime | None:
-    root = _xml(raw)
-    node = root.find(path, NS) if root is not None else None
-    if node is None or not node.text:
-        return None
-    try:
-        value = datetime.fromisoformat(node.text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
-def _sheet_paths(parts: dict[str, bytes]) -> dict[str, str]:
-    """Sheet name → its XML part, via workbook.xml and its relationships."""
-    wb, rels = _xml(parts.get("xl/workbook.xml")), _xml(parts.get("xl/_rels/workbook.xml.rels"))
-    if wb is None or rels is None:
-        return {}
-    targets = {r.get("Id"): r.get("Target", "") for r in rels.findall("pr:Relationship", NS)}
-    paths = {}
-    for sheet in wb.iterfind("m:sheets/m:sheet", NS):
-        target = targets.get(sheet.get(f"{{{NS['r']}}}id"), "")
-        paths[sheet.get("name")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-    return paths
 
 
 def percent_formatted(data: bytes, sheet: str, addresses: set[str]) -> set[str]:

@@ -17,7 +17,6 @@ from pathlib import Path
 import openpyxl
 
 from xlsx_forms.fileio import atomic_write_bytes
-from xlsx_forms.layout import form_layout
 from xlsx_forms.model import Catalogue
 from xlsx_forms.registry import DEFAULT_REGISTRY, Registry, load_registry
 from xlsx_forms.spec_loader import default_catalogue

@@ -9,7 +9,6 @@ import random
 import resource
 import subprocess
 import sys
-import unicodedata
 from pathlib import Path
 
 import pytest

@@ -4,7 +4,6 @@ from __future__ import annotations
 import csv
 import io
 import random
-import shutil
 from datetime import datetime, timedelta, timezone
 from email import message_from_bytes
 from email.policy import default

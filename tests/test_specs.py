@@ -9,7 +9,6 @@ import pytest
 
 from tests import seed
 from xlsx_forms.errors import CchcError
-from xlsx_forms.model import Form
 from xlsx_forms.spec_loader import SPEC_DIR, load_catalogue
 
 def test_docs_copy_of_the_seed_is_the_shared_seed():

@@ -72,7 +72,7 @@ def test_sheets_and_protection(books, options):
 
 def test_rows_and_labels_in_seed_order(books, catalogue):
     for b in books:
-        g, wb, form, layout, ws = b.g, b.wb, b.form, b.layout, b.ws
+        form, layout, ws = b.form, b.layout, b.ws
         assert texts_match_layout(ws, layout) == []
         labels = [t.text for t in layout.texts if t.role in ("label", "section")]
         if form.tables[0].layout == "transposed":
@@ -91,7 +91,7 @@ def _unlocked_expected(form, layout, unit_code):
 
 def test_only_input_cells_are_unlocked(books, catalogue):
     for b in books:
-        g, wb, form, layout, ws = b.g, b.wb, b.form, b.layout, b.ws
+        g, form, layout, ws = b.g, b.form, b.layout, b.ws
         unlocked = {c.coordinate for row in ws.iter_rows(min_row=1, max_row=layout.last_row + 5,
                                                           max_col=layout.ncols + 3)
                     for c in row if not c.protection.locked}
@@ -113,7 +113,7 @@ def _validation_at(ws, address):
 
 def test_every_input_cell_has_its_kinds_validation(books, catalogue):
     for b in books:
-        g, wb, form, layout, ws = b.g, b.wb, b.form, b.layout, b.ws
+        g, form, layout, ws = b.g, b.form, b.layout, b.ws
         editable = {r.id for r in form.editable_rows(g.unit.code)}
         for cell in layout.inputs:
             dvs = _validation_at(ws, cell.a1)
@@ -134,7 +134,7 @@ def test_every_input_cell_has_its_kinds_validation(books, catalogue):
 
 def test_live_checks_and_missing_highlight(books, catalogue):
     for b in books:
-        g, wb, form, layout, ws = b.g, b.wb, b.form, b.layout, b.ws
+        g, form, layout, ws = b.g, b.form, b.layout, b.ws
         for st in layout.statuses:
             value = ws.cell(st.row + 1, st.col + 1).value
             assert value.startswith("=IF(AND(") and all(r.short in value for r, _ in st.checks)
