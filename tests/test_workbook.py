@@ -96,7 +96,7 @@ def test_only_input_cells_are_unlocked(books, catalogue):
                                                           max_col=layout.ncols + 3)
                     for c in row if not c.protection.locked}
         assert unlocked == _unlocked_expected(form, layout, g.unit.code), g.path
-        for other in wb.worksheets[1:]:
+        for other in b.wb.worksheets[1:]:
             assert all(c.protection.locked for row in other.iter_rows() for c in row)
 
 
