@@ -5,10 +5,11 @@ import csv
 from dataclasses import dataclass
 from email import message_from_bytes
 from email.message import EmailMessage
-from email.policy import SMTP
 from pathlib import Path
 
 from xlsx_forms.fileio import atomic_write_bytes
+
+from .messages import POLICY
 
 SENT = "sent.csv"
 SENT_HEADER = ("message_id", "file", "to", "status", "at", "detail")
@@ -30,7 +31,7 @@ class Outgoing:
 def write(outbox: Path, name: str, msg: EmailMessage) -> Path:
     """Write ``msg`` as ``outbox/name.eml`` (atomically); return the path."""
     path = outbox / f"{name}.eml"
-    atomic_write_bytes(path, msg.as_bytes(policy=SMTP))
+    atomic_write_bytes(path, msg.as_bytes(policy=POLICY))
     return path
 
 
@@ -39,7 +40,7 @@ def pending(outbox: Path) -> list[Outgoing]:
     done = {row["message_id"] for row in records(outbox) if row["status"] == "sent"}
     out = []
     for path in sorted(outbox.glob("*.eml")):
-        msg = message_from_bytes(path.read_bytes(), policy=SMTP)
+        msg = message_from_bytes(path.read_bytes(), policy=POLICY)
         if str(msg["Message-ID"]) not in done:
             out.append(Outgoing(path, msg))
     return out

@@ -221,3 +221,16 @@ def test_correction_loop_end_to_end(templates, tmp_path, key_file, catalogue, re
     ledger = {r["path"]: r["outcome"] for r in csv.DictReader(
         io.StringIO((again / "ledger.csv").read_bytes().decode("utf-8-sig")))}
     assert ledger == {"PL3 văn phòng.xlsx": "superseded", "PL3 văn phòng (đã sửa).xlsx": "used"}
+
+
+@pytest.mark.parametrize("unit_name", ["Văn phòng HĐND-UBND thành phố",
+                                       "Trung tâm Văn hóa - Thông tin và Du lịch thành phố Hà Giang tỉnh Hà Giang"])
+def test_long_vietnamese_subjects_keep_every_space(catalogue, registry, unit_name):
+    from dataclasses import replace as dc_replace
+    from mailer.messages import feedback_letter, message
+    unit = dc_replace(registry.unit("vp"), name=unit_name)
+    msg = message(feedback_letter(catalogue, registry, unit, {"PL3": 2}, [], datetime(2020, 3, 23).date()),
+                  catalogue, registry, datetime(2020, 3, 22, tzinfo=VN))
+    parsed = message_from_bytes(msg.as_bytes(), policy=default)
+    assert str(parsed["Subject"]) == f"[CCHC 2011-2020] Đề nghị sửa số liệu – {unit_name}"
+    assert msg.as_bytes().isascii()

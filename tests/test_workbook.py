@@ -224,3 +224,18 @@ def test_prefilled_workbook_is_harvested_with_its_values(catalogue, registry, op
     result = process("x.xlsx", data, 0, catalogue, registry, TEST_KEY)
     assert result.accepted and {k: v.value for k, v in result.values.items()} == values
     assert result.notes["PL3.2"].value == "=đã rà soát" and result.preparer["name"] == "Lê Thị Hà"
+
+
+def test_prefilled_live_checks_carry_their_true_result(catalogue, registry, options):
+    """A viewer that does not recalculate still shows which rules a pre-filled workbook breaks."""
+    import random
+    from samples.fill import valid_values
+    from xlsx_forms.writer import Prefill
+    form = catalogue.form("PL2")
+    values = {**valid_values(form, "tu-phap", random.Random(5)), ("PL2.3", "2019"): 50, ("PL2.2", "2019"): 1}
+    data, _ = build_workbook(catalogue, registry, registry.unit("tu-phap"), form, options, Prefill(values=values))
+    import io
+    ws = openpyxl.load_workbook(io.BytesIO(data), data_only=True)["Phụ lục 2"]
+    layout = form_layout(form)
+    shown = {st.checks[0][0].code: ws.cell(st.row + 1, st.col + 1).value for st in layout.statuses}
+    assert shown["PL2-R02"] == "Đã xử lý > được đề nghị." and shown["PL2-R01"] == "OK"

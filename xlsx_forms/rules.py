@@ -58,5 +58,15 @@ def status_formula(checks: tuple[tuple[Rule, tuple[str, ...]], ...],
     return f'=IF(AND({",".join(c for _, c in conds)}),"OK",TRIM({texts}))'
 
 
+def status_value(checks: tuple[tuple[Rule, tuple[str, ...]], ...],
+                 value: Callable[[str, str], Value]) -> str:
+    """What the live-check formula evaluates to, given ``value(row_id, period)``: written as
+    the formula's cached result, so that a viewer that does not recalculate (LibreOffice
+    by default) shows the truth for a pre-filled workbook."""
+    broken = [rule.short + "." for rule, periods in checks
+              if not all(holds(rule, {r: value(r, p) for r in rule.row_ids}) for p in periods)]
+    return " ".join(broken) if broken else "OK"
+
+
 def _quote(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'

@@ -127,7 +127,7 @@ def _write_form_sheet(ws, fmt: Formats, catalogue: Catalogue, registry: Registry
     for row, col in layout.place_cells:
         ws.write_string(row, col, registry.place, fmt.of("place"))
     _write_inputs(ws, fmt, catalogue, unit, form, layout, prefill)
-    _write_statuses(ws, fmt, layout)
+    _write_statuses(ws, fmt, layout, prefill.values or {})
     _write_preparer(ws, fmt, catalogue, layout, prefill.preparer or {})
     for row, lines in heights.items():
         if lines > 1:
@@ -208,11 +208,16 @@ def _validate(ws, rng: tuple[int, int, int, int], kind) -> None:
     _checked(ws.data_validation(*rng, spec), f"validation of {kind.id}")
 
 
-def _write_statuses(ws, fmt: Formats, layout: SheetLayout) -> None:
+def _write_statuses(ws, fmt: Formats, layout: SheetLayout, values: dict) -> None:
     def addr(row_id: str, period: str) -> str:
         return layout.input_at(row_id, period).a1
+
+    def value(row_id: str, period: str):
+        v = values.get((row_id, period))
+        return v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
     for st in layout.statuses:
-        ws.write_formula(st.row, st.col, rules.status_formula(st.checks, addr), fmt.of("status"), "OK")
+        ws.write_formula(st.row, st.col, rules.status_formula(st.checks, addr), fmt.of("status"),
+                         rules.status_value(st.checks, value))
         ws.conditional_format(st.row, st.col, st.row, st.col,
                               {"type": "cell", "criteria": "!=", "value": '"OK"', "format": fmt.problem})
 
