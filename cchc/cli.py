@@ -61,9 +61,12 @@ def cli() -> None:
 
     \b
     Quy trình:
-      1. cchc generate   tạo biểu mẫu Excel đã khóa cho từng đơn vị;
-      2. các đơn vị điền và gửi lại;
-      3. cchc harvest    đọc các tệp gửi lại và lập bảng tổng hợp.
+      1. cchc generate          tạo biểu mẫu Excel đã khóa cho từng đơn vị;
+      2. cchc mail              gửi mỗi đơn vị các biểu mẫu của mình;
+      3. các đơn vị điền và gửi lại;
+      4. cchc harvest           đọc các tệp gửi lại và lập bảng tổng hợp;
+      5. cchc mail --reminders  nhắc đơn vị chưa nộp hoặc còn lỗi;
+         cchc feedback          gửi lại biểu mẫu đã điền sẵn để sửa lỗi.
     """
 
 

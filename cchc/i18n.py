@@ -43,6 +43,7 @@ VI = {
     "{value} is not in the range {range}.": "{value} nằm ngoài khoảng {range}.",
     "Choose from:\n\t{choices}": "Chọn một trong:\n\t{choices}",
     "unknown error": "lỗi không rõ",
+    "required": "bắt buộc",
 }
 VI_PLURAL = {
     "Did you mean {possibility}?": "Có phải ý bạn là {possibility}?",

@@ -13,7 +13,8 @@ from xlsx_forms.registry import DEFAULT_REGISTRY
 from tests.workbook_checks import identity_from_sheet
 from xlsx_forms.identity import load_or_create_key, verify
 
-ENGLISH = re.compile(r"\b(Usage|Options|Commands|Show this|Error|Missing|Invalid|Did you mean|TEXT|PATH)\b")
+ENGLISH = re.compile(r"\b(Usage|Options|Commands|Show this|Error|Missing|Invalid|Did you mean|TEXT|PATH|"
+                     r"required|default|FLOAT|INTEGER|DIRECTORY|FILE)\b")
 
 
 def run(*args, env=None):
@@ -111,7 +112,8 @@ def test_bad_arguments_exit_2_with_a_vietnamese_message(tmp_path, args, fragment
     assert not list((tmp_path / "o").rglob("*.xlsx"))
 
 
-@pytest.mark.parametrize("args", [["--help"], ["generate", "--help"], ["forms", "--help"], []])
+@pytest.mark.parametrize("args", [["--help"], ["generate", "--help"], ["forms", "--help"], ["harvest", "--help"],
+                                  ["mail", "--help"], ["feedback", "--help"], []])
 def test_help_is_vietnamese(args):
     result = run(*args)
     assert result.exit_code in (0, 2)
