@@ -9,6 +9,8 @@ or moved addresses only where there are any, while reading like a mapping
 from __future__ import annotations
 
 import math
+import mmap
+import tempfile
 from array import array
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -47,10 +49,35 @@ def register(forms) -> None:
         _index(form)
 
 
+class Spill:
+    """A temporary file that holds the value arrays of many stores, so that a national
+    harvest keeps them on disk, not in memory, until it writes its outputs."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile(prefix="cchc-values-")
+        self._size = 0
+        self._map: mmap.mmap | None = None
+
+    def put(self, blob: bytes) -> int:
+        """Append ``blob``; return where it starts."""
+        offset = self._size
+        self._file.write(blob)
+        self._size += len(blob)
+        self._map = None
+        return offset
+
+    def get(self, offset: int, length: int) -> bytes:
+        """The ``length`` bytes at ``offset``."""
+        if self._map is None:
+            self._file.flush()
+            self._map = mmap.mmap(self._file.fileno(), self._size, access=mmap.ACCESS_READ)
+        return self._map[offset:offset + length]
+
+
 class CellStore(Mapping):
     """(row id, period id) → CellValue for the filled input cells of one file."""
 
-    __slots__ = ("_form", "_nums", "_state", "_texts", "_raws", "_cells")
+    __slots__ = ("_form", "_nums", "_state", "_texts", "_raws", "_cells", "_spill", "_at")
 
     def __init__(self, form: Form) -> None:
         n = len(_index(form)[1])
@@ -60,6 +87,24 @@ class CellStore(Mapping):
         self._texts: dict[int, str] | None = None   # text values (ratings)
         self._raws: dict[int, object] | None = None  # raw value when it differs from the value
         self._cells: dict[int, str] | None = None   # address when not the layout's (moved rows)
+        self._spill: Spill | None = None
+        self._at = 0
+
+    def spill_to(self, spill: Spill) -> None:
+        """Move the value arrays to ``spill``; the store reads them back when asked."""
+        if self._spill is None:
+            self._at = spill.put(bytes(self._state) + self._nums.tobytes())
+            self._spill, self._state, self._nums = spill, None, None
+
+    def _data(self) -> tuple[bytes | bytearray, array]:
+        """(state bytes, values) in memory or read back from the spill."""
+        if self._spill is None:
+            return self._state, self._nums
+        n = len(_index(self._form)[1])
+        blob = self._spill.get(self._at, n * 9)
+        nums = array("d")
+        nums.frombytes(blob[n:])
+        return blob[:n], nums
 
     def put(self, key: tuple[str, str], value, raw, cell: str) -> None:
         """Record a filled cell: ``value`` None when it cannot be used."""
@@ -85,27 +130,29 @@ class CellStore(Mapping):
         """(row, period) → value of every usable cell, without building CellValues."""
         keys = list(_index(self._form)[0])
         whole = _index(self._form)[2]
+        states, nums = self._data()
         out = {}
-        for i, state in enumerate(self._state):
+        for i, state in enumerate(states):
             if state == USABLE:
                 if self._texts and i in self._texts:
                     out[keys[i]] = self._texts[i]
                 else:
-                    out[keys[i]] = int(self._nums[i]) if whole[i] else self._nums[i]
+                    out[keys[i]] = int(nums[i]) if whole[i] else nums[i]
         return out
 
     def filled(self):
         """(position in the layout's inputs, value or raw text, address) of every filled
         cell, in layout order, without building CellValues."""
         _, addresses, whole = _index(self._form)
-        for i, state in enumerate(self._state):
+        states, nums = self._data()
+        for i, state in enumerate(states):
             if state == BLANK:
                 continue
             if state == USABLE:
                 if self._texts and i in self._texts:
                     value = self._texts[i]
                 else:
-                    value = int(self._nums[i]) if whole[i] else self._nums[i]
+                    value = int(nums[i]) if whole[i] else nums[i]
             else:
                 value = self._raws[i] if self._raws and i in self._raws else None
             yield i, value, (self._cells[i] if self._cells and i in self._cells else addresses[i])
@@ -113,12 +160,13 @@ class CellStore(Mapping):
     def unusable(self) -> set[tuple[str, str]]:
         """Keys of filled cells whose value could not be used."""
         keys = list(_index(self._form)[0])
-        return {keys[i] for i, state in enumerate(self._state) if state == UNUSABLE}
+        return {keys[i] for i, state in enumerate(self._data()[0]) if state == UNUSABLE}
 
     def _cell(self, i: int) -> CellValue:
+        states, nums = self._data()
         value = None
-        if self._state[i] == USABLE:
-            value = self._texts[i] if self._texts and i in self._texts else self._nums[i]
+        if states[i] == USABLE:
+            value = self._texts[i] if self._texts and i in self._texts else nums[i]
             if _index(self._form)[2][i] and not isinstance(value, str):
                 value = int(value)
         raw = self._raws[i] if self._raws and i in self._raws else value
@@ -127,21 +175,22 @@ class CellStore(Mapping):
 
     def __getitem__(self, key: tuple[str, str]) -> CellValue:
         i = _index(self._form)[0].get(key)
-        if i is None or self._state[i] == BLANK:
+        if i is None or self._data()[0][i] == BLANK:
             raise KeyError(key)
         return self._cell(i)
 
     def __iter__(self):
         keys = list(_index(self._form)[0])
-        return (keys[i] for i, s in enumerate(self._state) if s != BLANK)
+        return (keys[i] for i, s in enumerate(self._data()[0]) if s != BLANK)
 
     def __len__(self) -> int:
-        return len(self._state) - self._state.count(BLANK)
+        states = self._data()[0]
+        return len(states) - states.count(BLANK)
 
     def __reduce__(self):
         # By form id: the Form itself is large and both processes already know it.
-        return (_rebuild, (self._form.id, bytes(self._state), self._nums.tobytes(),
-                           self._texts, self._raws, self._cells))
+        states, nums = self._data()
+        return (_rebuild, (self._form.id, bytes(states), nums.tobytes(), self._texts, self._raws, self._cells))
 
 
 def _rebuild(form_id, state, nums, texts, raws, cells) -> CellStore:

@@ -28,7 +28,6 @@ class FileResult:
     mtime: float
     form: str = ""
     unit: str = ""
-    template_id: str = ""
     saved_at: datetime | None = None
     accepted: bool = False
     reason: str = ""
@@ -66,8 +65,6 @@ def process(rel: str, data: bytes, mtime: float, catalogue: Catalogue, registry:
     result.form = ident.form.id if ident.form else ""
     result.unit = sys.intern(ident.unit_code)   # one copy per unit, not per file
     result.saved_at = book.saved_at
-    if ident.identity:
-        result.template_id = ident.identity.template_id
     if not ident.accepted:
         result.reason = ident.reason
         return result

@@ -18,7 +18,7 @@ from xlsx_forms.parallel import ordered_map
 from xlsx_forms.registry import Registry
 
 from .consolidate import CityValue, consolidate
-from .cellstore import register
+from .cellstore import CellStore, Spill, register
 from .exports import write_issues_csv, write_ledger_csv, write_status_csv, write_values_csv
 from .inbox import InboxFile, scan
 from .issues import Issue, issue
@@ -94,7 +94,10 @@ def harvest(inbox: Path, out_dir: Path, catalogue: Catalogue, registry: Registry
             now: datetime | None = None) -> Harvest:
     """Read every file of ``inbox`` and write the outputs into ``out_dir``."""
     results = []
+    spill = Spill()   # the files' values wait on disk, not in memory, until the outputs
     for r in process_files(scan(inbox), catalogue, registry, key):
+        if isinstance(r.values, CellStore):
+            r.values.spill_to(spill)
         results.append(r)
         if progress:
             progress(r)

@@ -21,14 +21,19 @@ MANIFEST = "manifest.csv"
 MANIFEST_HEADER = ("unit_code", "unit_name", "email", "form", "file")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GeneratedFile:
-    """One written workbook; ``path`` is relative to the output folder."""
+    """One written workbook; ``rel`` (and ``path``) relative to the output folder."""
 
     unit: Unit
     form: str
-    path: Path
+    rel: str
     identity: Identity
+
+    @property
+    def path(self) -> Path:
+        """The relative path as a Path."""
+        return Path(self.rel)
 
 
 def parse_forms(text: str | None, catalogue: Catalogue) -> tuple[str, ...] | None:
@@ -42,15 +47,15 @@ def parse_forms(text: str | None, catalogue: Catalogue) -> tuple[str, ...] | Non
     return forms
 
 
-def plan(registry: Registry, forms: tuple[str, ...] | None) -> list[tuple[Unit, str, Path]]:
+def plan(registry: Registry, forms: tuple[str, ...] | None) -> list[tuple[Unit, str, str]]:
     """Every (unit, form, relative path) to generate, in registry order."""
-    work = [(u, f, Path(u.code) / f"{f}_{u.code}.xlsx") for u, f in registry.assignments(forms)]
+    work = [(u, f, f"{u.code}/{f}_{u.code}.xlsx") for u, f in registry.assignments(forms)]
     if not work:
         raise CchcError("NO_WORK", "--forms", forms=", ".join(forms or ()) or "tất cả")
     return work
 
 
-def _write_one(job: tuple[Unit, str, Path], catalogue: Catalogue, registry: Registry,
+def _write_one(job: tuple[Unit, str, str], catalogue: Catalogue, registry: Registry,
                out_dir: Path, options: GenerateOptions) -> GeneratedFile:
     unit, form_id, rel = job
     data, identity = build_workbook(catalogue, registry, unit, catalogue.form(form_id), options)
@@ -76,5 +81,4 @@ def generate_all(catalogue: Catalogue, registry: Registry, out_dir: Path, option
 
 def manifest_csv(files: Iterable[GeneratedFile]) -> bytes:
     """The manifest: one row per workbook, paths with forward slashes."""
-    return csv_bytes(MANIFEST_HEADER, [(g.unit.code, g.unit.name, g.unit.email, g.form,
-                                        g.path.as_posix()) for g in files])
+    return csv_bytes(MANIFEST_HEADER, [(g.unit.code, g.unit.name, g.unit.email, g.form, g.rel) for g in files])

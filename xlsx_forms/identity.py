@@ -12,7 +12,9 @@ import hmac
 import json
 import os
 import secrets
+import sys
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from .errors import CchcError
@@ -23,7 +25,7 @@ PROPERTY_PREFIX = "cchc_"
 KEY_BYTES = 32
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Identity:
     """What a template says about itself; ``hmac`` signs every other field."""
 
@@ -46,8 +48,10 @@ class Identity:
         return [(k, str(v)) for k, v in asdict(self).items()]
 
 
+@lru_cache(maxsize=64)
 def layout_fingerprint(layout: SheetLayout) -> str:
-    """SHA-256 of the sheet name and every locked form text with its address."""
+    """SHA-256 of the sheet name and every locked form text with its address (cached:
+    layouts are immutable)."""
     payload = json.dumps([layout.sheet_name, layout.fingerprint_texts()], ensure_ascii=False,
                          separators=(",", ":"))
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
@@ -63,7 +67,9 @@ def sign(key: bytes, *, form: str, spec_version: int, unit: str, generated_at: s
     """A signed identity. The template id is derived, so equal inputs give equal files."""
     template_id = hashlib.sha256(
         f"{form}|{spec_version}|{unit}|{generated_at}|{fingerprint}".encode()).hexdigest()[:20]
-    unsigned = Identity(form, spec_version, unit, template_id, generated_at, fingerprint)
+    # Shared strings once, not once per workbook (a national run keeps 16,000 identities).
+    unsigned = Identity(sys.intern(form), spec_version, sys.intern(unit), template_id,
+                        sys.intern(generated_at), sys.intern(fingerprint))
     return Identity(**{**asdict(unsigned), "hmac": _mac(key, unsigned.signed_fields())})
 
 

@@ -16,7 +16,7 @@ CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Unit:
     """One reporting unit (an office, a ward or a commune committee)."""
 
