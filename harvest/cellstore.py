@@ -9,7 +9,7 @@ or moved addresses only where there are any, while reading like a mapping
 from __future__ import annotations
 
 import math
-import mmap
+import os
 import tempfile
 from array import array
 from collections.abc import Mapping
@@ -54,24 +54,20 @@ class Spill:
     harvest keeps them on disk, not in memory, until it writes its outputs."""
 
     def __init__(self) -> None:
-        self._file = tempfile.TemporaryFile(prefix="cchc-values-")
+        self._file = tempfile.TemporaryFile(prefix="cchc-values-", buffering=0)
         self._size = 0
-        self._map: mmap.mmap | None = None
 
     def put(self, blob: bytes) -> int:
         """Append ``blob``; return where it starts."""
         offset = self._size
         self._file.write(blob)
         self._size += len(blob)
-        self._map = None
         return offset
 
     def get(self, offset: int, length: int) -> bytes:
-        """The ``length`` bytes at ``offset``."""
-        if self._map is None:
-            self._file.flush()
-            self._map = mmap.mmap(self._file.fileno(), self._size, access=mmap.ACCESS_READ)
-        return self._map[offset:offset + length]
+        """The ``length`` bytes at ``offset`` (read, not mapped: mapped pages would count
+        in the process's memory again)."""
+        return os.pread(self._file.fileno(), length, offset)
 
 
 class CellStore(Mapping):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
 from datetime import datetime
 
 from xlsx_forms.layout import a1, form_layout, sheet_name
@@ -17,6 +19,9 @@ from .identify import identify
 from .inbox import sha256
 from .issues import Issue, issue
 from .reader import read_book, percent_formatted
+
+NO_NOTES: Mapping = MappingProxyType({})   # shared by the many files without notes
+
 
 @dataclass(slots=True)
 class FileResult:
@@ -33,8 +38,8 @@ class FileResult:
     reason: str = ""
     sheet: str = ""
     values: CellStore | dict = field(default_factory=dict)
-    notes: dict[str, CellValue] = field(default_factory=dict)
-    preparer: dict[str, str] = field(default_factory=dict)
+    notes: Mapping[str, CellValue] = field(default_factory=lambda: NO_NOTES)
+    preparer: tuple[str, str, str] = ("", "", "")   # name, phone, e-mail of the preparer
     issues: list[Issue] = field(default_factory=list)
 
     @property
@@ -118,13 +123,14 @@ def _harvest_values(result: FileResult, book, data: bytes, ident, catalogue: Cat
                                        period=periods[cell.period_id], **where))
         if raw is not None:
             store.put((cell.row_id, cell.period_id), value, raw, address)
+    notes = {}
     for note in layout.notes:
         raw, address = at(note)
         if raw is not None:
-            result.notes[note.key] = CellValue(str(raw), raw, address)
-    for p in layout.preparer:
-        raw, _ = at(p)
-        result.preparer[p.field_id] = "" if raw is None else str(raw).strip()
+            notes[note.key] = CellValue(str(raw), raw, address)
+    result.notes = notes or NO_NOTES
+    given = {p.field_id: at(p)[0] for p in layout.preparer}
+    result.preparer = tuple("" if given.get(f) is None else str(given[f]).strip() for f in ("name", "phone", "email"))
     result.issues += rule_issues(form, store.usable(), unit=result.unit, file=result.rel,
                                  unusable=store.unusable(), address=lambda key: store[key].cell)
 

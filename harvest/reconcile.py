@@ -126,8 +126,7 @@ def reconcile(results: list[FileResult], registry: Registry, deadline: date) -> 
             warnings = sum(i.severity == "warning" for i in r.issues) + late
             status = WITH_ERRORS if errors else LATE if late else SUBMITTED
             rec.statuses.append(Status(unit.code, form, status, r.rel, saved_time(r), errors, warnings,
-                                       r.preparer.get("name", ""), r.preparer.get("phone", ""),
-                                       r.preparer.get("email", "")))
+                                       *r.preparer))
     order = {u.code: i for i, u in enumerate(registry.units)}
     rec.statuses.sort(key=lambda s: (order.get(s.unit, len(order)), s.form))
     return rec

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -98,6 +99,8 @@ def harvest(inbox: Path, out_dir: Path, catalogue: Catalogue, registry: Registry
     for r in process_files(scan(inbox), catalogue, registry, key):
         if isinstance(r.values, CellStore):
             r.values.spill_to(spill)
+        # Unpickled from a worker, these are fresh copies: keep one of each.
+        r.unit, r.form, r.sheet = sys.intern(r.unit), sys.intern(r.form), sys.intern(r.sheet)
         results.append(r)
         if progress:
             progress(r)

@@ -223,7 +223,7 @@ def test_prefilled_workbook_is_harvested_with_its_values(catalogue, registry, op
                                      preparer={"name": "Lê Thị Hà", "phone": "0219 3866 123"}))
     result = process("x.xlsx", data, 0, catalogue, registry, TEST_KEY)
     assert result.accepted and {k: v.value for k, v in result.values.items()} == values
-    assert result.notes["PL3.2"].value == "=đã rà soát" and result.preparer["name"] == "Lê Thị Hà"
+    assert result.notes["PL3.2"].value == "=đã rà soát" and result.preparer[0] == "Lê Thị Hà"
 
 
 def test_prefilled_live_checks_carry_their_true_result(catalogue, registry, options):
