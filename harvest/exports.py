@@ -51,7 +51,7 @@ def values_rows(catalogue: Catalogue, registry: Registry, rec: Reconciliation):
             yield (*head, *described[form_id][i], value, r.rel, r.sheet, cell)
         titles = {t.id: t.title for t in form.tables}
         for note in layout.notes:
-            got = r.notes.get(note.key)
+            got = (r.notes or {}).get(note.key)
             if got is not None:
                 table = note.key.split("@")[0].rsplit(".", 1)[-1]
                 label = form.row(note.key).label if "@" not in note.key else titles.get(table, "")

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
-from types import MappingProxyType
-from typing import Mapping
 from datetime import datetime
 
 from xlsx_forms.layout import a1, form_layout, sheet_name
@@ -19,9 +17,6 @@ from .identify import identify
 from .inbox import sha256
 from .issues import Issue, issue
 from .reader import read_book, percent_formatted
-
-NO_NOTES: Mapping = MappingProxyType({})   # shared by the many files without notes
-
 
 @dataclass(slots=True)
 class FileResult:
@@ -38,7 +33,7 @@ class FileResult:
     reason: str = ""
     sheet: str = ""
     values: CellStore | dict = field(default_factory=dict)
-    notes: Mapping[str, CellValue] = field(default_factory=lambda: NO_NOTES)
+    notes: dict[str, CellValue] | None = None    # None for the many files without notes
     preparer: tuple[str, str, str] = ("", "", "")   # name, phone, e-mail of the preparer
     issues: list[Issue] = field(default_factory=list)
 
@@ -128,7 +123,7 @@ def _harvest_values(result: FileResult, book, data: bytes, ident, catalogue: Cat
         raw, address = at(note)
         if raw is not None:
             notes[note.key] = CellValue(str(raw), raw, address)
-    result.notes = notes or NO_NOTES
+    result.notes = notes or None
     given = {p.field_id: at(p)[0] for p in layout.preparer}
     result.preparer = tuple("" if given.get(f) is None else str(given[f]).strip() for f in ("name", "phone", "email"))
     result.issues += rule_issues(form, store.usable(), unit=result.unit, file=result.rel,

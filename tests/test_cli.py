@@ -144,3 +144,18 @@ units:
 def test_console_script_is_declared():
     cfg = (Path(__file__).parents[1] / "setup.cfg").read_text()
     assert "cchc = cchc.cli:main" in cfg
+
+
+def test_parallel_generation_gives_the_same_files(tmp_path, monkeypatch):
+    """The worker-pool path (used from 32 workbooks) against the in-process one."""
+    key_file = tmp_path / "k"
+    key_file.write_text("cd" * 32)
+    env = {"SOURCE_DATE_EPOCH": "1583971200"}
+    run("generate", "--key-file", str(key_file), "--out", str(tmp_path / "one"), env=env)
+    monkeypatch.setattr("xlsx_forms.generate.PARALLEL_FROM", 2)
+    monkeypatch.setattr("xlsx_forms.parallel.cores", lambda: 2)
+    result = run("generate", "--key-file", str(key_file), "--out", str(tmp_path / "pool"), env=env)
+    assert result.exit_code == 0, result.output
+    one = {p.relative_to(tmp_path / "one"): p.read_bytes() for p in (tmp_path / "one").rglob("*") if p.is_file()}
+    pool = {p.relative_to(tmp_path / "pool"): p.read_bytes() for p in (tmp_path / "pool").rglob("*") if p.is_file()}
+    assert len(one) == 25 and one == pool

@@ -18,6 +18,7 @@ from .registry import Registry, Unit
 from .writer import GenerateOptions, build_workbook
 
 MANIFEST = "manifest.csv"
+PARALLEL_FROM = 32   # workbooks; below this, starting workers costs more than it saves
 MANIFEST_HEADER = ("unit_code", "unit_name", "email", "form", "file")
 
 
@@ -69,7 +70,8 @@ def generate_all(catalogue: Catalogue, registry: Registry, out_dir: Path, option
     """Write every assigned workbook under ``out_dir`` and the manifest; return them."""
     done = []
     try:
-        for item in ordered_map(_write_one, plan(registry, forms), (catalogue, registry, out_dir, options)):
+        for item in ordered_map(_write_one, plan(registry, forms), (catalogue, registry, out_dir, options),
+                                min_jobs=PARALLEL_FROM):
             done.append(item)
             if progress:
                 progress(item)
