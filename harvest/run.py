@@ -29,7 +29,6 @@ from .summary import write_summary
 
 SUMMARY_NAME = "tong-hop-cchc.xlsx"
 PARALLEL_FROM = 64   # files; below this, starting workers costs more than it saves
-OUTPUT_FILES = (SUMMARY_NAME, "values.csv", "issues.csv", "ledger.csv", "status.csv")
 
 
 @dataclass
