@@ -37,11 +37,6 @@ class FileResult:
     preparer: tuple[str, str, str] = ("", "", "")   # name, phone, e-mail of the preparer
     issues: list[Issue] = field(default_factory=list)
 
-    @property
-    def has_errors(self) -> bool:
-        """Whether any problem of this file is an error."""
-        return any(i.severity == "error" for i in self.issues)
-
 
 def form_sheets(catalogue: Catalogue) -> frozenset[str]:
     """Names of the form sheets: the only ones read besides the identity sheet."""
