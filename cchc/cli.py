@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from harvest.inbox import scan
-from harvest.reconcile import MISSING, NOT_ASSIGNED, SUBMITTED, LATE, WITH_ERRORS
+from harvest.reconcile import MISSING
 from harvest.run import harvest as run_harvest
 from xlsx_forms.errors import CchcError
 from xlsx_forms.generate import generate_all, parse_forms, plan
@@ -140,24 +140,20 @@ def harvest(inbox, units, key_file, out, deadline) -> None:
     due = (config.parse_date(deadline, "--deadline") if deadline
            else catalogue.plan.default_deadline)
     key = load_or_create_key(key_file or config.default_key_path(), create=False)
-    total = len(scan(inbox))
-    with click.progressbar(length=total, label="Đang đọc tệp", file=sys.stderr) as bar:
-        result = run_harvest(inbox, out, catalogue, registry, key, due, progress=lambda _r: bar.update(1))
+    files = scan(inbox)
+    with click.progressbar(length=len(files), label="Đang đọc tệp", file=sys.stderr) as bar:
+        result = run_harvest(inbox, out, catalogue, registry, key, due, progress=lambda _r: bar.update(1),
+                             files=files)
     outcomes = [o for o, _ in result.reconciliation.outcomes.values()]
-    statuses = [s for s in result.reconciliation.statuses if s.status != NOT_ASSIGNED]
-    by_unit: dict[str, set[str]] = {}
-    for s in statuses:
-        by_unit.setdefault(s.unit, set()).add(s.status)
-    complete = sum(1 for st in by_unit.values() if st <= {SUBMITTED, LATE})
+    complete, with_errors, missing_units = result.reconciliation.unit_tally()
     errors = sum(i.severity == "error" for i in result.issues)
     warnings = sum(i.severity == "warning" for i in result.issues)
     click.echo(f"Đã đọc {len(result.results)} tệp: {outcomes.count('used')} được dùng, "
                f"{outcomes.count('superseded')} bị thay bằng bản mới hơn, {outcomes.count('duplicate')} trùng lặp, "
                f"{outcomes.count('rejected')} bị loại.")
     click.echo(f"Đơn vị: {complete}/{len(registry.units)} đã nộp đủ không lỗi, "
-               f"{sum(WITH_ERRORS in st for st in by_unit.values())} có lỗi, "
-               f"{sum(MISSING in st for st in by_unit.values())} còn thiếu phụ lục.")
-    missing = [s for s in statuses if s.status == MISSING]
+               f"{with_errors} có lỗi, {missing_units} còn thiếu phụ lục.")
+    missing = [s for s in result.reconciliation.statuses if s.status == MISSING]
     if missing:
         names = {u.code: u.name for u in registry.units}
         listed = "; ".join(f"{names[s.unit]} ({s.form})" for s in missing[:20])

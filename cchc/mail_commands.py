@@ -1,7 +1,6 @@
 """``cchc mail`` and ``cchc feedback``: thin wrappers over the mailer package."""
 from __future__ import annotations
 
-import csv
 import os
 import sys
 from collections import defaultdict
@@ -15,6 +14,7 @@ from mailer.feedback import make_corrections
 from mailer.messages import feedback_letter, mailout_letter, message, reminder_letter
 from mailer.smtp import PASSWORD_ENV, LoginError, SmtpConfig, send_outbox
 from xlsx_forms.errors import CchcError
+from xlsx_forms.fileio import read_csv
 from xlsx_forms.identity import load_or_create_key
 from xlsx_forms.writer import DEFAULT_PASSWORD, GenerateOptions
 
@@ -24,8 +24,7 @@ from . import config
 def _rows(path: Path, where: str) -> list[dict[str, str]]:
     if not path.exists():
         raise CchcError("FILE_MISSING", f"{where}: {path}")
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        return list(csv.DictReader(fh))
+    return read_csv(path)
 
 
 def smtp_options(func):

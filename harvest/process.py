@@ -119,8 +119,8 @@ def _harvest_values(result: FileResult, book, data: bytes, ident, catalogue: Cat
         if raw is not None:
             notes[note.key] = CellValue(str(raw), raw, address)
     result.notes = notes or None
-    given = {p.field_id: at(p)[0] for p in layout.preparer}
-    result.preparer = tuple("" if given.get(f) is None else str(given[f]).strip() for f in ("name", "phone", "email"))
+    # The layout orders the signature inputs name, phone, e-mail, as the record does.
+    result.preparer = tuple("" if v is None else str(v).strip() for v in (at(p)[0] for p in layout.preparer))
     result.issues += rule_issues(form, store.usable(), unit=result.unit, file=result.rel,
                                  unusable=store.unusable(), address=lambda key: store[key].cell)
 

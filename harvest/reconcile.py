@@ -46,6 +46,17 @@ class Reconciliation:
     statuses: list[Status] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
 
+    def unit_tally(self) -> tuple[int, int, int]:
+        """(units that returned every assigned form without errors, units with errors,
+        units still missing a form), over the forms each unit was assigned."""
+        by_unit: dict[str, set[str]] = {}
+        for s in self.statuses:
+            if s.status != NOT_ASSIGNED:
+                by_unit.setdefault(s.unit, set()).add(s.status)
+        return (sum(st <= {SUBMITTED, LATE} for st in by_unit.values()),
+                sum(WITH_ERRORS in st for st in by_unit.values()),
+                sum(MISSING in st for st in by_unit.values()))
+
 
 def saved_time(r: FileResult) -> datetime:
     """The workbook's own saved time, else the file's modification time (UTC)."""

@@ -91,11 +91,12 @@ def process_files(files: list[InboxFile], catalogue: Catalogue, registry: Regist
 
 def harvest(inbox: Path, out_dir: Path, catalogue: Catalogue, registry: Registry, key: bytes,
             deadline: date, progress: Callable[[FileResult], None] | None = None,
-            now: datetime | None = None) -> Harvest:
-    """Read every file of ``inbox`` and write the outputs into ``out_dir``."""
+            now: datetime | None = None, files: list[InboxFile] | None = None) -> Harvest:
+    """Read every file of ``inbox`` (``files``, if the caller scanned it already) and write
+    the outputs into ``out_dir``."""
     results = []
     spill = Spill()   # the files' values wait on disk, not in memory, until the outputs
-    for r in process_files(scan(inbox), catalogue, registry, key):
+    for r in process_files(scan(inbox) if files is None else files, catalogue, registry, key):
         if isinstance(r.values, CellStore):
             r.values.spill_to(spill)
         # Unpickled from a worker, these are fresh copies: keep one of each.

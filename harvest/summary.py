@@ -18,7 +18,7 @@ from xlsx_forms.styles import FONT, HEADER_FILL, lines_needed, row_height
 
 from .consolidate import CityValue
 from .issues import SEVERITY_VI, Issue
-from .reconcile import LATE, LOCAL, MISSING, NOT_ASSIGNED, SUBMITTED, WITH_ERRORS, Reconciliation
+from .reconcile import LATE, LOCAL, MISSING, SUBMITTED, WITH_ERRORS, Reconciliation
 
 AGGREGATE_VI = {"sum": "Tổng các đơn vị", "count_true": "Số đơn vị có (=1)", "mean": "Trung bình",
                 "weighted_mean": "Trung bình có trọng số (theo số mẫu)", "responsible": "Đơn vị chịu trách nhiệm"}
@@ -74,13 +74,7 @@ def _overview(wb, fmt, catalogue, registry, rec, results_count, issues, inbox, w
     ws.write_string(0, 0, "TỔNG HỢP PHỤ LỤC THỐNG KÊ TỔNG KẾT CCHC 2011-2020", fmt.title)
     ws.write_string(1, 0, f"{catalogue.plan.reference} — {registry.issuer}", fmt.plain)
     ws.write_string(2, 0, f"Thư mục đã đọc: {inbox} — lập lúc {when.astimezone(LOCAL):%H:%M %d/%m/%Y}", fmt.plain)
-    by_unit: dict[str, set[str]] = {}
-    for s in rec.statuses:
-        if s.status != NOT_ASSIGNED:
-            by_unit.setdefault(s.unit, set()).add(s.status)
-    complete = sum(1 for st in by_unit.values() if st <= {SUBMITTED, LATE})
-    with_errors = sum(1 for st in by_unit.values() if WITH_ERRORS in st)
-    missing = sum(1 for st in by_unit.values() if MISSING in st)
+    complete, with_errors, missing = rec.unit_tally()
     outcomes = [o for o, _ in rec.outcomes.values()]
     facts = [("Số tệp đã đọc", results_count), ("Tệp được dùng", outcomes.count("used")),
              ("Tệp bị thay bằng bản mới hơn", outcomes.count("superseded")),

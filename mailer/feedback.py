@@ -3,14 +3,13 @@ current template with the unit's own harvested values, each problem cell highlig
 commented with what is wrong and how to fix it."""
 from __future__ import annotations
 
-import csv
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
 from harvest.exports import NOTE_PERIOD
 from harvest.reconcile import WITH_ERRORS
-from xlsx_forms.fileio import atomic_write_bytes
+from xlsx_forms.fileio import atomic_write_bytes, read_csv
 from xlsx_forms.layout import form_layout
 from xlsx_forms.model import Catalogue
 from xlsx_forms.registry import Registry, Unit
@@ -25,11 +24,6 @@ class Correction:
 
     unit: Unit
     files: dict[str, tuple[Path, int]]
-
-
-def _rows(path: Path) -> list[dict[str, str]]:
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        return list(csv.DictReader(fh))
 
 
 def _plain(text: str):
@@ -53,13 +47,13 @@ def _comment(issue: dict[str, str]) -> str:
 def make_corrections(summary: Path, out_dir: Path, catalogue: Catalogue, registry: Registry,
                      options: GenerateOptions) -> list[Correction]:
     """Write the correction workbooks of every unit whose status is 'Có lỗi'."""
-    statuses = _rows(summary / "status.csv")
+    statuses = read_csv(summary / "status.csv")
     wrong = [(s["unit_code"], s["form"], s) for s in statuses if s["status"] == WITH_ERRORS]
     values = defaultdict(list)
-    for row in _rows(summary / "values.csv"):
+    for row in read_csv(summary / "values.csv"):
         values[(row["unit_code"], row["form"])].append(row)
     issues = defaultdict(list)
-    for row in _rows(summary / "issues.csv"):
+    for row in read_csv(summary / "issues.csv"):
         issues[(row["unit_code"], row["form"])].append(row)
     made: dict[str, dict] = defaultdict(dict)
     for unit_code, form_id, status in wrong:

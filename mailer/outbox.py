@@ -7,7 +7,7 @@ from email import message_from_bytes
 from email.message import EmailMessage
 from pathlib import Path
 
-from xlsx_forms.fileio import atomic_write_bytes
+from xlsx_forms.fileio import atomic_write_bytes, read_csv
 
 from .messages import POLICY
 
@@ -49,10 +49,7 @@ def pending(outbox: Path) -> list[Outgoing]:
 def records(outbox: Path) -> list[dict[str, str]]:
     """Every line of sent.csv (sent and failed attempts)."""
     path = outbox / SENT
-    if not path.exists():
-        return []
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        return list(csv.DictReader(fh))
+    return read_csv(path) if path.exists() else []
 
 
 def record(outbox: Path, rows: list[tuple]) -> None:

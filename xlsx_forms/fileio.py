@@ -42,3 +42,9 @@ def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]
         writer.writerows(rows)
         fh.flush()
         os.fsync(fh.fileno())
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    """The rows of a CSV written by write_csv or csv_bytes (the BOM is skipped)."""
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
