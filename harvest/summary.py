@@ -129,8 +129,8 @@ def _city_sheet(wb, fmt, form: Form, city: dict[tuple[str, str], CityValue], reg
     r = 4
     last = len(headers) - 1
     for row in form.rows:
-        missing = sorted({u for p in form.periods for u in city.get((row.id, p.id), _NONE).missing},
-                         key=[u.code for u in registry.units].index)
+        # Each period's missing units come in registry order: keep that order, once each.
+        missing = list(dict.fromkeys(u for p in form.periods for u in city.get((row.id, p.id), _NONE).missing))
         listed = _names(missing, registry) if missing else ""
         ws.set_row(r, row_height(min(25, max(lines_needed(row.label, widths[1]),
                                              lines_needed(listed, widths[-1])))))
