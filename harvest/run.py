@@ -5,10 +5,7 @@ complete, so a failed or interrupted run leaves the previous outputs intact.
 """
 from __future__ import annotations
 
-import os
-import shutil
 import sys
-import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -22,8 +19,10 @@ from .consolidate import CityValue, consolidate
 from .cellstore import CellStore, Spill, register
 from .exports import write_issues_csv, write_ledger_csv, write_status_csv, write_values_csv
 from .inbox import InboxFile, scan
-from .issues import Issue, issue
-from .process import FileResult, process
+from .issues import Issue
+from .intake import read_one
+from .outputs import write_outputs
+from .process import FileResult
 from .reconcile import Reconciliation, reconcile
 from .summary import write_summary
 
@@ -45,41 +44,6 @@ class Harvest:
     def summary_path(self) -> Path:
         """Where the summary workbook is."""
         return self.out_dir / SUMMARY_NAME
-
-
-def _read_stable(path: Path, attempts: int = 2) -> bytes | None:
-    """The file's bytes, or None if it kept changing while being read (still being
-    copied or saved): size and modification time must be the same before and after."""
-    for _ in range(attempts):
-        before = path.stat()
-        data = path.read_bytes()
-        after = path.stat()
-        unchanged = (before.st_size, before.st_mtime_ns) == (after.st_size, after.st_mtime_ns)
-        if unchanged and len(data) == after.st_size:
-            return data
-    return None
-
-
-def read_one(f: InboxFile, catalogue: Catalogue, registry: Registry, key: bytes) -> FileResult:
-    """Process one inbox file; an unreadable, changing or linked file becomes an issue."""
-    def refused(reason: str, detail: str) -> FileResult:
-        res = FileResult(rel=f.rel, size=f.size, sha256="", mtime=f.mtime, reason=reason)
-        res.issues.append(issue("F-UNREADABLE", file=f.rel, detail=detail))
-        return res
-    if f.path.is_symlink():
-        return refused("liên kết tượng trưng, không đọc", "đây là liên kết tượng trưng, cchc không theo liên kết")
-    try:
-        data = _read_stable(f.path)
-    except OSError as exc:
-        return refused("không đọc được tệp", exc.strerror or type(exc).__name__)
-    if data is None:
-        return refused("tệp thay đổi trong khi đọc", "tệp đang thay đổi trong khi đọc (đang chép hoặc đang lưu?); "
-                       "chạy lại khi tệp đã chép xong")
-    try:
-        return process(f.rel, data, f.mtime, catalogue, registry, key)
-    except Exception as exc:  # noqa: BLE001 - last resort: one odd file never stops the harvest
-        return refused("lỗi khi xử lý tệp", f"cchc gặp lỗi khi xử lý tệp ({type(exc).__name__}); "
-                       "hãy gửi tệp này cho người phát triển")
 
 
 def process_files(files: list[InboxFile], catalogue: Catalogue, registry: Registry, key: bytes
@@ -121,63 +85,3 @@ def harvest(inbox: Path, out_dir: Path, catalogue: Catalogue, registry: Registry
     return Harvest(results, rec, city, issues, out_dir)
 
 
-def _write_all(folder: Path, outputs: dict[str, Callable[[Path], None]]) -> None:
-    """Run the writers; the first (the summary workbook, the longest) in a forked process
-    while this one writes the others, where fork exists: the two cores work together."""
-    names = list(outputs)
-    child = None
-    if len(names) > 1 and hasattr(os, "fork"):
-        import multiprocessing
-        child = multiprocessing.get_context("fork").Process(target=outputs[names[0]], args=(folder / names[0],))
-        child.start()
-        names = names[1:]
-    try:
-        for name in names:
-            outputs[name](folder / name)
-    finally:
-        if child is not None:
-            child.join()
-    if child is not None and child.exitcode != 0:
-        raise RuntimeError(f"writing {list(outputs)[0]} failed (exit code {child.exitcode})")
-
-
-def recover(out_dir: Path) -> None:
-    """Undo what a killed run left: put back outputs that were moved aside but never
-    replaced, and remove half-written folders."""
-    out_dir = out_dir.resolve()
-    if not out_dir.parent.exists():
-        return
-    for aside in sorted(out_dir.parent.glob(f".{out_dir.name}.old-*")):
-        previous = aside / "previous"
-        if previous.exists() and not out_dir.exists():
-            os.replace(previous, out_dir)
-        shutil.rmtree(aside, ignore_errors=True)
-    for staging in out_dir.parent.glob(f".{out_dir.name}.new-*"):
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def write_outputs(out_dir: Path, outputs: dict[str, Callable[[Path], None]]) -> None:
-    """Write all outputs into a fresh folder, then swap it for ``out_dir``. If anything
-    fails, the previous ``out_dir`` stays (or is put back) as it was; if the process is
-    killed, ``recover`` restores it on the next run."""
-    out_dir = out_dir.resolve()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    recover(out_dir)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
-    aside = None
-    try:
-        _write_all(staging, outputs)
-        os.chmod(staging, 0o755)
-        if out_dir.exists():
-            aside = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
-            os.replace(out_dir, aside / "previous")
-        os.replace(staging, out_dir)
-    except BaseException:
-        if aside is not None and not out_dir.exists():
-            os.replace(aside / "previous", out_dir)
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    finally:
-        # Only drop the old copy once something stands in its place.
-        if aside is not None and out_dir.exists():
-            shutil.rmtree(aside, ignore_errors=True)

@@ -13,16 +13,16 @@ from pathlib import Path
 
 import openpyxl
 
-from harvest.run import recover
+from harvest.outputs import recover
 from samples.build_samples import DEMO_KEY
 
 REPO = Path(__file__).parents[1]
 SAMPLES = REPO / "samples" / "inbox"
 # Run the CLI with os.fsync slowed down, so the test can kill it while outputs are written.
-SLOW = ("import os, time, harvest.run as r\n"
+SLOW = ("import os, time\n"
         "real = os.fsync\n"
         "def slow(fd):\n    time.sleep(3)\n    real(fd)\n"
-        "r.os.fsync = slow\n"
+        "os.fsync = slow\n"
         "from cchc.cli import main\nmain()\n")
 
 

@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 
 from harvest.process import process
-from harvest.run import read_one
+from harvest.intake import read_one
 from harvest.inbox import scan
 from samples.fill import valid_values
 from tests.conftest import TEST_KEY
