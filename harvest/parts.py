@@ -1,17 +1,15 @@
-"""Reading the small parts of a workbook package: document properties, the saved time,
-where each sheet's XML is, and the ODS clean-up python-calamine needs. Every XML part here
-was decompressed with bounds and checked for DTDs by the reader before it is parsed
-(defusedxml, DTDs forbidden again)."""
+"""Reading the small parts of a workbook package: document properties and the saved time.
+Every part here was decompressed with bounds by the package layer; defusedxml refuses
+DTDs and entities."""
 from __future__ import annotations
 
-import io
-import re
-import zipfile
 from datetime import datetime, timezone
 
-from defusedxml import ElementTree
+from defusedxml import DefusedXmlException, ElementTree
 
 from xlsx_forms.identity import PROPERTY_PREFIX
+
+from .package import Refused
 
 NS = {"r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
       "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -21,25 +19,16 @@ NS = {"r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
       "meta": "urn:oasis:names:tc:opendocument:xmlns:meta:1.0",
       "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0"}
 
-_INDENT = re.compile(rb">\n[ \t\r\n]*<")
-
-
-def without_indentation(zf: zipfile.ZipFile, parts: dict[str, bytes]) -> bytes:
-    """The ODS with pretty-printing removed from content.xml (a newline and spaces between
-    two tags; spaces inside a cell's text have no newline and are kept)."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in zf.infolist():
-            body = parts.get(info.filename) if info.filename in parts else zf.read(info.filename)
-            if info.filename == "content.xml":
-                body = _INDENT.sub(b"><", body)
-            dst.writestr(info.filename, body, zipfile.ZIP_STORED if info.filename == "mimetype" else None)
-    return out.getvalue()
-
-
 def xml(raw: bytes | None):
     """The parsed element of an XML part, or None when the part is absent."""
-    return None if raw is None else ElementTree.fromstring(raw, forbid_dtd=True)
+    if raw is None:
+        return None
+    try:
+        return ElementTree.fromstring(raw, forbid_dtd=True)
+    except DefusedXmlException:
+        raise Refused("thuộc tính tài liệu có khai báo DTD/thực thể XML (bị chặn vì an toàn)") from None
+    except ElementTree.ParseError as exc:
+        raise Refused(f"thuộc tính tài liệu bị hỏng (XML sai ở vị trí {exc.position})") from None
 
 
 def custom_properties(raw: bytes | None) -> dict[str, str]:
@@ -76,15 +65,3 @@ def saved_date(raw: bytes | None, path: str) -> datetime | None:
         return None
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
-
-def sheet_paths(parts: dict[str, bytes]) -> dict[str, str]:
-    """Sheet name → its XML part, via workbook.xml and its relationships."""
-    wb, rels = xml(parts.get("xl/workbook.xml")), xml(parts.get("xl/_rels/workbook.xml.rels"))
-    if wb is None or rels is None:
-        return {}
-    targets = {r.get("Id"): r.get("Target", "") for r in rels.findall("pr:Relationship", NS)}
-    paths = {}
-    for sheet in wb.iterfind("m:sheets/m:sheet", NS):
-        target = targets.get(sheet.get(f"{{{NS['r']}}}id"), "")
-        paths[sheet.get("name")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-    return paths

@@ -16,7 +16,7 @@ from .checks import rule_issues
 from .identify import identify
 from .inbox import sha256
 from .issues import Issue, issue
-from .reader import read_book, percent_formatted
+from .reader import read_book
 
 @dataclass(slots=True)
 class FileResult:
@@ -82,10 +82,7 @@ def _harvest_values(result: FileResult, book, data: bytes, ident, catalogue: Cat
         row = ident.row(cell.row)
         return grid.value(row, cell.col), (cell.a1 if row == cell.row else a1(row, cell.col))
 
-    fractions = [a for c in layout.inputs if c.kind == "percent"
-                 for v, a in [at(c)] if isinstance(v, float) and 0 < v <= 1]
-    percent_cells = (percent_formatted(data, layout.sheet_name, set(fractions))
-                     if fractions and book.format == "xlsx" else set())
+    percent_cells = book.percent.get(layout.sheet_name, set())
     for cell in layout.inputs:
         raw, address = at(cell)
         row = form.row(cell.row_id)

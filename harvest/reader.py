@@ -2,17 +2,20 @@
 
 The format is decided by content, never by file name: .xlsx/.xlsm (OOXML), .ods, .xls,
 an encrypted workbook, or something else (a PDF or Word file renamed, a truncated zip).
-Before any parser runs, zip members are decompressed with bounds (zip bombs), XML with a
-DTD or entity declaration is refused (entity expansion, XXE), and each sheet's extent is
-measured from its cell references (a cell at XFD1048576 would make a dense reader
-allocate billions of cells). Values then come from python-calamine: formulas are never
-evaluated and macros never run. Problems become ``Book.failure``, never an exception.
+Every byte a parser sees is bounded first: zip members are found through the package's
+own relationships and decompressed with bounds (``package``), XML is parsed by expat with
+DTDs and entities refused (``xmlsafe``), sheets are read into sparse, bounded grids whose
+extent comes from the parsed cells (``cells``), .xlsx and .ods by our own readers and .xls
+by python-calamine only after a walk over its records has bounded it (``xls_read``).
+Formulas are never evaluated and macros never run. Problems become ``Book.failure``,
+never an exception; an unexpected exception is a bug and is left to the caller.
 """
 from __future__ import annotations
 
 import io
-import re
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -21,23 +24,19 @@ import python_calamine
 from xlsx_forms.identity import IDENTITY_SHEET
 
 from . import parts as parts_
+from .cells import MAX_COLS, MAX_ROWS, Grid, TooLarge
+from .package import MAX_MEMBER_BYTES, MAX_UNCOMPRESSED, Package, Refused
+from .ods_read import read_ods
+from .xls_read import read_xls
+from .xlsx_read import cell_format_kinds, read_sheet, shared_strings, workbook_sheets
+
+__all__ = ["Book", "Grid", "Refused", "read_book", "MAX_FILE_BYTES", "MAX_MEMBER_BYTES",
+           "MAX_UNCOMPRESSED", "MAX_ROWS", "MAX_COLS"]
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_MEMBER_BYTES = 30 * 1024 * 1024
-MAX_UNCOMPRESSED = 100 * 1024 * 1024
-MAX_ROWS, MAX_COLS = 5_000, 256
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
-# A formula is the first child of its cell (<c r="D10" …><f>…): find the few <f> tags,
-# then the cell tag right before each.
-_F_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
-_C_TAG = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3}[0-9]+)"[^>]*(?<!/)>')
-_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]+)"')
-# Any cell beyond column IV (256) or at row 1000 or more: only then count exactly.
-_FAR_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="(?:[A-Z]{3}|[J-Z][A-Z]|I[W-Z]|[A-Z]{1,2}[0-9]{4,})')
-# Parts no reader here parses: never decompressed.
-_UNPARSED = ("xl/theme/", "docProps/app.xml", "xl/printerSettings/", "xl/drawings/", "xl/media/")
-_DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.I)
+ODS_PARTS = ("meta.xml", "content.xml")
 
 
 @dataclass
@@ -46,44 +45,31 @@ class Book:
 
     format: str = ""                                              # xlsx, ods, xls
     sheet_names: list[str] = field(default_factory=list)
-    sheet_states: dict[str, str] = field(default_factory=dict)
     properties: dict[str, str] = field(default_factory=dict)     # cchc_* custom properties
     identity_sheet: dict[str, str] = field(default_factory=dict)
     saved_at: datetime | None = None
-    grids: dict[str, "Grid"] = field(default_factory=dict)
-    formulas: dict[str, set[str]] = field(default_factory=dict)   # known for xlsx only
-    protected: dict[str, bool] = field(default_factory=dict)     # known for xlsx only
+    grids: dict[str, Grid] = field(default_factory=dict)
+    formulas: dict[str, set[str]] = field(default_factory=dict)   # sheet -> A1 of formula cells
+    percent: dict[str, set[str]] = field(default_factory=dict)    # sheet -> A1 with a percent format
+    protected: dict[str, bool] = field(default_factory=dict)     # where the format says
     has_macros: bool = False
     failure: str = ""          # why the file could not be read (Vietnamese), or ""
     encrypted: bool = False
 
 
-class Grid:
-    """Cell values of one sheet, addressed by 0-based (row, col)."""
-
-    def __init__(self, rows: list[list], start: tuple[int, int]) -> None:
-        self._rows, (self._r0, self._c0) = rows, start
-
-    def value(self, row: int, col: int):
-        """The cell's value: str, float, int, bool, datetime…, or None when empty."""
-        r, c = row - self._r0, col - self._c0
-        if r < 0 or c < 0 or r >= len(self._rows) or c >= len(self._rows[r]):
-            return None
-        v = self._rows[r][c]
-        return None if v == "" else v
-
-    def texts(self):
-        """Every non-empty text of the sheet."""
-        return (v for row in self._rows for v in row if isinstance(v, str) and v)
-
-
-class Refused(Exception):
-    """The file is refused before parsing; the message says why (Vietnamese)."""
+def _damaged_types() -> tuple[type[BaseException], ...]:
+    """The exceptions that mean "this file is damaged", raised by the libraries below on
+    bad input. Anything else is a bug of ours and must not pass as a damaged file."""
+    import msoffcrypto.exceptions
+    from olefile.olefile import OleFileError
+    return (zipfile.BadZipFile, zlib.error, EOFError, struct.error, OleFileError,
+            msoffcrypto.exceptions.FileFormatError, msoffcrypto.exceptions.ParseError,
+            python_calamine.CalamineError)
 
 
 def read_book(data: bytes, sheets: set[str] | None = None) -> Book:
     """Read ``data`` (a file's bytes). ``sheets``: the sheets whose cells are needed
-    besides the identity sheet (default: all). Never raises for bad input: see
+    besides the identity sheet (default: all). Bad input never raises: see
     ``Book.failure``."""
     book = Book()
     try:
@@ -100,15 +86,23 @@ def read_book(data: bytes, sheets: set[str] | None = None) -> Book:
             raise Refused("tệp rỗng (0 byte)")
         else:
             raise Refused("không phải sổ Excel (.xlsx, .xls, .ods)")
-    except Refused as exc:
+    except (Refused, TooLarge) as exc:
         book.failure = str(exc)
     except python_calamine.PasswordError:
         book.failure, book.encrypted = "tệp có mật khẩu mở", True
     except zipfile.BadZipFile:
         book.failure = "tệp nén zip bị hỏng hoặc bị cắt cụt"
-    except Exception as exc:  # noqa: BLE001 - a hostile file must never stop the harvest
-        book.failure = f"nội dung tệp bị hỏng ({type(exc).__name__})"
+    except _damaged_types() as exc:
+        book.failure = f"nội dung tệp bị hỏng ({_describe(exc)})"
+    if book.failure:
+        book.grids.clear()
     return book
+
+
+def _describe(exc: BaseException) -> str:
+    """What a library said about a damaged file, briefly and without paths."""
+    text = " ".join(str(exc).split())[:120]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _read_ole(data: bytes, book: Book, wanted: set[str] | None) -> None:
@@ -118,124 +112,70 @@ def _read_ole(data: bytes, book: Book, wanted: set[str] | None) -> None:
         book.encrypted = True
         raise Refused("tệp có mật khẩu mở")
     ole = olefile.OleFileIO(io.BytesIO(data))
-    if not ole.exists("Workbook") and not ole.exists("Book"):
+    stream_name = "Workbook" if ole.exists("Workbook") else "Book" if ole.exists("Book") else None
+    if stream_name is None:
         raise Refused("tệp Office không phải sổ Excel (có thể là tệp Word .doc đổi đuôi)")
     saved = ole.get_metadata().last_saved_time
     book.saved_at = saved.replace(tzinfo=timezone.utc) if saved else None
     book.format = "xls"
-    _load_values(data, book, wanted)
+    scan = read_xls(data, ole.openstream(stream_name).read(MAX_FILE_BYTES), wanted)
+    book.sheet_names = scan.names
+    _keep(book, scan.sheets, wanted)
 
 
 def _read_zip(data: bytes, book: Book, wanted: set[str] | None) -> None:
-    zf = zipfile.ZipFile(io.BytesIO(data))
-    names = set(zf.namelist())
-    if "word/document.xml" in names:
+    pkg = Package(data)
+    if pkg.has("word/document.xml"):
         raise Refused("đây là tệp Word (.docx) đổi đuôi, không phải sổ Excel")
-    if "xl/workbook.xml" in names:
+    main = pkg.target("", "officeDocument", "xl/workbook.xml" if pkg.has("xl/workbook.xml") else "")
+    if main and pkg.has(main):
         book.format = "xlsx"
-    elif "mimetype" in names and zf.read("mimetype").strip() == ODS_MIME:
+        _read_xlsx(pkg, book, main, wanted)
+    elif pkg.has("mimetype") and (pkg.read("mimetype") or b"").strip() == ODS_MIME:
         book.format = "ods"
+        book.properties = parts_.ods_properties(pkg.read("meta.xml"))
+        book.saved_at = parts_.saved_date(pkg.read("meta.xml"), "office:meta/dc:date")
+        book.sheet_names, sheets = read_ods(pkg, wanted)
+        _keep(book, sheets, wanted)
     else:
         raise Refused("tệp nén zip không phải sổ Excel")
-    if book.format == "xlsx":
-        # Sheets other than the wanted ones are never parsed, so never decompressed.
-        head = _safe_parts(zf, lambda n: not n.startswith("xl/worksheets/") and not n.startswith(_UNPARSED))
-        paths = parts_.sheet_paths(head)
-        skip = {p for n, p in paths.items() if wanted is not None and n not in wanted}
-        parts = {**head, **_safe_parts(zf, lambda n: n.startswith("xl/worksheets/") and n not in skip)}
-        book.has_macros = "xl/vbaProject.bin" in names
-        book.properties = parts_.custom_properties(parts.get("docProps/custom.xml"))
-        book.saved_at = parts_.saved_date(parts.get("docProps/core.xml"), "dcterms:modified")
-        for name, path in paths.items():
-            if path in skip:
-                continue
-            xml = parts.get(path, b"")
-            _check_extent(name, xml)
-            if name != IDENTITY_SHEET:
-                book.formulas[name] = _formula_cells(xml)
-                book.protected[name] = b"<sheetProtection" in xml
-    else:
-        parts = _safe_parts(zf, lambda n: True)
-        book.properties = parts_.ods_properties(parts.get("meta.xml"))
-        book.saved_at = parts_.saved_date(parts.get("meta.xml"), "office:meta/dc:date")
-        try:
-            _load_values(data, book, wanted)
-        except python_calamine.CalamineError:
-            # python-calamine 0.9 rejects indentation between table elements, which
-            # Gnumeric writes; retry once without it.
-            book.sheet_names.clear()
-            _load_values(parts_.without_indentation(zf, parts), book, wanted)
-        return
-    _load_values(data, book, wanted)
 
 
-def _safe_parts(zf: zipfile.ZipFile, chosen) -> dict[str, bytes]:
-    """The chosen XML parts, decompressed with bounds and checked for DTDs."""
-    parts, total = {}, 0
-    for info in zf.infolist():
-        if not info.filename.endswith((".xml", ".rels")) or not chosen(info.filename):
-            continue
-        with zf.open(info) as fh:
-            body = fh.read(MAX_MEMBER_BYTES + 1)
-        total += len(body)
-        if len(body) > MAX_MEMBER_BYTES or total > MAX_UNCOMPRESSED:
-            raise Refused(f"nội dung giải nén quá lớn (thành phần «{info.filename}»), có thể là bom nén")
-        if b"<!" in body and _DTD.search(body):
-            raise Refused(f"thành phần «{info.filename}» có khai báo DTD/thực thể XML (bị chặn vì an toàn)")
-        parts[info.filename] = body
-    return parts
+def _read_xlsx(pkg: Package, book: Book, main: str, wanted: set[str] | None) -> None:
+    rels = pkg.relationships(main)
+    book.has_macros = any(t.endswith("/vbaProject") for _, t, _p in rels) or \
+        any(n.lower().endswith("vbaproject.bin") for n in pkg.names())
+    book.properties = parts_.custom_properties(pkg.read(pkg.target("", "custom-properties", "docProps/custom.xml")))
+    book.saved_at = parts_.saved_date(pkg.read(pkg.target("", "core-properties", "docProps/core.xml")),
+                                      "dcterms:modified")
+    sheets = workbook_sheets(pkg, main)
+    book.sheet_names = [name for name, _state, _part in sheets]
+    chosen = [(n, p) for n, _s, p in sheets if wanted is None or n in wanted]
+    strings, kinds = [], []
+    if chosen:
+        sst = pkg.target(main, "sharedStrings")
+        strings = shared_strings(pkg, sst) if sst and pkg.has(sst) else []
+        kinds = cell_format_kinds(pkg, pkg.target(main, "styles"))
+    read = {}
+    for name, part in chosen:
+        if not part or not pkg.has(part):
+            continue       # a sheet without its part: reported as a missing sheet
+        read[name] = read_sheet(pkg, part, name, strings, kinds)
+    _keep(book, read, wanted)
 
 
-def _formula_cells(xml: bytes) -> set[str]:
-    """Addresses of the cells of a worksheet part that hold a formula."""
-    cells = set()
-    for m in _F_TAG.finditer(xml):
-        start = xml.rfind(b"<", 0, m.start())
-        tag = _C_TAG.match(xml, start)
-        if tag and tag.end() == m.start():
-            cells.add(tag.group(1).decode())
-    return cells
-
-
-def _check_extent(sheet: str, xml: bytes) -> None:
-    if not _FAR_CELL.search(xml):
-        return
-    rows = cols = 0
-    for letters, digits in _CELL_REF.findall(xml):
-        rows = max(rows, int(digits))
-        col = 0
-        for ch in letters:
-            col = col * 26 + ch - 64
-        cols = max(cols, col)
-    if rows > MAX_ROWS or cols > MAX_COLS:
-        raise Refused(f"trang «{sheet}» quá lớn ({rows} dòng × {cols} cột; giới hạn "
-                      f"{MAX_ROWS} × {MAX_COLS})")
-
-
-def _load_values(data: bytes, book: Book, wanted: set[str] | None) -> None:
-    wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-    for meta in wb.sheets_metadata:
-        book.sheet_names.append(meta.name)
-        book.sheet_states[meta.name] = str(meta.visible).rsplit(".", 1)[-1].lower()
-    for name in book.sheet_names:
+def _keep(book: Book, sheets: dict, wanted: set[str] | None) -> None:
+    """Move what the format reader found into the book."""
+    for name, sheet in sheets.items():
         if wanted is not None and name not in wanted:
             continue
-        sheet = wb.get_sheet_by_name(name)
-        if sheet.height > MAX_ROWS or sheet.width > MAX_COLS:
-            raise Refused(f"trang «{name}» quá lớn ({sheet.height} dòng × {sheet.width} cột)")
-        book.grids[name] = Grid(sheet.to_python(skip_empty_area=True), sheet.start or (0, 0))
+        book.grids[name] = Grid(sheet.cells)
+        if name != IDENTITY_SHEET:
+            book.formulas[name] = sheet.formulas
+            book.percent[name] = sheet.percent
+            if sheet.protected is not None:
+                book.protected[name] = sheet.protected
     if IDENTITY_SHEET in book.grids:
         g = book.grids[IDENTITY_SHEET]
         book.identity_sheet = {str(g.value(r, 0)): str(g.value(r, 1) or "")
                                for r in range(0, 20) if g.value(r, 0) is not None}
-
-
-def percent_formatted(data: bytes, sheet: str, addresses: set[str]) -> set[str]:
-    """Which of ``addresses`` carry a percent number format (xlsx). Rare (a percent cell
-    holding a fraction), so the slower openpyxl reader is acceptable here."""
-    import openpyxl
-    try:
-        ws = openpyxl.load_workbook(io.BytesIO(data))[sheet]
-    except Exception:  # noqa: BLE001 - formats are a refinement: without them, no conversion
-        return set()
-    return {a for a in addresses if "%" in (ws[a].number_format or "")}

@@ -42,19 +42,52 @@ def encrypted(template: bytes, password: str = "matkhau") -> bytes:
     return out.getvalue()
 
 
-def zip_bomb(gib: float = 1.0) -> bytes:
-    """A small .xlsx whose worksheet expands to ``gib`` GiB (streamed, never in memory)."""
+def zip_bomb(gib: float = 1.0, template: bytes | None = None, member: str = "xl/worksheets/sheet1.xml",
+             rename: str | None = None) -> bytes:
+    """A small workbook whose ``member`` expands to ``gib`` GiB (streamed, never in memory):
+    the member's own XML followed by white space, which XML allows after the root element.
+    With ``rename``, the member is stored under that name and the relationships that
+    pointed to it point there (a part whose name does not end in .xml)."""
+    if template is None:
+        template = _minimal_workbook()
+    src = zipfile.ZipFile(io.BytesIO(template))
+    old = member.rsplit("/", 1)[-1]
+    new_name = rename or member
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == member:
+                big = zipfile.ZipInfo(new_name)
+                big.compress_type = zipfile.ZIP_DEFLATED
+                with z.open(big, "w", force_zip64=True) as fh:
+                    fh.write(body)
+                    chunk = b" " * (1 << 24)
+                    for _ in range(int(gib * 64)):
+                        fh.write(chunk)
+                continue
+            if rename and info.filename.endswith(".rels"):
+                body = body.replace(old.encode(), rename.rsplit("/", 1)[-1].encode())
+            z.writestr(info.filename, body)
+    return out.getvalue()
+
+
+def _minimal_workbook() -> bytes:
+    out = io.BytesIO()
+    ns = "http://schemas.openxmlformats.org/"
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("[Content_Types].xml", "<Types/>")
-        z.writestr("xl/workbook.xml", '<workbook xmlns="http://schemas.openxmlformats.org/'
-                   'spreadsheetml/2006/main"><sheets><sheet name="Phụ lục 1" sheetId="1"/></sheets></workbook>')
-        info = zipfile.ZipInfo("xl/worksheets/sheet1.xml")
-        info.compress_type = zipfile.ZIP_DEFLATED
-        with z.open(info, "w", force_zip64=True) as fh:
-            chunk = b" " * (1 << 24)
-            for _ in range(int(gib * 64)):
-                fh.write(chunk)
+        z.writestr("_rels/.rels", f'<Relationships xmlns="{ns}package/2006/relationships"><Relationship Id="r1" '
+                   f'Type="{ns}officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
+                   '</Relationships>')
+        z.writestr("xl/workbook.xml", f'<workbook xmlns="{ns}spreadsheetml/2006/main" xmlns:r="{ns}'
+                   'officeDocument/2006/relationships"><sheets><sheet name="Phụ lục 1" sheetId="1" r:id="rId1"/>'
+                   '</sheets></workbook>')
+        z.writestr("xl/_rels/workbook.xml.rels", f'<Relationships xmlns="{ns}package/2006/relationships">'
+                   f'<Relationship Id="rId1" Type="{ns}officeDocument/2006/relationships/worksheet" '
+                   'Target="worksheets/sheet1.xml"/></Relationships>')
+        z.writestr("xl/worksheets/sheet1.xml", f'<worksheet xmlns="{ns}spreadsheetml/2006/main"><sheetData/>'
+                   '</worksheet>')
     return out.getvalue()
 
 

@@ -1,0 +1,131 @@
+"""What the readers make of one sheet, whatever the file format: a sparse grid of values,
+and what is known about each cell's form (formula, percent format, error value).
+
+The grid is sparse and bounded: only cells holding something are stored, never more than
+``MAX_CELLS``, never beyond ``MAX_ROWS`` × ``MAX_COLS``, so no file can make a reader
+allocate more than its content.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+MAX_ROWS, MAX_COLS = 5_000, 256
+MAX_CELLS = 100_000
+
+
+class ErrorValue(str):
+    """A spreadsheet error value (``#DIV/0!``, ``#VALUE!``, ``#N/A`` …) held by a cell."""
+
+    __slots__ = ()
+
+
+class DamagedCell(str):
+    """A cell whose stored content cannot be read; the text says what was found."""
+
+    __slots__ = ()
+
+
+class TooLarge(Exception):
+    """A sheet is beyond the bounds; the message says where (Vietnamese)."""
+
+
+def col_letters(col: int) -> str:
+    """0-based column index → letters (0 → A)."""
+    out = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def a1(row: int, col: int) -> str:
+    """0-based (row, col) → "B7"."""
+    return f"{col_letters(col)}{row + 1}"
+
+
+@dataclass
+class Sheet:
+    """One sheet as read: values by 0-based (row, col), and facts about cells by address."""
+
+    name: str
+    cells: dict[tuple[int, int], object] = field(default_factory=dict)
+    formulas: set[str] = field(default_factory=set)     # A1 addresses holding a formula
+    percent: set[str] = field(default_factory=set)      # A1 addresses with a percent format
+    protected: bool | None = None                       # None when the format does not say
+
+    def put(self, row: int, col: int, value, formula: bool = False, percent: bool = False) -> None:
+        """Store one cell, enforcing the bounds; empty cells cost nothing."""
+        if value is None and not formula:
+            return
+        if row >= MAX_ROWS or col >= MAX_COLS:
+            raise TooLarge(f"trang «{self.name}» quá lớn (có ô {a1(row, col)}: {row + 1} dòng × "
+                           f"{col + 1} cột; giới hạn {MAX_ROWS} × {MAX_COLS})")
+        if value is not None:
+            if len(self.cells) >= MAX_CELLS and (row, col) not in self.cells:
+                raise TooLarge(f"trang «{self.name}» có quá nhiều ô (giới hạn {MAX_CELLS})")
+            self.cells[(row, col)] = value
+        if formula or percent:
+            ref = a1(row, col)
+            if formula:
+                self.formulas.add(ref)
+            if percent:
+                self.percent.add(ref)
+
+
+class Grid:
+    """Cell values of one sheet, addressed by 0-based (row, col)."""
+
+    __slots__ = ("_cells",)
+
+    def __init__(self, cells: dict[tuple[int, int], object]) -> None:
+        self._cells = cells
+
+    def value(self, row: int, col: int):
+        """The cell's value: str, float (or DateNumber), int, bool, datetime, ErrorValue,
+        DamagedCell, or None when empty."""
+        v = self._cells.get((row, col))
+        return None if v == "" else v
+
+    def texts(self):
+        """Every non-empty text of the sheet."""
+        return (v for v in self._cells.values() if type(v) is str and v)
+
+
+class DateNumber(float):
+    """A number the file shows with a date or time format: the cell still holds the number."""
+
+    __slots__ = ()
+
+
+def format_kind(code: str) -> str:
+    """"percent", "date" or "" for a number format code. Quoted text, escaped characters
+    and bracketed parts (colours, conditions, locales) are not the format's tokens."""
+    code = code[:512]
+    kind, i, n = "", 0, len(code)
+    while i < n:
+        ch = code[i]
+        if ch == '"':
+            close = code.find('"', i + 1)
+            i = n if close < 0 else close + 1
+            continue
+        if ch in "\\_*":
+            i += 2
+            continue
+        if ch == "[":
+            close = code.find("]", i + 1)
+            inner = code[i + 1: n if close < 0 else close].lower()
+            if inner and set(inner) <= set("hms"):      # [h], [mm]: elapsed time
+                kind = kind or "date"
+            i = n if close < 0 else close + 1
+            continue
+        if ch == ";":
+            break                                       # the positive section decides
+        if ch == "%":
+            return "percent"
+        if ch in "dmyhsDMYHS" and not kind:
+            kind = "date"
+        if ch in "eE" and i + 1 < n and code[i + 1] in "+-":
+            kind = ""                                   # 0.00E+00: scientific, not a date
+        i += 1
+    return kind

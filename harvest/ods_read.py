@@ -1,0 +1,145 @@
+"""Reading an OpenDocument spreadsheet (.ods) from its bounded content part, with expat.
+
+Repeated rows and cells (``number-rows-repeated``, ``number-columns-repeated``) are
+counted, never expanded, unless they hold a value: then each copy is stored and the
+sheet's bounds apply, so a repeat count of a billion costs nothing or is refused at the
+bound. The cell's value type says what the office suite stored: ``percentage`` for a
+percent format, ``date``, an error value (LibreOffice's ``calcext:value-type="error"``),
+and ``table:formula`` marks a formula.
+"""
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+from . import xmlsafe
+from .cells import DamagedCell, ErrorValue, Sheet
+from .package import Package
+
+TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+CALCEXT = "urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0"
+S = xmlsafe.SEP
+MAX_SPACES = 1_000
+
+
+def _repeat(attrs: dict, name: str) -> int:
+    raw = (attrs.get(f"{TABLE}{S}{name}") or "1").strip()
+    return int(raw) if raw.isascii() and raw.isdigit() and 0 < len(raw) <= 10 and int(raw) > 0 else 1
+
+
+def _float(raw: str | None):
+    try:
+        value = float((raw or "").strip()[:64])
+    except ValueError:
+        return DamagedCell(f"«{(raw or '')[:40]}» không phải số")
+    return value if math.isfinite(value) else DamagedCell(f"«{raw[:40]}» không phải số hữu hạn")
+
+
+def _cell_value(attrs: dict, text: str | None):
+    vtype = attrs.get(f"{CALCEXT}{S}value-type") or attrs.get(f"{OFFICE}{S}value-type")
+    if vtype == "error":
+        return ErrorValue((text or "#N/A").strip()[:20])
+    if vtype in ("float", "currency", "percentage"):
+        return _float(attrs.get(f"{OFFICE}{S}value"))
+    if vtype == "boolean":
+        return (attrs.get(f"{OFFICE}{S}boolean-value") or "").strip().lower() == "true"
+    if vtype == "date":
+        raw = (attrs.get(f"{OFFICE}{S}date-value") or "").strip()[:40]
+        try:
+            return datetime.fromisoformat(raw)
+        except ValueError:
+            return DamagedCell(f"«{raw}» không phải ngày")
+    if vtype == "string" and f"{OFFICE}{S}string-value" in attrs:
+        return attrs[f"{OFFICE}{S}string-value"] or None
+    return text or None
+
+
+def read_ods(pkg: Package, wanted: set[str] | None) -> tuple[list[str], dict[str, Sheet]]:
+    """(every sheet name in order, the wanted sheets read) of the package's content.xml."""
+    names: list[str] = []
+    sheets: dict[str, Sheet] = {}
+    st = {"sheet": None, "depth": 0, "row": 0, "col": 0, "reps": 1, "note": 0, "cell": None}
+    row_cells: list[tuple] = []
+    buf: list[str] = []
+    paragraphs = [0]
+
+    def start(tag, attrs):
+        ns, _, loc = tag.rpartition(S)
+        if st["note"]:
+            st["note"] += 1
+            return
+        if ns == TABLE:
+            if loc == "table":
+                st["depth"] += 1
+                if st["depth"] == 1:
+                    name = attrs.get(f"{TABLE}{S}name", "")
+                    names.append(name)
+                    protected = (attrs.get(f"{TABLE}{S}protected") or "").strip() == "true"
+                    st["sheet"] = (Sheet(name, protected=protected)
+                                   if wanted is None or name in wanted else None)
+                    st["row"] = 0
+            elif st["depth"] != 1:
+                return
+            elif loc == "table-row":
+                st["reps"], st["col"] = _repeat(attrs, "number-rows-repeated"), 0
+                row_cells.clear()
+            elif loc in ("table-cell", "covered-table-cell"):
+                st["cell"] = (attrs, _repeat(attrs, "number-columns-repeated"))
+                buf.clear()
+                paragraphs[0] = 0
+        elif ns == OFFICE and loc == "annotation":
+            st["note"] = 1
+        elif ns == TEXT and st["cell"] is not None:
+            if loc == "p":
+                if paragraphs[0]:
+                    buf.append("\n")
+                paragraphs[0] += 1
+            elif loc == "s":
+                raw = (attrs.get(f"{TEXT}{S}c") or "1").strip()
+                buf.append(" " * (min(int(raw), MAX_SPACES) if raw.isascii() and raw.isdigit() and len(raw) < 8 else 1))
+            elif loc == "tab":
+                buf.append("\t")
+            elif loc == "line-break":
+                buf.append("\n")
+
+    def end(tag):
+        if st["note"]:
+            st["note"] -= 1
+            return
+        ns, _, loc = tag.rpartition(S)
+        if ns != TABLE:
+            return
+        if loc == "table":
+            if st["depth"] == 1 and st["sheet"] is not None:
+                sheets[st["sheet"].name] = st["sheet"]
+            st["depth"] -= 1
+        elif st["depth"] != 1:
+            return
+        elif loc in ("table-cell", "covered-table-cell") and st["cell"] is not None:
+            attrs, reps = st["cell"]
+            value = _cell_value(attrs, "".join(buf) if buf else None)
+            formula = f"{TABLE}{S}formula" in attrs
+            if value is not None or formula:
+                percent = (attrs.get(f"{OFFICE}{S}value-type") == "percentage")
+                row_cells.append((st["col"], reps, value, formula, percent))
+            st["col"] += reps
+            st["cell"] = None
+        elif loc == "table-row":
+            sheet = st["sheet"]
+            if sheet is not None:
+                # Only rows holding something are expanded; put() stops at the bounds.
+                for k in range(st["reps"] if row_cells else 0):
+                    for col, reps, value, formula, percent in row_cells:
+                        for j in range(reps):
+                            sheet.put(st["row"] + k, col + j, value, formula, percent)
+            st["row"] += st["reps"]
+
+    def text(data):
+        if st["cell"] is not None and not st["note"]:
+            buf.append(data)
+
+    pkg.parse("content.xml", start, end, text)
+    return names, sheets
+

@@ -1,0 +1,106 @@
+"""A zip package (.xlsx, .xlsm, .ods) opened without trusting it.
+
+Members are found by name as the package's relationships give it (any name, any
+extension, part names compared without case as OPC requires), decompressed with a bound
+on each part and on the whole file, so a zip bomb never expands, and each part is read
+at most once. Two members with the same name are refused: two readers could otherwise
+see two different parts.
+"""
+from __future__ import annotations
+
+import io
+import posixpath
+import zipfile
+
+from . import xmlsafe
+
+MAX_MEMBER_BYTES = 30 * 1024 * 1024
+MAX_UNCOMPRESSED = 100 * 1024 * 1024
+MAX_MEMBERS = 10_000
+
+REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+
+class Refused(Exception):
+    """The file is refused; the message says why (Vietnamese)."""
+
+
+class Package:
+    """The members of a zip file, read with bounds."""
+
+    def __init__(self, data: bytes) -> None:
+        self.zip = zipfile.ZipFile(io.BytesIO(data))
+        infos = self.zip.infolist()
+        if len(infos) > MAX_MEMBERS:
+            raise Refused(f"tệp nén có quá nhiều thành phần ({len(infos)})")
+        self._infos: dict[str, zipfile.ZipInfo] = {}
+        for info in infos:
+            key = info.filename.lstrip("/").lower()
+            if key in self._infos:
+                raise Refused(f"tệp nén có hai thành phần cùng tên «{info.filename}»")
+            self._infos[key] = info
+        self._read: dict[str, bytes] = {}
+        self._total = 0
+        self._rels: dict[str, list[tuple[str, str, str]]] = {}
+
+    def names(self) -> list[str]:
+        """Every member name, as stored."""
+        return [i.filename for i in self._infos.values()]
+
+    def has(self, name: str) -> bool:
+        """Whether the package holds part ``name`` (case-insensitive)."""
+        return name.lstrip("/").lower() in self._infos
+
+    def read(self, name: str) -> bytes | None:
+        """The part's bytes, decompressed with bounds; None when absent."""
+        key = name.lstrip("/").lower()
+        if key in self._read:
+            return self._read[key]
+        info = self._infos.get(key)
+        if info is None:
+            return None
+        with self.zip.open(info) as fh:
+            body = fh.read(MAX_MEMBER_BYTES + 1)
+        self._total += len(body)
+        if len(body) > MAX_MEMBER_BYTES or self._total > MAX_UNCOMPRESSED:
+            raise Refused(f"nội dung giải nén quá lớn (thành phần «{info.filename}»), có thể là bom nén")
+        self._read[key] = body
+        return body
+
+    def parse(self, name: str, start=None, end=None, text=None) -> bool:
+        """Parse part ``name`` with ``xmlsafe.parse``; False when the part is absent."""
+        body = self.read(name)
+        if body is None:
+            return False
+        try:
+            xmlsafe.parse(body, start, end, text)
+        except xmlsafe.XmlRefused as exc:
+            raise Refused(f"thành phần «{name}» {exc}") from None
+        return True
+
+    def relationships(self, part: str) -> list[tuple[str, str, str]]:
+        """(id, type, target part name) of each relationship of ``part`` ("" for the
+        package), targets resolved against the part's folder; external targets left out."""
+        if part in self._rels:
+            return self._rels[part]
+        folder, base = posixpath.split(part)
+        rels_name = posixpath.join(folder, "_rels", f"{base}.rels")
+        found: list[tuple[str, str, str]] = []
+
+        def start(name, attrs):
+            if xmlsafe.local(name) != "Relationship" or xmlsafe.attr(attrs, "TargetMode") == "External":
+                return
+            target = xmlsafe.attr(attrs, "Target", "") or ""
+            path = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
+            found.append((xmlsafe.attr(attrs, "Id", "") or "", xmlsafe.attr(attrs, "Type", "") or "",
+                          posixpath.normpath(path).lstrip("/")))
+        self.parse(rels_name, start)
+        self._rels[part] = found
+        return found
+
+    def target(self, part: str, rel_type: str, default: str = "") -> str:
+        """The first target of ``part`` whose relationship type ends with ``/rel_type``."""
+        for _rid, typ, path in self.relationships(part):
+            if typ.endswith("/" + rel_type):
+                return path
+        return default

@@ -1,0 +1,224 @@
+"""Reading an OOXML workbook (.xlsx, .xlsm) from its bounded parts, with expat.
+
+The package's relationships say where the workbook, its sheets, shared strings, styles and
+document properties are (whatever their names). Only the sheets asked for are parsed. Each
+cell's position comes from the parsed structure: its ``r`` reference when it has one (any
+case, ``$`` signs and spaces allowed), otherwise the place after the previous cell, as
+the format defines it; a reference that names no cell is refused. Number formats come from
+the styles part, so percent and date formats are known without a second reader.
+"""
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+from . import xmlsafe
+from .cells import DamagedCell, DateNumber, ErrorValue, Sheet, format_kind
+from .package import Package, Refused
+
+MAIN = ("http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+        "http://purl.oclc.org/ooxml/spreadsheetml/main")
+# Excel's built-in number formats that show a percent or a date.
+BUILTIN_KINDS = {9: "percent", 10: "percent",
+                 **{i: "date" for i in (*range(14, 23), *range(27, 37), 45, 46, 47, *range(50, 59))}}
+MAX_NUMBER_TEXT = 64
+
+
+def _names(*locals_: str) -> dict[str, str]:
+    """Expat names of these elements in either main namespace → local name."""
+    return {f"{ns}{xmlsafe.SEP}{name}": name for ns in MAIN for name in locals_}
+
+
+_SHEET_TAGS = _names("row", "c", "v", "f", "is", "t", "rPh", "sheetProtection")
+
+
+def _letters_to_col(letters: str) -> int:
+    col = 0
+    for ch in letters.upper():
+        col = col * 26 + ord(ch) - 64
+    return col - 1
+
+
+def cell_ref(ref: str) -> tuple[int, int] | None:
+    """0-based (row, col) of a reference such as ``B7``, ``b7``, `` $B$7 ``; None if it
+    names no cell."""
+    s = ref.strip().replace("$", "")
+    i = 0
+    while i < len(s) and "A" <= s[i].upper() <= "Z":
+        i += 1
+    letters, digits = s[:i], s[i:]
+    if not 1 <= len(letters) <= 3 or not 1 <= len(digits) <= 7 or not (digits.isascii() and digits.isdigit()):
+        return None
+    row = int(digits) - 1
+    return None if row < 0 else (row, _letters_to_col(letters))
+
+
+def _row_number(text: str) -> int | None:
+    t = text.strip()
+    if not t or len(t) > 7 or not (t.isascii() and t.isdigit()) or int(t) < 1:
+        return None
+    return int(t) - 1
+
+
+def _number(text: str) -> float | DamagedCell:
+    t = text.strip()
+    try:
+        if len(t) > MAX_NUMBER_TEXT or "_" in t:
+            raise ValueError
+        value = float(t)
+    except ValueError:
+        return DamagedCell(f"«{t[:40]}» không phải số")
+    return value if math.isfinite(value) else DamagedCell(f"«{t[:40]}» không phải số hữu hạn")
+
+
+def shared_strings(pkg: Package, part: str) -> list[str]:
+    """The shared string table: each item's text, phonetic runs left out."""
+    out: list[str] = []
+    buf: list[str] = []
+    state = {"t": False, "rph": 0}
+
+    def start(name, attrs):
+        loc = xmlsafe.local(name)
+        if loc == "si":
+            buf.clear()
+        elif loc == "t":
+            state["t"] = not state["rph"]
+        elif loc == "rPh":
+            state["rph"] += 1
+
+    def end(name):
+        loc = xmlsafe.local(name)
+        if loc == "t":
+            state["t"] = False
+        elif loc == "rPh":
+            state["rph"] -= 1
+        elif loc == "si":
+            out.append("".join(buf))
+
+    pkg.parse(part, start, end, lambda d: buf.append(d) if state["t"] else None)
+    return out
+
+
+def cell_format_kinds(pkg: Package, part: str) -> list[str]:
+    """For each cell format (``s`` index): "percent", "date" or ""."""
+    codes: dict[int, str] = {}
+    xfs: list[int] = []
+    depth = {"cellXfs": 0}
+
+    def start(name, attrs):
+        loc = xmlsafe.local(name)
+        if loc == "numFmt":
+            fid = attrs.get("numFmtId", "")
+            if fid.isdigit():
+                codes[int(fid)] = attrs.get("formatCode", "")
+        elif loc == "cellXfs":
+            depth["cellXfs"] += 1
+        elif loc == "xf" and depth["cellXfs"]:
+            fid = attrs.get("numFmtId", "0")
+            xfs.append(int(fid) if fid.isdigit() and len(fid) < 9 else 0)
+
+    def end(name):
+        if xmlsafe.local(name) == "cellXfs":
+            depth["cellXfs"] -= 1
+
+    if part:
+        pkg.parse(part, start, end)
+    kinds = {fid: format_kind(code) for fid, code in codes.items()}
+    return [kinds.get(fid, BUILTIN_KINDS.get(fid, "")) for fid in xfs]
+
+
+def read_sheet(pkg: Package, part: str, name: str, strings: list[str], kinds: list[str]) -> Sheet:
+    """Parse one worksheet part into a bounded, sparse ``Sheet``."""
+    sheet = Sheet(name, protected=False)
+    pos = [-1, -1]               # current row, column (0-based)
+    cell: list = []              # row, col, type, style, has formula
+    buf: list[str] = []
+    state = {"collect": False, "rph": 0}
+
+    def start(tag, attrs):
+        loc = _SHEET_TAGS.get(tag)
+        if loc is None:
+            return
+        if loc == "c":
+            ref = attrs.get("r")
+            where = cell_ref(ref) if ref is not None else (max(pos[0], 0), pos[1] + 1)
+            if where is None:
+                raise Refused(f"trang «{name}» có tham chiếu ô không hợp lệ «{ref[:20]}»")
+            pos[0], pos[1] = where
+            cell[:] = [where[0], where[1], attrs.get("t", "n"), attrs.get("s", ""), False]
+            buf.clear()
+        elif loc == "v" or (loc == "t" and cell and not state["rph"]):
+            state["collect"] = bool(cell)
+        elif loc == "f":
+            if cell:
+                cell[4] = True
+        elif loc == "row":
+            r = attrs.get("r")
+            row = _row_number(r) if r is not None else pos[0] + 1
+            if row is None:
+                raise Refused(f"trang «{name}» có số dòng không hợp lệ «{r[:20]}»")
+            pos[0], pos[1] = row, -1
+        elif loc == "rPh":
+            state["rph"] += 1
+        elif loc == "sheetProtection":
+            sheet.protected = attrs.get("sheet", "0").strip().lower() in ("1", "true")
+
+    def end(tag):
+        loc = _SHEET_TAGS.get(tag)
+        if loc in ("v", "t"):
+            state["collect"] = False
+        elif loc == "rPh":
+            state["rph"] -= 1
+        elif loc == "c" and cell:
+            row, col, typ, style, formula = cell
+            kind = kinds[int(style)] if style.isdigit() and int(style) < len(kinds) else ""
+            value = _value(typ, "".join(buf) if buf else None, strings, kind)
+            sheet.put(row, col, value, formula, kind == "percent")
+            cell.clear()
+
+    def text(data):
+        if state["collect"]:
+            buf.append(data)
+
+    pkg.parse(part, start, end, text)
+    return sheet
+
+
+def _value(typ: str, text: str | None, strings: list[str], kind: str):
+    if text is None:
+        return None
+    if typ == "s":
+        t = text.strip()
+        if t.isascii() and t.isdigit() and int(t) < len(strings):
+            return strings[int(t)]
+        return DamagedCell(f"chuỗi số «{t[:20]}» không có trong bảng chuỗi")
+    if typ in ("inlineStr", "str"):
+        return text or None
+    if typ == "b":
+        return text.strip() in ("1", "true")
+    if typ == "e":
+        return ErrorValue(text.strip()[:20])
+    if typ == "d":
+        try:
+            return datetime.fromisoformat(text.strip()[:40])
+        except ValueError:
+            return DamagedCell(f"«{text[:40]}» không phải ngày")
+    if not text.strip():
+        return None
+    value = _number(text)
+    return DateNumber(value) if kind == "date" and type(value) is float else value
+
+
+def workbook_sheets(pkg: Package, part: str) -> list[tuple[str, str, str]]:
+    """(name, state, part) of each sheet, in workbook order."""
+    rels = {rid: path for rid, _typ, path in pkg.relationships(part)}
+    sheets: list[tuple[str, str, str]] = []
+
+    def start(name, attrs):
+        if xmlsafe.local(name) == "sheet":
+            rid = xmlsafe.attr(attrs, "id", "")
+            sheets.append((attrs.get("name", ""), attrs.get("state", "visible"), rels.get(rid, "")))
+    if not pkg.parse(part, start):
+        raise Refused("tệp nén không có phần sổ tính (workbook)")
+    return sheets
+
