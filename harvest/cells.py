@@ -8,6 +8,7 @@ allocate more than its content.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 MAX_ROWS, MAX_COLS = 5_000, 256
 MAX_CELLS = 100_000
@@ -96,6 +97,21 @@ class DateNumber(float):
     """A number the file shows with a date or time format: the cell still holds the number."""
 
     __slots__ = ()
+
+
+_EPOCH = datetime(1899, 12, 30)
+
+
+def iso_date_number(text: str, *, excel: bool) -> DateNumber | DamagedCell:
+    """The number behind an ISO date stored in a cell: Excel's serial (``excel``, which
+    counts a 29/02/1900) or the ODS one (days since 30/12/1899). A time zone is ignored."""
+    raw = text.strip()[:40]
+    try:
+        when = datetime.fromisoformat(raw.replace("Z", "+00:00")).replace(tzinfo=None)
+    except ValueError:
+        return DamagedCell(f"«{raw}» không phải ngày")
+    days = (when - _EPOCH).total_seconds() / 86400
+    return DateNumber(days - 1 if excel and days < 61 else days)
 
 
 def format_kind(code: str) -> str:

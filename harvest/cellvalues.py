@@ -8,9 +8,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from xlsx_forms.model import Kind
+
+from .cells import DamagedCell, DateNumber, ErrorValue
 
 SPACES = dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u2009\t"), " ")
 _INT = re.compile(r"^\d+$")
@@ -44,6 +46,14 @@ def excel_serial(value: datetime | date | time) -> float:
     return round(days - 1 if value < datetime(1900, 3, 1) else days, 9)
 
 
+def show_date(serial: float) -> str:
+    """A date-formatted number as the date it shows (dd/mm/yyyy), or the number."""
+    if not 1 <= serial < 2958466:
+        return show(float(serial))
+    day = _EPOCH + timedelta(days=serial + (1 if serial < 61 else 0))
+    return day.strftime("%d/%m/%Y") + (day.strftime(" %H:%M") if serial % 1 else "")
+
+
 def show(value) -> str:
     """A number as Vietnamese readers write it (decimal comma)."""
     if isinstance(value, float) and value.is_integer():
@@ -72,6 +82,10 @@ def _text_number(text: str) -> tuple[float | None, bool]:
 def parse(raw, kind: Kind, *, percent_format: bool = False) -> tuple[object, list[Problem]]:
     """(value or None, problems). None means blank, or a value that cannot be used."""
     accepts = kind.description
+    if isinstance(raw, ErrorValue):
+        return None, [Problem("V-ERROR-VALUE", {"raw": str(raw)})]
+    if isinstance(raw, DamagedCell):
+        return None, [Problem("V-DAMAGED", {"detail": str(raw)})]
     if raw is None or (isinstance(raw, str) and not raw.translate(SPACES).strip()):
         return None, []
     if kind.id == "note":
@@ -87,7 +101,10 @@ def parse(raw, kind: Kind, *, percent_format: bool = False) -> tuple[object, lis
     problems: list[Problem] = []
     if isinstance(raw, bool):
         return None, [Problem("V-NOT-NUMBER", {"raw": raw, "accepts": accepts})]
-    if isinstance(raw, (datetime, date, time)):
+    if isinstance(raw, DateNumber):
+        problems.append(Problem("V-DATE-NUMBER", {"raw": show_date(raw), "value": show(float(raw))}))
+        raw = float(raw)
+    elif isinstance(raw, (datetime, date, time)):
         # A number shown with a date format (by the office, or by a reader that took a
         # custom number format for a date): the cell still holds that number.
         number = excel_serial(raw)

@@ -66,6 +66,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                "85%). Đề nghị đơn vị sửa lại."),
     "V-DATE-NUMBER": (WARNING, "Ô hiển thị dạng ngày giờ ({raw}); đã đọc số {value} mà ô lưu. Ô này chỉ "
                                "nhận số, không nhận ngày tháng. Kiểm tra lại giá trị này."),
+    "V-ERROR-VALUE": (ERROR, "Ô chứa giá trị lỗi {raw} (thường do công thức bị lỗi), không phải số liệu. "
+                             "Ô nhập liệu chỉ nhận số. Đề nghị đơn vị nhập số liệu vào ô này."),
+    "V-DAMAGED": (ERROR, "Nội dung ô bị hỏng, không đọc được ({detail}). Ô nhập liệu chỉ nhận số liệu "
+                         "lưu đúng định dạng. Đề nghị đơn vị nhập lại giá trị ô này rồi lưu lại tệp."),
     "V-PERCENT-FRACTION": (WARNING, "Ô định dạng phần trăm chứa {raw}, đã đọc thành {value}%. Tỷ lệ "
                                     "nhập từ 0 đến 100 (85 là 85%). Kiểm tra lại giá trị này."),
     "V-RATING": (ERROR, "«{raw}» không hợp lệ. Ô này chỉ nhận «Đạt» hoặc «Không đạt». Đề nghị đơn vị "

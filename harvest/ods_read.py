@@ -10,16 +10,20 @@ and ``table:formula`` marks a formula.
 from __future__ import annotations
 
 import math
-from datetime import datetime
 
 from . import xmlsafe
-from .cells import DamagedCell, ErrorValue, Sheet
+from .cells import DamagedCell, ErrorValue, Sheet, iso_date_number
 from .package import Package
 
 TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
 CALCEXT = "urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0"
+STYLE = "urn:oasis:names:tc:opendocument:xmlns:style:1.0"
+NUMBER = "urn:oasis:names:tc:opendocument:xmlns:datastyle:1.0"
+# What a formula shows when it fails (Excel's codes, and LibreOffice's "Err:502" kind):
+# Gnumeric stores them as the formula's string result.
+ERROR_TEXTS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "Err:")
 S = xmlsafe.SEP
 MAX_SPACES = 1_000
 
@@ -41,23 +45,48 @@ def _cell_value(attrs: dict, text: str | None):
     vtype = attrs.get(f"{CALCEXT}{S}value-type") or attrs.get(f"{OFFICE}{S}value-type")
     if vtype == "error":
         return ErrorValue((text or "#N/A").strip()[:20])
+    if f"{TABLE}{S}formula" in attrs and vtype == "string":
+        shown = (attrs.get(f"{OFFICE}{S}string-value") or text or "").strip()
+        if shown.startswith(ERROR_TEXTS) and len(shown) <= 12:
+            return ErrorValue(shown)
     if vtype in ("float", "currency", "percentage"):
         return _float(attrs.get(f"{OFFICE}{S}value"))
     if vtype == "boolean":
         return (attrs.get(f"{OFFICE}{S}boolean-value") or "").strip().lower() == "true"
     if vtype == "date":
-        raw = (attrs.get(f"{OFFICE}{S}date-value") or "").strip()[:40]
-        try:
-            return datetime.fromisoformat(raw)
-        except ValueError:
-            return DamagedCell(f"«{raw}» không phải ngày")
+        # ODS counts days from 30/12/1899 with no 29/02/1900 (unlike Excel's serials, which
+        # differ before March 1900 only): the number the cell holds.
+        return iso_date_number(attrs.get(f"{OFFICE}{S}date-value") or "", excel=False)
     if vtype == "string" and f"{OFFICE}{S}string-value" in attrs:
         return attrs[f"{OFFICE}{S}string-value"] or None
     return text or None
 
 
+class _Styles:
+    """Which cell styles show numbers as percentages: a cell style names a data style, and
+    a data style is a ``number:percentage-style`` (in styles.xml or content.xml)."""
+
+    def __init__(self) -> None:
+        self.percent_data: set[str] = set()
+        self.cell_data: dict[str, str] = {}
+
+    def start(self, ns: str, loc: str, attrs: dict) -> None:
+        if ns == NUMBER and loc == "percentage-style":
+            self.percent_data.add(attrs.get(f"{STYLE}{S}name", ""))
+        elif ns == STYLE and loc == "style" and attrs.get(f"{STYLE}{S}family") == "table-cell":
+            data = attrs.get(f"{STYLE}{S}data-style-name")
+            if data:
+                self.cell_data[attrs.get(f"{STYLE}{S}name", "")] = data
+
+    def percent(self, style: str | None) -> bool:
+        return style is not None and self.cell_data.get(style) in self.percent_data
+
+
 def read_ods(pkg: Package, wanted: set[str] | None) -> tuple[list[str], dict[str, Sheet]]:
     """(every sheet name in order, the wanted sheets read) of the package's content.xml."""
+    styles = _Styles()
+    pkg.parse("styles.xml", lambda tag, attrs: styles.start(*tag.rpartition(S)[::2], attrs))
+    columns: list[tuple[int, str | None, int]] = []   # (first column, default style, count)
     names: list[str] = []
     sheets: dict[str, Sheet] = {}
     st = {"sheet": None, "depth": 0, "row": 0, "col": 0, "reps": 1, "note": 0, "cell": None}
@@ -70,7 +99,9 @@ def read_ods(pkg: Package, wanted: set[str] | None) -> tuple[list[str], dict[str
         if st["note"]:
             st["note"] += 1
             return
-        if ns == TABLE:
+        if ns in (STYLE, NUMBER):
+            styles.start(ns, loc, attrs)
+        elif ns == TABLE:
             if loc == "table":
                 st["depth"] += 1
                 if st["depth"] == 1:
@@ -80,8 +111,13 @@ def read_ods(pkg: Package, wanted: set[str] | None) -> tuple[list[str], dict[str
                     st["sheet"] = (Sheet(name, protected=protected)
                                    if wanted is None or name in wanted else None)
                     st["row"] = 0
+                    columns.clear()
             elif st["depth"] != 1:
                 return
+            elif loc == "table-column":
+                start_col = columns[-1][0] + columns[-1][2] if columns else 0
+                columns.append((start_col, attrs.get(f"{TABLE}{S}default-cell-style-name"),
+                                _repeat(attrs, "number-columns-repeated")))
             elif loc == "table-row":
                 st["reps"], st["col"] = _repeat(attrs, "number-rows-repeated"), 0
                 row_cells.clear()
@@ -122,7 +158,8 @@ def read_ods(pkg: Package, wanted: set[str] | None) -> tuple[list[str], dict[str
             value = _cell_value(attrs, "".join(buf) if buf else None)
             formula = f"{TABLE}{S}formula" in attrs
             if value is not None or formula:
-                percent = (attrs.get(f"{OFFICE}{S}value-type") == "percentage")
+                style = attrs.get(f"{TABLE}{S}style-name") or _column_style(columns, st["col"])
+                percent = attrs.get(f"{OFFICE}{S}value-type") == "percentage" or styles.percent(style)
                 row_cells.append((st["col"], reps, value, formula, percent))
             st["col"] += reps
             st["cell"] = None
@@ -142,4 +179,12 @@ def read_ods(pkg: Package, wanted: set[str] | None) -> tuple[list[str], dict[str
 
     pkg.parse("content.xml", start, end, text)
     return names, sheets
+
+
+def _column_style(columns: list[tuple[int, str | None, int]], col: int) -> str | None:
+    """The default cell style of column ``col`` (columns are few: a linear look is fine)."""
+    for first, style, count in columns:
+        if first <= col < first + count:
+            return style
+    return None
 

@@ -11,6 +11,7 @@ from xlsx_forms.model import Catalogue
 from xlsx_forms.registry import Registry
 
 from . import cellvalues
+from .cells import ErrorValue
 from .cellstore import CellStore, CellValue
 from .checks import rule_issues
 from .identify import identify
@@ -92,7 +93,7 @@ def _harvest_values(result: FileResult, book, data: bytes, ident, catalogue: Cat
                 result.issues.append(issue("V-NOT-RESPONSIBLE", cell=address, raw=raw, row=row.stt.rstrip("."),
                                            owner=owner, **where))
             continue
-        if address in formulas:
+        if address in formulas and not isinstance(raw, ErrorValue):   # an error value says it all
             if raw is None:
                 result.issues.append(issue("V-FORMULA-NO-VALUE", cell=address, **where))
                 store.put((cell.row_id, cell.period_id), None, None, address)

@@ -10,10 +10,9 @@ the styles part, so percent and date formats are known without a second reader.
 from __future__ import annotations
 
 import math
-from datetime import datetime
 
 from . import xmlsafe
-from .cells import DamagedCell, DateNumber, ErrorValue, Sheet, format_kind
+from .cells import DamagedCell, DateNumber, ErrorValue, Sheet, format_kind, iso_date_number
 from .package import Package, Refused
 
 MAIN = ("http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -199,10 +198,7 @@ def _value(typ: str, text: str | None, strings: list[str], kind: str):
     if typ == "e":
         return ErrorValue(text.strip()[:20])
     if typ == "d":
-        try:
-            return datetime.fromisoformat(text.strip()[:40])
-        except ValueError:
-            return DamagedCell(f"«{text[:40]}» không phải ngày")
+        return iso_date_number(text, excel=True)
     if not text.strip():
         return None
     value = _number(text)

@@ -51,7 +51,9 @@ def zip_bomb(gib: float = 1.0, template: bytes | None = None, member: str = "xl/
     if template is None:
         template = _minimal_workbook()
     src = zipfile.ZipFile(io.BytesIO(template))
-    old = member.rsplit("/", 1)[-1]
+    # Targets are written absolute ("/xl/worksheets/sheet1.xml") or relative to xl/.
+    moves = {f"/{member}".encode(): f"/{rename}".encode(),
+             f'"{member.removeprefix("xl/")}"'.encode(): f'"../{rename}"'.encode()} if rename else {}
     new_name = rename or member
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
@@ -66,8 +68,9 @@ def zip_bomb(gib: float = 1.0, template: bytes | None = None, member: str = "xl/
                     for _ in range(int(gib * 64)):
                         fh.write(chunk)
                 continue
-            if rename and info.filename.endswith(".rels"):
-                body = body.replace(old.encode(), rename.rsplit("/", 1)[-1].encode())
+            if info.filename.endswith(".rels"):
+                for old, new in moves.items():
+                    body = body.replace(old, new)
             z.writestr(info.filename, body)
     return out.getvalue()
 
@@ -97,12 +100,16 @@ def _sheet_xml(template: bytes) -> tuple[str, bytes]:
     return name, z.read(name)
 
 
-def billion_laughs(template: bytes) -> bytes:
+def billion_laughs(template: bytes, encoding: str = "utf-8") -> bytes:
     name, xml = _sheet_xml(template)
     entities = '<!ENTITY lol "lol">' + "".join(
         f'<!ENTITY lol{i} "{("&lol%s;" % (i - 1 if i > 1 else "")) * 10}">' for i in range(1, 10))
     doctype = f"<!DOCTYPE worksheet [{entities}]>".encode()
     xml = xml.replace(b"<worksheet", doctype + b"<worksheet", 1).replace(b"<v>", b"<v>&lol9;", 1)
+    if encoding != "utf-8":
+        text = xml.decode("utf-8")
+        text = text[text.index("?>") + 2:] if text.startswith("<?xml") else text
+        xml = f'<?xml version="1.0" encoding="{encoding}"?>{text}'.encode(encoding)
     return _rezip(template, {name: xml})
 
 
@@ -118,6 +125,30 @@ def far_cell(template: bytes, ref: str) -> bytes:
     row = "".join(ch for ch in ref if ch.isdigit())
     cell = f'<row r="{row}"><c r="{ref}" t="inlineStr"><is><t>x</t></is></c></row>'.encode()
     return _rezip(template, {name: xml.replace(b"</sheetData>", cell + b"</sheetData>", 1)})
+
+
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+# Ways to write a cell far beyond the bounds: each must be seen as that far cell.
+FAR_CELLS = {
+    "upper": '<row r="40"><c r="XFD40" t="inlineStr"><is><t>x</t></is></c></row>',
+    "lower": '<row r="40"><c r="xfd40" t="inlineStr"><is><t>x</t></is></c></row>',
+    "spaces": '<row r="40"><c r=" XFD40 " t="inlineStr"><is><t>x</t></is></c></row>',
+    "dollars": '<row r="40"><c r="$XFD$40" t="inlineStr"><is><t>x</t></is></c></row>',
+    "single quotes": "<row r='1000000'><c r='A1000000' t='inlineStr'><is><t>x</t></is></c></row>",
+    "attribute order": '<row r="40"><c t="inlineStr" s="0" r="IW40"><is><t>x</t></is></c></row>',
+    "no r, far row": '<row r="1000000"><c t="inlineStr"><is><t>x</t></is></c></row>',
+    "no r at all": "<row>" + "<c><v>1</v></c>" * 300 + "</row>",
+    "rows without r": "<row><c><v>1</v></c></row>" * 5000,
+    "prefixed": f'<x:row xmlns:x="{MAIN_NS}" r="40"><x:c r="XFD40"><x:v>1</x:v></x:c></x:row>',
+    "number": '<row r="1048576"><c r="A1048576"><v>7</v></c></row>',
+    "formula only": '<row r="40"><c r="XFD40"><f>1+1</f></c></row>',
+}
+
+
+def with_row(template: bytes, row_xml: str) -> bytes:
+    """The template with ``row_xml`` appended to the form sheet's data."""
+    name, xml = _sheet_xml(template)
+    return _rezip(template, {name: xml.replace(b"</sheetData>", row_xml.encode() + b"</sheetData>", 1)})
 
 
 def mutate(template: bytes, member: str, offset: int, value: int) -> bytes:

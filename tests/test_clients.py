@@ -58,3 +58,47 @@ def test_values_and_identity_survive(saved, catalogue, registry, client, fmt):
         for k, v in expected.items():
             assert got[k] == (pytest.approx(v) if isinstance(v, float) else v), (client, fmt, form_id, k)
         assert not [i for i in result.issues if i.severity == "error"]
+
+
+@pytest.fixture(scope="module")
+def marked(generated, tmp_path_factory):
+    """A PL1 return with a formula, a percent-formatted fraction, an error value and a
+    date-formatted number in input cells, as .xlsx and as saved by LibreOffice and
+    Gnumeric in every format: (client, format) → bytes."""
+    import io
+    import openpyxl
+    out_dir, files = generated
+    g = next(f for f in files if f.form == "PL1" and f.unit.code == "x-ngoc-duong")
+    wb = openpyxl.load_workbook(out_dir / g.path)
+    ws = wb["Phụ lục 1"]
+    ws["D10"] = "=2+3"
+    ws["E23"], ws["E23"].number_format = 0.85, "0%"
+    ws["F10"] = "=1/0"
+    # After March 1900: before it, Excel's serials count a 29/02/1900 that ODS does not.
+    ws["G10"], ws["G10"].number_format = 450, "dd/mm/yyyy"
+    tmp = tmp_path_factory.mktemp("marked")
+    src = tmp / "PL1.xlsx"
+    buf = io.BytesIO()
+    wb.save(buf)
+    src.write_bytes(buf.getvalue())
+    result = {}
+    for fmt in ("xlsx", "xls", "ods"):
+        result[("LibreOffice", fmt)] = convert([src], tmp / f"lo-{fmt}", fmt)[0].read_bytes()
+        out = tmp / f"gnumeric.{fmt}"
+        subprocess.run(["ssconvert", str(src), str(out)], check=True, capture_output=True, timeout=120)
+        result[("Gnumeric", fmt)] = out.read_bytes()
+    return result
+
+
+@pytest.mark.parametrize("client", ["LibreOffice", "Gnumeric"])
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
+def test_formulas_percent_formats_error_values_and_dates_in_every_format(marked, catalogue, registry,
+                                                                         client, fmt):
+    """What the harvest detects on .xlsx it detects on .ods and .xls (issue 10, parity)."""
+    result = process(f"PL1.{fmt}", marked[(client, fmt)], 0, catalogue, registry, TEST_KEY)
+    assert result.accepted, [i.message for i in result.issues]
+    codes = {(i.code, i.cell) for i in result.issues}
+    assert ("V-FORMULA", "D10") in codes and result.values[("PL1.1", "2015")].value == 5
+    assert ("V-PERCENT-FRACTION", "E23") in codes and result.values[("PL1.6.c", "2016")].value == 85
+    assert ("V-ERROR-VALUE", "F10") in codes and result.values[("PL1.1", "2017")].value is None
+    assert ("V-DATE-NUMBER", "G10") in codes and result.values[("PL1.1", "2018")].value == 450

@@ -81,7 +81,15 @@ CASES = {  # file name → (maker(template bytes), words the message must contai
     "xxe.xlsx": (hostile.xxe, "DTD/thực thể XML"),
     "triệu dòng.xlsx": (lambda t: hostile.far_cell(t, "A1000000"), "1000000 dòng"),
     "nhiều cột.xlsx": (lambda t: hostile.far_cell(t, "XFD1"), "16384 cột"),
+    "bom kiểu.xlsx": (lambda t: hostile.zip_bomb(1.0, t, "xl/styles.xml"), "bom nén"),
+    "bom tên lạ.xlsx": (lambda t: hostile.zip_bomb(1.0, t, "xl/worksheets/sheet1.xml", rename="xl/data.bin"),
+                        "bom nén"),
+    "bom thuộc tính.xlsx": (lambda t: hostile.zip_bomb(1.0, t, "docProps/custom.xml"), "bom nén"),
+    "laughs utf16.xlsx": (lambda t: hostile.billion_laughs(t, "utf-16"), "DTD/thực thể XML"),
 }
+# Every spelling of a far cell (tests/test_bounded_parse.py) among good files, too.
+CASES.update({f"ô xa {name}.xlsx": (lambda t, row=row: hostile.with_row(t, row), "quá lớn")
+              for name, row in hostile.FAR_CELLS.items()})
 
 
 @pytest.fixture(scope="module")
@@ -123,6 +131,11 @@ def test_each_bad_file_is_in_ledger_and_issues_with_a_precise_message(messy, nam
     assert len(issues) == 1 and issues[0]["severity"] == "error"
     assert issues[0]["message"].startswith(rel + ": ") and CASES[name][1] in issues[0]["message"]
     assert issues[0]["code"] == ("F-ENCRYPTED" if "mật khẩu" in name else "F-UNREADABLE")
+
+
+def test_nothing_outside_the_output_folder_is_written(messy):
+    inbox, out, _ = messy
+    assert sorted(p.name for p in inbox.parent.iterdir()) == sorted(["inbox", "out", "ngoài hộp thư.xlsx"])
 
 
 def test_other_files_results_are_exactly_as_without_the_bad_ones(messy, baseline):
