@@ -384,16 +384,36 @@ FOLDER_ERRORS = [
 ]
 
 
+class _Listing:
+    """A folder listing that fails after its first entry (a network share dropping)."""
+
+    def __init__(self, real, error):
+        self._real, self._error = real, error
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._real.close()
+
+    def __iter__(self):
+        yield next(iter(self._real))
+        raise self._error
+
+
+@pytest.mark.parametrize("when", ["opening", "listing"])
 @pytest.mark.parametrize("error, words", FOLDER_ERRORS, ids=[e.strerror for e, _ in FOLDER_ERRORS])
 def test_a_folder_that_cannot_be_listed_is_reported_not_skipped(good_inbox, tmp_path, monkeypatch, catalogue,
-                                                                 registry, error, words):
+                                                                 registry, error, words, when):
     inbox = _copy(good_inbox, tmp_path)
     real = os.scandir
 
     def scandir(path):
-        if os.fspath(path).endswith("p-tran-phu"):
+        if not os.fspath(path).endswith("p-tran-phu"):
+            return real(path)
+        if when == "opening":
             raise error
-        return real(path)
+        return _Listing(real(path), error)
     monkeypatch.setattr(os, "scandir", scandir)
     result = harvest(inbox, tmp_path / "out", catalogue, registry, TEST_KEY, DEADLINE)
     ledger = {r["path"]: r for r in _csv(tmp_path / "out" / "ledger.csv")}
@@ -403,6 +423,27 @@ def test_a_folder_that_cannot_be_listed_is_reported_not_skipped(good_inbox, tmp_
     assert "không mở được thư mục" in found[0]["message"] and "chưa nộp" in found[0]["message"]
     assert not [p for p in ledger if p.startswith("p-tran-phu/") and p != "p-tran-phu/"]
     assert len(result.results) == len(scan(good_inbox)) - len(list((good_inbox / "p-tran-phu").iterdir())) + 1
+
+
+def test_an_entry_that_vanishes_before_its_lstat_is_reported(tmp_path, monkeypatch, catalogue, registry):
+    (tmp_path / "a.xlsx").write_bytes(b"x")
+    real = os.scandir
+
+    class Vanished:
+        name, path = "tạm.xlsx", str(tmp_path / "tạm.xlsx")
+
+        def stat(self, follow_symlinks=True):
+            raise FileNotFoundError(errno.ENOENT, "No such file or directory")
+
+    class Listing(_Listing):
+        def __iter__(self):
+            yield from self._real
+            yield Vanished()
+    monkeypatch.setattr(os, "scandir", lambda path: Listing(real(path), None))
+    entries = {f.rel: f for f in scan(tmp_path)}
+    assert entries["a.xlsx"].kind == FILE
+    result = read_one(entries["tạm.xlsx"], catalogue, registry, TEST_KEY)
+    assert [i.code for i in result.issues] == ["F-NOT-READ"] and "đã bị xóa" in result.issues[0].message
 
 
 def test_an_inbox_that_cannot_be_listed_is_the_operators_error(tmp_path, monkeypatch):
