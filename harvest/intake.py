@@ -39,7 +39,7 @@ _NOT_WORKBOOK = ("cchc chỉ đọc tệp thường; mục này không phải t�
 _NOT_A_FILE = {
     kinds.LINK: ("đây là liên kết tượng trưng (lối tắt)",
                  ("cchc không theo liên kết, vì nó có thể trỏ ra ngoài thư mục nhận. Chép chính tệp vào "
-                 "thư mục nhận rồi chạy lại.")),
+                  "thư mục nhận rồi chạy lại.")),
     kinds.FIFO: ("đây là ống dẫn (FIFO), không phải tệp", _NOT_WORKBOOK),
     kinds.SOCKET: ("đây là ổ cắm (socket) của một chương trình, không phải tệp", _NOT_WORKBOOK),
     kinds.CHAR_DEVICE: ("đây là thiết bị (character device), không phải tệp", _NOT_WORKBOOK),
@@ -52,7 +52,7 @@ _NOT_COUNTED = "Tệp chưa được tổng hợp, nên đơn vị gửi nó có
 
 
 class _NotRead(Exception):
-    """The entry is not read: (reason for the ledger, detail, what to do)."""
+    """The entry is not read: args are (issue code, detail: also the ledger's reason, what to do)."""
 
 
 def _system_file(name: str) -> tuple[str, str] | None:
