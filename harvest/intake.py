@@ -1,46 +1,178 @@
-"""One inbox entry to one FileResult: how a returned file is opened and read, safely."""
+"""One inbox entry to one FileResult: what is read, and how, safely.
+
+Only regular files are read, and never before their size is known: a FIFO would block the
+harvest forever, a device or a huge sparse file would be read whole. The entry is checked
+with ``lstat`` (a regular file, the one scanned, not too large), opened without following
+links and without waiting (``O_NOFOLLOW``, ``O_NONBLOCK``), checked again on the open
+descriptor (still a regular file, the same one: an entry swapped between the check and the
+open is never read), then read with a bound. Everything else becomes an issue naming the
+entry, with the reason and what to do; the run goes on.
+
+Windows has neither ``O_NOFOLLOW`` nor ``O_NONBLOCK`` (nor FIFOs in folders): there the
+descriptor's identity must equal the ``lstat`` made just before opening, so a link swapped
+in is noticed after the open and not read.
+"""
 from __future__ import annotations
 
-from pathlib import Path
+import os
+import stat
 
 from xlsx_forms.model import Catalogue
+from xlsx_forms.oserrors import describe
 from xlsx_forms.registry import Registry
 
-from .inbox import InboxFile
+from . import inbox as kinds
+from .inbox import InboxFile, kind_of
 from .issues import issue
 from .process import FileResult, process
+from .reader import MAX_FILE_BYTES
+
+# Module flags, not constants inside the function, so that tests can take the Windows path.
+NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOCTTY", 0)
+_CHUNK = 1 << 20
+
+# kind -> (what it is, the rule and what to do): entries that are not regular files are never opened.
+_NOT_WORKBOOK = ("cchc chỉ đọc tệp thường; mục này không phải tệp đơn vị gửi, có thể xóa nó khỏi thư mục "
+                 "nhận.")
+_NOT_A_FILE = {
+    kinds.LINK: ("đây là liên kết tượng trưng (lối tắt)",
+                 ("cchc không theo liên kết, vì nó có thể trỏ ra ngoài thư mục nhận. Chép chính tệp vào "
+                  "thư mục nhận rồi chạy lại.")),
+    kinds.FIFO: ("đây là ống dẫn (FIFO), không phải tệp", _NOT_WORKBOOK),
+    kinds.SOCKET: ("đây là ổ cắm (socket) của một chương trình, không phải tệp", _NOT_WORKBOOK),
+    kinds.CHAR_DEVICE: ("đây là thiết bị (character device), không phải tệp", _NOT_WORKBOOK),
+    kinds.BLOCK_DEVICE: ("đây là thiết bị khối (block device), không phải tệp", _NOT_WORKBOOK),
+}
+_OTHER = ("đây không phải tệp thường", _NOT_WORKBOOK)
+_CHANGING = ("tệp đang thay đổi trong khi đọc (đang chép hoặc đang lưu?)",
+             "Tệp chưa được tổng hợp; chạy lại khi tệp đã chép hoặc lưu xong.")
+_NOT_COUNTED = "Tệp chưa được tổng hợp, nên đơn vị gửi nó có thể bị tính là chưa nộp."
 
 
-def _read_stable(path: Path, attempts: int = 2) -> bytes | None:
-    """The file's bytes, or None if it kept changing while being read (still being
-    copied or saved): size and modification time must be the same before and after."""
+class _NotRead(Exception):
+    """The entry is not read: args are (issue code, detail: also the ledger's reason, what to do)."""
+
+
+def _system_file(name: str) -> tuple[str, str] | None:
+    """(what it is, what to do) if ``name`` is a file that a program makes by itself beside
+    the user's files; such a file is listed, never read (it is not a workbook)."""
+    low, nothing = name.casefold(), "Không cần sửa."
+    if low.startswith(".~lock.") and low.endswith("#"):
+        return ("tệp khóa của LibreOffice", (f"Tệp «{name[7:-1]}» đang được mở (hoặc LibreOffice đã bị "
+                "tắt đột ngột): nếu đang mở, hãy đóng nó rồi chạy lại để đọc bản đã lưu xong."))
+    if low.startswith("~$"):
+        return ("tệp đánh dấu của Microsoft Office", ("Một tệp cùng thư mục đang được mở (hoặc Office đã "
+                "bị tắt đột ngột): nếu đang mở, hãy đóng nó rồi chạy lại để đọc bản đã lưu xong."))
+    if low in ("thumbs.db", "ehthumbs.db"):
+        return "tệp ảnh thu nhỏ do Windows tạo", nothing
+    if low == "desktop.ini":
+        return "tệp cấu hình thư mục do Windows tạo", nothing
+    if low == ".ds_store":
+        return "tệp thông tin thư mục do macOS tạo", nothing
+    if low.startswith("._"):
+        return "tệp thông tin phụ do macOS tạo (AppleDouble)", nothing
+    return None
+
+
+def _same(a: os.stat_result, b: os.stat_result) -> bool:
+    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
+
+
+def _too_large(size: int) -> _NotRead:
+    # The reader's own limit and words: a file over it is refused the same way, read or not.
+    shown = f"{size:,}".replace(",", ".")   # Vietnamese groups thousands with dots
+    return _NotRead("F-UNREADABLE", f"tệp lớn hơn {MAX_FILE_BYTES // 1024 // 1024} MB: {shown} byte", "")
+
+
+def _read_at_most(fd: int, limit: int) -> bytes:
+    """At most ``limit`` bytes from ``fd``, fewer at end of file."""
+    chunks, left = [], limit
+    while left > 0:
+        chunk = os.read(fd, min(left, _CHUNK))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_entry(f: InboxFile, limit: int = MAX_FILE_BYTES, attempts: int = 2) -> bytes | None:
+    """The bytes of regular file ``f``, or None if it kept changing while being read (still
+    being copied or saved: size and modification time must be the same before and after;
+    it is read again once). Raises ``_NotRead`` or ``OSError``; reads at most limit + 1."""
     for _ in range(attempts):
-        before = path.stat()
-        data = path.read_bytes()
-        after = path.stat()
+        pre = os.lstat(f.path)
+        if not stat.S_ISREG(pre.st_mode):
+            raise _NotRead("F-NOT-READ", *_NOT_A_FILE.get(kind_of(pre), _OTHER))
+        if f.ino and (pre.st_dev, pre.st_ino) != (f.dev, f.ino):
+            return None   # replaced since the scan (saved again?): as if it changed
+        if pre.st_size > limit:
+            raise _too_large(pre.st_size)
+        try:
+            fd = os.open(f.path, _OPEN_FLAGS | NOFOLLOW | NONBLOCK)
+        except OSError:
+            # O_NOFOLLOW refuses a link swapped in after the lstat (ELOOP, or EMLINK on BSD):
+            # say so, rather than the system's words for a loop of links.
+            if os.path.islink(f.path):
+                raise _NotRead("F-NOT-READ", *_NOT_A_FILE[kinds.LINK]) from None
+            raise
+        try:
+            before = os.fstat(fd)
+            if not (stat.S_ISREG(before.st_mode) and _same(before, pre)):
+                return None   # swapped for something else between lstat and open: never read
+            if before.st_size > limit:
+                raise _too_large(before.st_size)
+            data = _read_at_most(fd, limit + 1)
+            after = os.fstat(fd)
+        finally:
+            os.close(fd)
+        if len(data) > limit:
+            raise _too_large(len(data))
         unchanged = (before.st_size, before.st_mtime_ns) == (after.st_size, after.st_mtime_ns)
         if unchanged and len(data) == after.st_size:
             return data
     return None
 
 
+def _refusal(f: InboxFile) -> _NotRead | None:
+    """Why the scanned entry ``f`` is not read at all, or None if it is a file to read."""
+    if f.kind == kinds.FOLDER:
+        return _NotRead("F-NOT-READ", f"không mở được thư mục: {f.error}",
+                        "Các tệp trong thư mục này chưa được đọc, nên đơn vị gửi chúng có thể bị tính là "
+                        "chưa nộp.")
+    if f.kind == kinds.GONE:
+        return _NotRead("F-NOT-READ", f"không xem được mục này: {f.error}", _NOT_COUNTED)
+    if f.kind != kinds.FILE:
+        return _NotRead("F-NOT-READ", *_NOT_A_FILE.get(f.kind, _OTHER))
+    system = _system_file(f.rel.rsplit("/", 1)[-1])
+    return _NotRead("F-SYSTEM-FILE", *system) if system else None
+
+
 def read_one(f: InboxFile, catalogue: Catalogue, registry: Registry, key: bytes) -> FileResult:
-    """Process one inbox file; an unreadable, changing or linked file becomes an issue."""
-    def refused(reason: str, detail: str) -> FileResult:
-        res = FileResult(rel=f.rel, size=f.size, sha256="", mtime=f.mtime, reason=reason)
-        res.issues.append(issue("F-UNREADABLE", file=f.rel, detail=detail))
-        return res
-    if f.path.is_symlink():
-        return refused("liên kết tượng trưng, không đọc", "đây là liên kết tượng trưng, cchc không theo liên kết")
+    """Process one inbox entry; an entry not read becomes an issue saying why and what to do."""
     try:
-        data = _read_stable(f.path)
-    except OSError as exc:
-        return refused("không đọc được tệp", exc.strerror or type(exc).__name__)
-    if data is None:
-        return refused("tệp thay đổi trong khi đọc", "tệp đang thay đổi trong khi đọc (đang chép hoặc đang lưu?); "
-                       "chạy lại khi tệp đã chép xong")
+        refusal = _refusal(f)
+        if refusal:
+            raise refusal
+        try:
+            data = read_entry(f)
+        except OSError as exc:
+            raise _NotRead("F-NOT-READ", f"không đọc được tệp: {describe(exc)}", _NOT_COUNTED) from None
+        if data is None:
+            raise _NotRead("F-NOT-READ", *_CHANGING)
+    except _NotRead as exc:
+        code, detail, advice = exc.args
+        res = FileResult(rel=f.rel, size=f.size, sha256="", mtime=f.mtime, reason=detail)
+        res.issues.append(issue(code, file=f.rel, detail=detail, advice=advice))
+        return res
     try:
         return process(f.rel, data, f.mtime, catalogue, registry, key)
     except Exception as exc:  # noqa: BLE001 - last resort: one odd file never stops the harvest
-        return refused("lỗi khi xử lý tệp", f"cchc gặp lỗi khi xử lý tệp ({type(exc).__name__}); "
-                       "hãy gửi tệp này cho người phát triển")
+        res = FileResult(rel=f.rel, size=len(data), sha256="", mtime=f.mtime, reason="lỗi khi xử lý tệp")
+        res.issues.append(issue("F-UNREADABLE", file=f.rel,
+                                detail=f"cchc gặp lỗi khi xử lý tệp ({type(exc).__name__}); hãy gửi tệp này "
+                                       "cho người phát triển"))
+        return res
+

@@ -16,6 +16,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # The file as a whole
     "F-UNREADABLE": (ERROR, "Không đọc được tệp ({detail}). Tệp phải là sổ Excel .xlsx lưu từ biểu mẫu "
                             "đã gửi. Đề nghị đơn vị lưu lại đúng định dạng và gửi lại."),
+    "F-NOT-READ": (ERROR, "Mục này trong thư mục nhận không được đọc: {detail}. {advice}"),
+    "F-SYSTEM-FILE": (WARNING, "Đây là {detail}, không phải tệp đơn vị gửi, nên không được đọc. {advice}"),
     "F-ENCRYPTED": (ERROR, "Tệp có mật khẩu mở nên không đọc được. Biểu mẫu gửi lại không được đặt "
                            "mật khẩu mở tệp. Đề nghị đơn vị gỡ mật khẩu mở (Tệp > Thông tin > Bảo vệ "
                            "sổ làm việc > Mã hóa bằng mật khẩu: để trống) rồi gửi lại."),

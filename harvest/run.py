@@ -18,7 +18,7 @@ from xlsx_forms.registry import Registry
 from .consolidate import CityValue, consolidate
 from .cellstore import CellStore, Spill, register
 from .exports import write_issues_csv, write_ledger_csv, write_status_csv, write_values_csv
-from .inbox import InboxFile, scan
+from .inbox import InboxFile, scan, shown_path
 from .issues import Issue
 from .intake import read_one
 from .outputs import write_outputs
@@ -76,7 +76,7 @@ def harvest(inbox: Path, out_dir: Path, catalogue: Catalogue, registry: Registry
     when = now or datetime.now(timezone.utc).replace(microsecond=0)
     write_outputs(out_dir, {
         SUMMARY_NAME: lambda p: write_summary(p, catalogue, registry, rec, city, issues, len(results),
-                                              str(inbox), when),
+                                              shown_path(inbox), when),
         "values.csv": lambda p: write_values_csv(p, catalogue, registry, rec),
         "issues.csv": lambda p: write_issues_csv(p, issues),
         "ledger.csv": lambda p: write_ledger_csv(p, results, rec),
