@@ -69,6 +69,24 @@ def show(value) -> str:
     return text.replace(".", ",")
 
 
+def plausible(number, bound: float | None) -> bool:
+    """True for a finite number whose magnitude is at most ``bound`` (a kind's ``max``;
+    None: any finite number)."""
+    try:
+        return math.isfinite(number) and (bound is None or abs(number) <= bound)
+    except (OverflowError, TypeError, ValueError):
+        return False
+
+
+def looks_like_number(text: str) -> float | None:
+    """The number a CSV or spreadsheet reader would take ``text`` for ("1e308", "NaN",
+    "inf", "12"), or None."""
+    try:
+        return float(text)
+    except (ValueError, OverflowError):
+        return None
+
+
 def _text_number(text: str) -> tuple[float | None, bool]:
     """(number, ambiguous) for a text that should be a number."""
     t = text

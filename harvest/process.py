@@ -2,7 +2,6 @@
 processed in parallel and the result never depends on the order they are seen in."""
 from __future__ import annotations
 
-import math
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -115,16 +114,15 @@ def _text(result: FileResult, raw, where: dict, cell: str, what: str, *, single_
     return clean.text
 
 
-def _kept_raw(raw):
-    """What is kept of a raw value to show it later: numbers only when finite, text
-    bounded (every number that leaves a file is finite)."""
-    if isinstance(raw, float) and not math.isfinite(raw):
-        return cellvalues.show(raw)
-    if isinstance(raw, str) and len(raw) > CELL_TEXT_LIMIT:
-        return sanitize(raw, single_line=True, limit=CELL_TEXT_LIMIT).text
-    if raw is None or isinstance(raw, (str, float)) or type(raw) is int and abs(raw) < 2 ** 53:
+def _kept_raw(raw, bound: float | None):
+    """What is kept of a raw value to show it later: a number only when finite and within
+    its kind's bound (every number that leaves a file is), text bounded in length;
+    anything else (NaN, 1e308, dates, error values, any object) as its text."""
+    if isinstance(raw, str):
+        return raw if len(raw) <= CELL_TEXT_LIMIT else sanitize(raw, single_line=True, limit=CELL_TEXT_LIMIT).text
+    if raw is None or type(raw) in (int, float) and cellvalues.plausible(raw, bound):
         return raw
-    return cellvalues.show(raw)   # dates, huge integers, error values, any other object: as text
+    return cellvalues.show(raw)
 
 
 def _harvest_values(result: FileResult, book, data: bytes, ident, catalogue: Catalogue) -> None:
@@ -175,7 +173,7 @@ def _harvest_values(result: FileResult, book, data: bytes, ident, catalogue: Cat
             result.issues.append(issue("V-REQUIRED", cell=address, label=_short(row.label),
                                        period=periods[cell.period_id], **where))
         if raw is not None:
-            store.put((cell.row_id, cell.period_id), value, _kept_raw(raw), address)
+            store.put((cell.row_id, cell.period_id), value, _kept_raw(raw, catalogue.kinds[cell.kind].max), address)
     notes = {}
     note_limit = catalogue.kinds["note"].max_length
     for note in layout.notes:
