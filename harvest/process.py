@@ -96,9 +96,16 @@ def checked_saved_time(value, result: FileResult) -> datetime | None:
         if not why:
             # Within those years, shifting by any offset (less than a day) cannot overflow.
             return (value.replace(tzinfo=None) - (offset or timedelta())).replace(tzinfo=timezone.utc)
-    shown = value.isoformat() if isinstance(value, datetime) else value
+    shown = _iso(value) if isinstance(value, datetime) else value
     result.issues.append(issue("F-SAVED-TIME", file=result.rel, raw=shown, why=why))
     return None
+
+
+def _iso(value: datetime) -> str:
+    try:
+        return value.isoformat()
+    except (ValueError, TypeError, OverflowError):   # a zone that cannot tell its offset
+        return value.replace(tzinfo=None).isoformat()
 
 
 def _text(result: FileResult, raw, where: dict, cell: str, what: str, *, single_line: bool,

@@ -75,14 +75,17 @@ class Reconciliation:
                 sum(MISSING in st for st in by_unit.values()))
 
 
-def arrival_time(r: FileResult) -> datetime | None:
+def arrival_time(r: FileResult, now: datetime | None = None) -> datetime | None:
     """When the file arrived in the inbox (its modification time, UTC), or None when the
-    file system gives an impossible time."""
+    file system gives an impossible time: unrepresentable, or (given ``now``) later than
+    the harvest itself (a time copied along with the file, from a wrong clock)."""
     try:
         arrived = datetime.fromtimestamp(r.mtime, tz=timezone.utc)
     except (OverflowError, OSError, ValueError):
         return None
-    return arrived if _EARLIEST.year <= arrived.year < 2200 else None
+    if not _EARLIEST.year <= arrived.year < 2200 or (now is not None and arrived > now + CLOCK_TOLERANCE):
+        return None
+    return arrived
 
 
 def saved_time(r: FileResult) -> datetime | None:
@@ -97,7 +100,7 @@ def clock_problem(r: FileResult, now: datetime) -> str:
     """Why the file's saved time cannot be believed (Vietnamese), or "" when it can."""
     if r.saved_at is None:
         return ""
-    saved, arrived = saved_time(r), arrival_time(r)
+    saved, arrived = saved_time(r), arrival_time(r, now)
     if saved > now + CLOCK_TOLERANCE:
         return "sau cả thời điểm tổng hợp"
     if arrived is not None and saved > arrived + CLOCK_TOLERANCE:
@@ -110,7 +113,7 @@ def order_time(r: FileResult, now: datetime) -> datetime:
     believable, else its arrival, else the earliest time (it never wins on its clock)."""
     if r.saved_at is not None and not clock_problem(r, now):
         return saved_time(r)
-    return arrival_time(r) or _EARLIEST
+    return arrival_time(r, now) or _EARLIEST
 
 
 def is_late(r: FileResult, deadline: date, now: datetime | None = None) -> bool:
@@ -162,7 +165,7 @@ def reconcile(results: list[FileResult], registry: Registry, deadline: date,
                                         saved=_local(saved_time(r)), now=_local(now),
                                         arrived=_local(arrival_time(r)) if arrival_time(r) else "không rõ"))
         # Latest first; the content hash breaks ties, so names and order never matter.
-        files.sort(key=lambda r: (order_time(r, now), _arrival_key(r), r.sha256), reverse=True)
+        files.sort(key=lambda r: (order_time(r, now), _arrival_key(r, now), r.sha256), reverse=True)
         by_hash: dict[str, list[FileResult]] = {}
         for r in files:
             by_hash.setdefault(r.sha256, []).append(r)
@@ -206,8 +209,8 @@ def _quote(value) -> str:
     return "trống" if value is None else inert(show(value), single_line=True, limit=QUOTE_CHARS)
 
 
-def _arrival_key(r: FileResult) -> float:
-    arrived = arrival_time(r)
+def _arrival_key(r: FileResult, now: datetime) -> float:
+    arrived = arrival_time(r, now)
     return arrived.timestamp() if arrived else float("-inf")
 
 

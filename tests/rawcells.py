@@ -51,8 +51,8 @@ def replace_raw(data: bytes, replacements: dict[bytes, bytes]) -> bytes:
 
 
 def hostile_file(template: Path, form: Form, values: dict, out: Path, *, saved_at: datetime,
-                 numbers: dict[str, bytes] = None, texts: dict[str, str] = None,
-                 notes: dict[str, str] = None, preparer: tuple[str, str, str] | None = None) -> None:
+                 numbers: dict[str, bytes] | None = None, texts: dict[str, str] | None = None,
+                 notes: dict[str, str] | None = None, preparer: tuple[str, str, str] | None = None) -> None:
     """Write ``template`` filled with ``values`` to ``out``, then put into the XML:
     ``numbers`` (cell address → the raw text of a number element, e.g. b"NaN"),
     ``texts`` (cell address → a text typed into an input cell), ``notes`` (note key →
