@@ -25,6 +25,9 @@ STATUS_HEADER = ("unit_code", "unit_name", "form", "status", "file", "saved_at",
 NOTE_PERIOD = "ghi_chu"
 # OWASP CSV injection: a spreadsheet would run text starting with these as a formula.
 _TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+_INF, _EXACT = float("inf"), 2.0 ** 53
+# How a text that float() reads as a number can start ("1e308", " nan", "-inf", "+5", ".5", "٣").
+_NUMERIC_START = frozenset("0123456789+-.iInN \t\n\r\x0b\x0c") | {chr(c) for c in range(0x660, 0x66A)}
 
 
 def formula_safe(value) -> object:
@@ -39,13 +42,15 @@ def number_text(value, bound: float | None = None) -> object:
     text any reader would take for one ("NaN", "inf", "1e308"), that is not finite or is
     beyond ``bound`` (its kind's max) is written as text with a leading quote, so that
     no spreadsheet or data tool ever adds it up."""
-    if isinstance(value, str):
-        number = looks_like_number(value)
+    kind = type(value)
+    if kind is int or kind is float:
+        # The common case first: a bounded number (NaN fails every comparison).
+        if -_INF < value < _INF and (bound is None or -bound <= value <= bound):
+            return int(value) if kind is float and value.is_integer() and -_EXACT < value < _EXACT else value
+        return "'" + show(value)
+    if kind is str:
+        number = looks_like_number(value) if value[:1] in _NUMERIC_START else None
         return "'" + value if number is not None and not plausible(number, bound) else formula_safe(value)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if not plausible(value, bound):
-            return "'" + show(value)
-        return int(value) if isinstance(value, float) and value.is_integer() else value
     return value
 
 
@@ -78,7 +83,9 @@ def write_values_csv(path: Path, catalogue: Catalogue, registry: Registry, rec: 
 
     def bounded(row):
         bound = None if row[5] == NOTE_PERIOD else bounds.get((row[2], row[3]))
-        return tuple(number_text(v, bound) if i == value_at else number_text(v) for i, v in enumerate(row))
+        out = list(map(number_text, row))
+        out[value_at] = number_text(row[value_at], bound)
+        return out
     write_csv(path, VALUES_HEADER, (bounded(row) for row in values_rows(catalogue, registry, rec)))
 
 

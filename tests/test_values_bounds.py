@@ -244,3 +244,10 @@ def test_feedback_on_a_broken_summary_says_loi(tmp_path, key_file):
     result = CliRunner().invoke(cli, ["feedback", "--summary", str(summary), "--key-file", str(key_file),
                                       "--out", str(tmp_path / "fb"), "--outbox", str(tmp_path / "ob")])
     assert result.exit_code == 2 and "Lỗi:" in result.output and "status.csv" in result.output
+
+
+@pytest.mark.parametrize("code", ["V-MAGNITUDE", "V-TEXT-LONG", "V-TEXT-HIDDEN", "F-SAVED-TIME", "R-CLOCK"])
+def test_new_codes_are_catalogued_and_documented(code):
+    from pathlib import Path
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    assert code in CATALOGUE and f"`{code}`" in readme.split("### Issue codes", 1)[1]
