@@ -5,11 +5,15 @@ Numbers typed as text in Vietnamese style are accepted with a warning ("1.234" â
 """
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from fractions import Fraction
 
+from xlsx_forms.inert import as_text
 from xlsx_forms.model import Kind
 
 from .cells import DamagedCell, DateNumber, ErrorValue
@@ -33,15 +37,19 @@ class Problem:
 
 
 _EPOCH = datetime(1899, 12, 30)
+_SERIAL_DAYS = 2_958_466   # 31/12/9999, the last day a spreadsheet can show
 
 
-def excel_serial(value: datetime | date | time) -> float:
-    """The spreadsheet number behind a date or time value (1900 date system, with Excel's
-    fictitious 29 February 1900, as the readers apply it)."""
+def excel_serial(value: datetime | date | time | timedelta) -> float:
+    """The spreadsheet number behind a date, time or duration value (1900 date system,
+    with Excel's fictitious 29 February 1900, as the readers apply it)."""
+    if isinstance(value, timedelta):
+        return round(value.total_seconds() / 86400, 9)
     if isinstance(value, time):
         return (value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6) / 86400
     if not isinstance(value, datetime):
         value = datetime.combine(value, time())
+    value = value.replace(tzinfo=None)   # a zone would make the comparison below raise
     days = (value - _EPOCH).total_seconds() / 86400
     return round(days - 1 if value < datetime(1900, 3, 1) else days, 9)
 
@@ -55,10 +63,38 @@ def show_date(serial: float) -> str:
 
 
 def show(value) -> str:
-    """A number as Vietnamese readers write it (decimal comma)."""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).replace(".", ",") if isinstance(value, float) else str(value)
+    """A number as Vietnamese readers write it (decimal comma); very large or very small
+    magnitudes in scientific notation; anything else as text."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return as_text(value)
+    if isinstance(value, int):
+        if value.bit_length() > 64:   # str() of a huge int is slow, and refused past 4300 digits
+            return f"{'-' if value < 0 else ''}â‰ˆ10^{int(abs(value).bit_length() * 0.30103)}"
+        return str(value)
+    if not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("-" if value < 0 else "") + "Infinity"
+    if value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    text = f"{value:.6g}" if abs(value) >= 1e16 or (value and abs(value) < 1e-6) else str(value)
+    return text.replace(".", ",")
+
+
+def plausible(number, bound: float | None) -> bool:
+    """True for a finite number whose magnitude is at most ``bound`` (a kind's ``max``;
+    None: any finite number)."""
+    try:
+        return math.isfinite(number) and (bound is None or abs(number) <= bound)
+    except (OverflowError, TypeError, ValueError):
+        return False
+
+
+def looks_like_number(text: str) -> float | None:
+    """The number a CSV or spreadsheet reader would take ``text`` for ("1e308", "NaN",
+    "inf", "12"), or None."""
+    try:
+        return float(text)
+    except (ValueError, OverflowError):
+        return None
 
 
 def _text_number(text: str) -> tuple[float | None, bool]:
@@ -79,8 +115,31 @@ def _text_number(text: str) -> tuple[float | None, bool]:
     return None, False
 
 
+def _number(raw) -> float | None:
+    """A number cell's value as a float; None for a value that is no number at all
+    (NaN, a bytes object, an error value, any object a reader may hand over). A number
+    too large for a float becomes infinity, refused later as too large."""
+    if isinstance(raw, float):
+        return None if math.isnan(raw) else raw
+    if isinstance(raw, int):
+        try:
+            return float(raw)
+        except OverflowError:
+            return math.inf if raw > 0 else -math.inf
+    if isinstance(raw, (Decimal, Fraction)):
+        try:
+            number = float(raw)
+        except (OverflowError, ValueError, ArithmeticError):
+            return None
+        return None if math.isnan(number) else number
+    return None
+
+
 def parse(raw, kind: Kind, *, percent_format: bool = False) -> tuple[object, list[Problem]]:
-    """(value or None, problems). None means blank, or a value that cannot be used."""
+    """(value or None, problems). None means blank, or a value that cannot be used.
+
+    Never raises, whatever ``raw`` is: every number returned is finite and within the
+    kind's bounds (``Kind.max``); anything else is a problem quoting the value."""
     accepts = kind.description
     if isinstance(raw, ErrorValue):
         return None, [Problem("V-ERROR-VALUE", {"raw": str(raw)})]
@@ -91,22 +150,20 @@ def parse(raw, kind: Kind, *, percent_format: bool = False) -> tuple[object, lis
     if kind.id == "note":
         return str(raw), []
     if kind.id == "rating":
-        text = unicodedata.normalize("NFC", str(raw).translate(SPACES).strip())
-        for choice in kind.choices:
+        text = unicodedata.normalize("NFC", raw.translate(SPACES).strip()) if isinstance(raw, str) else None
+        for choice in kind.choices if text is not None else ():
             if text == choice:
                 return choice, []
             if " ".join(text.split()).casefold() == choice.casefold():
                 return choice, [Problem("V-RATING-CASE", {"raw": raw, "value": choice})]
-        return None, [Problem("V-RATING", {"raw": raw})]
+        return None, [Problem("V-RATING", {"raw": show(raw)})]
     problems: list[Problem] = []
-    if isinstance(raw, bool):
-        return None, [Problem("V-NOT-NUMBER", {"raw": raw, "accepts": accepts})]
     if isinstance(raw, DateNumber):
         problems.append(Problem("V-DATE-NUMBER", {"raw": show_date(raw), "value": show(float(raw))}))
         raw = float(raw)
-    elif isinstance(raw, (datetime, date, time)):
-        # A number shown with a date format (by the office, or by a reader that took a
-        # custom number format for a date): the cell still holds that number.
+    elif isinstance(raw, (datetime, date, time, timedelta)):
+        # A number shown with a date or duration format (by the office, or by a reader that
+        # took a custom number format for a date): the cell still holds that number.
         number = excel_serial(raw)
         problems.append(Problem("V-DATE-NUMBER", {"raw": raw, "value": show(number)}))
         raw = number
@@ -123,19 +180,27 @@ def parse(raw, kind: Kind, *, percent_format: bool = False) -> tuple[object, lis
         if number is None:
             return None, [Problem("V-NOT-NUMBER", {"raw": raw, "accepts": accepts})]
         value = -number if negative else number
-        problems.append(Problem("V-TEXT-NUMBER", {"raw": raw, "value": show(value)}))
+        quoted = raw
+        if math.isfinite(value):
+            problems.append(Problem("V-TEXT-NUMBER", {"raw": raw, "value": show(value)}))
     else:
-        value = float(raw)
+        value = None if isinstance(raw, bool) else _number(raw)
+        if value is None:
+            return None, problems + [Problem("V-NOT-NUMBER", {"raw": show(raw), "accepts": accepts})]
+        quoted = show(raw)
         if kind.id == "percent" and percent_format and 0 < value <= 1:
             value = round(value * 100, 10)
             problems.append(Problem("V-PERCENT-FRACTION", {"raw": show(float(raw)), "value": show(value)}))
+    shown = show(value) if math.isfinite(value) else quoted
     if value < 0:
-        return None, problems + [Problem("V-NEGATIVE", {"value": show(value), "accepts": accepts})]
-    if kind.id in ("count", "flag") and not float(value).is_integer():
-        code = "V-FLAG" if kind.id == "flag" else "V-NOT-INTEGER"
-        return None, problems + [Problem(code, {"value": show(value), "accepts": accepts})]
+        return None, problems + [Problem("V-NEGATIVE", {"value": shown, "accepts": accepts})]
+    if kind.id == "percent" and not value <= kind.max:
+        return None, problems + [Problem("V-PERCENT-RANGE", {"value": shown})]
     if kind.id == "flag" and value not in (0, 1):
-        return None, problems + [Problem("V-FLAG", {"value": show(value)})]
-    if kind.id == "percent" and value > 100:
-        return None, problems + [Problem("V-PERCENT-RANGE", {"value": show(value)})]
+        return None, problems + [Problem("V-FLAG", {"value": shown})]
+    if kind.max is not None and not value <= kind.max:
+        return None, problems + [Problem("V-MAGNITUDE", {"raw": quoted, "max": f"{kind.max:,.0f}".replace(",", "."),
+                                                         "accepts": accepts})]
+    if kind.id == "count" and not float(value).is_integer():
+        return None, problems + [Problem("V-NOT-INTEGER", {"value": show(value), "accepts": accepts})]
     return (int(value) if kind.id in ("count", "flag") else float(value)), problems

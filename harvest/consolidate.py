@@ -1,6 +1,12 @@
-"""City-level values: each row and period aggregated across units as its spec says."""
+"""City-level values: each row and period aggregated across units as its spec says.
+
+Every value added here was bounded when read (``Kind.max``: counts up to 10^9, percentages
+up to 100, flags 0/1), so sums and means stay finite and, for counts, exact. A result that
+is not finite all the same is left blank rather than passed on.
+"""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from xlsx_forms.model import Catalogue, Form
@@ -45,9 +51,12 @@ class _Cell:
     def result(self, how: str):
         if not self.count:
             return None
-        return {"sum": self.total, "count_true": self.ones, "mean": self.total / self.count,
-                "weighted_mean": self.total / self.weights if self.weights else None,
-                "responsible": self.value}[how]
+        value = {"sum": self.total, "count_true": self.ones, "mean": self.total / self.count,
+                 "weighted_mean": self.total / self.weights if self.weights else None,
+                 "responsible": self.value}[how]
+        if isinstance(value, float) and not math.isfinite(value):
+            return None   # unreachable with bounded inputs: never a NaN or infinite total
+        return value
 
 
 def consolidate_form(form: Form, registry: Registry,

@@ -1,4 +1,8 @@
-"""Tidy CSV exports: values.csv, issues.csv, ledger.csv (UTF-8 with BOM for Excel)."""
+"""Tidy CSV exports: values.csv, issues.csv, ledger.csv (UTF-8 with BOM for Excel).
+
+Text from returned files reaches here already inert (``xlsx_forms.inert``, applied once in
+``harvest.process``); what is added here is the guard against spreadsheet formulas.
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,6 +12,7 @@ from xlsx_forms.layout import form_layout
 from xlsx_forms.model import Catalogue
 from xlsx_forms.registry import Registry
 
+from .cellvalues import looks_like_number, plausible, show
 from .issues import Issue
 from .process import FileResult
 from .reconcile import Reconciliation
@@ -20,20 +25,33 @@ STATUS_HEADER = ("unit_code", "unit_name", "form", "status", "file", "saved_at",
 NOTE_PERIOD = "ghi_chu"
 # OWASP CSV injection: a spreadsheet would run text starting with these as a formula.
 _TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+_INF, _EXACT = float("inf"), 2.0 ** 53
+# How a text that float() reads as a number can start ("1e308", " nan", "-inf", "+5", ".5", "٣").
+_NUMERIC_START = frozenset("0123456789+-.iInN \t\n\r\x0b\x0c") | {chr(c) for c in range(0x660, 0x66A)}
 
 
-def inert(value) -> object:
+def formula_safe(value) -> object:
     """Text made safe for spreadsheets (a leading quote); numbers unchanged."""
     if isinstance(value, str) and value.startswith(_TRIGGERS):
         return "'" + value
     return value
 
 
-def number_text(value) -> object:
-    """A number as CSV text: 12 not 12.0; anything else made inert."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return inert(value) if isinstance(value, str) else value
+def number_text(value, bound: float | None = None) -> object:
+    """A number as CSV text: 12 not 12.0; anything else made formula-safe. A number, or a
+    text any reader would take for one ("NaN", "inf", "1e308"), that is not finite or is
+    beyond ``bound`` (its kind's max) is written as text with a leading quote, so that
+    no spreadsheet or data tool ever adds it up."""
+    kind = type(value)
+    if kind is int or kind is float:
+        # The common case first: a bounded number (NaN fails every comparison).
+        if -_INF < value < _INF and (bound is None or -bound <= value <= bound):
+            return int(value) if kind is float and value.is_integer() and -_EXACT < value < _EXACT else value
+        return "'" + show(value)
+    if kind is str:
+        number = looks_like_number(value) if value[:1] in _NUMERIC_START else None
+        return "'" + value if number is not None and not plausible(number, bound) else formula_safe(value)
+    return value
 
 
 def values_rows(catalogue: Catalogue, registry: Registry, rec: Reconciliation):
@@ -59,14 +77,21 @@ def values_rows(catalogue: Catalogue, registry: Registry, rec: Reconciliation):
 
 
 def write_values_csv(path: Path, catalogue: Catalogue, registry: Registry, rec: Reconciliation) -> None:
-    """values.csv, streamed."""
-    write_csv(path, VALUES_HEADER, (tuple(number_text(v) for v in row)
-                                    for row in values_rows(catalogue, registry, rec)))
+    """values.csv, streamed. Each value is bounded by its row's kind (notes: only finite)."""
+    bounds = {(f.id, row.id): catalogue.kinds[row.kind].max for f in catalogue.forms.values() for row in f.input_rows}
+    value_at = VALUES_HEADER.index("value")
+
+    def bounded(row):
+        bound = None if row[5] == NOTE_PERIOD else bounds.get((row[2], row[3]))
+        out = list(map(number_text, row))
+        out[value_at] = number_text(row[value_at], bound)
+        return out
+    write_csv(path, VALUES_HEADER, (bounded(row) for row in values_rows(catalogue, registry, rec)))
 
 
 def write_issues_csv(path: Path, issues: list[Issue]) -> None:
     """issues.csv."""
-    write_csv(path, ISSUES_HEADER, (tuple(inert(getattr(i, f)) for f in ISSUES_HEADER) for i in issues))
+    write_csv(path, ISSUES_HEADER, (tuple(formula_safe(getattr(i, f)) for f in ISSUES_HEADER) for i in issues))
 
 
 def write_ledger_csv(path: Path, results: list[FileResult], rec: Reconciliation) -> None:
@@ -74,7 +99,7 @@ def write_ledger_csv(path: Path, results: list[FileResult], rec: Reconciliation)
     def rows():
         for r in sorted(results, key=lambda r: r.rel):
             outcome, reason = rec.outcomes.get(r.rel, ("rejected", r.reason))
-            yield inert(r.rel), r.size, r.sha256, r.unit, r.form, outcome, inert(reason)
+            yield formula_safe(r.rel), r.size, r.sha256, r.unit, r.form, outcome, formula_safe(reason)
     write_csv(path, LEDGER_HEADER, rows())
 
 
@@ -82,6 +107,6 @@ def write_status_csv(path: Path, registry: Registry, rec: Reconciliation) -> Non
     """status.csv: unit × form with its submission status (what reminders are made from)."""
     names = {u.code: u.name for u in registry.units}
     write_csv(path, STATUS_HEADER, (
-        (s.unit, inert(names.get(s.unit, "")), s.form, s.status, inert(s.file),
+        (s.unit, formula_safe(names.get(s.unit, "")), s.form, s.status, formula_safe(s.file),
          s.saved_at.isoformat() if s.saved_at else "", s.errors, s.warnings,
-         inert(s.preparer), inert(s.phone), inert(s.email)) for s in rec.statuses))
+         formula_safe(s.preparer), formula_safe(s.phone), formula_safe(s.email)) for s in rec.statuses))

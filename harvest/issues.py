@@ -8,6 +8,8 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
+from xlsx_forms.inert import inert
+
 ERROR, WARNING = "error", "warning"
 SEVERITY_VI = {ERROR: "Lỗi", WARNING: "Cảnh báo"}
 
@@ -50,6 +52,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                "cần sửa."),
     "F-NO-SHEET": (ERROR, "Không có trang «{sheet}». Không được đổi tên hay xóa trang tính. Đề nghị đơn "
                           "vị dùng đúng tệp biểu mẫu đã nhận."),
+    "F-SAVED-TIME": (WARNING, "Thời điểm lưu ghi trong tệp («{raw}») không dùng được ({why}); coi như "
+                              "không rõ, thứ tự nộp tính theo lúc tệp đến hộp thư. Kiểm tra đồng hồ "
+                              "máy tính của đơn vị."),
     "F-MACRO": (WARNING, "Tệp có macro (.xlsm); chỉ đọc giá trị, macro không bao giờ được chạy. Biểu "
                          "mẫu không cần macro. Nên lưu lại dạng .xlsx."),
     # One cell
@@ -59,6 +64,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                            "hay thập phân?). Nhập số không có dấu phân cách hàng nghìn. Đề nghị đơn vị "
                            "ghi lại số này."),
     "V-NOT-NUMBER": (ERROR, "«{raw}» không phải là số. Ô này chỉ nhận {accepts}. Đề nghị đơn vị sửa lại."),
+    "V-MAGNITUDE": (ERROR, "Giá trị «{raw}» quá lớn, không thể là số liệu thật (tối đa {max}). Ô này "
+                           "chỉ nhận {accepts}. Đề nghị đơn vị kiểm tra và sửa lại."),
     "V-NEGATIVE": (ERROR, "Giá trị {value} là số âm. Ô này chỉ nhận {accepts}. Đề nghị đơn vị sửa lại."),
     "V-NOT-INTEGER": (ERROR, "Giá trị {value} không phải số nguyên. Ô này chỉ nhận {accepts}. Đề nghị "
                              "đơn vị sửa lại."),
@@ -82,6 +89,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                            "chứa số. Kiểm tra lại giá trị này."),
     "V-FORMULA-NO-VALUE": (ERROR, "Ô nhập liệu chứa công thức chưa có giá trị. Ô nhập liệu chỉ nhận số. "
                                   "Đề nghị đơn vị nhập số thay cho công thức."),
+    "V-TEXT-LONG": (WARNING, "{what} dài {length} ký tự, vượt giới hạn {limit} ký tự của biểu mẫu; chỉ "
+                             "giữ {limit} ký tự đầu. Đề nghị đơn vị viết ngắn gọn hơn."),
+    "V-TEXT-HIDDEN": (WARNING, "{what} có {count} ký tự điều khiển hoặc ký tự ẩn (ví dụ ký tự đảo chiều "
+                               "văn bản, ký tự độ rộng 0), đã bỏ đi. Chỉ nhập chữ thường. Kiểm tra "
+                               "lại nội dung ô này."),
     "V-REQUIRED": (WARNING, "Ô bắt buộc còn trống ({label}, {period}). Mọi chỉ tiêu bắt buộc phải có "
                             "số liệu, không phát sinh thì ghi 0. Đề nghị đơn vị bổ sung."),
     "V-NOT-RESPONSIBLE": (WARNING, "Đơn vị đã nhập «{raw}» vào mục tiêu {row} của đơn vị khác ({owner}); "
@@ -93,6 +105,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                               "{changes}."),
     "R-UNASSIGNED": (WARNING, "Đơn vị «{unit}» không được giao phụ lục {form}; số liệu không được tính. "
                               "Mỗi đơn vị chỉ báo cáo các phụ lục được giao. Không cần gửi."),
+    "R-CLOCK": (WARNING, "Tệp ghi thời điểm lưu {saved}, {why} (tệp đến hộp thư lúc {arrived}, tổng "
+                         "hợp lúc {now}). Thời điểm lưu do máy người gửi ghi, không thể sau lúc tệp "
+                         "đến; thứ tự nộp lại của tệp này tính theo lúc tệp đến hộp thư. Kiểm tra "
+                         "đồng hồ máy tính của đơn vị."),
     "R-LATE": (WARNING, "Tệp lưu lúc {saved}, sau hạn {deadline}. Báo cáo phải gửi trước hạn. Ghi nhận "
                         "nộp muộn."),
     "R-MISSING": (ERROR, "Đơn vị chưa nộp phụ lục {form}. Mỗi đơn vị phải nộp đủ các phụ lục được giao. "
@@ -124,15 +140,30 @@ def _cell_key(cell: str) -> tuple[int, str]:
     return (int(digits) if digits else 0, letters.rjust(3))
 
 
+# Fields quoted into a message may come from the file (a cell's text, a sheet name, an
+# unverified identity): each is made inert and kept short, so one file can neither break
+# an output nor flood it. Fields that cchc composes from many quotes get more room.
+QUOTE_LIMIT = 120
+FIELD_LIMITS = {"changes": 1500, "detail": 600, "names": 600}
+
+
+def _field(name: str, value: object) -> str:
+    return inert(value, single_line=True, limit=FIELD_LIMITS.get(name, QUOTE_LIMIT))
+
+
 def issue(code: str, *, unit: str = "", form: str = "", file: str = "", sheet: str = "",
           cell: str = "", severity: str | None = None, text: str | None = None, **fields) -> Issue:
     """Build an Issue from the catalogue (or, for spec rules, from ``text`` and ``severity``).
 
     The message starts with where the problem is, then the catalogue's what/rule/fix.
+    Every field is made inert (``xlsx_forms.inert``) first: some come from the file.
+    The file name is the inbox's, kept as the ledger has it.
     """
+    unit, form, sheet, cell = (_field("", v) for v in (unit, form, sheet, cell))
     if text is None:
         default, template = CATALOGUE[code]
-        text = template.format(**{"unit": unit, "form": form, "sheet": sheet, "cell": cell, **fields})
+        text = template.format(**{"unit": unit, "form": form, "sheet": sheet, "cell": cell,
+                                  **{k: _field(k, v) for k, v in fields.items()}})
         severity = severity or default
     where = ", ".join(p for p in (file, f"trang «{sheet}»" if sheet else "", f"ô {cell}" if cell else "") if p)
     message = f"{where}: {text}" if where else text

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
+from xlsx_forms.inert import sanitize
 from xlsx_forms.layout import a1, form_layout, sheet_name
 from xlsx_forms.model import Catalogue
 from xlsx_forms.registry import Registry
@@ -18,6 +19,14 @@ from .identify import identify
 from .inbox import sha256
 from .issues import Issue, issue
 from .reader import read_book
+
+# Text typed into a number or rating cell is kept (inert) to show what was typed, up to
+# this many characters: enough for any mistake, never a flood in values.csv.
+CELL_TEXT_LIMIT = 255
+# A saved time outside these years is not a time any office suite wrote: no workbook
+# format existed before 1980, and the arithmetic on later times must never overflow.
+SAVED_YEARS = (1980, 2200)
+
 
 @dataclass(slots=True)
 class FileResult:
@@ -60,13 +69,68 @@ def process(rel: str, data: bytes, mtime: float, catalogue: Catalogue, registry:
     result.issues += ident.issues
     result.form = ident.form.id if ident.form else ""
     result.unit = sys.intern(ident.unit_code)   # one copy per unit, not per file
-    result.saved_at = book.saved_at
+    result.saved_at = checked_saved_time(book.saved_at, result)
     if not ident.accepted:
         result.reason = ident.reason
         return result
     result.accepted = True
     _harvest_values(result, book, data, ident, catalogue)
     return result
+
+
+def checked_saved_time(value, result: FileResult) -> datetime | None:
+    """The workbook's saved time in UTC (a time without zone is taken as UTC), or None
+    with an F-SAVED-TIME warning when it is not a plausible time at all (year 9999,
+    year 1, …): such a file is ordered by its arrival, as one without a saved time."""
+    if value is None:
+        return None
+    why = ""
+    if not isinstance(value, datetime):
+        why = "không phải ngày giờ"
+    elif not SAVED_YEARS[0] <= value.year < SAVED_YEARS[1]:
+        why = f"năm {value.year} nằm ngoài khoảng {SAVED_YEARS[0]}–{SAVED_YEARS[1] - 1}"
+    else:
+        try:
+            offset = value.utcoffset()
+        except (ValueError, TypeError, OverflowError):
+            offset, why = None, "múi giờ không hợp lệ"
+        if not why:
+            # Within those years, shifting by any offset (less than a day) cannot overflow.
+            return (value.replace(tzinfo=None) - (offset or timedelta())).replace(tzinfo=timezone.utc)
+    shown = _iso(value) if isinstance(value, datetime) else value
+    result.issues.append(issue("F-SAVED-TIME", file=result.rel, raw=shown, why=why))
+    return None
+
+
+def _iso(value: datetime) -> str:
+    try:
+        return value.isoformat()
+    except (ValueError, TypeError, OverflowError):   # a zone that cannot tell its offset
+        return value.replace(tzinfo=None).isoformat()
+
+
+def _text(result: FileResult, raw, where: dict, cell: str, what: str, *, single_line: bool,
+          limit: int | None) -> str:
+    """A text from the file made inert (xlsx_forms.inert) and bounded, with a warning
+    when characters were removed or the text was cut."""
+    clean = sanitize(raw if isinstance(raw, str) else cellvalues.show(raw), single_line=single_line, limit=limit)
+    if clean.removed:
+        result.issues.append(issue("V-TEXT-HIDDEN", cell=cell, what=what, count=clean.removed, **where))
+    if clean.truncated:
+        result.issues.append(issue("V-TEXT-LONG", cell=cell, what=what, length=clean.length, limit=limit,
+                                   **where))
+    return clean.text
+
+
+def _kept_raw(raw, bound: float | None):
+    """What is kept of a raw value to show it later: a number only when finite and within
+    its kind's bound (every number that leaves a file is), text bounded in length;
+    anything else (NaN, 1e308, dates, error values, any object) as its text."""
+    if isinstance(raw, str):
+        return raw if len(raw) <= CELL_TEXT_LIMIT else sanitize(raw, single_line=True, limit=CELL_TEXT_LIMIT).text
+    if raw is None or type(raw) in (int, float) and cellvalues.plausible(raw, bound):
+        return raw
+    return cellvalues.show(raw)
 
 
 def _harvest_values(result: FileResult, book, data: bytes, ident, catalogue: Catalogue) -> None:
@@ -84,8 +148,13 @@ def _harvest_values(result: FileResult, book, data: bytes, ident, catalogue: Cat
         return grid.value(row, cell.col), (cell.a1 if row == cell.row else a1(row, cell.col))
 
     percent_cells = book.percent.get(layout.sheet_name, set())
+    count_max = catalogue.kinds["count"].max
     for cell in layout.inputs:
         raw, address = at(cell)
+        # (Only plain text: an error value or a damaged cell is the reader's own account.)
+        if type(raw) is str and not (raw.isascii() and raw.isprintable()):
+            # Checked on the text without its invisible characters; its issues quote it inert.
+            raw = _text(result, raw, where, address, "Ô nhập liệu", single_line=True, limit=None)
         row = form.row(cell.row_id)
         if cell.row_id not in editable:
             if raw is not None:
@@ -99,7 +168,7 @@ def _harvest_values(result: FileResult, book, data: bytes, ident, catalogue: Cat
                 store.put((cell.row_id, cell.period_id), None, None, address)
                 continue
             result.issues.append(issue("V-FORMULA", cell=address, value=cellvalues.show(raw), **where))
-        if type(raw) is float and cell.kind == "count" and raw >= 0 and raw.is_integer():
+        if type(raw) is float and cell.kind == "count" and 0 <= raw <= count_max and raw.is_integer():
             value, problems = int(raw), ()   # the common case, without the general parser
         else:
             value, problems = cellvalues.parse(raw, catalogue.kinds[cell.kind],
@@ -110,15 +179,24 @@ def _harvest_values(result: FileResult, book, data: bytes, ident, catalogue: Cat
             result.issues.append(issue("V-REQUIRED", cell=address, label=_short(row.label),
                                        period=periods[cell.period_id], **where))
         if raw is not None:
-            store.put((cell.row_id, cell.period_id), value, raw, address)
+            store.put((cell.row_id, cell.period_id), value, _kept_raw(raw, catalogue.kinds[cell.kind].max), address)
     notes = {}
+    note_limit = catalogue.kinds["note"].max_length
     for note in layout.notes:
         raw, address = at(note)
         if raw is not None:
-            notes[note.key] = CellValue(str(raw), raw, address)
+            text = _text(result, raw, where, address, "Ghi chú", single_line=False, limit=note_limit)
+            notes[note.key] = CellValue(text, text, address)
     result.notes = notes or None
     # The layout orders the signature inputs name, phone, e-mail, as the record does.
-    result.preparer = tuple("" if v is None else str(v).strip() for v in (at(p)[0] for p in layout.preparer))
+    fields = {f.id: f for f in catalogue.preparer_fields}
+    prepared = []
+    for p in layout.preparer:
+        raw, address = at(p)
+        f = fields[p.field_id]
+        prepared.append("" if raw is None else _text(result, raw, where, address, f.input_title,
+                                                     single_line=True, limit=f.max_length).strip())
+    result.preparer = tuple(prepared)
     result.issues += rule_issues(form, store.usable(), unit=result.unit, file=result.rel,
                                  unusable=store.unusable(), address=lambda key: store[key].cell)
 

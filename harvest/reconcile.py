@@ -1,13 +1,21 @@
 """Per reporting unit and form: which file counts, which were superseded, who is missing.
 
-The outcome depends only on the files' contents and saved times, never on their names or
-the order they were found in.
+The outcome depends only on the files' contents, saved times and arrival times, never on
+their names or the order they were found in.
+
+Which of a unit's files wins: the latest by the workbook's saved time. That time is written
+by the sender's machine (or by anyone editing the file), so it is believed only when it is
+possible: not later than the harvest itself, and not later than the file's arrival in the
+inbox (its modification time), each with a tolerance of ``CLOCK_TOLERANCE``. A saved time
+that breaks either is flagged (R-CLOCK) and the file is ordered by its arrival instead (by
+nothing, if the arrival is unknown too), so a forged future time never wins by itself.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
+from xlsx_forms.inert import inert
 from xlsx_forms.registry import Registry
 
 from .cellvalues import show
@@ -19,6 +27,15 @@ SUBMITTED, WITH_ERRORS, MISSING, LATE, NOT_ASSIGNED = (
     "Đã nộp", "Có lỗi", "Chưa nộp", "Nộp muộn", "Không được giao")
 USED, SUPERSEDED, DUPLICATE, REJECTED = "used", "superseded", "duplicate", "rejected"
 MAX_CHANGES = 12
+QUOTE_CHARS = 40   # of one value in the list of changes
+# How far a believable saved time may lie after the file's arrival or the harvest. Office
+# machines are set to the wrong zone or a drifting clock, and ODS stores local time
+# without a zone (read as UTC, seven hours off here): a machine whose zone is set to
+# UTC−12 while showing Vietnam's time stamps files 19 hours ahead. A day covers every
+# such honest error; a file stamped further ahead was saved by a clock that is wrong or
+# set on purpose. Saved long *before* arrival is normal (a file filled in, sent later).
+CLOCK_TOLERANCE = timedelta(days=1)
+_EARLIEST = datetime(1980, 1, 1, tzinfo=timezone.utc)   # the order key of a file without a believable time
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,16 +75,51 @@ class Reconciliation:
                 sum(MISSING in st for st in by_unit.values()))
 
 
-def saved_time(r: FileResult) -> datetime:
-    """The workbook's own saved time, else the file's modification time (UTC)."""
+def arrival_time(r: FileResult, now: datetime | None = None) -> datetime | None:
+    """When the file arrived in the inbox (its modification time, UTC), or None when the
+    file system gives an impossible time: unrepresentable, or (given ``now``) later than
+    the harvest itself (a time copied along with the file, from a wrong clock)."""
+    try:
+        arrived = datetime.fromtimestamp(r.mtime, tz=timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return None
+    if not _EARLIEST.year <= arrived.year < 2200 or (now is not None and arrived > now + CLOCK_TOLERANCE):
+        return None
+    return arrived
+
+
+def saved_time(r: FileResult) -> datetime | None:
+    """The workbook's own saved time (checked when read: see process.checked_saved_time),
+    else the file's arrival time (UTC)."""
     if r.saved_at is not None:
         return r.saved_at if r.saved_at.tzinfo else r.saved_at.replace(tzinfo=timezone.utc)
-    return datetime.fromtimestamp(r.mtime, tz=timezone.utc)
+    return arrival_time(r)
 
 
-def is_late(r: FileResult, deadline: date) -> bool:
-    """Saved after the deadline day ended (Vietnam time)."""
-    return saved_time(r).astimezone(LOCAL).date() > deadline
+def clock_problem(r: FileResult, now: datetime) -> str:
+    """Why the file's saved time cannot be believed (Vietnamese), or "" when it can."""
+    if r.saved_at is None:
+        return ""
+    saved, arrived = saved_time(r), arrival_time(r, now)
+    if saved > now + CLOCK_TOLERANCE:
+        return "sau cả thời điểm tổng hợp"
+    if arrived is not None and saved > arrived + CLOCK_TOLERANCE:
+        return "sau thời điểm tệp đến hộp thư"
+    return ""
+
+
+def order_time(r: FileResult, now: datetime) -> datetime:
+    """The time that places a file among its unit's resubmissions: its saved time when
+    believable, else its arrival, else the earliest time (it never wins on its clock)."""
+    if r.saved_at is not None and not clock_problem(r, now):
+        return saved_time(r)
+    return arrival_time(r, now) or _EARLIEST
+
+
+def is_late(r: FileResult, deadline: date, now: datetime | None = None) -> bool:
+    """Saved (by the believable order time) after the deadline day ended (Vietnam time)."""
+    when = order_time(r, now or datetime.now(timezone.utc))
+    return when > _EARLIEST and when.astimezone(LOCAL).date() > deadline
 
 
 def _changes(old: FileResult, new: FileResult) -> str:
@@ -79,16 +131,19 @@ def _changes(old: FileResult, new: FileResult) -> str:
         va, vb = (a.raw if a else None), (b.raw if b else None)
         if va != vb:
             cell = (a or b).cell
-            diffs.append(f"{cell}: {show(va) if va is not None else 'trống'} → "
-                         f"{show(vb) if vb is not None else 'trống'}")
+            diffs.append(f"{cell}: {_quote(va)} → {_quote(vb)}")
     if not diffs:
         return "không có ô số liệu nào thay đổi"
     more = f" và {len(diffs) - MAX_CHANGES} ô khác" if len(diffs) > MAX_CHANGES else ""
     return "; ".join(diffs[:MAX_CHANGES]) + more
 
 
-def reconcile(results: list[FileResult], registry: Registry, deadline: date) -> Reconciliation:
-    """Choose, per (unit, form), the latest distinct file; list all the others."""
+def reconcile(results: list[FileResult], registry: Registry, deadline: date,
+              now: datetime | None = None) -> Reconciliation:
+    """Choose, per (unit, form), the latest distinct file; list all the others. ``now``:
+    the harvest's time (default: the clock), against which saved times are checked."""
+    now = now or datetime.now(timezone.utc)
+    now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
     rec = Reconciliation()
     groups: dict[tuple[str, str], list[FileResult]] = {}
     for r in results:
@@ -103,8 +158,14 @@ def reconcile(results: list[FileResult], registry: Registry, deadline: date) -> 
             continue
         groups.setdefault((r.unit, r.form), []).append(r)
     for key, files in groups.items():
+        for r in files:
+            why = clock_problem(r, now)
+            if why:
+                rec.issues.append(issue("R-CLOCK", unit=key[0], form=key[1], file=r.rel, why=why,
+                                        saved=_local(saved_time(r)), now=_local(now),
+                                        arrived=_local(arrival_time(r)) if arrival_time(r) else "không rõ"))
         # Latest first; the content hash breaks ties, so names and order never matter.
-        files.sort(key=lambda r: (saved_time(r), r.mtime, r.sha256), reverse=True)
+        files.sort(key=lambda r: (order_time(r, now), _arrival_key(r, now), r.sha256), reverse=True)
         by_hash: dict[str, list[FileResult]] = {}
         for r in files:
             by_hash.setdefault(r.sha256, []).append(r)
@@ -129,10 +190,10 @@ def reconcile(results: list[FileResult], registry: Registry, deadline: date) -> 
                 rec.statuses.append(Status(unit.code, form, MISSING))
                 rec.issues.append(issue("R-MISSING", unit=unit.code, form=form, deadline=_dmy(deadline)))
                 continue
-            late = is_late(r, deadline)
+            late = is_late(r, deadline, now)
             if late:
                 rec.issues.append(issue("R-LATE", unit=unit.code, form=form, file=r.rel,
-                                        saved=_local(saved_time(r)), deadline=_dmy(deadline)))
+                                        saved=_local(order_time(r, now)), deadline=_dmy(deadline)))
             errors = sum(i.severity == "error" for i in r.issues)
             warnings = sum(i.severity == "warning" for i in r.issues) + late
             status = WITH_ERRORS if errors else LATE if late else SUBMITTED
@@ -141,6 +202,16 @@ def reconcile(results: list[FileResult], registry: Registry, deadline: date) -> 
     order = {u.code: i for i, u in enumerate(registry.units)}
     rec.statuses.sort(key=lambda s: (order.get(s.unit, len(order)), s.form))
     return rec
+
+
+def _quote(value) -> str:
+    """A cell's value in a list of changes: short, so twelve of them fit one message."""
+    return "trống" if value is None else inert(show(value), single_line=True, limit=QUOTE_CHARS)
+
+
+def _arrival_key(r: FileResult, now: datetime) -> float:
+    arrived = arrival_time(r, now)
+    return arrived.timestamp() if arrived else float("-inf")
 
 
 def _dmy(d: date) -> str:

@@ -68,12 +68,12 @@ def harvest(inbox: Path, out_dir: Path, catalogue: Catalogue, registry: Registry
         results.append(r)
         if progress:
             progress(r)
-    rec = reconcile(results, registry, deadline)
+    when = now or datetime.now(timezone.utc).replace(microsecond=0)
+    rec = reconcile(results, registry, deadline, when)
     city = consolidate(catalogue, registry, rec.used)
     counted = {r.rel for r in results if rec.outcomes.get(r.rel, ("rejected",))[0] in ("used", "rejected")}
     issues = [i for r in results if r.rel in counted for i in r.issues] + rec.issues
     issues.sort(key=Issue.sort_key)
-    when = now or datetime.now(timezone.utc).replace(microsecond=0)
     write_outputs(out_dir, {
         SUMMARY_NAME: lambda p: write_summary(p, catalogue, registry, rec, city, issues, len(results),
                                               shown_path(inbox), when),

@@ -7,6 +7,7 @@ order (constant-memory mode), so national-size harvests stay small in memory.
 """
 from __future__ import annotations
 
+import math
 from datetime import datetime
 
 from xlsxwriter.workbook import Workbook
@@ -16,6 +17,7 @@ from xlsx_forms.model import Catalogue, Form
 from xlsx_forms.registry import Registry
 from xlsx_forms.styles import FONT, HEADER_FILL, lines_needed, row_height
 
+from .cellvalues import show
 from .consolidate import CityValue
 from .issues import SEVERITY_VI, Issue
 from .reconcile import LATE, LOCAL, MISSING, SUBMITTED, WITH_ERRORS, Reconciliation
@@ -50,6 +52,15 @@ def _names(codes, registry: Registry) -> str:
     names = [registry.unit(c).name for c in list(codes)[:MAX_LISTED]]
     extra = len(codes) - len(names)
     return "; ".join(names) + (f" và {extra} đơn vị khác" if extra > 0 else "")
+
+
+def _write_value(ws, row: int, col: int, value, number_format, text_format) -> None:
+    """A number as a number when a spreadsheet can hold it, anything else as text: the
+    values were bounded when read, and this writer must not fail on one that was not."""
+    if isinstance(value, float) and math.isfinite(value) or type(value) is int and abs(value) < 2 ** 53:
+        ws.write_number(row, col, value, number_format)
+    else:
+        ws.write_string(row, col, show(value), text_format)
 
 
 def _table_head(ws, row: int, headers: list[str], widths: list[int], fmt: _Fmt) -> None:
@@ -144,12 +155,10 @@ def _city_sheet(wb, fmt, form: Form, city: dict[tuple[str, str], CityValue], reg
         how = form.aggregate_of(row)
         for c, period in enumerate(form.periods, 2):
             cv = city[(row.id, period.id)]
-            if isinstance(cv.value, (int, float)):
-                ws.write_number(r, c, cv.value, fmt.decimal if row.kind == "percent" else fmt.count)
-            elif cv.value is not None:
-                ws.write_string(r, c, str(cv.value), fmt.cell)
-            else:
+            if cv.value is None:
                 ws.write_blank(r, c, None, fmt.cell)
+            else:
+                _write_value(ws, r, c, cv.value, fmt.decimal if row.kind == "percent" else fmt.count, fmt.cell)
             if cv.missing:
                 ws.write_comment(r, c, f"Thiếu số liệu của: {_names(cv.missing, registry)}",
                                  {"x_scale": 2, "y_scale": 1.5, "font_name": FONT})
@@ -194,10 +203,8 @@ def _unit_sheet(wb, fmt, form: Form, registry: Registry, rec: Reconciliation) ->
             ws.write_string(r, 1, unit.name, fmt.plain)
             ws.write_string(r, 2, row.label, fmt.plain)
             for col, value, number_format in cells.get(r, ()):
-                if isinstance(value, (int, float)) and not isinstance(value, bool):
-                    ws.write_number(r, col, value, number_format)
-                elif value is not None:
-                    ws.write_string(r, col, str(value), fmt.plain)
+                if value is not None:
+                    _write_value(ws, r, col, value, number_format, fmt.plain)
             r += 1
     ws.autofilter(0, 0, max(r - 1, 1), len(headers) - 1)
     ws.freeze_panes(1, 3)

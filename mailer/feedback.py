@@ -3,19 +3,24 @@ current template with the unit's own harvested values, each problem cell highlig
 commented with what is wrong and how to fix it."""
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from harvest.cellvalues import looks_like_number
 from harvest.exports import NOTE_PERIOD
+from harvest.process import CELL_TEXT_LIMIT
 from harvest.reconcile import WITH_ERRORS
 from xlsx_forms.fileio import atomic_write_bytes, read_csv
+from xlsx_forms.inert import inert
 from xlsx_forms.layout import form_layout
 from xlsx_forms.model import Catalogue
 from xlsx_forms.registry import Registry, Unit
 from xlsx_forms.writer import GenerateOptions, Prefill, build_workbook
 
 _TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+COMMENT_TEXT = 1000   # characters of one problem in a cell comment
 
 
 @dataclass(frozen=True)
@@ -26,14 +31,24 @@ class Correction:
     files: dict[str, tuple[Path, int]]
 
 
+def _unquoted(text: str) -> str:
+    """A CSV text without the quote that kept it from being a formula or a number in
+    spreadsheets (harvest.exports.number_text)."""
+    if text.startswith("'") and text[1:2] and (text[1] in _TRIGGERS or looks_like_number(text[1:]) is not None):
+        return text[1:]
+    return text
+
+
 def _plain(text: str):
     """A values.csv value back to what was harvested: a number, or the text as typed
     (without the quote that kept it inert in spreadsheets)."""
-    if text.startswith("'") and text[1:2] and text[1] in _TRIGGERS:
+    if _unquoted(text) != text:
         return text[1:]
     try:
         number = float(text)
     except ValueError:
+        return text
+    if not math.isfinite(number):   # "nan", "inf", "1e999": what was typed, as text
         return text
     return int(number) if number.is_integer() and "." not in text else number
 
@@ -56,6 +71,7 @@ def make_corrections(summary: Path, out_dir: Path, catalogue: Catalogue, registr
     for row in read_csv(summary / "issues.csv"):
         issues[(row["unit_code"], row["form"])].append(row)
     made: dict[str, dict] = defaultdict(dict)
+    note_limit = catalogue.kinds["note"].max_length
     for unit_code, form_id, status in wrong:
         try:
             unit = registry.unit(unit_code)
@@ -65,11 +81,12 @@ def make_corrections(summary: Path, out_dir: Path, catalogue: Catalogue, registr
         layout = form_layout(form)
         prefill_values, notes, at_cell = {}, {}, {}
         for row in values[(unit_code, form_id)]:
+            # values.csv is cchc's own, but may have been edited: its text is made inert again.
             if row["period"] == NOTE_PERIOD:
-                notes[row["row_id"]] = _plain(row["value"])
+                notes[row["row_id"]] = _plain(inert(row["value"], single_line=False, limit=note_limit))
             else:
                 key = (row["row_id"], row["period"])
-                prefill_values[key] = _plain(row["value"])
+                prefill_values[key] = _plain(inert(row["value"], single_line=True, limit=CELL_TEXT_LIMIT))
                 at_cell[row["cell"]] = key
         for cell in layout.inputs:   # blank cells are not in values.csv: where the layout puts them
             at_cell.setdefault(cell.a1, (cell.row_id, cell.period_id))
@@ -78,10 +95,12 @@ def make_corrections(summary: Path, out_dir: Path, catalogue: Catalogue, registr
             if issue["file"] != status["file"] or issue["cell"] not in at_cell:
                 continue
             key = at_cell[issue["cell"]]
-            problems[key] = (problems[key] + "\n" if key in problems else "") + _comment(issue)
+            comment = inert(_comment(issue), single_line=True, limit=COMMENT_TEXT)
+            problems[key] = (problems[key] + "\n" if key in problems else "") + comment
         data, _ = build_workbook(catalogue, registry, unit, form, options, Prefill(
             values=prefill_values, notes=notes, problems=problems,
-            preparer={"name": status["preparer"], "phone": status["phone"], "email": status["email"]}))
+            preparer={f.id: inert(_unquoted(status[column]), single_line=True, limit=f.max_length)
+                      for f, column in zip(catalogue.preparer_fields, ("preparer", "phone", "email"))}))
         path = out_dir / unit_code / f"{form_id}_{unit_code}_sua-loi.xlsx"
         atomic_write_bytes(path, data)
         made[unit_code][form_id] = (path, len(problems))

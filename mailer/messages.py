@@ -12,6 +12,7 @@ from email.policy import SMTP
 from email.utils import format_datetime
 from pathlib import Path
 
+from xlsx_forms.inert import inert
 from xlsx_forms.model import Catalogue
 from xlsx_forms.registry import Registry, Unit
 
@@ -20,6 +21,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # two encoded words ("số liệu– Văn phòng"). Lines up to RFC 5322's 998 characters keep a
 # subject in one piece; the body stays 7-bit (base64 or quoted-printable).
 POLICY = SMTP.clone(max_line_length=998, cte_type="7bit")
+HEADER_TEXT = 200    # characters of a name in a header (RFC 5322 lines stay within 998)
+PROBLEM_TEXT = 600   # characters of one problem quoted in a reminder
 KINDS = {"mau": "Gửi biểu mẫu", "nhac": "Nhắc nộp báo cáo", "phan-hoi": "Đề nghị sửa số liệu"}
 
 
@@ -68,7 +71,7 @@ def reminder_letter(catalogue: Catalogue, registry: Registry, unit: Unit, missin
         lines.append("Các phụ lục đã nộp nhưng còn lỗi cần sửa:")
         for form_id, problems in with_errors.items():
             lines.append(f"  - {form_line(catalogue, form_id)}: {len(problems)} lỗi, ví dụ:")
-            lines += [f"      · {p}" for p in problems[:5]]
+            lines += [f"      · {inert(p, single_line=True, limit=PROBLEM_TEXT)}" for p in problems[:5]]
     lines.append(f"Đề nghị đơn vị hoàn thành và gửi lại chậm nhất ngày {_dmy(deadline)}.")
     return Letter("nhac", unit, tuple(lines), tuple(files))
 
@@ -88,15 +91,18 @@ def message(letter: Letter, catalogue: Catalogue, registry: Registry, when: date
     """The RFC 5322 message (UTF-8 headers) of a letter. Its Message-ID depends only on the
     content, so writing the same letter twice gives the same message, never sent twice."""
     cons = registry.consolidator
+    # Headers: one line each, whatever a name holds (a CR or LF would start a new header).
+    sender, unit_name = (inert(n, single_line=True, limit=HEADER_TEXT) for n in (cons.name, letter.unit.name))
     msg = EmailMessage(policy=POLICY)
-    msg["From"] = Address(cons.name, addr_spec=cons.email)
-    msg["To"] = Address(letter.unit.name, addr_spec=letter.unit.email)
-    msg["Reply-To"] = Address(cons.name, addr_spec=cons.email)
-    msg["Subject"] = f"[CCHC 2011-2020] {KINDS[letter.kind]} – {letter.unit.name}"
+    msg["From"] = Address(sender, addr_spec=cons.email)
+    msg["To"] = Address(unit_name, addr_spec=letter.unit.email)
+    msg["Reply-To"] = Address(sender, addr_spec=cons.email)
+    msg["Subject"] = f"[CCHC 2011-2020] {KINDS[letter.kind]} – {unit_name}"
     msg["Date"] = format_datetime(when)
-    body = "\n".join([f"Kính gửi: {letter.unit.name}", "", *letter.lines, "",
-                      f"Mọi thắc mắc xin liên hệ: {cons.contact or cons.name}, email {cons.email}.",
-                      "", "Trân trọng./.", cons.name])
+    # The body quotes issue messages and names: made inert as a whole, line breaks kept.
+    body = inert("\n".join([f"Kính gửi: {letter.unit.name}", "", *letter.lines, "",
+                            f"Mọi thắc mắc xin liên hệ: {cons.contact or cons.name}, email {cons.email}.",
+                            "", "Trân trọng./.", cons.name]), single_line=False)
     msg.set_content(body + "\n", charset="utf-8")
     digest = hashlib.sha256(body.encode())
     for path in letter.attachments:

@@ -65,6 +65,11 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
         "Đặc tả phải khớp với lược đồ trong xlsx_forms/spec_loader.py",
         "Sửa tệp đặc tả",
     ),
+    "CSV_INVALID": (
+        "không đọc được tệp CSV ({problem})",
+        "Tệp phải là tệp CSV do cchc ghi (UTF-8, dấu phẩy)",
+        "Chạy lại cchc harvest để ghi lại tệp, hoặc khi sửa bằng Excel hãy lưu dạng «CSV UTF-8»",
+    ),
     "OUTPUT_DIR": (
         "không ghi được vào thư mục ({problem})",
         "Thư mục đầu ra phải ghi được",

@@ -8,6 +8,8 @@ import tempfile
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from .errors import CchcError
+
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder."""
@@ -44,7 +46,20 @@ def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]
         os.fsync(fh.fileno())
 
 
+# The csv module refuses fields over 128 KiB by default; cchc's own fields are bounded far
+# below that, but a CSV edited by hand may not be. The largest value a C long holds on
+# every platform (Windows: 32 bits).
+FIELD_LIMIT = 2**31 - 1
+
+
 def read_csv(path: Path) -> list[dict[str, str]]:
-    """The rows of a CSV written by write_csv or csv_bytes (the BOM is skipped)."""
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        return list(csv.DictReader(fh))
+    """The rows of a CSV written by write_csv or csv_bytes (the BOM is skipped). A file
+    that is not such a CSV raises CchcError (CSV_INVALID), never a traceback."""
+    csv.field_size_limit(FIELD_LIMIT)
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            return list(csv.DictReader(fh))
+    except UnicodeDecodeError:
+        raise CchcError("CSV_INVALID", str(path), problem="không phải văn bản UTF-8") from None
+    except csv.Error as exc:
+        raise CchcError("CSV_INVALID", str(path), problem=str(exc)) from None

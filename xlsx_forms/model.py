@@ -28,7 +28,8 @@ class Kind:
     error_message: str
     number_format: str
     choices: tuple[str, ...] = ()
-    max_length: int | None = None
+    max_length: int | None = None   # text kinds: the longest text accepted (notes)
+    max: float | None = None        # number kinds: the largest plausible value
 
 
 @dataclass(frozen=True)
