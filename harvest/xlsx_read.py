@@ -10,6 +10,7 @@ the styles part, so percent and date formats are known without a second reader.
 from __future__ import annotations
 
 import math
+import re
 
 from . import xmlsafe
 from .cells import DamagedCell, DateNumber, ErrorValue, Sheet, format_kind, iso_date_number
@@ -21,6 +22,13 @@ MAIN = ("http://schemas.openxmlformats.org/spreadsheetml/2006/main",
 BUILTIN_KINDS = {9: "percent", 10: "percent",
                  **{i: "date" for i in (*range(14, 23), *range(27, 37), 45, 46, 47, *range(50, 59))}}
 MAX_NUMBER_TEXT = 64
+# OOXML writes characters XML cannot hold as _xHHHH_ (and a literal "_x" as _x005F_x).
+_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def unescape(text: str) -> str:
+    """A string as stored in the package, with its ``_xHHHH_`` escapes undone."""
+    return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
 
 
 def _names(*locals_: str) -> dict[str, str]:
@@ -92,7 +100,7 @@ def shared_strings(pkg: Package, part: str) -> list[str]:
         elif loc == "rPh":
             state["rph"] -= 1
         elif loc == "si":
-            out.append("".join(buf))
+            out.append(unescape("".join(buf)))
 
     pkg.parse(part, start, end, lambda d: buf.append(d) if state["t"] else None)
     return out
@@ -192,7 +200,7 @@ def _value(typ: str, text: str | None, strings: list[str], kind: str):
             return strings[int(t)]
         return DamagedCell(f"chuỗi số «{t[:20]}» không có trong bảng chuỗi")
     if typ in ("inlineStr", "str"):
-        return text or None
+        return unescape(text) or None
     if typ == "b":
         return text.strip() in ("1", "true")
     if typ == "e":
