@@ -14,6 +14,7 @@ from pathlib import Path
 import openpyxl
 
 from harvest.outputs import recover
+from xlsx_forms.outdir import MARKER
 from samples.build_samples import DEMO_KEY
 
 REPO = Path(__file__).parents[1]
@@ -64,9 +65,26 @@ def test_recover_puts_back_outputs_moved_aside(tmp_path):
     out = tmp_path / "summary"
     aside = tmp_path / ".summary.old-abc"
     (aside / "previous").mkdir(parents=True)
+    (aside / MARKER).write_text("cchc aside\n")
     (aside / "previous" / "values.csv").write_text("x")
-    (tmp_path / ".summary.new-def").mkdir()
+    (tmp_path / ".summary.new-def").mkdir()                     # killed before its marker: empty
+    (tmp_path / ".summary.new-ghi").mkdir()
+    (tmp_path / ".summary.new-ghi" / MARKER).write_text("cchc harvest\n")
+    (tmp_path / ".summary.new-ghi" / "values.csv").write_text("half")
     recover(out)
     assert (out / "values.csv").read_text() == "x"
     assert [p.name for p in tmp_path.iterdir()] == ["summary"]
     shutil.rmtree(out)
+
+
+def test_recover_never_touches_folders_without_the_marker(tmp_path):
+    """A user's folders that happen to match the staging and aside names stay as they are."""
+    out = tmp_path / "summary"
+    mine = {".summary.old-thang3/previous/ghi chú.txt": "a", ".summary.new-bản nháp/số liệu.xlsx": "b",
+            ".summary.old-x/.cchc-output": "cchc harvest\n", ".summary.new-y/.cchc-output": "not ours\n"}
+    for rel, text in mine.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    recover(out)
+    assert not out.exists()
+    assert {p.relative_to(tmp_path).as_posix(): p.read_text() for p in tmp_path.rglob("*") if p.is_file()} == mine

@@ -1,7 +1,7 @@
 """Operating-system errors in Vietnamese: one table, used for every file cchc reads or writes.
 
 ``describe(exc, "read")`` → "không có quyền đọc", ``describe(exc, "write")`` → "không có
-quyền ghi"; ``advice(exc, op)`` → what the user can do about it. The caller names the
+quyền ghi" (``"use"`` when it is not known which: "không có quyền truy cập"); ``advice(exc, op)`` → what the user can do about it. The caller names the
 file or folder: these texts never contain a path, so they fit any message shape.
 """
 from __future__ import annotations
@@ -49,7 +49,7 @@ _TABLE: dict[str, tuple[str, str]] = {
 }
 _BY_ERRNO = {getattr(errno, name): entry for name, entry in _TABLE.items() if hasattr(errno, name)}
 _BY_WINERROR = {_WIN_SHARING_VIOLATION: _BUSY, _WIN_LOCK_VIOLATION: _BUSY, _WIN_DISK_FULL: _FULL}
-_OPS = {"read": "đọc", "write": "ghi"}
+_OPS = {"read": "đọc", "write": "ghi", "use": "truy cập"}
 
 
 def _entry(exc: BaseException) -> tuple[str, str] | None:
@@ -60,7 +60,7 @@ def _entry(exc: BaseException) -> tuple[str, str] | None:
 
 
 def describe(exc: BaseException, op: str = "read") -> str:
-    """What went wrong, in Vietnamese, without the path: ``op`` is "read" or "write".
+    """What went wrong, in Vietnamese, without the path: ``op`` is "read", "write" or "use".
     An error outside the table keeps the system's own text and number."""
     entry = _entry(exc)
     if entry is not None:
