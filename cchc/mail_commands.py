@@ -182,7 +182,7 @@ def register(cli, units_option, key_option, registry_of) -> None:
         reads_out = {SUMMARY_WHAT: summary, OUTBOX_WHAT: outbox}
         reads_box = {SUMMARY_WHAT: summary, FEEDBACK_WHAT: out}
         outdir.check(out, "feedback", reads_out)
-        outdir.check(outbox, "outbox", reads_box)
+        outdir.check(outbox, "outbox", reads_box, option="--outbox")
         wait = config.lock_wait()
         with outdir.replacing(out, "feedback", reads_out, wait, waiting(out)) as staging:
             corrections = make_corrections(summary, staging, catalogue, registry, options)
@@ -190,7 +190,7 @@ def register(cli, units_option, key_option, registry_of) -> None:
         for c in corrections:
             c.files.update({f: (out / p.relative_to(staging), n) for f, (p, n) in c.files.items()})
         when = config.generation_time()
-        with outdir.writing_into(outbox, "outbox", reads_box, wait, waiting(outbox)):
+        with outdir.writing_into(outbox, "outbox", reads_box, wait, waiting(outbox), option="--outbox"):
             for c in corrections:
                 letter = feedback_letter(catalogue, registry, c.unit, {f: n for f, (_, n) in c.files.items()},
                                          [p for p, _ in c.files.values()], due)

@@ -71,15 +71,15 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
         "{fix}",
     ),
     "OUT_OVERLAP": (
-        "thư mục kết quả {relation} {what} ({path})",
+        "thư mục ghi ({option}) {relation} {what} ({path})",
         "cchc không bao giờ ghi vào thư mục nó đọc, để không xóa hay thay các tệp trong đó; không có gì bị thay đổi",
-        "Chọn --out là một thư mục riêng, nằm ngoài {what}",
+        "Chọn {option} là một thư mục riêng, nằm ngoài {what}",
     ),
     "OUT_NOT_OURS": (
-        "không dùng được làm thư mục kết quả: {reason}",
+        "không dùng được làm thư mục ghi ({option}): {reason}",
         "cchc chỉ ghi vào thư mục chưa có, thư mục rỗng, hoặc thư mục do chính cchc tạo "
         "(có tệp đánh dấu .cchc-output); không có gì bị xóa hay thay đổi",
-        "Chọn --out là một thư mục mới hoặc rỗng, hoặc chuyển các tệp kia đi nơi khác",
+        "Chọn {option} là một thư mục mới hoặc rỗng, hoặc chuyển các tệp kia đi nơi khác",
     ),
     "OUT_LOCKED": (
         "một lần chạy cchc khác{pid} đang ghi vào thư mục này; đã chờ {seconds} giây",

@@ -73,7 +73,11 @@ def _real(path: Path) -> Path:
 
 
 def _within(inner: Path, outer: Path) -> bool:
-    """Whether ``inner`` is ``outer`` or lies inside it, as places on disk."""
+    """Whether ``inner`` is ``outer`` or lies inside it (both real paths), as places on
+    disk: by name first (folders not made yet), then by identity, which sees through
+    letter case on Windows and macOS and through bind mounts."""
+    if inner == outer or outer in inner.parents:
+        return True
     if not os.path.exists(outer):
         return False
     for place in (inner, *inner.parents):
@@ -145,22 +149,23 @@ def _foreign(out: Path, kind: Kind) -> str | None:
         return f"không xem được nội dung thư mục: {describe(exc)}"
 
 
-def check(out: Path, kind: str, reads: Mapping[str, Path] = {}) -> None:
-    """Raise CchcError unless ``out`` may be written as a ``kind`` folder: it does not
-    overlap any folder of ``reads`` (description → path) and it is absent, empty or cchc's
-    own. Touches nothing."""
+def check(out: Path, kind: str, reads: Mapping[str, Path] = {}, option: str = "--out") -> None:
+    """Raise CchcError unless ``out`` (given as ``option``) may be written as a ``kind``
+    folder: it does not overlap any folder of ``reads`` (description → path) and it is
+    absent, empty or cchc's own. Touches nothing."""
     real = _real(out)
     for what, path in reads.items():
         other = _real(path)
         relation = ("trùng với" if _within(real, other) and _within(other, real) else
                     "nằm trong" if _within(real, other) else "chứa" if _within(other, real) else None)
         if relation:
-            raise CchcError("OUT_OVERLAP", shown(out), relation=relation, what=what, path=shown(path))
+            raise CchcError("OUT_OVERLAP", shown(out), option=option, relation=relation, what=what,
+                          path=shown(path))
     if real.parent == real:
-        raise CchcError("OUT_NOT_OURS", shown(out), reason="đây là thư mục gốc của ổ đĩa")
+        raise CchcError("OUT_NOT_OURS", shown(out), option=option, reason="đây là thư mục gốc của ổ đĩa")
     reason = _foreign(real, KINDS[kind])
     if reason:
-        raise CchcError("OUT_NOT_OURS", shown(out), reason=reason)
+        raise CchcError("OUT_NOT_OURS", shown(out), option=option, reason=reason)
 
 
 def _where(exc: OSError, out: Path) -> Path:
@@ -241,14 +246,14 @@ def _swap(staging: Path, out: Path) -> None:
 
 @contextmanager
 def _locked(out: Path, kind: str, reads: Mapping[str, Path], wait: float,
-            on_wait: Callable[[str], None] | None, only_writes: bool) -> Iterator[None]:
-    check(out, kind, reads)
+            on_wait: Callable[[str], None] | None, only_writes: bool, option: str) -> Iterator[None]:
+    check(out, kind, reads, option)
     in_body = False
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         with dirlock.hold(out, wait, on_wait):
             recover(out)
-            check(out, kind, reads)   # again: it may have changed while we waited
+            check(out, kind, reads, option)   # again: it may have changed while we waited
             in_body = True
             yield
     except dirlock.Busy as busy:
@@ -262,12 +267,12 @@ def _locked(out: Path, kind: str, reads: Mapping[str, Path], wait: float,
 
 @contextmanager
 def replacing(out: Path, kind: str, reads: Mapping[str, Path] = {}, wait: float = 600.0,
-              on_wait: Callable[[str], None] | None = None) -> Iterator[Path]:
+              on_wait: Callable[[str], None] | None = None, option: str = "--out") -> Iterator[Path]:
     """Yield a fresh staging folder; when the block ends without error, it replaces
     ``out`` as a whole. On any error (or a kill) ``out`` stays as it was. Raises CchcError
     for a folder that may not be written, a lock held too long, or an OSError."""
     out = _real(out)
-    with _locked(out, kind, reads, wait, on_wait, only_writes=True):
+    with _locked(out, kind, reads, wait, on_wait, only_writes=True, option=option):
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
         saved_tempdir = tempfile.tempdir
         try:
@@ -289,11 +294,11 @@ def replacing(out: Path, kind: str, reads: Mapping[str, Path] = {}, wait: float 
 
 @contextmanager
 def writing_into(out: Path, kind: str, reads: Mapping[str, Path] = {}, wait: float = 600.0,
-                 on_wait: Callable[[str], None] | None = None) -> Iterator[Path]:
+                 on_wait: Callable[[str], None] | None = None, option: str = "--out") -> Iterator[Path]:
     """Hold ``out`` (created if missing, marked as cchc's) for a block that adds files to
     it without replacing it. Raises CchcError as ``replacing`` does."""
     out = _real(out)
-    with _locked(out, kind, reads, wait, on_wait, only_writes=False):
+    with _locked(out, kind, reads, wait, on_wait, only_writes=False, option=option):
         out.mkdir(exist_ok=True)
         if read_marker(out) is None:
             _write_marker(out, kind)
