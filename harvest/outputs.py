@@ -14,14 +14,27 @@ __all__ = ["recover", "write_outputs"]
 LOCK_WAIT = 600.0   # seconds a harvest waits for another run writing the same folder
 
 
+def _os_error(exc: BaseException) -> OSError | None:
+    """The operating-system error behind ``exc``, if any: libraries wrap them in their
+    own exceptions (xlsxwriter's FileCreateError around a full disk)."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, OSError):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
 def _child(writer: Callable[[Path], None], path: Path, conn) -> None:
     """Run ``writer`` in the forked process; report a failure to the parent through
     ``conn`` rather than as a traceback on the terminal."""
     try:
         writer(path)
     except BaseException as exc:  # noqa: BLE001 - every failure goes back to the parent
-        conn.send((type(exc).__name__, getattr(exc, "errno", None), getattr(exc, "strerror", None) or str(exc),
-                   getattr(exc, "filename", None)))
+        cause = _os_error(exc) or exc
+        conn.send((type(exc).__name__, getattr(cause, "errno", None),
+                   getattr(cause, "strerror", None) or str(exc), getattr(cause, "filename", None)))
         conn.close()
         os._exit(1)
 
@@ -62,4 +75,10 @@ def write_outputs(out_dir: Path, outputs: dict[str, Callable[[Path], None]], *,
     stays as it was; if the process is killed, the next run's ``recover`` restores it.
     Raises CchcError for a folder that may not be written or an operating-system error."""
     with replacing(out_dir, "harvest", reads, wait, on_wait) as staging:
-        _write_all(staging, outputs)
+        try:
+            _write_all(staging, outputs)
+        except Exception as exc:
+            cause = _os_error(exc)
+            if cause is None or cause is exc:
+                raise
+            raise cause from exc   # a full disk is a full disk, whoever noticed it
