@@ -13,7 +13,7 @@ from mailer import outbox as box
 from mailer.feedback import make_corrections
 from mailer.messages import feedback_letter, mailout_letter, message, reminder_letter
 from mailer.smtp import PASSWORD_ENV, LoginError, SmtpConfig, send_outbox
-from xlsx_forms import outdir
+from xlsx_forms import outdir, outwrite
 from xlsx_forms.errors import CchcError
 from xlsx_forms.fileio import read_csv
 from xlsx_forms.identity import load_or_create_key
@@ -122,7 +122,7 @@ def register(cli, units_option, key_option, registry_of) -> None:
         written = 0
         kind = "nhac" if reminders else "mau"
         # Held until the letters are sent: two runs never send the same outbox.
-        with outdir.writing_into(outbox, "outbox", reads, config.lock_wait(), waiting(outbox)):
+        with outwrite.writing_into(outbox, "outbox", reads, config.lock_wait(), waiting(outbox)):
             if reminders:
                 statuses = _rows(summary / "status.csv", "--summary")
                 problems = defaultdict(list)
@@ -184,13 +184,13 @@ def register(cli, units_option, key_option, registry_of) -> None:
         outdir.check(out, "feedback", reads_out)
         outdir.check(outbox, "outbox", reads_box, option="--outbox")
         wait = config.lock_wait()
-        with outdir.replacing(out, "feedback", reads_out, wait, waiting(out)) as staging:
+        with outwrite.replacing(out, "feedback", reads_out, wait, waiting(out)) as staging:
             corrections = make_corrections(summary, staging, catalogue, registry, options)
         # The workbooks are in place now: attach them from where they are kept.
         for c in corrections:
             c.files.update({f: (out / p.relative_to(staging), n) for f, (p, n) in c.files.items()})
         when = config.generation_time()
-        with outdir.writing_into(outbox, "outbox", reads_box, wait, waiting(outbox), option="--outbox"):
+        with outwrite.writing_into(outbox, "outbox", reads_box, wait, waiting(outbox), option="--outbox"):
             for c in corrections:
                 letter = feedback_letter(catalogue, registry, c.unit, {f: n for f, (_, n) in c.files.items()},
                                          [p for p, _ in c.files.values()], due)

@@ -1,14 +1,14 @@
 """Atomic outputs: written into a staging folder beside the destination and swapped in only
 when complete, so a failed or interrupted run leaves the previous outputs intact. The
 folder rules (never the inbox, only cchc's own folders, one run at a time) are
-xlsx_forms.outdir's, shared by every command that writes a folder."""
+xlsx_forms.outdir's and xlsx_forms.outwrite's, shared by every command that writes a folder."""
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from xlsx_forms.outdir import recover, replacing
+from xlsx_forms.outwrite import recover, replacing
 
 __all__ = ["recover", "write_outputs"]
 LOCK_WAIT = 600.0   # seconds a harvest waits for another run writing the same folder

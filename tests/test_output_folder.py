@@ -262,9 +262,9 @@ def test_lock_waits_for_the_holder_then_takes_a_fresh_file(tmp_path):
     def second():
         with dirlock.hold(folder, wait=10, on_wait=got.append):
             got.append(path.read_text().strip())
-            with pytest.raises(dirlock.Busy):   # a third waits no longer than it is told
-                with dirlock.hold(folder, wait=0.3):
-                    pass
+            # A third waits no longer than it is told.
+            with pytest.raises(dirlock.Busy), dirlock.hold(folder, wait=0.3):
+                pass
 
     with dirlock.hold(folder, wait=0):
         thread = threading.Thread(target=second)

@@ -13,7 +13,7 @@ from .errors import CchcError
 from .fileio import atomic_write_bytes, csv_bytes
 from .identity import Identity
 from .model import Catalogue
-from .outdir import replacing
+from .outwrite import replacing
 from .parallel import ordered_map
 from .registry import Registry, Unit
 from .writer import GenerateOptions, build_workbook
