@@ -121,6 +121,7 @@ def generate(units, forms, out, key_file, password, deadline) -> None:
     OUT/manifest.csv (mã, tên, email đơn vị, phụ lục, tệp).
     """
     catalogue, registry = _registry(units)
+    wait = config.lock_wait()
     outdir.check(out, "templates")
     selected = parse_forms(forms, catalogue)
     due = (config.parse_date(deadline, "--deadline") if deadline
@@ -131,8 +132,7 @@ def generate(units, forms, out, key_file, password, deadline) -> None:
     total = len(plan(registry, selected))
     with click.progressbar(length=total, label="Đang tạo biểu mẫu", file=sys.stderr) as bar:
         files = generate_all(catalogue, registry, out, options, selected,
-                             progress=lambda _item: bar.update(1), wait=config.lock_wait(),
-                             on_wait=waiting(out))
+                             progress=lambda _item: bar.update(1), wait=wait, on_wait=waiting(out))
     units_done = len({f.unit.code for f in files})
     click.echo(f"Đã tạo {len(files)} biểu mẫu cho {units_done} đơn vị trong {out} "
                f"(danh sách: {out / 'manifest.csv'}).")

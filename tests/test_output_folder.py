@@ -199,7 +199,7 @@ def test_generate_refuses_a_harvest_folder(place, key_file):
 def made(tmp_path, key_file):
     """Templates and a harvest of one return, as cchc made them."""
     templates = tmp_path / "templates"
-    assert run("generate", "--key-file", key_file, "--out", templates).exit_code == 0
+    assert run("generate", "--forms", "PL3", "--key-file", key_file, "--out", templates).exit_code == 0
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     shutil.copy(templates / "vp" / "PL3_vp.xlsx", inbox / "PL3.xlsx")
