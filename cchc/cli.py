@@ -8,15 +8,19 @@ import click
 
 from harvest.inbox import scan
 from harvest.reconcile import MISSING
+from harvest.run import INBOX_WHAT
 from harvest.run import harvest as run_harvest
+from xlsx_forms import outdir
 from xlsx_forms.errors import CchcError
 from xlsx_forms.generate import generate_all, parse_forms, plan
 from xlsx_forms.identity import load_or_create_key
+from xlsx_forms.oserrors import advice, describe
 from xlsx_forms.registry import DEFAULT_REGISTRY, load_registry
 from xlsx_forms.spec_loader import default_catalogue
 from xlsx_forms.writer import DEFAULT_PASSWORD, GenerateOptions
 
 from . import __version__, config, i18n, mail_commands
+from .mail_commands import waiting
 
 i18n.install()
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -36,8 +40,18 @@ class Command(click.Command):
         super().__init__(*args, **kwargs)
 
 
+def os_error_message(exc: OSError) -> str:
+    """An operating-system error that reached the command line, in Vietnamese, naming
+    the file when the system does (the last net: the cores turn the ones they expect
+    into catalogued errors first)."""
+    where = exc.filename if isinstance(exc.filename, str) else ""
+    text = f"{describe(exc, 'use')}. {advice(exc, 'use')}."
+    return f"{outdir.shown(where)}: {text}" if where else text[0].upper() + text[1:]
+
+
 class Group(click.Group):
-    """Turns catalogued errors into exit code 2 with their Vietnamese message."""
+    """Turns catalogued errors and operating-system errors into exit code 2 with a
+    Vietnamese message, never a traceback."""
 
     command_class = Command
 
@@ -51,6 +65,8 @@ class Group(click.Group):
             return super().invoke(ctx)
         except CchcError as exc:
             raise ConfigError(str(exc)) from None
+        except OSError as exc:
+            raise ConfigError(os_error_message(exc)) from None
 
 
 @click.group(name="cchc", cls=Group, context_settings=CONTEXT)
@@ -89,7 +105,9 @@ def _registry(units: Path | None):
 @click.option("--forms", default=None, metavar="PL1,PL3",
               help="Chỉ tạo các phụ lục này (cách nhau bằng dấu phẩy). Mặc định: tất cả.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("output/templates"), show_default=True, help="Thư mục ghi biểu mẫu.")
+              default=Path("output/templates"), show_default=True,
+              help="Thư mục ghi biểu mẫu (thay trọn vẹn khi đã tạo xong; chỉ thư mục mới, rỗng "
+                   "hoặc do cchc generate tạo).")
 @key_option
 @click.option("--password", envvar="CCHC_PASSWORD", default=DEFAULT_PASSWORD, show_default=True,
               metavar="MẬT_KHẨU",
@@ -103,6 +121,8 @@ def generate(units, forms, out, key_file, password, deadline) -> None:
     OUT/manifest.csv (mã, tên, email đơn vị, phụ lục, tệp).
     """
     catalogue, registry = _registry(units)
+    wait = config.lock_wait()
+    outdir.check(out, "templates")
     selected = parse_forms(forms, catalogue)
     due = (config.parse_date(deadline, "--deadline") if deadline
            else catalogue.plan.default_deadline)
@@ -112,7 +132,7 @@ def generate(units, forms, out, key_file, password, deadline) -> None:
     total = len(plan(registry, selected))
     with click.progressbar(length=total, label="Đang tạo biểu mẫu", file=sys.stderr) as bar:
         files = generate_all(catalogue, registry, out, options, selected,
-                             progress=lambda _item: bar.update(1))
+                             progress=lambda _item: bar.update(1), wait=wait, on_wait=waiting(out))
     units_done = len({f.unit.code for f in files})
     click.echo(f"Đã tạo {len(files)} biểu mẫu cho {units_done} đơn vị trong {out} "
                f"(danh sách: {out / 'manifest.csv'}).")
@@ -124,7 +144,8 @@ def generate(units, forms, out, key_file, password, deadline) -> None:
 @key_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               default=Path("output/summary"), show_default=True,
-              help="Thư mục ghi bảng tổng hợp và các tệp CSV (ghi đè trọn vẹn, an toàn).")
+              help="Thư mục ghi bảng tổng hợp và các tệp CSV (thay trọn vẹn khi đã ghi xong; chỉ "
+                   "thư mục mới, rỗng hoặc do cchc harvest tạo, không nằm trong hay chứa THƯ_MỤC_NHẬN).")
 @click.option("--deadline", default=None, metavar="NGÀY/THÁNG/NĂM",
               help="Hạn nộp; tệp lưu sau ngày này là nộp muộn. Mặc định: 23/3/2020 theo kế hoạch.")
 def harvest(inbox, units, key_file, out, deadline) -> None:
@@ -132,18 +153,20 @@ def harvest(inbox, units, key_file, out, deadline) -> None:
 
     Đọc mọi tệp trong thư mục (kể cả thư mục con), nhận diện đơn vị và phụ lục, kiểm tra
     từng giá trị và quy tắc, đối chiếu với sổ đăng ký (thiếu, muộn, nộp lại), rồi ghi vào
-    OUT: tong-hop-cchc.xlsx, values.csv, issues.csv, ledger.csv. Các tệp nhận được không
-    bao giờ bị sửa. Mã thoát 0 khi đã tổng hợp xong (vấn đề ghi trong kết quả), 2 khi
-    tham số hoặc cấu hình sai.
+    OUT: tong-hop-cchc.xlsx, values.csv, issues.csv, ledger.csv, status.csv. Các tệp nhận
+    được không bao giờ bị sửa. Mã thoát 0 khi đã tổng hợp xong (vấn đề ghi trong kết quả),
+    2 khi tham số hoặc cấu hình sai hoặc không ghi được OUT (kết quả cũ giữ nguyên).
     """
     catalogue, registry = _registry(units)
     due = (config.parse_date(deadline, "--deadline") if deadline
            else catalogue.plan.default_deadline)
     key = load_or_create_key(key_file or config.default_key_path(), create=False)
+    wait = config.lock_wait()
+    outdir.check(out, "harvest", {INBOX_WHAT: inbox})   # before reading anything
     files = scan(inbox)
     with click.progressbar(length=len(files), label="Đang đọc tệp", file=sys.stderr) as bar:
         result = run_harvest(inbox, out, catalogue, registry, key, due, progress=lambda _r: bar.update(1),
-                             files=files)
+                             files=files, lock_wait=wait, on_wait=waiting(out))
     outcomes = [o for o, _ in result.reconciliation.outcomes.values()]
     complete, with_errors, missing_units = result.reconciliation.unit_tally()
     errors = sum(i.severity == "error" for i in result.issues)

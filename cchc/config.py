@@ -11,6 +11,8 @@ import click
 from xlsx_forms.errors import CchcError
 
 KEY_NAME = "hmac.key"
+LOCK_WAIT_ENV = "CCHC_LOCK_WAIT"
+DEFAULT_LOCK_WAIT = 600.0   # seconds: a national harvest writes its outputs in well under this
 
 
 def app_dir() -> Path:
@@ -43,3 +45,18 @@ def parse_date(text: str, where: str) -> date:
         return date.fromisoformat(text.strip())
     except ValueError:
         raise CchcError("BAD_DATE", where, value=text) from None
+
+
+def lock_wait() -> float:
+    """Seconds a run waits for another run writing the same output folder
+    (``CCHC_LOCK_WAIT``, default 600). Raises CchcError."""
+    text = os.environ.get(LOCK_WAIT_ENV, "").strip()
+    if not text:
+        return DEFAULT_LOCK_WAIT
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < 1e7:   # also refuses nan and inf
+        raise CchcError("BAD_SECONDS", LOCK_WAIT_ENV, value=text)
+    return seconds

@@ -13,12 +13,26 @@ from mailer import outbox as box
 from mailer.feedback import make_corrections
 from mailer.messages import feedback_letter, mailout_letter, message, reminder_letter
 from mailer.smtp import PASSWORD_ENV, LoginError, SmtpConfig, send_outbox
+from xlsx_forms import outdir, outwrite
 from xlsx_forms.errors import CchcError
 from xlsx_forms.fileio import read_csv
 from xlsx_forms.identity import load_or_create_key
 from xlsx_forms.writer import DEFAULT_PASSWORD, GenerateOptions
 
 from . import config
+
+TEMPLATES_WHAT = "thư mục biểu mẫu (--templates)"
+SUMMARY_WHAT = "thư mục kết quả tổng hợp (--summary)"
+OUTBOX_WHAT = "thư mục thư đi (--outbox)"
+FEEDBACK_WHAT = "thư mục biểu mẫu cần sửa (--out)"
+
+
+def waiting(folder: Path):
+    """The notice printed once when a run has to wait for another writing ``folder``."""
+    def notice(pid: str) -> None:
+        who = f" (tiến trình {pid})" if pid else ""
+        click.echo(f"Đang chờ: một lần chạy cchc khác{who} đang ghi vào {folder}…", err=True)
+    return notice
 
 
 def _rows(path: Path, where: str) -> list[dict[str, str]]:
@@ -78,7 +92,8 @@ def register(cli, units_option, key_option, registry_of) -> None:
                   default=Path("output/templates"), show_default=True,
                   help="Thư mục biểu mẫu đã tạo bằng cchc generate (có manifest.csv).")
     @click.option("--out", "outbox", type=click.Path(file_okay=False, path_type=Path),
-                  default=Path("output/outbox"), show_default=True, help="Thư mục ghi các thư .eml.")
+                  default=Path("output/outbox"), show_default=True,
+                  help="Thư mục ghi các thư .eml (chỉ thư mục mới, rỗng hoặc thư mục thư đi của cchc).")
     @click.option("--reminders", is_flag=True, help="Thư nhắc các đơn vị «Chưa nộp» hoặc «Có lỗi» (cần --summary).")
     @click.option("--summary", type=click.Path(file_okay=False, path_type=Path), default=None,
                   help="Thư mục kết quả của cchc harvest (status.csv, issues.csv).")
@@ -94,6 +109,10 @@ def register(cli, units_option, key_option, registry_of) -> None:
         """
         catalogue, registry = registry_of(units)
         due = config.parse_date(deadline, "--deadline") if deadline else catalogue.plan.default_deadline
+        if reminders and summary is None:
+            raise click.UsageError("--reminders cần --summary THƯ_MỤC (kết quả của cchc harvest).")
+        reads = {TEMPLATES_WHAT: templates, **({SUMMARY_WHAT: summary} if summary else {})}
+        outdir.check(outbox, "outbox", reads)
         manifest = defaultdict(list)
         manifest_path = templates / "manifest.csv"
         if manifest_path.exists() or not reminders:
@@ -102,35 +121,36 @@ def register(cli, units_option, key_option, registry_of) -> None:
         when = config.generation_time()
         written = 0
         kind = "nhac" if reminders else "mau"
-        if reminders:
-            if summary is None:
-                raise click.UsageError("--reminders cần --summary THƯ_MỤC (kết quả của cchc harvest).")
-            statuses = _rows(summary / "status.csv", "--summary")
-            problems = defaultdict(list)
-            for row in _rows(summary / "issues.csv", "--summary"):
-                if row["severity"] == "error" and row["code"] != "R-MISSING":
-                    problems[(row["unit_code"], row["form"])].append(row["message"])
-            for unit in registry.units:
-                mine = [s for s in statuses if s["unit_code"] == unit.code]
-                missing = [s["form"] for s in mine if s["status"] == MISSING]
-                wrong = {s["form"]: problems[(unit.code, s["form"])] for s in mine if s["status"] == WITH_ERRORS}
-                if not missing and not wrong:
-                    continue
-                files = [p for f, p in manifest.get(unit.code, []) if f in missing]
-                letter = reminder_letter(catalogue, registry, unit, missing, wrong, files, due)
-                box.write(outbox, f"nhac-{unit.code}", message(letter, catalogue, registry, when))
-                written += 1
-        else:
-            for unit in registry.units:
-                if unit.code not in manifest:
-                    continue
-                forms = [f for f, _ in manifest[unit.code]]
-                letter = mailout_letter(catalogue, registry, unit, [p for _, p in manifest[unit.code]], forms, due)
-                box.write(outbox, f"mau-{unit.code}", message(letter, catalogue, registry, when))
-                written += 1
-        click.echo(f"Đã ghi {written} thư vào {outbox}.")
-        if send:
-            _send(outbox, kind, smtp, security, user, retry_delay)
+        # Held until the letters are sent: two runs never send the same outbox.
+        with outwrite.writing_into(outbox, "outbox", reads, config.lock_wait(), waiting(outbox)):
+            if reminders:
+                statuses = _rows(summary / "status.csv", "--summary")
+                problems = defaultdict(list)
+                for row in _rows(summary / "issues.csv", "--summary"):
+                    if row["severity"] == "error" and row["code"] != "R-MISSING":
+                        problems[(row["unit_code"], row["form"])].append(row["message"])
+                for unit in registry.units:
+                    mine = [s for s in statuses if s["unit_code"] == unit.code]
+                    missing = [s["form"] for s in mine if s["status"] == MISSING]
+                    wrong = {s["form"]: problems[(unit.code, s["form"])] for s in mine if s["status"] == WITH_ERRORS}
+                    if not missing and not wrong:
+                        continue
+                    files = [p for f, p in manifest.get(unit.code, []) if f in missing]
+                    letter = reminder_letter(catalogue, registry, unit, missing, wrong, files, due)
+                    box.write(outbox, f"nhac-{unit.code}", message(letter, catalogue, registry, when))
+                    written += 1
+            else:
+                for unit in registry.units:
+                    if unit.code not in manifest:
+                        continue
+                    forms = [f for f, _ in manifest[unit.code]]
+                    letter = mailout_letter(catalogue, registry, unit, [p for _, p in manifest[unit.code]], forms,
+                                            due)
+                    box.write(outbox, f"mau-{unit.code}", message(letter, catalogue, registry, when))
+                    written += 1
+            click.echo(f"Đã ghi {written} thư vào {outbox}.")
+            if send:
+                _send(outbox, kind, smtp, security, user, retry_delay)
 
     @cli.command()
     @click.option("--summary", type=click.Path(exists=True, file_okay=False, path_type=Path), required=True,
@@ -138,7 +158,9 @@ def register(cli, units_option, key_option, registry_of) -> None:
     @units_option
     @key_option
     @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("output/feedback"),
-                  show_default=True, help="Thư mục ghi các biểu mẫu cần sửa.")
+                  show_default=True,
+                  help="Thư mục ghi các biểu mẫu cần sửa (thay trọn vẹn; chỉ thư mục mới, rỗng hoặc "
+                       "do cchc feedback tạo).")
     @click.option("--outbox", type=click.Path(file_okay=False, path_type=Path), default=Path("output/outbox"),
                   show_default=True, help="Thư mục ghi các thư .eml phản hồi.")
     @click.option("--password", envvar="CCHC_PASSWORD", default=DEFAULT_PASSWORD, show_default=True,
@@ -157,13 +179,23 @@ def register(cli, units_option, key_option, registry_of) -> None:
         key = load_or_create_key(key_file or config.default_key_path(), create=False)
         options = GenerateOptions(key=key, generated_at=config.generation_time(), deadline=due, password=password)
         _rows(summary / "status.csv", "--summary")
-        corrections = make_corrections(summary, out, catalogue, registry, options)
-        when = config.generation_time()
+        reads_out = {SUMMARY_WHAT: summary, OUTBOX_WHAT: outbox}
+        reads_box = {SUMMARY_WHAT: summary, FEEDBACK_WHAT: out}
+        outdir.check(out, "feedback", reads_out)
+        outdir.check(outbox, "outbox", reads_box, option="--outbox")
+        wait = config.lock_wait()
+        with outwrite.replacing(out, "feedback", reads_out, wait, waiting(out)) as staging:
+            corrections = make_corrections(summary, staging, catalogue, registry, options)
+        # The workbooks are in place now: attach them from where they are kept.
         for c in corrections:
-            letter = feedback_letter(catalogue, registry, c.unit, {f: n for f, (_, n) in c.files.items()},
-                                     [p for p, _ in c.files.values()], due)
-            box.write(outbox, f"phan-hoi-{c.unit.code}", message(letter, catalogue, registry, when))
-        click.echo(f"Đã tạo {sum(len(c.files) for c in corrections)} biểu mẫu cần sửa cho {len(corrections)} "
-                   f"đơn vị trong {out}, thư phản hồi trong {outbox}.")
-        if send:
-            _send(outbox, "phan-hoi", smtp, security, user, retry_delay)
+            c.files.update({f: (out / p.relative_to(staging), n) for f, (p, n) in c.files.items()})
+        when = config.generation_time()
+        with outwrite.writing_into(outbox, "outbox", reads_box, wait, waiting(outbox), option="--outbox"):
+            for c in corrections:
+                letter = feedback_letter(catalogue, registry, c.unit, {f: n for f, (_, n) in c.files.items()},
+                                         [p for p, _ in c.files.values()], due)
+                box.write(outbox, f"phan-hoi-{c.unit.code}", message(letter, catalogue, registry, when))
+            click.echo(f"Đã tạo {sum(len(c.files) for c in corrections)} biểu mẫu cần sửa cho {len(corrections)} "
+                       f"đơn vị trong {out}, thư phản hồi trong {outbox}.")
+            if send:
+                _send(outbox, "phan-hoi", smtp, security, user, retry_delay)

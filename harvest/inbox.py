@@ -20,7 +20,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from xlsx_forms.oserrors import describe
+from xlsx_forms.oserrors import explain
 
 # Kinds of entries. Only FILE is ever opened.
 FILE, LINK, FIFO, SOCKET, CHAR_DEVICE, BLOCK_DEVICE, OTHER, FOLDER, GONE = (
@@ -144,7 +144,7 @@ def scan(inbox: Path) -> list[InboxFile]:
         except OSError as exc:
             if first:
                 raise
-            found.append(InboxFile(prefix, Path(folder), 0, 0.0, FOLDER, error=describe(exc)))
+            found.append(InboxFile(prefix, Path(folder), 0, 0.0, FOLDER, error=explain(exc)))
             continue
         first = False
         shown = shown_names([e.name for e in entries])
@@ -153,7 +153,7 @@ def scan(inbox: Path) -> list[InboxFile]:
             try:
                 st = entry.stat(follow_symlinks=False)
             except OSError as exc:
-                found.append(InboxFile(rel, Path(entry.path), 0, 0.0, GONE, error=describe(exc)))
+                found.append(InboxFile(rel, Path(entry.path), 0, 0.0, GONE, error=explain(exc)))
                 continue
             kind = kind_of(st)
             if kind == FOLDER:

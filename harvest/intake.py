@@ -18,7 +18,7 @@ import os
 import stat
 
 from xlsx_forms.model import Catalogue
-from xlsx_forms.oserrors import describe
+from xlsx_forms.oserrors import explain
 from xlsx_forms.registry import Registry
 
 from . import inbox as kinds
@@ -159,7 +159,7 @@ def read_one(f: InboxFile, catalogue: Catalogue, registry: Registry, key: bytes)
         try:
             data = read_entry(f)
         except OSError as exc:
-            raise _NotRead("F-NOT-READ", f"không đọc được tệp: {describe(exc)}", _NOT_COUNTED) from None
+            raise _NotRead("F-NOT-READ", f"không đọc được tệp: {explain(exc)}", _NOT_COUNTED) from None
         if data is None:
             raise _NotRead("F-NOT-READ", *_CHANGING)
     except _NotRead as exc:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from xlsx_forms.model import Catalogue
+from xlsx_forms.outdir import check
 from xlsx_forms.parallel import ordered_map
 from xlsx_forms.registry import Registry
 
@@ -21,12 +22,13 @@ from .exports import write_issues_csv, write_ledger_csv, write_status_csv, write
 from .inbox import InboxFile, scan, shown_path
 from .issues import Issue
 from .intake import read_one
-from .outputs import write_outputs
+from .outputs import LOCK_WAIT, write_outputs
 from .process import FileResult
 from .reconcile import Reconciliation, reconcile
 from .summary import write_summary
 
 SUMMARY_NAME = "tong-hop-cchc.xlsx"
+INBOX_WHAT = "thư mục nhận"   # how messages call the inbox
 PARALLEL_FROM = 64   # files; below this, starting workers costs more than it saves
 
 
@@ -55,9 +57,13 @@ def process_files(files: list[InboxFile], catalogue: Catalogue, registry: Regist
 
 def harvest(inbox: Path, out_dir: Path, catalogue: Catalogue, registry: Registry, key: bytes,
             deadline: date, progress: Callable[[FileResult], None] | None = None,
-            now: datetime | None = None, files: list[InboxFile] | None = None) -> Harvest:
+            now: datetime | None = None, files: list[InboxFile] | None = None,
+            lock_wait: float = LOCK_WAIT, on_wait: Callable[[str], None] | None = None) -> Harvest:
     """Read every file of ``inbox`` (``files``, if the caller scanned it already) and write
-    the outputs into ``out_dir``."""
+    the outputs into ``out_dir`` (waiting up to ``lock_wait`` seconds for another run
+    writing it; ``on_wait`` is told once). Raises CchcError when ``out_dir`` may not be
+    written (the inbox, inside it or around it; a folder cchc did not make) or cannot be."""
+    check(out_dir, "harvest", {INBOX_WHAT: inbox})   # before any work: nothing touched if refused
     results = []
     spill = Spill()   # the files' values wait on disk, not in memory, until the outputs
     for r in process_files(scan(inbox) if files is None else files, catalogue, registry, key):
@@ -81,7 +87,7 @@ def harvest(inbox: Path, out_dir: Path, catalogue: Catalogue, registry: Registry
         "issues.csv": lambda p: write_issues_csv(p, issues),
         "ledger.csv": lambda p: write_ledger_csv(p, results, rec),
         "status.csv": lambda p: write_status_csv(p, registry, rec),
-    })
+    }, reads={INBOX_WHAT: inbox}, wait=lock_wait, on_wait=on_wait)
     return Harvest(results, rec, city, issues, out_dir)
 
 

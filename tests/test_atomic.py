@@ -15,6 +15,7 @@ import openpyxl
 
 from harvest.outputs import recover
 from samples.build_samples import DEMO_KEY
+from xlsx_forms.outdir import MARKER
 
 REPO = Path(__file__).parents[1]
 SAMPLES = REPO / "samples" / "inbox"
@@ -62,11 +63,32 @@ def test_kill_while_writing(tmp_path):
 
 def test_recover_puts_back_outputs_moved_aside(tmp_path):
     out = tmp_path / "summary"
-    aside = tmp_path / ".summary.old-abc"
+    aside = tmp_path / ".summary.old-abc12_xy"
     (aside / "previous").mkdir(parents=True)
+    (aside / MARKER).write_text("cchc aside\n")
     (aside / "previous" / "values.csv").write_text("x")
-    (tmp_path / ".summary.new-def").mkdir()
+    (tmp_path / ".summary.new-def34567").mkdir()                # killed before its marker: empty
+    half = tmp_path / ".summary.new-ghi89_ab"
+    half.mkdir()
+    (half / MARKER).write_text("cchc harvest\n")
+    (half / "values.csv").write_text("half")
     recover(out)
     assert (out / "values.csv").read_text() == "x"
     assert [p.name for p in tmp_path.iterdir()] == ["summary"]
     shutil.rmtree(out)
+
+
+def test_recover_never_touches_folders_without_the_marker(tmp_path):
+    """A user's folders that happen to match the staging and aside names stay as they are."""
+    out = tmp_path / "summary"
+    mine = {".summary.old-thang3ab/previous/ghi chú.txt": "a", ".summary.new-bản nháp/số liệu.xlsx": "b",
+            ".summary.old-x1234567/.cchc-output": "cchc harvest\n", ".summary.new-y1234567/.cchc-output": "no\n",
+            ".summary.new-y1234567/values.csv": "c",
+            # Another output folder's staging, whose name starts like this one's: not a leftover of it.
+            ".summary.new-x.new-abcdefgh/.cchc-output": "cchc harvest\n"}
+    for rel, text in mine.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    recover(out)
+    assert not out.exists()
+    assert {p.relative_to(tmp_path).as_posix(): p.read_text() for p in tmp_path.rglob("*") if p.is_file()} == mine

@@ -72,8 +72,34 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
     ),
     "OUTPUT_DIR": (
         "không ghi được vào thư mục ({problem})",
-        "Thư mục đầu ra phải ghi được",
-        "Chọn thư mục khác bằng --out hoặc cấp quyền ghi",
+        "Không tệp nào bị xóa; kết quả cũ, nếu có, vẫn nguyên vẹn",
+        "{fix}",
+    ),
+    "OUT_OVERLAP": (
+        "thư mục ghi ({option}) {relation} {what} ({path})",
+        "cchc không bao giờ ghi vào thư mục nó đọc, để không xóa hay thay các tệp trong đó; không có gì bị thay đổi",
+        "Chọn {option} là một thư mục riêng, nằm ngoài {what}",
+    ),
+    "OUT_NOT_OURS": (
+        "không dùng được làm thư mục ghi ({option}): {reason}",
+        "cchc chỉ ghi vào thư mục chưa có, thư mục rỗng, hoặc thư mục do chính cchc tạo "
+        "(có tệp đánh dấu .cchc-output); không có gì bị xóa hay thay đổi",
+        "Chọn {option} là một thư mục mới hoặc rỗng, hoặc chuyển các tệp kia đi nơi khác",
+    ),
+    "OUT_LOCKED": (
+        "một lần chạy cchc khác{pid} đang ghi vào thư mục này; đã chờ {seconds} giây",
+        "Hai lần chạy không ghi cùng một thư mục cùng lúc; không có gì bị thay đổi",
+        "Chờ lần chạy kia xong rồi chạy lại (thời gian chờ đặt bằng biến CCHC_LOCK_WAIT, tính bằng giây)",
+    ),
+    "BAD_SECONDS": (
+        "«{value}» không phải số giây hợp lệ",
+        "Thời gian chờ là một số giây không âm, ví dụ 600",
+        "Sửa giá trị này",
+    ),
+    "INPUT_FILE": (
+        "không dùng được tệp ({problem})",
+        "Tệp phải là tệp thông thường, đọc được, không lớn hơn {limit}",
+        "{fix}",
     ),
 }
 

@@ -4,11 +4,42 @@ from __future__ import annotations
 import csv
 import io
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Iterable, Sequence
 
 from .errors import CchcError
+
+
+class NotReadable(Exception):
+    """A configuration file that cannot be used; the text says why, in Vietnamese."""
+
+
+def _size(n: int) -> str:
+    return f"{n >> 20} MB" if n >= 1 << 20 else f"{n >> 10} KB"
+
+
+def read_regular(path: Path, limit: int) -> bytes:
+    """The bytes of ``path``, only if it is a regular file of at most ``limit`` bytes:
+    the type and size are checked before it is opened, so a FIFO, a device or a huge
+    file never blocks or fills memory. Raises NotReadable, or OSError from the system."""
+    st = os.stat(path)
+    if stat.S_ISDIR(st.st_mode):
+        raise NotReadable("là thư mục, không phải tệp")
+    if not stat.S_ISREG(st.st_mode):
+        raise NotReadable("không phải tệp thông thường (thiết bị, ống FIFO hoặc socket)")
+    if st.st_size > limit:
+        raise NotReadable(f"lớn hơn {_size(limit)}")
+    # Non-blocking, and checked again once open: it may have been swapped since stat.
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotReadable("không phải tệp thông thường (thiết bị, ống FIFO hoặc socket)")
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise NotReadable(f"lớn hơn {_size(limit)}")
+    return data
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:

@@ -1,7 +1,7 @@
 """Generate the workbooks of every (unit, form) assignment into a folder.
 
-The thin file layer over writer.build_workbook: output paths, atomic writes and the
-manifest. Prints nothing; reports progress through an optional callback.
+The thin file layer over writer.build_workbook: output paths, the manifest, and the
+folder written in a staging folder and swapped in whole (xlsx_forms.outdir). Prints nothing; reports progress through an optional callback.
 """
 from __future__ import annotations
 
@@ -13,11 +13,13 @@ from .errors import CchcError
 from .fileio import atomic_write_bytes, csv_bytes
 from .identity import Identity
 from .model import Catalogue
+from .outwrite import replacing
 from .parallel import ordered_map
 from .registry import Registry, Unit
 from .writer import GenerateOptions, build_workbook
 
 MANIFEST = "manifest.csv"
+LOCK_WAIT = 600.0   # seconds to wait for another run writing the same folder
 PARALLEL_FROM = 32   # workbooks; below this, starting workers costs more than it saves
 MANIFEST_HEADER = ("unit_code", "unit_name", "email", "form", "file")
 
@@ -66,18 +68,20 @@ def _write_one(job: tuple[Unit, str, str], catalogue: Catalogue, registry: Regis
 
 def generate_all(catalogue: Catalogue, registry: Registry, out_dir: Path, options: GenerateOptions,
                  forms: tuple[str, ...] | None = None,
-                 progress: Callable[[GeneratedFile], None] | None = None) -> list[GeneratedFile]:
-    """Write every assigned workbook under ``out_dir`` and the manifest; return them."""
+                 progress: Callable[[GeneratedFile], None] | None = None, *,
+                 wait: float = LOCK_WAIT, on_wait: Callable[[str], None] | None = None) -> list[GeneratedFile]:
+    """Write every assigned workbook and the manifest; return them. ``out_dir`` is replaced
+    as a whole once all are written (a folder of templates: see outdir for the rules, the
+    lock and ``wait``/``on_wait``). Raises CchcError if it may not or cannot be written."""
     done = []
-    try:
-        for item in ordered_map(_write_one, plan(registry, forms), (catalogue, registry, out_dir, options),
+    jobs = plan(registry, forms)
+    with replacing(out_dir, "templates", wait=wait, on_wait=on_wait) as staging:
+        for item in ordered_map(_write_one, jobs, (catalogue, registry, staging, options),
                                 min_jobs=PARALLEL_FROM):
             done.append(item)
             if progress:
                 progress(item)
-        atomic_write_bytes(out_dir / MANIFEST, manifest_csv(done))
-    except OSError as exc:
-        raise CchcError("OUTPUT_DIR", str(out_dir), problem=exc.strerror or str(exc)) from None
+        atomic_write_bytes(staging / MANIFEST, manifest_csv(done))
     return done
 
 

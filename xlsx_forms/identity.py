@@ -18,11 +18,14 @@ from functools import lru_cache
 from pathlib import Path
 
 from .errors import CchcError
+from .fileio import NotReadable, read_regular
 from .layout import SheetLayout
+from .oserrors import describe
 
 IDENTITY_SHEET = "_cchc"
 PROPERTY_PREFIX = "cchc_"
 KEY_BYTES = 32
+KEY_FILE_LIMIT = 64 << 10   # a key is 65 bytes of hex; anything far larger is not a key file
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,21 +81,35 @@ def verify(key: bytes, identity: Identity) -> bool:
     return hmac.compare_digest(_mac(key, identity.signed_fields()), identity.hmac)
 
 
+def _create_key(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secrets.token_hex(KEY_BYTES) + "\n")
+
+
 def load_or_create_key(path: Path, *, create: bool = True) -> bytes:
-    """Read the HMAC key (hex text) at ``path``; create it (mode 0600) if missing and allowed."""
-    if not path.exists():
-        if not create:
-            raise CchcError("KEY_FILE", str(path), problem="tệp không tồn tại")
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_hex(KEY_BYTES) + "\n")
+    """Read the HMAC key (hex text) at ``path``; create it (mode 0600) if missing and allowed.
+    Only a small regular file is read: a directory, FIFO or device is refused without
+    being opened (a FIFO would block). Raises CchcError."""
     try:
-        key = bytes.fromhex(path.read_text(encoding="ascii").strip())
+        try:
+            data = read_regular(path, KEY_FILE_LIMIT)
+        except FileNotFoundError:
+            if not create:
+                raise CchcError("KEY_FILE", str(path), problem="tệp không tồn tại") from None
+            try:
+                _create_key(path)
+            except OSError as exc:
+                raise CchcError("KEY_FILE", str(path), problem=f"không tạo được: {describe(exc, 'write')}") from None
+            data = read_regular(path, KEY_FILE_LIMIT)
+        key = bytes.fromhex(data.decode("ascii").strip())
     except (ValueError, UnicodeDecodeError):
         raise CchcError("KEY_FILE", str(path), problem="nội dung không phải chuỗi hex") from None
+    except NotReadable as exc:
+        raise CchcError("KEY_FILE", str(path), problem=str(exc)) from None
     except OSError as exc:
-        raise CchcError("KEY_FILE", str(path), problem=exc.strerror or str(exc)) from None
+        raise CchcError("KEY_FILE", str(path), problem=describe(exc, "read")) from None
     if len(key) < KEY_BYTES:
         raise CchcError("KEY_FILE", str(path), problem=f"khóa ngắn hơn {KEY_BYTES} byte")
     return key

@@ -1,52 +1,88 @@
-"""Operating-system errors in Vietnamese, with what to do: one table for every command.
+"""Operating-system errors in Vietnamese: one table, used for every file cchc reads or writes.
 
-An ``OSError`` says what the system refused (``errno``; on Windows also ``winerror``); the
-user needs to know, in Vietnamese, what that means and what to do about it. The system's
-own text is kept in brackets, for whoever has to look further.
+``describe(exc, "read")`` → "không có quyền đọc", ``describe(exc, "write")`` → "không có
+quyền ghi" (``"use"`` when it is not known which: "không có quyền truy cập"); ``advice(exc, op)`` → what the user can do about it. The caller names the
+file or folder: these texts never contain a path, so they fit any message shape.
 """
 from __future__ import annotations
 
 import errno
 
-# Windows: ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION (the file is open in another program,
-# which refuses to share it). Python maps both to EACCES, so they must be told apart first.
-_WINDOWS_LOCKED = (32, 33)
-_LOCKED = ("tệp đang được chương trình khác mở và khóa",
-           "đóng tệp trong Excel, LibreOffice hay chương trình đang dùng nó rồi chạy lại")
-_ACCESS = ("không có quyền đọc hoặc ghi",
-           "cấp quyền cho tài khoản đang chạy cchc (hoặc chép tệp sang thư mục của mình) rồi chạy lại")
-_NETWORK = ("ổ mạng hoặc ổ chia sẻ không phản hồi", "kiểm tra kết nối tới ổ mạng rồi chạy lại")
+# Windows error codes that have no errno of their own (OSError.winerror).
+_WIN_SHARING_VIOLATION = 32   # ERROR_SHARING_VIOLATION: the file is open in another program
+_WIN_LOCK_VIOLATION = 33      # ERROR_LOCK_VIOLATION: a part of it is locked by another program
+_WIN_DISK_FULL = 112          # ERROR_DISK_FULL
 
-# errno -> (what happened, what to do)
-_TABLE: dict[int, tuple[str, str]] = {
-    errno.EACCES: _ACCESS,
-    errno.EPERM: _ACCESS,
-    errno.EAGAIN: _LOCKED,
-    errno.EBUSY: ("tệp hoặc thiết bị đang bận", "đóng chương trình đang dùng nó rồi chạy lại"),
-    errno.ENOENT: ("không còn tìm thấy (đã bị xóa, đổi tên hoặc di chuyển)", "kiểm tra lại rồi chạy lại"),
-    errno.ENOTDIR: ("một phần của đường dẫn không phải thư mục", "kiểm tra lại đường dẫn"),
-    errno.EISDIR: ("đây là thư mục, không phải tệp", "kiểm tra lại đường dẫn"),
-    errno.EIO: ("lỗi đọc/ghi của ổ đĩa (ổ đĩa, thẻ nhớ hay ổ mạng có thể bị hỏng hoặc mất kết nối)",
-                "chép tệp sang ổ đĩa khác rồi chạy lại; nếu vẫn lỗi, đề nghị gửi lại tệp"),
-    errno.ENAMETOOLONG: ("tên tệp hoặc đường dẫn quá dài",
-                         "đổi tên ngắn hơn hoặc chuyển thư mục lên gần gốc ổ đĩa rồi chạy lại"),
-    errno.ELOOP: ("liên kết tượng trưng lặp vòng hoặc có quá nhiều tầng liên kết",
-                  "thay liên kết bằng chính tệp rồi chạy lại"),
-    errno.ENOSPC: ("ổ đĩa đã đầy", "giải phóng chỗ trống rồi chạy lại"),
-    errno.EROFS: ("ổ đĩa chỉ cho phép đọc", "chọn thư mục trên ổ đĩa ghi được"),
-    errno.EMFILE: ("đang mở quá nhiều tệp cùng lúc", "đóng bớt chương trình rồi chạy lại"),
-    errno.ENFILE: ("đang mở quá nhiều tệp cùng lúc", "đóng bớt chương trình rồi chạy lại"),
-    errno.ETIMEDOUT: _NETWORK,
-    errno.ENOTCONN: _NETWORK,
-    errno.ESTALE: _NETWORK,
+_BUSY = ("tệp đang được chương trình khác mở và khóa",
+         "Đóng tệp trong Excel, LibreOffice hay chương trình đang dùng nó rồi chạy lại")
+_NETWORK = ("ổ mạng hoặc ổ chia sẻ không phản hồi", "Kiểm tra kết nối tới ổ mạng rồi chạy lại")
+_FULL = ("ổ đĩa đầy", "Giải phóng dung lượng ổ đĩa hoặc chọn thư mục trên ổ đĩa khác rồi chạy lại")
+
+# errno name → (problem, advice). "{op}" is "đọc" or "ghi". Names, not numbers: the
+# numbers differ between systems and a name missing on one system is simply skipped.
+_TABLE: dict[str, tuple[str, str]] = {
+    "EACCES": ("không có quyền {op}", "Cấp quyền {op} cho tài khoản đang chạy cchc hoặc chọn vị trí khác"),
+    "EPERM": ("không có quyền {op}", "Cấp quyền {op} cho tài khoản đang chạy cchc hoặc chọn vị trí khác"),
+    "ENOENT": ("không tồn tại (có thể đã bị xóa, đổi tên hoặc di chuyển)", "Kiểm tra lại đường dẫn"),
+    "ENOTDIR": ("một phần của đường dẫn không phải thư mục", "Kiểm tra lại đường dẫn"),
+    "EISDIR": ("là thư mục, không phải tệp", "Chỉ định một tệp, không phải thư mục"),
+    "ELOOP": ("có vòng lặp liên kết tượng trưng", "Sửa hoặc bỏ liên kết tượng trưng trong đường dẫn"),
+    "ENAMETOOLONG": ("tên tệp hoặc đường dẫn quá dài", "Đổi tên ngắn hơn hoặc chuyển vào thư mục gần gốc ổ đĩa hơn"),
+    "EBUSY": _BUSY,
+    "EAGAIN": _BUSY,
+    "ETXTBSY": _BUSY,
+    "ENOSPC": _FULL,
+    "EDQUOT": ("vượt hạn mức dung lượng của tài khoản", "Giải phóng dung lượng hoặc xin tăng hạn mức rồi chạy lại"),
+    "EFBIG": ("tệp quá lớn đối với ổ đĩa này", "Chọn thư mục trên ổ đĩa khác"),
+    "EROFS": ("ổ đĩa chỉ cho phép đọc", "Chọn thư mục trên ổ đĩa ghi được"),
+    "EIO": ("lỗi đọc/ghi của ổ đĩa (ổ đĩa, thẻ nhớ hay ổ mạng có thể hỏng hoặc mất kết nối)",
+            "Chép tệp sang ổ đĩa khác rồi chạy lại; nếu vẫn lỗi, đề nghị gửi lại tệp"),
+    "ENXIO": ("thiết bị không sẵn sàng", "Kiểm tra ổ đĩa hoặc kết nối mạng rồi chạy lại"),
+    "ENODEV": ("không phải tệp thông thường (thiết bị)", "Chỉ định một tệp thông thường"),
+    "EMFILE": ("quá nhiều tệp đang mở", "Đóng bớt chương trình rồi chạy lại"),
+    "ENFILE": ("quá nhiều tệp đang mở trong hệ thống", "Đóng bớt chương trình rồi chạy lại"),
+    "ENOTEMPTY": ("thư mục không rỗng", "Chọn thư mục khác"),
+    "EEXIST": ("đã tồn tại", "Chọn tên khác"),
+    "EXDEV": ("nằm trên ổ đĩa khác", "Chọn thư mục trên cùng ổ đĩa"),
+    "EINVAL": ("tên hoặc đường dẫn không hợp lệ trên hệ thống này",
+               "Bỏ các ký tự như : * ? \" < > | khỏi tên"),
+    "ETIMEDOUT": _NETWORK,
+    "ENOTCONN": _NETWORK,
+    "ESTALE": _NETWORK,
 }
+_BY_ERRNO = {getattr(errno, name): entry for name, entry in _TABLE.items() if hasattr(errno, name)}
+_BY_WINERROR = {_WIN_SHARING_VIOLATION: _BUSY, _WIN_LOCK_VIOLATION: _BUSY, _WIN_DISK_FULL: _FULL}
+_OPS = {"read": "đọc", "write": "ghi", "use": "truy cập"}
 
 
-def describe(exc: OSError) -> str:
-    """What ``exc`` means and what to do, in Vietnamese: «what (system text); what to do»."""
-    if getattr(exc, "winerror", None) in _WINDOWS_LOCKED:
-        what, todo = _LOCKED
-    else:
-        what, todo = _TABLE.get(exc.errno, ("lỗi hệ điều hành", "kiểm tra tệp và ổ đĩa rồi chạy lại"))
-    system = exc.strerror or type(exc).__name__
-    return f"{what} ({system}); {todo}"
+def _entry(exc: BaseException) -> tuple[str, str] | None:
+    winerror = getattr(exc, "winerror", None)
+    if winerror in _BY_WINERROR:
+        return _BY_WINERROR[winerror]
+    return _BY_ERRNO.get(getattr(exc, "errno", None))
+
+
+def describe(exc: BaseException, op: str = "read") -> str:
+    """What went wrong, in Vietnamese, without the path: ``op`` is "read", "write" or "use".
+    An error outside the table keeps the system's own text and number."""
+    entry = _entry(exc)
+    if entry is not None:
+        return entry[0].format(op=_OPS[op])
+    code = getattr(exc, "errno", None)
+    reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return f"lỗi hệ điều hành: {reason}" + (f" (mã {code})" if code else "")
+
+
+def advice(exc: BaseException, op: str = "read") -> str:
+    """What the user can do about ``exc``, in Vietnamese (a sentence without a full stop)."""
+    entry = _entry(exc)
+    if entry is not None:
+        return entry[1].format(op=_OPS[op])
+    return "Kiểm tra đường dẫn, quyền truy cập và ổ đĩa rồi chạy lại"
+
+
+def explain(exc: BaseException, op: str = "read") -> str:
+    """«what (the system's own text); what to do» in one line, for a ledger or an issue."""
+    system = getattr(exc, "strerror", None) or type(exc).__name__
+    todo = advice(exc, op)
+    return f"{describe(exc, op)} ({system}); {todo[:1].lower()}{todo[1:]}"

@@ -7,12 +7,15 @@ from functools import cached_property
 from pathlib import Path
 
 from .errors import CchcError
+from .fileio import NotReadable, read_regular
 from .model import Catalogue
+from .oserrors import advice, describe
 from .yamlio import line_of, load_yaml
 
 DEFAULT_REGISTRY = Path(__file__).parent / "data" / "units_hagiang.yaml"
 UNIT_KINDS = ("office", "ward", "commune")
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+REGISTRY_LIMIT = 32 << 20   # bytes; a national registry of ten thousand units is about 2 MB
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -102,9 +105,34 @@ def _unit(path: Path, node: dict, catalogue: Catalogue) -> Unit:
     return Unit(code=code, name=name, kind=kind, email=email, forms=tuple(dict.fromkeys(forms)))
 
 
+def _load(path: Path):
+    """The registry's YAML, read with a bound: a device, FIFO or huge file, unreadable
+    bytes or absurdly deep nesting are messages naming the file, never a hang or a trace."""
+    limit = f"{REGISTRY_LIMIT >> 20} MB"
+    try:
+        data = read_regular(path, REGISTRY_LIMIT)
+    except FileNotFoundError:
+        raise CchcError("FILE_MISSING", str(path)) from None
+    except NotReadable as exc:
+        raise CchcError("INPUT_FILE", str(path), problem=str(exc), limit=limit,
+                        fix="Chỉ định tệp YAML sổ đăng ký đơn vị bằng --units") from None
+    except OSError as exc:
+        raise CchcError("INPUT_FILE", str(path), problem=describe(exc, "read"), limit=limit,
+                        fix=advice(exc, "read")) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CchcError("YAML_SYNTAX", str(path), problem=f"không phải UTF-8: {exc.reason}") from None
+    try:
+        return load_yaml(path, text)
+    except RecursionError:
+        # A registry is three levels deep; thousands mean a damaged or hostile file.
+        raise CchcError("YAML_SYNTAX", str(path), problem="các mục lồng nhau quá sâu") from None
+
+
 def load_registry(path: Path, catalogue: Catalogue) -> Registry:
     """Read and validate a registry file. Raises CchcError naming the file and line."""
-    data = load_yaml(path)
+    data = _load(path)
     if not isinstance(data, dict):
         raise CchcError("REGISTRY_EMPTY", str(path))
     cons = data.get("consolidator") or {}

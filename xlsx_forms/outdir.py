@@ -1,0 +1,164 @@
+"""Output folders: cchc replaces or writes into a folder only when it is its own.
+
+The rule, shared by every command that writes a folder (harvest: the summary; generate:
+the templates; feedback: the correction workbooks; mail and feedback: the outbox):
+
+- the folder must not be, contain or lie inside a folder the command reads (the inbox,
+  the templates, the summary): compared as real places on disk, through links, ``..``
+  and letter case;
+- it must not exist, be empty, or be cchc's own: it holds the marker file ``.cchc-output``
+  (first line ``cchc <kind>``, then, for a folder replaced as a whole, one line per file
+  cchc wrote there). A folder replaced as a whole must hold nothing else. A folder without
+  the marker is taken as one written by a version before the marker only when every file
+  in it has a name that version wrote, and the file it always wrote is there.
+
+How such a folder is written (staging, swap, lock, recovery) is xlsx_forms.outwrite.
+"""
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import CchcError
+from .oserrors import describe
+
+MARKER = ".cchc-output"
+_MARKER_LIMIT = 64 << 20
+_CODE = r"[a-z0-9][a-z0-9-]{0,39}"
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of output folder: its marker name, what it is called in messages, whether
+    it is replaced as a whole, and the files a version before the marker wrote there."""
+
+    name: str
+    label: str
+    replaced: bool
+    legacy: re.Pattern
+    legacy_required: str | None = None
+
+
+KINDS = {k.name: k for k in (
+    Kind("harvest", "kết quả tổng hợp (cchc harvest)", True,
+         re.compile(r"tong-hop-cchc\.xlsx|values\.csv|issues\.csv|ledger\.csv|status\.csv"),
+         "tong-hop-cchc.xlsx"),
+    Kind("templates", "biểu mẫu (cchc generate)", True,
+         re.compile(rf"manifest\.csv|({_CODE})/PL\d+_\1\.xlsx"), "manifest.csv"),
+    Kind("feedback", "biểu mẫu cần sửa (cchc feedback)", True,
+         re.compile(rf"({_CODE})/PL\d+_\1_sua-loi\.xlsx")),
+    Kind("outbox", "thư đi (cchc mail, cchc feedback)", False,
+         re.compile(rf"(mau|nhac|phan-hoi)-{_CODE}\.eml|sent\.csv")),
+)}
+
+
+def shown(path: str | Path) -> str:
+    """A path as text that can always be printed (undecodable bytes become U+FFFD)."""
+    return os.fsencode(path).decode("utf-8", "replace")
+
+
+def real(path: Path) -> Path:
+    """``path`` as a real place: absolute, links and ``..`` resolved."""
+    return Path(os.path.realpath(Path(path).expanduser()))
+
+
+def _within(inner: Path, outer: Path) -> bool:
+    """Whether ``inner`` is ``outer`` or lies inside it (both real paths), as places on
+    disk: by name first (folders not made yet), then by identity, which sees through
+    letter case on Windows and macOS and through bind mounts."""
+    if inner == outer or outer in inner.parents:
+        return True
+    if not os.path.exists(outer):
+        return False
+    for place in (inner, *inner.parents):
+        try:
+            if os.path.exists(place) and os.path.samefile(place, outer):
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def files(folder: Path) -> Iterator[tuple[str, bool]]:
+    """(relative path, whether it is a regular file) of every entry below ``folder``;
+    folders are entered (never through a link; without recursion, however deep)."""
+    stack = [(folder, "")]
+    while stack:
+        here, rel = stack.pop()
+        with os.scandir(here) as entries:
+            for entry in sorted(entries, key=lambda e: e.name):
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append((Path(entry.path), f"{rel}{entry.name}/"))
+                else:
+                    yield f"{rel}{entry.name}", entry.is_file(follow_symlinks=False)
+
+
+def read_marker(folder: Path) -> tuple[str, set[str]] | None:
+    """(kind, files listed) of ``folder``'s marker, or None when it has none."""
+    path = folder / MARKER
+    try:
+        if not path.is_file() or path.is_symlink() or path.stat().st_size > _MARKER_LIMIT:
+            return None
+        lines = path.read_text(encoding="utf-8", errors="surrogateescape").splitlines()
+    except OSError:
+        return None
+    if not lines or not lines[0].startswith("cchc "):
+        return None
+    return lines[0][5:].strip(), set(lines[1:])
+
+
+def write_marker(folder: Path, kind: str, listed: list[str] = ()) -> None:
+    """Mark ``folder`` as cchc's, of ``kind``, listing the files it wrote there."""
+    text = "\n".join([f"cchc {kind}", *listed]) + "\n"
+    (folder / MARKER).write_text(text, encoding="utf-8", errors="surrogateescape")
+
+
+def _foreign(out: Path, kind: Kind) -> str | None:
+    """Why ``out`` is not a folder this kind may write, or None when it may."""
+    if not os.path.lexists(out):
+        return None
+    if not out.is_dir():
+        return "đây là một tệp, không phải thư mục"
+    try:
+        marker = read_marker(out)
+        if marker is not None:
+            if marker[0] != kind.name:
+                label = KINDS[marker[0]].label if marker[0] in KINDS else f"loại «{marker[0]}»"
+                return f"đây là thư mục {label}, không phải thư mục {kind.label}"
+            if not kind.replaced:
+                return None
+            for rel, regular in files(out):
+                if rel != MARKER and (not regular or rel not in marker[1]):
+                    return f"có «{shown(rel)}» không do cchc tạo"
+            return None
+        seen = False
+        for rel, regular in files(out):
+            if not regular or not kind.legacy.fullmatch(rel):
+                return f"có «{shown(rel)}» không do cchc tạo"
+            seen = seen or rel == kind.legacy_required or kind.legacy_required is None
+        return None if seen or not any(out.iterdir()) else \
+            f"thiếu «{kind.legacy_required}» của một thư mục {kind.label}"
+    except OSError as exc:
+        return f"không xem được nội dung thư mục: {describe(exc)}"
+
+
+def check(out: Path, kind: str, reads: Mapping[str, Path] = {}, option: str = "--out") -> None:
+    """Raise CchcError unless ``out`` (given as ``option``) may be written as a ``kind``
+    folder: it does not overlap any folder of ``reads`` (description → path) and it is
+    absent, empty or cchc's own. Touches nothing."""
+    here = real(out)
+    for what, path in reads.items():
+        other = real(path)
+        relation = ("trùng với" if _within(here, other) and _within(other, here) else
+                    "nằm trong" if _within(here, other) else "chứa" if _within(other, here) else None)
+        if relation:
+            raise CchcError("OUT_OVERLAP", shown(out), option=option, relation=relation, what=what,
+                          path=shown(path))
+    if here.parent == here:
+        raise CchcError("OUT_NOT_OURS", shown(out), option=option, reason="đây là thư mục gốc của ổ đĩa")
+    reason = _foreign(here, KINDS[kind])
+    if reason:
+        raise CchcError("OUT_NOT_OURS", shown(out), option=option, reason=reason)
