@@ -21,9 +21,16 @@ class ErrorValue(str):
 
 
 class DamagedCell(str):
-    """A cell whose stored content cannot be read; the text says what was found."""
+    """A cell whose stored content cannot be read: the text is what was stored (cut to
+    40 characters), ``reason`` says what is wrong with it (Vietnamese)."""
 
-    __slots__ = ()
+    def __new__(cls, stored: str, reason: str) -> "DamagedCell":
+        cell = super().__new__(cls, stored[:40])
+        cell.reason = reason
+        return cell
+
+    def __reduce__(self):
+        return DamagedCell, (str(self), self.reason)
 
 
 class TooLarge(Exception):
@@ -109,7 +116,7 @@ def iso_date_number(text: str, *, excel: bool) -> DateNumber | DamagedCell:
     try:
         when = datetime.fromisoformat(raw.replace("Z", "+00:00")).replace(tzinfo=None)
     except ValueError:
-        return DamagedCell(f"«{raw}» không phải ngày")
+        return DamagedCell(raw, "không phải ngày")
     days = (when - _EPOCH).total_seconds() / 86400
     return DateNumber(days - 1 if excel and days < 61 else days)
 

@@ -144,7 +144,7 @@ def parse(raw, kind: Kind, *, percent_format: bool = False) -> tuple[object, lis
     if isinstance(raw, ErrorValue):
         return None, [Problem("V-ERROR-VALUE", {"raw": str(raw)})]
     if isinstance(raw, DamagedCell):
-        return None, [Problem("V-DAMAGED", {"detail": str(raw)})]
+        return None, [Problem("V-DAMAGED", {"detail": f"«{raw}» {raw.reason}"})]
     if raw is None or (isinstance(raw, str) and not raw.translate(SPACES).strip()):
         return None, []
     if kind.id == "note":

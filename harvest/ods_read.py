@@ -37,8 +37,8 @@ def _float(raw: str | None):
     try:
         value = float((raw or "").strip()[:64])
     except ValueError:
-        return DamagedCell(f"«{(raw or '')[:40]}» không phải số")
-    return value if math.isfinite(value) else DamagedCell(f"«{raw[:40]}» không phải số hữu hạn")
+        return DamagedCell(raw or "", "không phải số")
+    return value if math.isfinite(value) else DamagedCell(raw, "không phải số hữu hạn")
 
 
 def _cell_value(attrs: dict, text: str | None):

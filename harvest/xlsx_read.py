@@ -74,8 +74,8 @@ def _number(text: str) -> float | DamagedCell:
             raise ValueError
         value = float(t)
     except ValueError:
-        return DamagedCell(f"«{t[:40]}» không phải số")
-    return value if math.isfinite(value) else DamagedCell(f"«{t[:40]}» không phải số hữu hạn")
+        return DamagedCell(t, "không phải số")
+    return value if math.isfinite(value) else DamagedCell(t, "không phải số hữu hạn")
 
 
 def shared_strings(pkg: Package, part: str) -> list[str]:
@@ -198,7 +198,7 @@ def _value(typ: str, text: str | None, strings: list[str], kind: str):
         t = text.strip()
         if t.isascii() and t.isdigit() and int(t) < len(strings):
             return strings[int(t)]
-        return DamagedCell(f"chuỗi số «{t[:20]}» không có trong bảng chuỗi")
+        return DamagedCell(t, "chỉ số chuỗi không có trong bảng chuỗi dùng chung")
     if typ in ("inlineStr", "str"):
         return unescape(text) or None
     if typ == "b":

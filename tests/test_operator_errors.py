@@ -315,7 +315,7 @@ def test_oserror_texts_are_vietnamese_with_advice():
     cases = {errno.EACCES: "không có quyền ghi", errno.ENOSPC: "ổ đĩa đầy", errno.EROFS: "chỉ cho phép đọc",
              errno.ENOENT: "không tồn tại", errno.EISDIR: "là thư mục", errno.ELOOP: "vòng lặp",
              errno.ENAMETOOLONG: "quá dài", errno.EBUSY: "đang được chương trình khác mở",
-             errno.EIO: "lỗi vào/ra"}
+             errno.EIO: "lỗi đọc/ghi"}
     for code, words in cases.items():
         exc = OSError(code, os.strerror(code))
         assert words in describe(exc, "write") and advice(exc, "write")
