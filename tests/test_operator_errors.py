@@ -321,7 +321,7 @@ def test_oserror_texts_are_vietnamese_with_advice():
         assert words in describe(exc, "write") and advice(exc, "write")
     sharing = OSError(errno.EACCES, "The process cannot access the file")
     sharing.winerror = 32
-    assert describe(sharing) == "tệp đang được mở bởi chương trình khác"
+    assert describe(sharing) == "tệp đang được chương trình khác mở và khóa"
     assert describe(OSError(errno.EACCES, "x"), "read") == "không có quyền đọc"
     assert "lỗi hệ điều hành: kỳ lạ (mã 999)" == describe(OSError(999, "kỳ lạ"))
 

@@ -104,9 +104,10 @@ def test_magnitude_message_quotes_the_value(catalogue):
 
 # ---------------------------------------------------------------- end to end, in a subprocess
 
-# A number element's raw text → how messages and values.csv show it.
-NUMBERS = {b"NaN": "NaN", b"nan": "NaN", b"Infinity": "Infinity", b"-inf": "-Infinity", b"1e308": "1e+308",
-           b"1e309": "Infinity", b"99999999999999999999999": "1e+23", b"1e10": "10000000000"}
+# A number element's raw text → how messages and values.csv show it: a finite number as
+# the number read, anything else (a damaged cell) as the very text stored.
+NUMBERS = {b"NaN": "NaN", b"nan": "nan", b"Infinity": "Infinity", b"-inf": "-inf", b"1e308": "1e+308",
+           b"1e309": "1e309", b"99999999999999999999999": "1e+23", b"1e10": "10000000000"}
 TEXTS = ["1e308", "NaN", "inf", "∞", "99999999999999999999", "1.000.000.000.000"]
 PERCENTS = {b"NaN": "NaN", b"1e308": "1e+308", b"Infinity": "Infinity"}
 LONG_NOTE = "Số liệu đã được rà soát. " * 8000 + "Hết."   # 200,004 characters
