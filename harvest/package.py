@@ -9,15 +9,26 @@ see two different parts.
 from __future__ import annotations
 
 import io
+import lzma
 import posixpath
 import zipfile
+import zlib
 
 from . import xmlsafe
 
 MAX_MEMBER_BYTES = 30 * 1024 * 1024
 MAX_UNCOMPRESSED = 100 * 1024 * 1024
 MAX_MEMBERS = 10_000
+# Markup is parsed element by element: a budget of "<" per file (a form sheet has about
+# 2,000) keeps the cost of any file within a second or two, however it is built.
+MAX_MARKUP = 300_000
+METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
 
+DAMAGED = "tệp nén zip bị hỏng hoặc bị cắt cụt"
+# What zipfile and the decompressors raise on damaged bytes (names that are not UTF-8,
+# offsets past the end, corrupt streams): all mean "damaged", never a bug of ours.
+_ZIP_DAMAGE = (zipfile.BadZipFile, ValueError, NotImplementedError, EOFError, OSError, zlib.error,
+               lzma.LZMAError)
 REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 
 
@@ -29,7 +40,10 @@ class Package:
     """The members of a zip file, read with bounds."""
 
     def __init__(self, data: bytes) -> None:
-        self.zip = zipfile.ZipFile(io.BytesIO(data))
+        try:
+            self.zip = zipfile.ZipFile(io.BytesIO(data))
+        except _ZIP_DAMAGE:
+            raise Refused(DAMAGED) from None
         infos = self.zip.infolist()
         if len(infos) > MAX_MEMBERS:
             raise Refused(f"tệp nén có quá nhiều thành phần ({len(infos)})")
@@ -41,6 +55,7 @@ class Package:
             self._infos[key] = info
         self._read: dict[str, bytes] = {}
         self._total = 0
+        self._markup = 0
         self._rels: dict[str, list[tuple[str, str, str]]] = {}
 
     def names(self) -> list[str]:
@@ -59,8 +74,15 @@ class Package:
         info = self._infos.get(key)
         if info is None:
             return None
-        with self.zip.open(info) as fh:
-            body = fh.read(MAX_MEMBER_BYTES + 1)
+        if info.flag_bits & 0x1:
+            raise Refused(f"thành phần «{info.filename}» bị mã hóa (tệp nén có mật khẩu)")
+        if info.compress_type not in METHODS:
+            raise Refused(f"thành phần «{info.filename}» nén theo cách không hỗ trợ (mã {info.compress_type})")
+        try:
+            with self.zip.open(info) as fh:
+                body = fh.read(MAX_MEMBER_BYTES + 1)
+        except _ZIP_DAMAGE:
+            raise Refused(f"{DAMAGED} (thành phần «{info.filename}»)") from None
         self._total += len(body)
         if len(body) > MAX_MEMBER_BYTES or self._total > MAX_UNCOMPRESSED:
             raise Refused(f"nội dung giải nén quá lớn (thành phần «{info.filename}»), có thể là bom nén")
@@ -72,6 +94,9 @@ class Package:
         body = self.read(name)
         if body is None:
             return False
+        self._markup += body.count(b"<")
+        if self._markup > MAX_MARKUP:
+            raise Refused(f"thành phần «{name}» có quá nhiều thẻ XML (giới hạn {MAX_MARKUP} cho mỗi tệp)")
         try:
             xmlsafe.parse(body, start, end, text)
         except xmlsafe.XmlRefused as exc:

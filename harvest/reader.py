@@ -62,7 +62,7 @@ def _damaged_types() -> tuple[type[BaseException], ...]:
     bad input. Anything else is a bug of ours and must not pass as a damaged file."""
     import msoffcrypto.exceptions
     from olefile.olefile import OleFileError
-    return (zipfile.BadZipFile, zlib.error, EOFError, struct.error, OleFileError,
+    return (_Damaged, zipfile.BadZipFile, zlib.error, EOFError, struct.error, OleFileError,
             msoffcrypto.exceptions.FileFormatError, msoffcrypto.exceptions.ParseError,
             python_calamine.CalamineError)
 
@@ -92,33 +92,78 @@ def read_book(data: bytes, sheets: set[str] | None = None) -> Book:
         book.failure, book.encrypted = "tệp có mật khẩu mở", True
     except zipfile.BadZipFile:
         book.failure = "tệp nén zip bị hỏng hoặc bị cắt cụt"
-    except _damaged_types() as exc:
-        book.failure = f"nội dung tệp bị hỏng ({_describe(exc)})"
+    except _damaged_types():
+        book.failure = DAMAGED.get(book.format or "zip", DAMAGED["zip"])
     if book.failure:
         book.grids.clear()
     return book
 
 
-def _describe(exc: BaseException) -> str:
-    """What a library said about a damaged file, briefly and without paths."""
-    text = " ".join(str(exc).split())[:120]
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+# What a damaged file of each kind is, for the office: the libraries' own (English) texts
+# say nothing a clerk can act on.
+DAMAGED = {"xls": "tệp .xls bị hỏng hoặc bị cắt cụt (không đọc được cấu trúc sổ tính)",
+           "ole": "tệp Office bị hỏng hoặc bị cắt cụt",
+           "xlsx": "tệp .xlsx bị hỏng (không đọc được cấu trúc sổ tính)",
+           "ods": "tệp .ods bị hỏng (không đọc được cấu trúc sổ tính)",
+           "zip": "tệp nén zip bị hỏng hoặc bị cắt cụt"}
+
+
+class _Damaged(Exception):
+    """A library failed on this file in a way it does not name (a panic, an odd error)."""
+
+
+def _guarded(call, *args):
+    """``call(*args)`` for python-calamine, whose Rust code may panic on a damaged file: the
+    panic (a BaseException) becomes ``_Damaged``, and its English backtrace, which the
+    Rust runtime writes to the standard error, is kept off the user's console."""
+    import os
+    import sys
+    saved = None
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+    except OSError:
+        saved = None
+    try:
+        return call(*args)
+    except BaseException as exc:   # noqa: BLE001 - see below
+        if type(exc).__name__ == "PanicException":
+            raise _Damaged() from None
+        raise
+    finally:
+        if saved is not None:
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 def _read_ole(data: bytes, book: Book, wanted: set[str] | None) -> None:
     import msoffcrypto
     import olefile
-    if msoffcrypto.OfficeFile(io.BytesIO(data)).is_encrypted():
+    try:
+        encrypted = msoffcrypto.OfficeFile(io.BytesIO(data)).is_encrypted()
+    except Exception:  # noqa: BLE001 - msoffcrypto fails oddly on damaged files; olefile says why
+        encrypted = False
+    if encrypted:
         book.encrypted = True
         raise Refused("tệp có mật khẩu mở")
+    book.format = "ole"
     ole = olefile.OleFileIO(io.BytesIO(data))
     stream_name = "Workbook" if ole.exists("Workbook") else "Book" if ole.exists("Book") else None
     if stream_name is None:
         raise Refused("tệp Office không phải sổ Excel (có thể là tệp Word .doc đổi đuôi)")
-    saved = ole.get_metadata().last_saved_time
+    try:
+        saved = ole.get_metadata().last_saved_time
+    except (OSError, ValueError, struct.error, OverflowError):
+        saved = None      # the properties are damaged; the workbook may still be read
     book.saved_at = saved.replace(tzinfo=timezone.utc) if saved else None
     book.format = "xls"
-    scan = read_xls(data, ole.openstream(stream_name).read(MAX_FILE_BYTES), wanted)
+    try:
+        stream = ole.openstream(stream_name).read(MAX_FILE_BYTES)
+    except OSError:       # olefile: the name is a storage, or its sectors are damaged
+        raise _Damaged() from None
+    scan = _guarded(read_xls, stream_name, stream, wanted)
     book.sheet_names = scan.names
     _keep(book, scan.sheets, wanted)
 
