@@ -65,7 +65,9 @@ def show_date(serial: float) -> str:
 def show(value) -> str:
     """A number as Vietnamese readers write it (decimal comma); very large or very small
     magnitudes in scientific notation; anything else as text."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"      # as the spreadsheet shows it
+    if not isinstance(value, (int, float)):
         return as_text(value)
     if isinstance(value, int):
         if value.bit_length() > 64:   # str() of a huge int is slow, and refused past 4300 digits
@@ -135,16 +137,25 @@ def _number(raw) -> float | None:
     return None
 
 
+def unreadable(raw) -> Problem | None:
+    """The problem of a cell the reader could not read as a value (an error value such as
+    #DIV/0!, or damaged content), whatever kind of cell it is; None for any other value."""
+    if isinstance(raw, ErrorValue):
+        return Problem("V-ERROR-VALUE", {"raw": str(raw)})
+    if isinstance(raw, DamagedCell):
+        return Problem("V-DAMAGED", {"detail": f"«{raw}» {raw.reason}"})
+    return None
+
+
 def parse(raw, kind: Kind, *, percent_format: bool = False) -> tuple[object, list[Problem]]:
     """(value or None, problems). None means blank, or a value that cannot be used.
 
     Never raises, whatever ``raw`` is: every number returned is finite and within the
     kind's bounds (``Kind.max``); anything else is a problem quoting the value."""
     accepts = kind.description
-    if isinstance(raw, ErrorValue):
-        return None, [Problem("V-ERROR-VALUE", {"raw": str(raw)})]
-    if isinstance(raw, DamagedCell):
-        return None, [Problem("V-DAMAGED", {"detail": f"«{raw}» {raw.reason}"})]
+    problem = unreadable(raw)
+    if problem:
+        return None, [problem]
     if raw is None or (isinstance(raw, str) and not raw.translate(SPACES).strip()):
         return None, []
     if kind.id == "note":

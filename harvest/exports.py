@@ -43,8 +43,10 @@ def number_text(value, bound: float | None = None) -> object:
     beyond ``bound`` (its kind's max) is written as text with a leading quote, so that
     no spreadsheet or data tool ever adds it up."""
     kind = type(value)
-    if kind is not str and isinstance(value, str):   # an error value or a damaged cell's text
-        value, kind = str(value), str
+    if kind is not str and isinstance(value, str):
+        # An error value or a damaged cell's stored text: never a number to any reader.
+        value = str(value)
+        return "'" + value if looks_like_number(value) is not None else formula_safe(value)
     if kind is int or kind is float:
         # The common case first: a bounded number (NaN fails every comparison).
         if -_INF < value < _INF and (bound is None or -bound <= value <= bound):

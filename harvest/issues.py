@@ -109,7 +109,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                          "hợp lúc {now}). Thời điểm lưu do máy người gửi ghi, không thể sau lúc tệp "
                          "đến; thứ tự nộp lại của tệp này tính theo lúc tệp đến hộp thư. Kiểm tra "
                          "đồng hồ máy tính của đơn vị."),
-    "R-LATE": (WARNING, "Tệp lưu lúc {saved}, sau hạn {deadline}. Báo cáo phải gửi trước hạn. Ghi nhận "
+    "R-LATE": (WARNING, "Tệp {how} lúc {saved}, sau hạn {deadline}. Báo cáo phải gửi trước hạn. Ghi nhận "
                         "nộp muộn."),
     "R-MISSING": (ERROR, "Đơn vị chưa nộp phụ lục {form}. Mỗi đơn vị phải nộp đủ các phụ lục được giao. "
                          "Đề nghị đơn vị gửi trước hạn {deadline}."),

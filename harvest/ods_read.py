@@ -29,13 +29,20 @@ MAX_SPACES = 1_000
 
 
 def _repeat(attrs: dict, name: str) -> int:
+    """A repeat count; a huge one is capped (it only has to exceed every bound), a
+    malformed one counts once."""
     raw = (attrs.get(f"{TABLE}{S}{name}") or "1").strip()
-    return int(raw) if raw.isascii() and raw.isdigit() and 0 < len(raw) <= 10 and int(raw) > 0 else 1
+    if not (raw.isascii() and raw.isdigit()):
+        return 1
+    return max(1, min(int(raw[:12]) if len(raw) <= 12 else 10 ** 12, 10 ** 12))
 
 
 def _float(raw: str | None):
     try:
-        value = float((raw or "").strip()[:64])
+        text = (raw or "").strip()
+        if len(text) > 64 or "_" in text or not text.isascii():
+            raise ValueError
+        value = float(text)
     except ValueError:
         return DamagedCell(raw or "", "không phải số")
     return value if math.isfinite(value) else DamagedCell(raw, "không phải số hữu hạn")

@@ -122,6 +122,14 @@ def _text(result: FileResult, raw, where: dict, cell: str, what: str, *, single_
     return clean.text
 
 
+def _unreadable(result: FileResult, raw, where: dict, cell: str) -> bool:
+    """Whether ``raw`` is an error value or damaged content; its issue is then added."""
+    problem = cellvalues.unreadable(raw)
+    if problem:
+        result.issues.append(issue(problem.code, cell=cell, **problem.fields, **where))
+    return problem is not None
+
+
 def _kept_raw(raw, bound: float | None):
     """What is kept of a raw value to show it later: a number only when finite and within
     its kind's bound (every number that leaves a file is), text bounded in length;
@@ -184,6 +192,8 @@ def _harvest_values(result: FileResult, book, data: bytes, ident, catalogue: Cat
     note_limit = catalogue.kinds["note"].max_length
     for note in layout.notes:
         raw, address = at(note)
+        if _unreadable(result, raw, where, address):
+            continue
         if raw is not None:
             text = _text(result, raw, where, address, "Ghi chú", single_line=False, limit=note_limit)
             notes[note.key] = CellValue(text, text, address)
@@ -194,7 +204,7 @@ def _harvest_values(result: FileResult, book, data: bytes, ident, catalogue: Cat
     for p in layout.preparer:
         raw, address = at(p)
         f = fields[p.field_id]
-        prepared.append("" if raw is None else _text(result, raw, where, address, f.input_title,
+        prepared.append("" if raw is None or _unreadable(result, raw, where, address) else _text(result, raw, where, address, f.input_title,
                                                      single_line=True, limit=f.max_length).strip())
     result.preparer = tuple(prepared)
     result.issues += rule_issues(form, store.usable(), unit=result.unit, file=result.rel,

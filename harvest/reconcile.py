@@ -7,8 +7,9 @@ Which of a unit's files wins: the latest by the workbook's saved time. That time
 by the sender's machine (or by anyone editing the file), so it is believed only when it is
 possible: not later than the harvest itself, and not later than the file's arrival in the
 inbox (its modification time), each with a tolerance of ``CLOCK_TOLERANCE``. A saved time
-that breaks either is flagged (R-CLOCK) and the file is ordered by its arrival instead (by
-nothing, if the arrival is unknown too), so a forged future time never wins by itself.
+that breaks either is flagged (R-CLOCK), and such a file wins only by arriving in the inbox
+after the latest file whose saved time is believable (arrival compared with arrival; an
+unknown arrival never wins), so a forged future time never wins by itself.
 """
 from __future__ import annotations
 
@@ -176,7 +177,9 @@ def reconcile(results: list[FileResult], registry: Registry, deadline: date,
             for dup in same[1:]:
                 rec.outcomes[dup.rel] = (DUPLICATE, f"giống hệt {same[0].rel}")
                 rec.issues.append(issue("R-DUPLICATE", unit=key[0], form=key[1], file=dup.rel, other=same[0].rel))
-        winner = distinct[0]
+        winner = _winner(distinct, now)
+        distinct.remove(winner)
+        distinct.insert(0, winner)
         rec.used[key] = winner
         rec.outcomes[winner.rel] = (USED, "")
         for old in distinct[1:]:
@@ -193,6 +196,7 @@ def reconcile(results: list[FileResult], registry: Registry, deadline: date,
             late = is_late(r, deadline, now)
             if late:
                 rec.issues.append(issue("R-LATE", unit=unit.code, form=form, file=r.rel,
+                                        how="đến hộp thư" if clock_problem(r, now) else "lưu",
                                         saved=_local(order_time(r, now)), deadline=_dmy(deadline)))
             errors = sum(i.severity == "error" for i in r.issues)
             warnings = sum(i.severity == "warning" for i in r.issues) + late
@@ -202,6 +206,20 @@ def reconcile(results: list[FileResult], registry: Registry, deadline: date,
     order = {u.code: i for i, u in enumerate(registry.units)}
     rec.statuses.sort(key=lambda s: (order.get(s.unit, len(order)), s.form))
     return rec
+
+
+def _winner(files: list[FileResult], now: datetime) -> FileResult:
+    """The file that counts. Of the files whose saved time is believable, the latest saved
+    (``files`` come sorted, latest first). A file whose saved time cannot be believed wins
+    only by arriving in the inbox after that one (arrival times are compared with arrival
+    times, never with a saved time): the latest such arrival."""
+    believed = [r for r in files if not clock_problem(r, now)]
+    best = believed[0] if believed else None
+    floor = _arrival_key(best, now) if best is not None else float("-inf")
+    later = [r for r in files if clock_problem(r, now) and _arrival_key(r, now) > floor]
+    if later:
+        return max(later, key=lambda r: (_arrival_key(r, now), r.sha256))
+    return best if best is not None else files[0]
 
 
 def _quote(value) -> str:

@@ -70,7 +70,7 @@ def _row_number(text: str) -> int | None:
 def _number(text: str) -> float | DamagedCell:
     t = text.strip()
     try:
-        if len(t) > MAX_NUMBER_TEXT or "_" in t:
+        if len(t) > MAX_NUMBER_TEXT or "_" in t or not t.isascii():   # float() takes "１０", "1_0"
             raise ValueError
         value = float(t)
     except ValueError:
@@ -207,6 +207,8 @@ def _value(typ: str, text: str | None, strings: list[str], kind: str):
         return ErrorValue(text.strip()[:20])
     if typ == "d":
         return iso_date_number(text, excel=True)
+    if typ not in ("n", ""):
+        return DamagedCell(text, f"kiểu ô «{typ[:10]}» không có trong định dạng .xlsx")
     if not text.strip():
         return None
     value = _number(text)

@@ -47,6 +47,9 @@ ORDER_CASES = {
     "forged future arriving late is late by arrival": ((t(20), t(20, 10), t(1, year=2099), t(24)), "B", {"B"},
                                                        True),
     "same saved time: later arrival": ((t(21), t(21, 10), t(21), t(22)), "B", set(), False),
+    # Attachments saved into the inbox together: the same arrival. The believable file wins.
+    "forged future, same arrival, loses": ((t(21), t(24, 10), t(1, year=2099), t(24, 10)), "A", {"B"}, False),
+    "forged future, arrived first, loses": ((t(21), t(24, 10), t(1, year=2099), t(23, 10)), "A", {"B"}, False),
 }
 
 
