@@ -68,10 +68,14 @@ def test_recover_puts_back_outputs_moved_aside(tmp_path):
     (aside / MARKER).write_text("cchc aside\n")
     (aside / "previous" / "values.csv").write_text("x")
     (tmp_path / ".summary.new-def34567").mkdir()                # killed before its marker: empty
-    half = tmp_path / ".summary.new-ghi89_ab"
+    half = tmp_path / ".summary.new-ghi89_ab"                  # killed while writing
     half.mkdir()
-    (half / MARKER).write_text("cchc harvest\n")
+    (half / MARKER).write_text("cchc staging harvest\n")
     (half / "values.csv").write_text("half")
+    done = tmp_path / ".summary.new-jkl01_cd"                  # killed between marker and swap
+    done.mkdir()
+    (done / MARKER).write_text("cchc harvest\nvalues.csv\n")
+    (done / "values.csv").write_text("done")
     recover(out)
     assert (out / "values.csv").read_text() == "x"
     assert [p.name for p in tmp_path.iterdir()] == ["summary"]
@@ -92,3 +96,32 @@ def test_recover_never_touches_folders_without_the_marker(tmp_path):
     recover(out)
     assert not out.exists()
     assert {p.relative_to(tmp_path).as_posix(): p.read_text() for p in tmp_path.rglob("*") if p.is_file()} == mine
+
+
+def test_recover_never_removes_a_users_copy_of_outputs_with_their_own_files(tmp_path):
+    """A copy of cchc's outputs, marker included, named like a leftover and holding the
+    user's own work, is not a leftover: nothing cchc did not write is ever removed."""
+    out = tmp_path / "summary"
+    mine = {".summary.new-20200323/.cchc-output": "cchc harvest\nvalues.csv\n",
+            ".summary.new-20200323/values.csv": "v", ".summary.new-20200323/phân tích của tôi.xlsx": "u",
+            ".summary.old-20200323/.cchc-output": "cchc aside\n",
+            ".summary.old-20200323/previous/values.csv": "p", ".summary.old-20200323/ghi chú.txt": "u"}
+    for rel, text in mine.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    recover(out)
+    assert {p.relative_to(tmp_path).as_posix(): p.read_text() for p in tmp_path.rglob("*") if p.is_file()} == mine
+
+
+def test_the_lock_file_is_never_written_through_a_link(tmp_path):
+    victim = tmp_path / "của người dùng.txt"
+    victim.write_text("dữ liệu quan trọng")
+    out = tmp_path / "summary"
+    (tmp_path / ".summary.cchc-lock").symlink_to(victim)
+    run = _harvest(out)
+    assert run.wait(timeout=120) == 2
+    assert victim.read_text() == "dữ liệu quan trọng" and not out.exists()
+    os.unlink(tmp_path / ".summary.cchc-lock")
+    os.link(victim, tmp_path / ".summary.cchc-lock")          # a hard link: the same file
+    assert _harvest(out).wait(timeout=120) == 2
+    assert victim.read_text() == "dữ liệu quan trọng" and not out.exists()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -123,8 +124,12 @@ def hold(folder: Path, wait: float, on_wait: Callable[[str], None] | None = None
     start = time.monotonic()
     told = False
     while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)
+        # Never through a link: the lock file is written, and must be cchc's own.
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0), 0o644)
         try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1:
+                raise OSError(errno.EEXIST, "the lock file is not a plain file of its own", str(path))
             if _try_lock(fd):
                 if _same_file(fd, path):
                     break

@@ -24,6 +24,7 @@ from .oserrors import advice, describe
 from .outdir import KINDS, MARKER, check, files, read_marker, real, shown, write_marker
 
 ASIDE = "aside"   # the marker kind of a folder holding the previous outputs during a swap
+STAGING = "staging "   # the marker kind of a staging folder being written: "staging harvest"
 _TMP = ".cchc-tmp"   # temporary files of the writers (xlsxwriter…) go here, not to the system's
 
 
@@ -71,20 +72,34 @@ def recover(out: Path) -> None:
     if not out.parent.is_dir():
         return
     for aside in _leftovers(out, "old"):
-        if (read_marker(aside) or ("",))[0] != ASIDE:
+        if not _only_ours(aside, {ASIDE}, lambda rel: rel.startswith("previous/")):
             continue
         previous = aside / "previous"
         if previous.is_dir() and not os.path.lexists(out):
             os.replace(previous, out)
         shutil.rmtree(aside, ignore_errors=True)
     for staging in _leftovers(out, "new"):
-        if (read_marker(staging) or ("",))[0] in KINDS:
+        if _only_ours(staging, {STAGING + k for k in KINDS}, lambda rel: True) or \
+                _only_ours(staging, set(KINDS), lambda rel: False):
             shutil.rmtree(staging, ignore_errors=True)
         else:
             try:
                 os.rmdir(staging)   # only if empty: never removes anything else
             except OSError:
                 pass
+
+
+def _only_ours(folder: Path, kinds: set[str], also) -> bool:
+    """Whether ``folder`` is a leftover of cchc's alone: its marker is of one of ``kinds``
+    and every file in it is the marker, a file the marker lists, or one ``also`` allows.
+    A folder a user made or added to (even a copy of cchc's outputs) is never removed."""
+    marker = read_marker(folder)
+    if marker is None or marker[0] not in kinds:
+        return False
+    try:
+        return all(rel == MARKER or rel in marker[1] or also(rel) for rel, _ in files(folder))
+    except OSError:
+        return False
 
 
 def _swap(staging: Path, out: Path) -> None:
@@ -137,7 +152,7 @@ def replacing(out: Path, kind: str, reads: Mapping[str, Path] = {}, wait: float 
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
         saved_tempdir = tempfile.tempdir
         try:
-            write_marker(staging, kind)   # from now on recover knows the folder is ours
+            write_marker(staging, STAGING + kind)   # from now on recover knows it is ours, half-written
             (staging / _TMP).mkdir()
             tempfile.tempdir = str(staging / _TMP)
             yield staging
