@@ -16,8 +16,8 @@ SEVERITY_VI = {ERROR: "Lỗi", WARNING: "Cảnh báo"}
 # code -> (severity, message template). Fields in braces are filled by ``issue()``.
 CATALOGUE: dict[str, tuple[str, str]] = {
     # The file as a whole
-    "F-UNREADABLE": (ERROR, "Không đọc được tệp ({detail}). Tệp phải là sổ Excel .xlsx lưu từ biểu mẫu "
-                            "đã gửi. Đề nghị đơn vị lưu lại đúng định dạng và gửi lại."),
+    "F-UNREADABLE": (ERROR, "Không đọc được tệp ({detail}). Tệp phải là sổ tính (.xlsx, .xls hoặc .ods) "
+                            "lưu từ biểu mẫu đã gửi. Đề nghị đơn vị mở lại biểu mẫu, lưu lại và gửi lại."),
     "F-NOT-READ": (ERROR, "Mục này trong thư mục nhận không được đọc: {detail}. {advice}"),
     "F-SYSTEM-FILE": (WARNING, "Đây là {detail}, không phải tệp đơn vị gửi, nên không được đọc. {advice}"),
     "F-ENCRYPTED": (ERROR, "Tệp có mật khẩu mở nên không đọc được. Biểu mẫu gửi lại không được đặt "

@@ -53,15 +53,17 @@ def ods_properties(raw: bytes | None) -> dict[str, str]:
     return props
 
 
-def saved_date(raw: bytes | None, path: str) -> datetime | None:
-    """The date at ``path`` in an XML part (UTC if no zone is given), or None."""
+def saved_date(raw: bytes | None, path: str) -> datetime | str | None:
+    """The date at ``path`` in an XML part (UTC if no zone is given); the text found there
+    when it is not a date; None when there is none."""
     root = xml(raw)
     node = root.find(path, NS) if root is not None else None
     if node is None or not node.text:
         return None
+    text = node.text.strip()
     try:
-        value = datetime.fromisoformat(node.text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
+        value = datetime.fromisoformat(text[:64].replace("Z", "+00:00"))
+    except (ValueError, OverflowError):
+        return text[:100]     # not a time: the text, which the harvest reports (F-SAVED-TIME)
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 

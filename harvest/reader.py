@@ -47,7 +47,7 @@ class Book:
     sheet_names: list[str] = field(default_factory=list)
     properties: dict[str, str] = field(default_factory=dict)     # cchc_* custom properties
     identity_sheet: dict[str, str] = field(default_factory=dict)
-    saved_at: datetime | None = None
+    saved_at: datetime | str | None = None    # a text when the file's saved time is not a time
     grids: dict[str, Grid] = field(default_factory=dict)
     formulas: dict[str, set[str]] = field(default_factory=dict)   # sheet -> A1 of formula cells
     percent: dict[str, set[str]] = field(default_factory=dict)    # sheet -> A1 with a percent format
