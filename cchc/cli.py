@@ -131,11 +131,12 @@ def generate(units, forms, out, key_file, password, deadline) -> None:
     """
     wait = config.lock_wait()
     outdir.check(out, "templates")
-    remembered = Remembered.load(out)   # a run into the same folder keeps the same choices
+    # A run into the same folder keeps the choices of the last one, unless told otherwise.
+    remembered = Remembered.load(out, say_missing=False)
+    due = remembered.deadline(deadline, default_catalogue().plan.default_deadline)
     registry_path = remembered.registry(units)
     catalogue, registry = _registry(registry_path)
     selected = parse_forms(forms, catalogue)
-    due = remembered.deadline(deadline, catalogue.plan.default_deadline)
     key = remembered.key(key_file, create=True)
     when = config.generation_time()
     for line in remembered.lines:
@@ -175,8 +176,8 @@ def harvest(inbox, units, key_file, out, deadline, templates) -> None:
     hoặc không ghi được OUT (cả ba trường hợp: kết quả cũ giữ nguyên).
     """
     remembered = Remembered.load(templates)
+    due = remembered.deadline(deadline, default_catalogue().plan.default_deadline)
     catalogue, registry = _registry(remembered.registry(units))
-    due = remembered.deadline(deadline, catalogue.plan.default_deadline)
     key = remembered.key(key_file)
     wait = config.lock_wait()
     outdir.check(out, "harvest", {INBOX_WHAT: inbox})   # before reading anything

@@ -16,6 +16,7 @@ from mailer.smtp import PASSWORD_ENV, LoginError, SmtpConfig, send_outbox
 from xlsx_forms import outdir, outwrite
 from xlsx_forms.errors import CchcError
 from xlsx_forms.fileio import read_csv
+from xlsx_forms.spec_loader import default_catalogue
 from xlsx_forms.writer import DEFAULT_PASSWORD, GenerateOptions
 
 from . import config
@@ -99,7 +100,8 @@ def register(cli, units_option, key_option, templates_option, registry_of) -> No
     @units_option
     @click.option("--templates", type=click.Path(file_okay=False, path_type=Path),
                   default=Path("output/templates"), show_default=True,
-                  help="Thư mục biểu mẫu đã tạo bằng cchc generate (có manifest.csv).")
+                  help="Thư mục biểu mẫu đã tạo bằng cchc generate (có manifest.csv; hạn nộp và sổ đăng ký "
+                       "ghi ở đó, settings.json, được dùng khi không ghi rõ --deadline, --units).")
     @click.option("--out", "outbox", type=click.Path(file_okay=False, path_type=Path),
                   default=Path("output/outbox"), show_default=True,
                   help="Thư mục ghi các thư .eml (chỉ thư mục mới, rỗng hoặc thư mục thư đi của cchc).")
@@ -120,8 +122,8 @@ def register(cli, units_option, key_option, templates_option, registry_of) -> No
         lại không gửi trùng. Mã thoát 1 nếu có thư chưa gửi được.
         """
         remembered = Remembered.load(templates)
+        due = remembered.deadline(deadline, default_catalogue().plan.default_deadline)
         catalogue, registry = registry_of(remembered.registry(units))
-        due = remembered.deadline(deadline, catalogue.plan.default_deadline)
         if reminders and summary is None:
             raise click.UsageError("--reminders cần --summary THƯ_MỤC (kết quả của cchc harvest).")
         reads = {TEMPLATES_WHAT: templates, **({SUMMARY_WHAT: summary} if summary else {})}
@@ -199,8 +201,8 @@ def register(cli, units_option, key_option, templates_option, registry_of) -> No
         gửi một lần: chạy lại không gửi gì nếu lỗi không đổi; lỗi đổi thì là thư mới.
         """
         remembered = Remembered.load(templates)
+        due = remembered.deadline(deadline, default_catalogue().plan.default_deadline)
         catalogue, registry = registry_of(remembered.registry(units))
-        due = remembered.deadline(deadline, catalogue.plan.default_deadline)
         key = remembered.key(key_file)
         for line in remembered.lines:
             click.echo(line)

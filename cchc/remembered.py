@@ -41,10 +41,15 @@ class Remembered:
     fingerprint: str = ""
 
     @classmethod
-    def load(cls, templates: Path) -> Remembered:
+    def load(cls, templates: Path, *, say_missing: bool = True) -> Remembered:
         """The settings of ``templates`` (none when the folder or its settings.json is
-        missing). Raises CchcError for a settings file that cannot be read."""
-        return cls(templates, load_settings(templates) if templates.is_dir() else None)
+        missing: then, if ``say_missing``, a line says so). Raises CchcError for a settings
+        file that cannot be read."""
+        found = cls(templates, load_settings(templates) if templates.is_dir() else None)
+        if found.settings is None and say_missing:
+            found.lines.append(f"Không có thiết đặt ghi khi tạo biểu mẫu ({templates / SETTINGS}): dùng giá trị "
+                               "mặc định cho những gì không ghi rõ.")
+        return found
 
     @property
     def where(self) -> str:
@@ -54,9 +59,6 @@ class Remembered:
     def _recorded(self) -> str:
         return f"ghi khi tạo biểu mẫu, {self.where}"
 
-    def _nothing(self, default: str) -> str:
-        return f"{default}; không có thiết đặt ghi khi tạo biểu mẫu trong {self.templates}"
-
     def deadline(self, option: str | None, default: date) -> date:
         """The deadline: ``--deadline``, else recorded, else ``default`` (the plan's)."""
         recorded = self.settings.deadline if self.settings else None
@@ -65,7 +67,7 @@ class Remembered:
         elif recorded:
             due, source = recorded, self._recorded()
         else:
-            due, source = default, self._nothing("mặc định theo kế hoạch")
+            due, source = default, "mặc định theo kế hoạch"
         self.lines.append(f"Hạn nộp: {dmy(due)} ({source}).")
         if recorded and due != recorded:
             self.lines.append(f"Chú ý: hạn này khác hạn ghi trong các biểu mẫu đã tạo ({dmy(recorded)}, "
@@ -82,7 +84,7 @@ class Remembered:
             path, source = Path(recorded.registry) if recorded.registry else DEFAULT_REGISTRY, self._recorded()
             self.registry_choice = recorded.registry
         else:
-            path, source = DEFAULT_REGISTRY, self._nothing("mặc định")
+            path, source = DEFAULT_REGISTRY, "mặc định"
         shown = str(path) if self.registry_choice else DEFAULT_REGISTRY_SHOWN
         self.lines.append(f"Sổ đăng ký đơn vị: {shown} ({source}).")
         if recorded and recorded.registry_sha256 and file_sha256(path) != recorded.registry_sha256:
@@ -101,7 +103,7 @@ class Remembered:
         elif recorded:
             path, source = Path(recorded.key_file), self._recorded()
         else:
-            path, source = config.default_key_path(), self._nothing("khóa mặc định trong thư mục cấu hình")
+            path, source = config.default_key_path(), "khóa mặc định trong thư mục cấu hình"
         created = []
         key = load_or_create_key(path, create=create, on_create=created.append)
         self.key_file, self.fingerprint = Path(os.path.abspath(path)), key_fingerprint(key)

@@ -22,6 +22,10 @@ MAX_SHIFT = 50     # rows a table may have grown by and still be read by its lab
 @dataclass
 class Identification:
     """Outcome: ``accepted`` only if signed by our key, current, and of a known unit.
+    ``form`` and ``unit_code``: verified when accepted; for a rejected file, what it says it
+    is when that names a known form and a registered unit (used only for the unit's status,
+    never for values), else empty. ``signature_ok``: whether the HMAC verified (None when
+    the file carries no identity to check).
     ``rows`` maps each layout row to the sheet row it was found at (identity when the
     layout is intact; shifted when rows were inserted or deleted and every row was found
     again by its label)."""
@@ -175,6 +179,7 @@ def identify(book: Book, rel: str, catalogue: Catalogue, registry: Registry, key
         out.issues.append(issue("F-UNIT-NAME", sheet=layout.sheet_name, cell=layout.unit_name.a1,
                                 found=shown, expected=unit_name, **where))
         out.reason = "tên đơn vị trên biểu khác thông tin nhận diện"
+        out.unit_code = ""   # who sent it is unknown: never told "your file was unusable"
         return out
     diff = first_layout_difference(grid, layout)
     if diff:
