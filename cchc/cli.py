@@ -87,14 +87,23 @@ def cli() -> None:
     """
 
 
-units_option = click.option(
-    "--units", "units", type=click.Path(dir_okay=False, path_type=Path), default=None,
-    help="Sổ đăng ký đơn vị (YAML). Mặc định: sổ ghi khi tạo biểu mẫu (--templates), nếu không có "
-         "thì các đơn vị của thành phố Hà Giang.")
-key_option = click.option(
-    "--key-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-    help="Tệp khóa HMAC ký biểu mẫu. Mặc định: khóa ghi khi tạo biểu mẫu (--templates), nếu không có "
-         "thì hmac.key trong thư mục cấu hình (biến CCHC_HOME), do cchc generate tạo ở lần dùng đầu tiên.")
+def _units_option(recorded: str):
+    return click.option(
+        "--units", "units", type=click.Path(dir_okay=False, path_type=Path), default=None,
+        help=f"Sổ đăng ký đơn vị (YAML). Mặc định: sổ ghi khi tạo biểu mẫu ({recorded}), nếu không có "
+             "thì các đơn vị của thành phố Hà Giang.")
+
+
+def _key_option(recorded: str):
+    return click.option(
+        "--key-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+        help=f"Tệp khóa HMAC ký biểu mẫu. Mặc định: khóa ghi khi tạo biểu mẫu ({recorded}), nếu không "
+             "có thì hmac.key trong thư mục cấu hình (biến CCHC_HOME), do cchc generate tạo ở lần dùng "
+             "đầu tiên.")
+
+
+# generate reads what its own last run into OUT recorded; the other commands, --templates.
+units_option, key_option = _units_option("--templates"), _key_option("--templates")
 templates_option = click.option(
     "--templates", type=click.Path(file_okay=False, path_type=Path), default=Path("output/templates"),
     show_default=True,
@@ -108,14 +117,14 @@ def _registry(units: Path | None):
 
 
 @cli.command()
-@units_option
+@_units_option("trong OUT")
 @click.option("--forms", default=None, metavar="PL1,PL3",
               help="Chỉ tạo các phụ lục này (cách nhau bằng dấu phẩy). Mặc định: tất cả.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               default=Path("output/templates"), show_default=True,
               help="Thư mục ghi biểu mẫu (thay trọn vẹn khi đã tạo xong; chỉ thư mục mới, rỗng "
                    "hoặc do cchc generate tạo).")
-@key_option
+@_key_option("trong OUT")
 @click.option("--password", envvar="CCHC_PASSWORD", default=DEFAULT_PASSWORD, show_default=True,
               metavar="MẬT_KHẨU",
               help="Mật khẩu bảo vệ trang tính và cấu trúc sổ (biến CCHC_PASSWORD).")

@@ -125,7 +125,8 @@ class Remembered:
 
     def record(self, deadline: date, registry: Path, generated_at: str) -> Settings:
         """The settings to write beside new templates (after ``registry`` and ``key``)."""
-        assert self.key_file is not None, "key() first"
+        if self.key_file is None:
+            raise RuntimeError("Remembered.key() must run before record()")
         return Settings(deadline=deadline, registry=self.registry_choice, registry_sha256=file_sha256(registry),
                         key_file=str(self.key_file), key_fingerprint=self.fingerprint,
                         generated_at=generated_at)
