@@ -13,14 +13,15 @@ from harvest.run import harvest as run_harvest
 from xlsx_forms import outdir
 from xlsx_forms.errors import CchcError
 from xlsx_forms.generate import generate_all, parse_forms, plan
-from xlsx_forms.identity import load_or_create_key
 from xlsx_forms.oserrors import advice, describe
 from xlsx_forms.registry import DEFAULT_REGISTRY, load_registry
+from xlsx_forms.settings import SETTINGS
 from xlsx_forms.spec_loader import default_catalogue
 from xlsx_forms.writer import DEFAULT_PASSWORD, GenerateOptions
 
 from . import __version__, config, i18n, mail_commands
 from .mail_commands import waiting
+from .remembered import Remembered
 
 i18n.install()
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -86,13 +87,28 @@ def cli() -> None:
     """
 
 
-units_option = click.option(
-    "--units", "units", type=click.Path(dir_okay=False, path_type=Path), default=None,
-    help="Sổ đăng ký đơn vị (YAML). Mặc định: các đơn vị của thành phố Hà Giang.")
-key_option = click.option(
-    "--key-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-    help="Tệp khóa HMAC dùng để ký biểu mẫu. Mặc định: hmac.key trong thư mục cấu hình "
-         "(biến CCHC_HOME), tạo ở lần dùng đầu tiên.")
+def _units_option(recorded: str):
+    return click.option(
+        "--units", "units", type=click.Path(dir_okay=False, path_type=Path), default=None,
+        help=f"Sổ đăng ký đơn vị (YAML). Mặc định: sổ ghi khi tạo biểu mẫu ({recorded}), nếu không có "
+             "thì các đơn vị của thành phố Hà Giang.")
+
+
+def _key_option(recorded: str):
+    return click.option(
+        "--key-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+        help=f"Tệp khóa HMAC ký biểu mẫu. Mặc định: khóa ghi khi tạo biểu mẫu ({recorded}), nếu không "
+             "có thì hmac.key trong thư mục cấu hình (biến CCHC_HOME), do cchc generate tạo ở lần dùng "
+             "đầu tiên.")
+
+
+# generate reads what its own last run into OUT recorded; the other commands, --templates.
+units_option, key_option = _units_option("--templates"), _key_option("--templates")
+templates_option = click.option(
+    "--templates", type=click.Path(file_okay=False, path_type=Path), default=Path("output/templates"),
+    show_default=True,
+    help=f"Thư mục biểu mẫu của cchc generate: hạn nộp, sổ đăng ký và khóa ghi ở đó ({SETTINGS}) được "
+         "dùng khi không ghi rõ --deadline, --units, --key-file.")
 
 
 def _registry(units: Path | None):
@@ -101,38 +117,46 @@ def _registry(units: Path | None):
 
 
 @cli.command()
-@units_option
+@_units_option("trong OUT")
 @click.option("--forms", default=None, metavar="PL1,PL3",
               help="Chỉ tạo các phụ lục này (cách nhau bằng dấu phẩy). Mặc định: tất cả.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               default=Path("output/templates"), show_default=True,
               help="Thư mục ghi biểu mẫu (thay trọn vẹn khi đã tạo xong; chỉ thư mục mới, rỗng "
                    "hoặc do cchc generate tạo).")
-@key_option
+@_key_option("trong OUT")
 @click.option("--password", envvar="CCHC_PASSWORD", default=DEFAULT_PASSWORD, show_default=True,
               metavar="MẬT_KHẨU",
               help="Mật khẩu bảo vệ trang tính và cấu trúc sổ (biến CCHC_PASSWORD).")
 @click.option("--deadline", default=None, metavar="NGÀY/THÁNG/NĂM",
-              help="Hạn gửi ghi trong hướng dẫn. Mặc định: 23/3/2020 theo kế hoạch.")
+              help="Hạn gửi ghi trong hướng dẫn và ghi nhớ cho các lệnh sau. Mặc định: hạn đã ghi "
+                   "trong OUT, nếu không có thì 23/3/2020 theo kế hoạch.")
 def generate(units, forms, out, key_file, password, deadline) -> None:
     """Tạo biểu mẫu Excel đã khóa, có kiểm tra dữ liệu, cho từng đơn vị.
 
-    Ghi OUT/<mã đơn vị>/<phụ lục>_<mã đơn vị>.xlsx cho mọi phụ lục được giao và
-    OUT/manifest.csv (mã, tên, email đơn vị, phụ lục, tệp).
+    Ghi OUT/<mã đơn vị>/<phụ lục>_<mã đơn vị>.xlsx cho mọi phụ lục được giao,
+    OUT/manifest.csv (mã, tên, email đơn vị, phụ lục, tệp) và OUT/settings.json (hạn nộp,
+    sổ đăng ký và khóa đã dùng: harvest, mail, feedback dùng lại khi không ghi rõ).
     """
-    catalogue, registry = _registry(units)
     wait = config.lock_wait()
     outdir.check(out, "templates")
+    # A run into the same folder keeps the choices of the last one, unless told otherwise.
+    remembered = Remembered.load(out, say_missing=False)
+    due = remembered.deadline(deadline, default_catalogue().plan.default_deadline)
+    registry_path = remembered.registry(units)
+    catalogue, registry = _registry(registry_path)
     selected = parse_forms(forms, catalogue)
-    due = (config.parse_date(deadline, "--deadline") if deadline
-           else catalogue.plan.default_deadline)
-    key = load_or_create_key(key_file or config.default_key_path())
-    options = GenerateOptions(key=key, generated_at=config.generation_time(), deadline=due,
-                              password=password)
+    key = remembered.key(key_file, create=True)
+    when = config.generation_time()
+    for line in remembered.lines:
+        click.echo(line)
+    options = GenerateOptions(key=key, generated_at=when, deadline=due, password=password)
+    settings = remembered.record(due, registry_path, when.isoformat())
     total = len(plan(registry, selected))
     with click.progressbar(length=total, label="Đang tạo biểu mẫu", file=sys.stderr) as bar:
         files = generate_all(catalogue, registry, out, options, selected,
-                             progress=lambda _item: bar.update(1), wait=wait, on_wait=waiting(out))
+                             progress=lambda _item: bar.update(1), wait=wait, on_wait=waiting(out),
+                             extra={SETTINGS: settings.to_bytes()})
     units_done = len({f.unit.code for f in files})
     click.echo(f"Đã tạo {len(files)} biểu mẫu cho {units_done} đơn vị trong {out} "
                f"(danh sách: {out / 'manifest.csv'}).")
@@ -147,26 +171,32 @@ def generate(units, forms, out, key_file, password, deadline) -> None:
               help="Thư mục ghi bảng tổng hợp và các tệp CSV (thay trọn vẹn khi đã ghi xong; chỉ "
                    "thư mục mới, rỗng hoặc do cchc harvest tạo, không nằm trong hay chứa THƯ_MỤC_NHẬN).")
 @click.option("--deadline", default=None, metavar="NGÀY/THÁNG/NĂM",
-              help="Hạn nộp; tệp lưu sau ngày này là nộp muộn. Mặc định: 23/3/2020 theo kế hoạch.")
-def harvest(inbox, units, key_file, out, deadline) -> None:
+              help="Hạn nộp; tệp lưu sau ngày này là nộp muộn. Mặc định: hạn ghi khi tạo biểu mẫu "
+                   "(--templates), nếu không có thì 23/3/2020 theo kế hoạch.")
+@templates_option
+def harvest(inbox, units, key_file, out, deadline, templates) -> None:
     """Đọc các tệp đơn vị gửi lại trong THƯ_MỤC_NHẬN và lập bảng tổng hợp.
 
     Đọc mọi tệp trong thư mục (kể cả thư mục con), nhận diện đơn vị và phụ lục, kiểm tra
     từng giá trị và quy tắc, đối chiếu với sổ đăng ký (thiếu, muộn, nộp lại), rồi ghi vào
     OUT: tong-hop-cchc.xlsx, values.csv, issues.csv, ledger.csv, status.csv. Các tệp nhận
     được không bao giờ bị sửa. Mã thoát 0 khi đã tổng hợp xong (vấn đề ghi trong kết quả),
-    2 khi tham số hoặc cấu hình sai hoặc không ghi được OUT (kết quả cũ giữ nguyên).
+    2 khi tham số hoặc cấu hình sai, khi phần lớn tệp không khớp chữ ký (có lẽ sai khóa)
+    hoặc không ghi được OUT (cả ba trường hợp: kết quả cũ giữ nguyên).
     """
-    catalogue, registry = _registry(units)
-    due = (config.parse_date(deadline, "--deadline") if deadline
-           else catalogue.plan.default_deadline)
-    key = load_or_create_key(key_file or config.default_key_path(), create=False)
+    remembered = Remembered.load(templates)
+    due = remembered.deadline(deadline, default_catalogue().plan.default_deadline)
+    catalogue, registry = _registry(remembered.registry(units))
+    key = remembered.key(key_file)
     wait = config.lock_wait()
     outdir.check(out, "harvest", {INBOX_WHAT: inbox})   # before reading anything
+    for line in remembered.lines:
+        click.echo(line)
     files = scan(inbox)
     with click.progressbar(length=len(files), label="Đang đọc tệp", file=sys.stderr) as bar:
         result = run_harvest(inbox, out, catalogue, registry, key, due, progress=lambda _r: bar.update(1),
-                             files=files, lock_wait=wait, on_wait=waiting(out))
+                             files=files, lock_wait=wait, on_wait=waiting(out),
+                             expected_key=remembered.expected_key())
     outcomes = [o for o, _ in result.reconciliation.outcomes.values()]
     complete, with_errors, missing_units = result.reconciliation.unit_tally()
     errors = sum(i.severity == "error" for i in result.issues)
@@ -182,6 +212,12 @@ def harvest(inbox, units, key_file, out, deadline) -> None:
         listed = "; ".join(f"{names[s.unit]} ({s.form})" for s in missing[:20])
         more = f" và {len(missing) - 20} phụ lục khác" if len(missing) > 20 else ""
         click.echo(f"Chưa nộp: {listed}{more}.")
+    unusable = [s for s in result.reconciliation.statuses if s.reason]
+    if unusable:
+        names = {u.code: u.name for u in registry.units}
+        listed = "; ".join(f"{names[s.unit]} ({s.form}: {s.reason})" for s in unusable[:20])
+        more = f" và {len(unusable) - 20} phụ lục khác" if len(unusable) > 20 else ""
+        click.echo(f"Đã nhận nhưng tệp không dùng được: {listed}{more}.")
     click.echo(f"Lỗi: {errors}, cảnh báo: {warnings} (chi tiết: {out / 'issues.csv'}).")
     click.echo(f"Bảng tổng hợp: {result.summary_path}")
 
@@ -200,7 +236,7 @@ def forms(fixes: bool) -> None:
                 click.echo(f"      sửa ({where}): «{fix.wrong}» → «{fix.right}»")
 
 
-mail_commands.register(cli, units_option, key_option, _registry)
+mail_commands.register(cli, units_option, key_option, templates_option, _registry)
 
 
 def main() -> None:

@@ -16,10 +16,11 @@ from mailer.smtp import PASSWORD_ENV, LoginError, SmtpConfig, send_outbox
 from xlsx_forms import outdir, outwrite
 from xlsx_forms.errors import CchcError
 from xlsx_forms.fileio import read_csv
-from xlsx_forms.identity import load_or_create_key
+from xlsx_forms.spec_loader import default_catalogue
 from xlsx_forms.writer import DEFAULT_PASSWORD, GenerateOptions
 
 from . import config
+from .remembered import Remembered
 
 TEMPLATES_WHAT = "thư mục biểu mẫu (--templates)"
 SUMMARY_WHAT = "thư mục kết quả tổng hợp (--summary)"
@@ -83,32 +84,46 @@ def _send(outbox: Path, kind: str, smtp: str | None, security: str, user: str, r
         sys.exit(1)
 
 
-def register(cli, units_option, key_option, registry_of) -> None:
+def _replace_letters(outbox: Path, kind: str, written: set[str]) -> None:
+    """Drop the letters of ``kind`` an earlier run wrote and did not send, for problems
+    this run no longer finds (else ``--send`` would still send them)."""
+    dropped = box.prune(outbox, kind, written)
+    if dropped:
+        click.echo(f"Đã bỏ {len(dropped)} thư cũ chưa gửi vì vấn đề trong thư không còn: "
+                   + ", ".join(p.name for p in dropped) + ".")
+
+
+def register(cli, units_option, key_option, templates_option, registry_of) -> None:
     """Add the mail and feedback commands to the ``cli`` group."""
 
     @cli.command()
     @units_option
     @click.option("--templates", type=click.Path(file_okay=False, path_type=Path),
                   default=Path("output/templates"), show_default=True,
-                  help="Thư mục biểu mẫu đã tạo bằng cchc generate (có manifest.csv).")
+                  help="Thư mục biểu mẫu đã tạo bằng cchc generate (có manifest.csv; hạn nộp và sổ đăng ký "
+                       "ghi ở đó, settings.json, được dùng khi không ghi rõ --deadline, --units).")
     @click.option("--out", "outbox", type=click.Path(file_okay=False, path_type=Path),
                   default=Path("output/outbox"), show_default=True,
                   help="Thư mục ghi các thư .eml (chỉ thư mục mới, rỗng hoặc thư mục thư đi của cchc).")
     @click.option("--reminders", is_flag=True, help="Thư nhắc các đơn vị «Chưa nộp» hoặc «Có lỗi» (cần --summary).")
     @click.option("--summary", type=click.Path(file_okay=False, path_type=Path), default=None,
                   help="Thư mục kết quả của cchc harvest (status.csv, issues.csv).")
-    @click.option("--deadline", default=None, metavar="NGÀY/THÁNG/NĂM", help="Hạn nộp ghi trong thư.")
+    @click.option("--deadline", default=None, metavar="NGÀY/THÁNG/NĂM",
+                  help="Hạn nộp ghi trong thư. Mặc định: hạn ghi khi tạo biểu mẫu (--templates), nếu không "
+                       "có thì 23/3/2020 theo kế hoạch.")
     @smtp_options
     def mail(units, templates, outbox, reminders, summary, deadline, send, smtp, security, retry_delay,
              user) -> None:
         """Ghi thư điện tử (.eml) gửi mỗi đơn vị, kèm các biểu mẫu của đơn vị.
 
         Mỗi thư mở được bằng Thunderbird hoặc Outlook để gửi. Với --reminders: thư nhắc
-        liệt kê đúng các phụ lục chưa nộp hoặc còn lỗi. Với --send: gửi qua SMTP, ghi vào
-        OUT/sent.csv; chạy lại không gửi trùng. Mã thoát 1 nếu có thư chưa gửi được.
+        liệt kê đúng các phụ lục chưa nộp, đã nộp nhưng tệp không dùng được (và vì sao) hoặc
+        còn lỗi. Với --send: gửi qua SMTP, ghi vào OUT/sent.csv; mỗi thư chỉ gửi một lần, chạy
+        lại không gửi trùng. Mã thoát 1 nếu có thư chưa gửi được.
         """
-        catalogue, registry = registry_of(units)
-        due = config.parse_date(deadline, "--deadline") if deadline else catalogue.plan.default_deadline
+        remembered = Remembered.load(templates)
+        due = remembered.deadline(deadline, default_catalogue().plan.default_deadline)
+        catalogue, registry = registry_of(remembered.registry(units))
         if reminders and summary is None:
             raise click.UsageError("--reminders cần --summary THƯ_MỤC (kết quả của cchc harvest).")
         reads = {TEMPLATES_WHAT: templates, **({SUMMARY_WHAT: summary} if summary else {})}
@@ -118,8 +133,10 @@ def register(cli, units_option, key_option, registry_of) -> None:
         if manifest_path.exists() or not reminders:
             for row in _rows(manifest_path, "--templates"):
                 manifest[row["unit_code"]].append((row["form"], templates / row["file"]))
+        for line in remembered.lines:
+            click.echo(line)
         when = config.generation_time()
-        written = 0
+        written: set[str] = set()
         kind = "nhac" if reminders else "mau"
         # Held until the letters are sent: two runs never send the same outbox.
         with outwrite.writing_into(outbox, "outbox", reads, config.lock_wait(), waiting(outbox)):
@@ -132,13 +149,17 @@ def register(cli, units_option, key_option, registry_of) -> None:
                 for unit in registry.units:
                     mine = [s for s in statuses if s["unit_code"] == unit.code]
                     missing = [s["form"] for s in mine if s["status"] == MISSING]
-                    wrong = {s["form"]: problems[(unit.code, s["form"])] for s in mine if s["status"] == WITH_ERRORS}
-                    if not missing and not wrong:
+                    # Received but unusable (status.csv's reason): never "not submitted".
+                    unusable = {s["form"]: (s.get("reason") or "", problems[(unit.code, s["form"])])
+                                for s in mine if s["status"] == WITH_ERRORS and s.get("reason")}
+                    wrong = {s["form"]: problems[(unit.code, s["form"])] for s in mine
+                             if s["status"] == WITH_ERRORS and s["form"] not in unusable}
+                    if not missing and not wrong and not unusable:
                         continue
-                    files = [p for f, p in manifest.get(unit.code, []) if f in missing]
-                    letter = reminder_letter(catalogue, registry, unit, missing, wrong, files, due)
+                    files = [p for f, p in manifest.get(unit.code, []) if f in missing or f in unusable]
+                    letter = reminder_letter(catalogue, registry, unit, missing, wrong, files, due, unusable)
                     box.write(outbox, f"nhac-{unit.code}", message(letter, catalogue, registry, when))
-                    written += 1
+                    written.add(f"nhac-{unit.code}")
             else:
                 for unit in registry.units:
                     if unit.code not in manifest:
@@ -147,8 +168,9 @@ def register(cli, units_option, key_option, registry_of) -> None:
                     letter = mailout_letter(catalogue, registry, unit, [p for _, p in manifest[unit.code]], forms,
                                             due)
                     box.write(outbox, f"mau-{unit.code}", message(letter, catalogue, registry, when))
-                    written += 1
-            click.echo(f"Đã ghi {written} thư vào {outbox}.")
+                    written.add(f"mau-{unit.code}")
+            click.echo(f"Đã ghi {len(written)} thư vào {outbox}.")
+            _replace_letters(outbox, kind, written)
             if send:
                 _send(outbox, kind, smtp, security, user, retry_delay)
 
@@ -157,6 +179,7 @@ def register(cli, units_option, key_option, registry_of) -> None:
                   help="Thư mục kết quả của cchc harvest.")
     @units_option
     @key_option
+    @templates_option
     @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("output/feedback"),
                   show_default=True,
                   help="Thư mục ghi các biểu mẫu cần sửa (thay trọn vẹn; chỉ thư mục mới, rỗng hoặc "
@@ -165,18 +188,24 @@ def register(cli, units_option, key_option, registry_of) -> None:
                   show_default=True, help="Thư mục ghi các thư .eml phản hồi.")
     @click.option("--password", envvar="CCHC_PASSWORD", default=DEFAULT_PASSWORD, show_default=True,
                   metavar="MẬT_KHẨU", help="Mật khẩu bảo vệ trang tính (biến CCHC_PASSWORD).")
-    @click.option("--deadline", default=None, metavar="NGÀY/THÁNG/NĂM", help="Hạn gửi lại ghi trong thư.")
+    @click.option("--deadline", default=None, metavar="NGÀY/THÁNG/NĂM",
+                  help="Hạn gửi lại ghi trong thư. Mặc định: hạn ghi khi tạo biểu mẫu (--templates), nếu "
+                       "không có thì 23/3/2020 theo kế hoạch.")
     @smtp_options
-    def feedback(summary, units, key_file, out, outbox, password, deadline, send, smtp, security,
+    def feedback(summary, units, key_file, templates, out, outbox, password, deadline, send, smtp, security,
                  retry_delay, user) -> None:
         """Gửi lại cho đơn vị có lỗi một biểu mẫu mới đã điền sẵn số liệu của đơn vị.
 
         Mỗi ô có lỗi được tô màu và có ghi chú nêu lỗi và cách sửa; kèm một thư .eml. Tệp đơn
-        vị sửa và gửi lại sẽ thay cho tệp trước ở lần tổng hợp sau.
+        vị sửa và gửi lại sẽ thay cho tệp trước ở lần tổng hợp sau. Mỗi danh sách lỗi chỉ
+        gửi một lần: chạy lại không gửi gì nếu lỗi không đổi; lỗi đổi thì là thư mới.
         """
-        catalogue, registry = registry_of(units)
-        due = config.parse_date(deadline, "--deadline") if deadline else catalogue.plan.default_deadline
-        key = load_or_create_key(key_file or config.default_key_path(), create=False)
+        remembered = Remembered.load(templates)
+        due = remembered.deadline(deadline, default_catalogue().plan.default_deadline)
+        catalogue, registry = registry_of(remembered.registry(units))
+        key = remembered.key(key_file)
+        for line in remembered.lines:
+            click.echo(line)
         options = GenerateOptions(key=key, generated_at=config.generation_time(), deadline=due, password=password)
         _rows(summary / "status.csv", "--summary")
         reads_out = {SUMMARY_WHAT: summary, OUTBOX_WHAT: outbox}
@@ -193,9 +222,10 @@ def register(cli, units_option, key_option, registry_of) -> None:
         with outwrite.writing_into(outbox, "outbox", reads_box, wait, waiting(outbox), option="--outbox"):
             for c in corrections:
                 letter = feedback_letter(catalogue, registry, c.unit, {f: n for f, (_, n) in c.files.items()},
-                                         [p for p, _ in c.files.values()], due)
+                                         [p for p, _ in c.files.values()], due, key=c.problems_key)
                 box.write(outbox, f"phan-hoi-{c.unit.code}", message(letter, catalogue, registry, when))
             click.echo(f"Đã tạo {sum(len(c.files) for c in corrections)} biểu mẫu cần sửa cho {len(corrections)} "
                        f"đơn vị trong {out}, thư phản hồi trong {outbox}.")
+            _replace_letters(outbox, "phan-hoi", {f"phan-hoi-{c.unit.code}" for c in corrections})
             if send:
                 _send(outbox, "phan-hoi", smtp, security, user, retry_delay)

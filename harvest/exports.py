@@ -21,7 +21,7 @@ VALUES_HEADER = ("unit_code", "unit_name", "form", "row_id", "label", "period", 
 ISSUES_HEADER = ("severity", "code", "unit_code", "form", "file", "sheet", "cell", "message")
 LEDGER_HEADER = ("path", "size", "sha256", "unit_code", "form", "outcome", "reason")
 STATUS_HEADER = ("unit_code", "unit_name", "form", "status", "file", "saved_at", "errors", "warnings",
-                 "preparer", "phone", "email")
+                 "preparer", "phone", "email", "reason")
 NOTE_PERIOD = "ghi_chu"
 # OWASP CSV injection: a spreadsheet would run text starting with these as a formula.
 _TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -113,4 +113,5 @@ def write_status_csv(path: Path, registry: Registry, rec: Reconciliation) -> Non
     write_csv(path, STATUS_HEADER, (
         (s.unit, formula_safe(names.get(s.unit, "")), s.form, s.status, formula_safe(s.file),
          s.saved_at.isoformat() if s.saved_at else "", s.errors, s.warnings,
-         formula_safe(s.preparer), formula_safe(s.phone), formula_safe(s.email)) for s in rec.statuses))
+         formula_safe(s.preparer), formula_safe(s.phone), formula_safe(s.email), formula_safe(s.reason))
+        for s in rec.statuses))

@@ -22,6 +22,10 @@ MAX_SHIFT = 50     # rows a table may have grown by and still be read by its lab
 @dataclass
 class Identification:
     """Outcome: ``accepted`` only if signed by our key, current, and of a known unit.
+    ``form`` and ``unit_code``: verified when accepted; for a rejected file, what it says it
+    is when that names a known form and a registered unit (used only for the unit's status,
+    never for values), else empty. ``signature_ok``: whether the HMAC verified (None when
+    the file carries no identity to check).
     ``rows`` maps each layout row to the sheet row it was found at (identity when the
     layout is intact; shifted when rows were inserted or deleted and every row was found
     again by its label)."""
@@ -33,6 +37,7 @@ class Identification:
     reason: str = ""
     issues: list[Issue] = field(default_factory=list)
     rows: dict[int, int] = field(default_factory=dict)
+    signature_ok: bool | None = None   # None: the file carries no identity to check
 
     def row(self, layout_row: int) -> int:
         """The sheet row holding what the layout puts at ``layout_row``."""
@@ -106,6 +111,19 @@ def guess_form(book: Book, catalogue: Catalogue) -> Form | None:
     return best if best_score >= LABEL_MATCH else None
 
 
+def _claim(out: Identification, ident: Identity, catalogue: Catalogue, registry: Registry) -> None:
+    """Record the form and unit a rejected file says it is, when both exist. Never used for
+    values: only so that the unit's status says a file came and could not be used (Có lỗi,
+    with the reason), instead of saying it never came."""
+    form = catalogue.forms.get(ident.form)
+    try:
+        registry.unit(ident.unit)
+    except (KeyError, TypeError):
+        return
+    if form is not None:
+        out.form, out.unit_code = form, ident.unit
+
+
 def identify(book: Book, rel: str, catalogue: Catalogue, registry: Registry, key: bytes) -> Identification:
     """Identify ``book`` (file ``rel``) and verify its signature and layout."""
     out = Identification()
@@ -114,6 +132,8 @@ def identify(book: Book, rel: str, catalogue: Catalogue, registry: Registry, key
         diff = ", ".join(k for k in FIELDS if getattr(props, k) != getattr(sheet, k))
         out.issues.append(issue("F-IDENTITY-MISMATCH", file=rel, detail=diff))
         out.reason = "thông tin nhận diện không thống nhất"
+        if (props.unit, props.form) == (sheet.unit, sheet.form):
+            _claim(out, props, catalogue, registry)
         return out
     ident = props or sheet
     if ident is None:
@@ -125,9 +145,11 @@ def identify(book: Book, rel: str, catalogue: Catalogue, registry: Registry, key
         return out
     out.identity = ident
     where = {"file": rel, "unit": ident.unit, "form": ident.form}
-    if not verify(key, ident):
+    out.signature_ok = verify(key, ident)
+    if not out.signature_ok:
         out.issues.append(issue("F-HMAC", **where))
         out.reason = "chữ ký nhận diện không khớp"
+        _claim(out, ident, catalogue, registry)
         return out
     form = catalogue.forms.get(ident.form)
     if form is None or form.version != ident.spec_version or \
@@ -135,6 +157,7 @@ def identify(book: Book, rel: str, catalogue: Catalogue, registry: Registry, key
         out.issues.append(issue("F-SPEC-VERSION", version=ident.spec_version,
                                 current=form.version if form else "không còn", **where))
         out.reason = "phiên bản biểu mẫu cũ"
+        _claim(out, ident, catalogue, registry)
         return out
     out.form = form
     try:
@@ -156,6 +179,7 @@ def identify(book: Book, rel: str, catalogue: Catalogue, registry: Registry, key
         out.issues.append(issue("F-UNIT-NAME", sheet=layout.sheet_name, cell=layout.unit_name.a1,
                                 found=shown, expected=unit_name, **where))
         out.reason = "tên đơn vị trên biểu khác thông tin nhận diện"
+        out.unit_code = ""   # who sent it is unknown: never told "your file was unusable"
         return out
     diff = first_layout_difference(grid, layout)
     if diff:

@@ -46,6 +46,7 @@ class FileResult:
     notes: dict[str, CellValue] | None = None    # None for the many files without notes
     preparer: tuple[str, str, str] = ("", "", "")   # name, phone, e-mail of the preparer
     issues: list[Issue] = field(default_factory=list)
+    signature_ok: bool | None = None   # the identity's HMAC verified; None: no identity to check
 
 
 def form_sheets(catalogue: Catalogue) -> frozenset[str]:
@@ -70,6 +71,7 @@ def process(rel: str, data: bytes, mtime: float, catalogue: Catalogue, registry:
     result.form = ident.form.id if ident.form else ""
     result.unit = sys.intern(ident.unit_code)   # one copy per unit, not per file
     result.saved_at = checked_saved_time(book.saved_at, result)
+    result.signature_ok = ident.signature_ok
     if not ident.accepted:
         result.reason = ident.reason
         return result

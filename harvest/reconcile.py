@@ -10,6 +10,11 @@ inbox (its modification time), each with a tolerance of ``CLOCK_TOLERANCE``. A s
 that breaks either is flagged (R-CLOCK), and such a file wins only by arriving in the inbox
 after the latest file whose saved time is believable (arrival compared with arrival; an
 unknown arrival never wins), so a forged future time never wins by itself.
+
+Received is not submitted: a unit whose only files for a form were all rejected (a file
+that says which unit and form it is, but cannot be used: signature, layout, old version…)
+is *Có lỗi* with the reason of its latest such file, never *Chưa nộp*. Nothing of a
+rejected file is counted.
 """
 from __future__ import annotations
 
@@ -53,6 +58,7 @@ class Status:
     preparer: str = ""
     phone: str = ""
     email: str = ""
+    reason: str = ""   # why the file received could not be used (nothing of it counted)
 
 
 @dataclass
@@ -147,9 +153,12 @@ def reconcile(results: list[FileResult], registry: Registry, deadline: date,
     now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
     rec = Reconciliation()
     groups: dict[tuple[str, str], list[FileResult]] = {}
+    unusable: dict[tuple[str, str], list[FileResult]] = {}   # received, rejected, attributed
     for r in results:
         if not r.accepted:
             rec.outcomes[r.rel] = (REJECTED, r.reason)
+            if r.unit and r.form:
+                unusable.setdefault((r.unit, r.form), []).append(r)
             continue
         unit = registry.unit(r.unit)
         if r.form not in unit.forms:
@@ -189,6 +198,9 @@ def reconcile(results: list[FileResult], registry: Registry, deadline: date,
     for unit in registry.units:
         for form in unit.forms:
             r = rec.used.get((unit.code, form))
+            if r is None and (unit.code, form) in unusable:
+                rec.statuses.append(_unusable(unusable[(unit.code, form)], now))
+                continue
             if r is None:
                 rec.statuses.append(Status(unit.code, form, MISSING))
                 rec.issues.append(issue("R-MISSING", unit=unit.code, form=form, deadline=_dmy(deadline)))
@@ -220,6 +232,15 @@ def _winner(files: list[FileResult], now: datetime) -> FileResult:
     if later:
         return max(later, key=lambda r: (_arrival_key(r, now), r.sha256))
     return best if best is not None else files[0]
+
+
+def _unusable(files: list[FileResult], now: datetime) -> Status:
+    """The status of a form whose every file received was rejected: Có lỗi, naming the
+    latest of them and why it could not be used."""
+    r = max(files, key=lambda f: (order_time(f, now), _arrival_key(f, now), f.sha256))
+    errors = sum(i.severity == "error" for i in r.issues)
+    warnings = sum(i.severity == "warning" for i in r.issues)
+    return Status(r.unit, r.form, WITH_ERRORS, r.rel, saved_time(r), errors, warnings, reason=r.reason)
 
 
 def _quote(value) -> str:

@@ -22,6 +22,7 @@ from .exports import write_issues_csv, write_ledger_csv, write_status_csv, write
 from .inbox import InboxFile, scan, shown_path
 from .issues import Issue
 from .intake import read_one
+from .keycheck import check_key
 from .outputs import LOCK_WAIT, write_outputs
 from .process import FileResult
 from .reconcile import Reconciliation, reconcile
@@ -58,11 +59,15 @@ def process_files(files: list[InboxFile], catalogue: Catalogue, registry: Regist
 def harvest(inbox: Path, out_dir: Path, catalogue: Catalogue, registry: Registry, key: bytes,
             deadline: date, progress: Callable[[FileResult], None] | None = None,
             now: datetime | None = None, files: list[InboxFile] | None = None,
-            lock_wait: float = LOCK_WAIT, on_wait: Callable[[str], None] | None = None) -> Harvest:
+            lock_wait: float = LOCK_WAIT, on_wait: Callable[[str], None] | None = None,
+            expected_key: tuple[str, str] = ("", "")) -> Harvest:
     """Read every file of ``inbox`` (``files``, if the caller scanned it already) and write
     the outputs into ``out_dir`` (waiting up to ``lock_wait`` seconds for another run
     writing it; ``on_wait`` is told once). Raises CchcError when ``out_dir`` may not be
-    written (the inbox, inside it or around it; a folder cchc did not make) or cannot be."""
+    written (the inbox, inside it or around it; a folder cchc did not make) or cannot be,
+    and, writing nothing, when most signed files fail with ``key`` (harvest.keycheck;
+    ``expected_key``: fingerprint of the key that signed the templates and where it was
+    recorded, when known)."""
     check(out_dir, "harvest", {INBOX_WHAT: inbox})   # before any work: nothing touched if refused
     results = []
     spill = Spill()   # the files' values wait on disk, not in memory, until the outputs
@@ -74,6 +79,7 @@ def harvest(inbox: Path, out_dir: Path, catalogue: Catalogue, registry: Registry
         results.append(r)
         if progress:
             progress(r)
+    check_key(results, key, shown_path(inbox), *expected_key)   # before any output is touched
     when = now or datetime.now(timezone.utc).replace(microsecond=0)
     rec = reconcile(results, registry, deadline, when)
     city = consolidate(catalogue, registry, rec.used)

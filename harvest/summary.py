@@ -213,8 +213,8 @@ def _unit_sheet(wb, fmt, form: Form, registry: Registry, rec: Reconciliation) ->
 def _status_sheet(wb, fmt, registry: Registry, rec: Reconciliation) -> None:
     ws = wb.add_worksheet("Tình trạng nộp")
     headers = ["Mã đơn vị", "Tên đơn vị", "Phụ lục", "Tình trạng", "Tệp", "Lưu lúc", "Người lập biểu",
-               "Điện thoại", "Email", "Số lỗi", "Số cảnh báo"]
-    _table_head(ws, 0, headers, [16, 34, 8, 16, 40, 17, 24, 15, 26, 8, 10], fmt)
+               "Điện thoại", "Email", "Số lỗi", "Số cảnh báo", "Tệp không dùng được vì"]
+    _table_head(ws, 0, headers, [16, 34, 8, 16, 40, 17, 24, 15, 26, 8, 10, 40], fmt)
     names = {u.code: u.name for u in registry.units}
     for r, s in enumerate(rec.statuses, 1):
         ws.write_string(r, 0, s.unit, fmt.cell)
@@ -230,6 +230,7 @@ def _status_sheet(wb, fmt, registry: Registry, rec: Reconciliation) -> None:
             ws.write_string(r, c, text, fmt.cell)
         ws.write_number(r, 9, s.errors, fmt.count)
         ws.write_number(r, 10, s.warnings, fmt.count)
+        ws.write_string(r, 11, s.reason, fmt.cell)
     ws.autofilter(0, 0, max(len(rec.statuses), 1), len(headers) - 1)
     _print(ws, 0)
 

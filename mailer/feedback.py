@@ -3,6 +3,8 @@ current template with the unit's own harvested values, each problem cell highlig
 commented with what is wrong and how to fix it."""
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from collections import defaultdict
 from dataclasses import dataclass
@@ -25,10 +27,21 @@ COMMENT_TEXT = 1000   # characters of one problem in a cell comment
 
 @dataclass(frozen=True)
 class Correction:
-    """The correction workbooks made for one unit: form id → (path, problem cells)."""
+    """The correction workbooks made for one unit: form id → (path, problem cells), and
+    ``problems_key``, a hash of the problems they mark (form, cell, what is wrong): the
+    identity of the letter that sends them, so one list of problems is one letter, ever."""
 
     unit: Unit
     files: dict[str, tuple[Path, int]]
+    problems_key: str = ""
+
+
+def problems_key(unit_code: str, problems: dict[str, dict[tuple[str, str], str]]) -> str:
+    """A stable hash of a unit's problems (form → (row, period) → comments), independent
+    of file names, of order and of the workbook's bytes."""
+    listed = [[form_id, sorted([list(k), v] for k, v in cells.items())] for form_id, cells in sorted(problems.items())]
+    payload = json.dumps([unit_code, listed], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 def _unquoted(text: str) -> str:
@@ -61,9 +74,11 @@ def _comment(issue: dict[str, str]) -> str:
 
 def make_corrections(summary: Path, out_dir: Path, catalogue: Catalogue, registry: Registry,
                      options: GenerateOptions) -> list[Correction]:
-    """Write the correction workbooks of every unit whose status is 'Có lỗi'."""
+    """Write the correction workbooks of every unit whose status is 'Có lỗi' because of
+    errors in a file that was used (a file that could not be used at all has a reason in
+    status.csv: nothing of it can be pre-filled; the reminder sends the blank template)."""
     statuses = read_csv(summary / "status.csv")
-    wrong = [(s["unit_code"], s["form"], s) for s in statuses if s["status"] == WITH_ERRORS]
+    wrong = [(s["unit_code"], s["form"], s) for s in statuses if s["status"] == WITH_ERRORS and not s.get("reason")]
     values = defaultdict(list)
     for row in read_csv(summary / "values.csv"):
         values[(row["unit_code"], row["form"])].append(row)
@@ -71,6 +86,7 @@ def make_corrections(summary: Path, out_dir: Path, catalogue: Catalogue, registr
     for row in read_csv(summary / "issues.csv"):
         issues[(row["unit_code"], row["form"])].append(row)
     made: dict[str, dict] = defaultdict(dict)
+    marked: dict[str, dict] = defaultdict(dict)
     note_limit = catalogue.kinds["note"].max_length
     for unit_code, form_id, status in wrong:
         try:
@@ -104,4 +120,5 @@ def make_corrections(summary: Path, out_dir: Path, catalogue: Catalogue, registr
         path = out_dir / unit_code / f"{form_id}_{unit_code}_sua-loi.xlsx"
         atomic_write_bytes(path, data)
         made[unit_code][form_id] = (path, len(problems))
-    return [Correction(registry.unit(code), files) for code, files in made.items()]
+        marked[unit_code][form_id] = problems
+    return [Correction(registry.unit(code), files, problems_key(code, marked[code])) for code, files in made.items()]

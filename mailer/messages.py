@@ -29,12 +29,15 @@ KINDS = {"mau": "Gửi biểu mẫu", "nhac": "Nhắc nộp báo cáo", "phan-ho
 @dataclass(frozen=True)
 class Letter:
     """One e-mail to one unit: ``kind`` is mau (mail-out), nhac (reminder) or phan-hoi
-    (correction); ``lines`` the body paragraphs between greeting and signature."""
+    (correction); ``lines`` the body paragraphs between greeting and signature. ``key``,
+    when set, is what the letter is about (e.g. its list of problems): its Message-ID then
+    depends on that alone, not on the text or the attachments' bytes."""
 
     kind: str
     unit: Unit
     lines: tuple[str, ...]
     attachments: tuple[Path, ...] = field(default_factory=tuple)
+    key: str = ""
 
 
 def _dmy(d: date) -> str:
@@ -62,11 +65,23 @@ def mailout_letter(catalogue: Catalogue, registry: Registry, unit: Unit, files: 
 
 
 def reminder_letter(catalogue: Catalogue, registry: Registry, unit: Unit, missing: list[str],
-                    with_errors: dict[str, list[str]], files: list[Path], deadline: date) -> Letter:
-    """A reminder: which appendices are missing, which came back with errors."""
-    lines = [f"Đến nay {registry.consolidator.name} chưa nhận đủ báo cáo của {unit.name}."]
+                    with_errors: dict[str, list[str]], files: list[Path], deadline: date,
+                    unusable: dict[str, tuple[str, list[str]]] | None = None) -> Letter:
+    """A reminder: which appendices are missing, which came back as a file that cannot be
+    used (form → (reason, problems): received, so never called "not submitted"; the blank
+    template goes with it), which came back with errors."""
+    cons = registry.consolidator.name
+    lines = [f"Đến nay {cons} chưa nhận đủ báo cáo của {unit.name}." if missing else
+             f"{cons} đã nhận báo cáo của {unit.name}, nhưng còn phụ lục cần gửi lại hoặc sửa."]
     if missing:
         lines += ["Các phụ lục chưa nộp (biểu mẫu gửi kèm):", *(f"  - {form_line(catalogue, f)}" for f in missing)]
+    if unusable:
+        lines.append("Các phụ lục đã nhận được tệp nhưng không dùng được số liệu (biểu mẫu gửi kèm, "
+                     "đề nghị điền lại trên đúng biểu mẫu này):")
+        for form_id, (reason, problems) in unusable.items():
+            lines.append(f"  - {form_line(catalogue, form_id)}: tệp gửi về không dùng được vì "
+                         f"{inert(reason, single_line=True, limit=PROBLEM_TEXT)}.")
+            lines += [f"      · {inert(p, single_line=True, limit=PROBLEM_TEXT)}" for p in problems[:2]]
     if with_errors:
         lines.append("Các phụ lục đã nộp nhưng còn lỗi cần sửa:")
         for form_id, problems in with_errors.items():
@@ -77,19 +92,22 @@ def reminder_letter(catalogue: Catalogue, registry: Registry, unit: Unit, missin
 
 
 def feedback_letter(catalogue: Catalogue, registry: Registry, unit: Unit, forms: dict[str, int],
-                    files: list[Path], deadline: date) -> Letter:
-    """The correction loop: a fresh workbook with the unit's values, problems marked."""
+                    files: list[Path], deadline: date, key: str = "") -> Letter:
+    """The correction loop: a fresh workbook with the unit's values, problems marked.
+    ``key``: the problems the letter is about (mailer.feedback), its identity: the same
+    problems never make a second letter, whatever the freshly built workbook's bytes."""
     listed = tuple(f"  - {form_line(catalogue, f)}: {n} ô cần xem lại" for f, n in forms.items())
     return Letter("phan-hoi", unit, (
         f"{registry.consolidator.name} đã nhận báo cáo của {unit.name}. Số liệu còn lỗi ở:", *listed, "",
         "Tệp gửi kèm là biểu mẫu mới đã điền sẵn số liệu đơn vị đã gửi; các ô cần sửa được tô màu "
         "và có ghi chú nêu lỗi và cách sửa. Đề nghị đơn vị sửa trực tiếp trên tệp này và gửi lại "
-        f"chậm nhất ngày {_dmy(deadline)}. Tệp gửi lại sẽ thay cho tệp đã gửi trước."), tuple(files))
+        f"chậm nhất ngày {_dmy(deadline)}. Tệp gửi lại sẽ thay cho tệp đã gửi trước."), tuple(files), key)
 
 
 def message(letter: Letter, catalogue: Catalogue, registry: Registry, when: datetime) -> EmailMessage:
-    """The RFC 5322 message (UTF-8 headers) of a letter. Its Message-ID depends only on the
-    content, so writing the same letter twice gives the same message, never sent twice."""
+    """The RFC 5322 message (UTF-8 headers) of a letter. Its Message-ID depends only on what
+    the letter is about (its ``key``), else on its content (body and attachments, never the
+    date), so writing the same letter twice gives the same message, never sent twice."""
     cons = registry.consolidator
     # Headers: one line each, whatever a name holds (a CR or LF would start a new header).
     sender, unit_name = (inert(n, single_line=True, limit=HEADER_TEXT) for n in (cons.name, letter.unit.name))
@@ -111,6 +129,8 @@ def message(letter: Letter, catalogue: Catalogue, registry: Registry, when: date
         kind = mimetypes.guess_type(path.name)[0] or XLSX
         maintype, subtype = kind.split("/", 1)
         msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=path.name)
+    if letter.key:
+        digest = hashlib.sha256(f"{letter.kind}\0{letter.unit.code}\0{letter.key}".encode())
     domain = cons.email.rsplit("@", 1)[-1]
     msg["Message-ID"] = f"<{letter.kind}.{letter.unit.code}.{digest.hexdigest()[:24]}@{domain}>"
     return msg

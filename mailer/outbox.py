@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from email import message_from_bytes
 from email.message import EmailMessage
@@ -13,6 +14,7 @@ from .messages import POLICY
 
 SENT = "sent.csv"
 SENT_HEADER = ("message_id", "file", "to", "status", "at", "detail")
+_LETTER = r"-[a-z0-9][a-z0-9-]{0,39}\.eml"   # <kind>-<unit code>.eml: the only names cchc writes here
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,23 @@ def pending(outbox: Path) -> list[Outgoing]:
         if str(msg["Message-ID"]) not in done:
             out.append(Outgoing(path, msg))
     return out
+
+
+def prune(outbox: Path, kind: str, keep: set[str]) -> list[Path]:
+    """Remove the letters of ``kind`` (``<kind>-<unit>.eml``) whose name is not in ``keep``
+    and that were never sent: an earlier run's letters about problems that are gone. Sent
+    letters stay, as the record of what was sent. Returns the removed paths."""
+    done = {row["message_id"] for row in records(outbox) if row["status"] == "sent"}
+    pattern = re.compile(re.escape(kind) + _LETTER)
+    gone = []
+    for path in sorted(outbox.glob(f"{kind}-*.eml")):
+        if path.stem in keep or not pattern.fullmatch(path.name) or not path.is_file() or path.is_symlink():
+            continue
+        msg = message_from_bytes(path.read_bytes(), policy=POLICY)
+        if str(msg["Message-ID"]) not in done:
+            path.unlink()
+            gone.append(path)
+    return gone
 
 
 def records(outbox: Path) -> list[dict[str, str]]:

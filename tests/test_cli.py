@@ -158,4 +158,4 @@ def test_parallel_generation_gives_the_same_files(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     one = {p.relative_to(tmp_path / "one"): p.read_bytes() for p in (tmp_path / "one").rglob("*") if p.is_file()}
     pool = {p.relative_to(tmp_path / "pool"): p.read_bytes() for p in (tmp_path / "pool").rglob("*") if p.is_file()}
-    assert len(one) == 26 and one == pool   # 24 workbooks, manifest.csv, .cchc-output
+    assert len(one) == 27 and one == pool   # 24 workbooks, manifest.csv, settings.json, .cchc-output

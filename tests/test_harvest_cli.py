@@ -67,13 +67,14 @@ def test_failed_run_leaves_previous_outputs_intact(inbox, tmp_path, monkeypatch)
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".summary")] == []
 
 
-def test_wrong_key_rejects_every_signed_file(inbox, tmp_path):
+def test_wrong_key_stops_the_harvest(inbox, tmp_path):
+    """Every signed file failing its signature is the key's fault, not the files' (issue 10):
+    the harvest stops before writing anything (tests/test_loop.py has the details)."""
     other = tmp_path / "other.key"
     other.write_text("ef" * 32)
     result = run("harvest", str(inbox), "--key-file", str(other), "--out", str(tmp_path / "o"))
-    assert result.exit_code == 0
-    assert "0 được dùng" in result.output
-    assert "F-HMAC" in (tmp_path / "o" / "issues.csv").read_text(encoding="utf-8-sig")
+    assert result.exit_code == 2 and "Lỗi:" in result.output and "khóa" in result.output
+    assert not (tmp_path / "o").exists()
 
 
 @pytest.mark.parametrize("args, fragment", [

@@ -175,7 +175,7 @@ def test_generate_replaces_only_its_own_folder(tmp_path, key_file):
     assert run("generate", "--forms", "PL7", "--key-file", key_file, "--out", out).exit_code == 0
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.xlsx")) == ["vhtt/PL7_vhtt.xlsx"]
     kind, files = read_marker(out)
-    assert kind == "templates" and files == {"manifest.csv", "vhtt/PL7_vhtt.xlsx"}
+    assert kind == "templates" and files == {"manifest.csv", "settings.json", "vhtt/PL7_vhtt.xlsx"}
 
 
 def test_generate_accepts_templates_of_the_version_before_the_marker(tmp_path, key_file):

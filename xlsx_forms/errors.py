@@ -96,6 +96,19 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
         "Thời gian chờ là một số giây không âm, ví dụ 600",
         "Sửa giá trị này",
     ),
+    "WRONG_KEY": (
+        "{failed} trong {checked} tệp mang thông tin nhận diện cchc có chữ ký không khớp với khóa đang "
+        "dùng: có lẽ khóa này không phải khóa đã ký các biểu mẫu (dấu vân tay khóa đang dùng: {used}; "
+        "khóa đã ký biểu mẫu: {expected})",
+        "Khi ít nhất {minimum} tệp và quá nửa số tệp có thông tin nhận diện không khớp chữ ký, lỗi là ở "
+        "khóa chứ không ở tệp: chưa ghi gì, kết quả tổng hợp cũ giữ nguyên",
+        "Chạy lại với --key-file là đúng tệp khóa đã dùng khi tạo các biểu mẫu đã gửi",
+    ),
+    "SETTINGS": (
+        "không đọc được thiết đặt ghi khi tạo biểu mẫu ({problem})",
+        "Tệp này do cchc generate ghi (JSON), giữ hạn nộp, sổ đăng ký và khóa đã dùng",
+        "Chạy lại cchc generate, hoặc ghi rõ --deadline, --units và --key-file",
+    ),
     "INPUT_FILE": (
         "không dùng được tệp ({problem})",
         "Tệp phải là tệp thông thường, đọc được, không lớn hơn {limit}",

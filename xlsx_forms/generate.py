@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 from .errors import CchcError
 from .fileio import atomic_write_bytes, csv_bytes
@@ -69,8 +69,10 @@ def _write_one(job: tuple[Unit, str, str], catalogue: Catalogue, registry: Regis
 def generate_all(catalogue: Catalogue, registry: Registry, out_dir: Path, options: GenerateOptions,
                  forms: tuple[str, ...] | None = None,
                  progress: Callable[[GeneratedFile], None] | None = None, *,
-                 wait: float = LOCK_WAIT, on_wait: Callable[[str], None] | None = None) -> list[GeneratedFile]:
-    """Write every assigned workbook and the manifest; return them. ``out_dir`` is replaced
+                 wait: float = LOCK_WAIT, on_wait: Callable[[str], None] | None = None,
+                 extra: Mapping[str, bytes] | None = None) -> list[GeneratedFile]:
+    """Write every assigned workbook, the manifest and the ``extra`` files (name → bytes,
+    e.g. the settings: xlsx_forms.settings); return the workbooks. ``out_dir`` is replaced
     as a whole once all are written (a folder of templates: see outdir for the rules, the
     lock and ``wait``/``on_wait``). Raises CchcError if it may not or cannot be written."""
     done = []
@@ -82,6 +84,8 @@ def generate_all(catalogue: Catalogue, registry: Registry, out_dir: Path, option
             if progress:
                 progress(item)
         atomic_write_bytes(staging / MANIFEST, manifest_csv(done))
+        for name, data in (extra or {}).items():
+            atomic_write_bytes(staging / name, data)
     return done
 
 

@@ -13,6 +13,7 @@ import json
 import os
 import secrets
 import sys
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -81,6 +82,14 @@ def verify(key: bytes, identity: Identity) -> bool:
     return hmac.compare_digest(_mac(key, identity.signed_fields()), identity.hmac)
 
 
+def key_fingerprint(key: bytes) -> str:
+    """A short name of ``key`` to show the operator (``3f2a-91bc-07de``): a hash of the key
+    under a label of its own, never the key, and too short to test guesses against a
+    signature; enough to tell two keys apart at a glance."""
+    digest = hashlib.sha256(b"cchc key fingerprint\0" + key).hexdigest()[:12]
+    return "-".join(digest[i:i + 4] for i in range(0, 12, 4))
+
+
 def _create_key(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -88,10 +97,12 @@ def _create_key(path: Path) -> None:
         fh.write(secrets.token_hex(KEY_BYTES) + "\n")
 
 
-def load_or_create_key(path: Path, *, create: bool = True) -> bytes:
-    """Read the HMAC key (hex text) at ``path``; create it (mode 0600) if missing and allowed.
-    Only a small regular file is read: a directory, FIFO or device is refused without
-    being opened (a FIFO would block). Raises CchcError."""
+def load_or_create_key(path: Path, *, create: bool = True,
+                       on_create: Callable[[Path], None] | None = None) -> bytes:
+    """Read the HMAC key (hex text) at ``path``; create it (mode 0600) if missing and allowed,
+    then tell ``on_create`` (the operator must learn where it is and keep it). Only a small
+    regular file is read: a directory, FIFO or device is refused without being opened (a
+    FIFO would block). Raises CchcError."""
     try:
         try:
             data = read_regular(path, KEY_FILE_LIMIT)
@@ -103,6 +114,8 @@ def load_or_create_key(path: Path, *, create: bool = True) -> bytes:
             except OSError as exc:
                 raise CchcError("KEY_FILE", str(path), problem=f"không tạo được: {describe(exc, 'write')}") from None
             data = read_regular(path, KEY_FILE_LIMIT)
+            if on_create:
+                on_create(path)
         key = bytes.fromhex(data.decode("ascii").strip())
     except (ValueError, UnicodeDecodeError):
         raise CchcError("KEY_FILE", str(path), problem="nội dung không phải chuỗi hex") from None

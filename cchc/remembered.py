@@ -1,0 +1,132 @@
+"""The settings ``cchc generate`` recorded (xlsx_forms.settings), resolved against the
+options of the command being run.
+
+One rule for every command and setting: an explicit option wins; else what the templates
+folder recorded (``--templates``, default ``output/templates``; for ``generate``, its own
+``--out``); else the built-in default. Every choice becomes a console line saying where it
+came from, and an option that differs from the record is pointed out (it is used: the
+operator may extend a deadline, or correct an e-mail address in the registry).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from xlsx_forms.identity import key_fingerprint, load_or_create_key
+from xlsx_forms.registry import DEFAULT_REGISTRY
+from xlsx_forms.settings import SETTINGS, Settings, file_sha256, load_settings
+
+from . import config
+
+DEFAULT_REGISTRY_SHOWN = "sổ mặc định (các đơn vị của thành phố Hà Giang)"
+
+
+def dmy(d: date) -> str:
+    """23/3/2020."""
+    return f"{d.day}/{d.month}/{d.year}"
+
+
+@dataclass
+class Remembered:
+    """The recorded settings of one templates folder and the choices made against them;
+    ``lines`` are what the command prints (Vietnamese)."""
+
+    templates: Path
+    settings: Settings | None
+    lines: list[str] = field(default_factory=list)
+    registry_choice: str = ""   # absolute path of the registry in use, "" for the built-in one
+    key_file: Path | None = None
+    fingerprint: str = ""
+
+    @classmethod
+    def load(cls, templates: Path, *, say_missing: bool = True) -> Remembered:
+        """The settings of ``templates`` (none when the folder or its settings.json is
+        missing: then, if ``say_missing``, a line says so). Raises CchcError for a settings
+        file that cannot be read."""
+        found = cls(templates, load_settings(templates) if templates.is_dir() else None)
+        if found.settings is None and say_missing:
+            found.lines.append(f"Không có thiết đặt ghi khi tạo biểu mẫu ({templates / SETTINGS}): dùng giá trị "
+                               "mặc định cho những gì không ghi rõ.")
+        return found
+
+    @property
+    def where(self) -> str:
+        """Where the settings are (for messages)."""
+        return str(self.templates / SETTINGS)
+
+    def _recorded(self) -> str:
+        return f"ghi khi tạo biểu mẫu, {self.where}"
+
+    def deadline(self, option: str | None, default: date) -> date:
+        """The deadline: ``--deadline``, else recorded, else ``default`` (the plan's)."""
+        recorded = self.settings.deadline if self.settings else None
+        if option:
+            due, source = config.parse_date(option, "--deadline"), "theo --deadline"
+        elif recorded:
+            due, source = recorded, self._recorded()
+        else:
+            due, source = default, "mặc định theo kế hoạch"
+        self.lines.append(f"Hạn nộp: {dmy(due)} ({source}).")
+        if recorded and due != recorded:
+            self.lines.append(f"Chú ý: hạn này khác hạn ghi trong các biểu mẫu đã tạo ({dmy(recorded)}, "
+                              f"{self.where}).")
+        return due
+
+    def registry(self, option: Path | None) -> Path:
+        """The registry file: ``--units``, else recorded, else the built-in one."""
+        recorded = self.settings
+        if option is not None:
+            path, source = option, "theo --units"
+            self.registry_choice = os.path.abspath(option)
+        elif recorded:
+            path, source = Path(recorded.registry) if recorded.registry else DEFAULT_REGISTRY, self._recorded()
+            self.registry_choice = recorded.registry
+        else:
+            path, source = DEFAULT_REGISTRY, "mặc định"
+        shown = str(path) if self.registry_choice else DEFAULT_REGISTRY_SHOWN
+        self.lines.append(f"Sổ đăng ký đơn vị: {shown} ({source}).")
+        if recorded and recorded.registry_sha256 and file_sha256(path) != recorded.registry_sha256:
+            then = recorded.registry or DEFAULT_REGISTRY_SHOWN
+            self.lines.append(f"Chú ý: sổ đăng ký này khác sổ đã dùng khi tạo biểu mẫu ({then}, nội dung lúc "
+                              "đó); các đơn vị và phụ lục được đối chiếu theo sổ đang dùng.")
+        return path
+
+    def key(self, option: Path | None, *, create: bool = False) -> bytes:
+        """The signing key: ``--key-file``, else recorded, else the default key of the
+        configuration folder (created at first use only when ``create``: by generate).
+        Raises CchcError."""
+        recorded = self.settings
+        if option is not None:
+            path, source = option, "theo --key-file"
+        elif recorded:
+            path, source = Path(recorded.key_file), self._recorded()
+        else:
+            path, source = config.default_key_path(), "khóa mặc định trong thư mục cấu hình"
+        created = []
+        key = load_or_create_key(path, create=create, on_create=created.append)
+        self.key_file, self.fingerprint = Path(os.path.abspath(path)), key_fingerprint(key)
+        self.lines.append(f"Khóa ký: {path}, dấu vân tay {self.fingerprint} ({source}).")
+        if created:
+            self.lines.append(
+                f"Đã tạo khóa ký mới tại {self.key_file}. Hãy giữ tệp này (và một bản sao ở nơi an toàn, "
+                "không gửi cho ai): cchc harvest và cchc feedback cần đúng khóa này để nhận các biểu mẫu "
+                "tạo bằng nó; mất khóa thì phải tạo và gửi lại toàn bộ biểu mẫu.")
+        if recorded and recorded.key_fingerprint != self.fingerprint:
+            self.lines.append(f"Chú ý: khóa này khác khóa đã ký các biểu mẫu trong {self.templates} "
+                              f"(dấu vân tay {recorded.key_fingerprint}, {recorded.key_file}).")
+        return key
+
+    def expected_key(self) -> tuple[str, str]:
+        """(fingerprint of the key that signed the templates, where that is recorded), or
+        ("", "") when nothing is recorded."""
+        return (self.settings.key_fingerprint, self.where) if self.settings else ("", "")
+
+    def record(self, deadline: date, registry: Path, generated_at: str) -> Settings:
+        """The settings to write beside new templates (after ``registry`` and ``key``)."""
+        if self.key_file is None:
+            raise RuntimeError("Remembered.key() must run before record()")
+        return Settings(deadline=deadline, registry=self.registry_choice, registry_sha256=file_sha256(registry),
+                        key_file=str(self.key_file), key_fingerprint=self.fingerprint,
+                        generated_at=generated_at)
