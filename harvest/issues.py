@@ -84,10 +84,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                     "dấu %). Kiểm tra lại giá trị này."),
     # Percent cells (issue 10, part "pct"): what a value in (0, 1] means, one rule
     # (harvest/cellvalues.py: percent_meant).
-    "V-PERCENT-ASSUMED": (WARNING, "Ô tỷ lệ % đọc được {raw}, nhỏ hơn 1: đã hiểu là phân số, tức {value}%. "
-                                   "Tỷ lệ nhập số từ 0 đến 100 (gõ 85 cho 85%; gõ 0,85 hay «85%» đều "
-                                   "lưu thành 0,85). Kiểm tra lại: nếu đúng là {raw}% thì đề nghị đơn "
-                                   "vị báo lại."),
+    "V-PERCENT-ASSUMED": (WARNING, "Ô tỷ lệ % đọc được {raw}, đã hiểu là {value}% (số lẻ nhỏ hơn 1 được "
+                                   "coi là phân số). Tỷ lệ nhập số từ 0 đến 100 (gõ 85 cho 85%; gõ 0,85 "
+                                   "hay «85%» đều lưu thành 0,85). Kiểm tra lại: nếu đúng là {raw}% thì "
+                                   "đề nghị đơn vị báo lại."),
     "V-PERCENT-ONE": (ERROR, "Ô tỷ lệ % đọc được {raw}: không rõ là {raw}% hay 100% (phân số 1), nên "
                              "chưa được tính. Tỷ lệ nhập số từ 0 đến 100 (85 là 85%). Đề nghị đơn vị "
                              "xác nhận: nhập 100 nếu là 100%, gõ «1%» nếu là 1%."),

@@ -39,6 +39,8 @@ from pathlib import Path
 import uno
 from com.sun.star.beans import PropertyValue
 from com.sun.star.connection import NoConnectException
+from com.sun.star.lang import DisposedException
+from com.sun.star.uno import RuntimeException as UnoRuntimeException
 
 MODES = ("local", "formula", "pasted")
 FILTERS = {"xlsx": "Calc MS Excel 2007 XML", "ods": "calc8", "xls": "MS Excel 97"}
@@ -141,8 +143,8 @@ def run(job: dict) -> dict:
             report = {mode: _fill(desktop, job, mode, out_dir) for mode in MODES}
             try:
                 desktop.terminate()
-            except Exception:   # the bridge goes down with soffice: expected
-                pass
+            except (DisposedException, UnoRuntimeException):
+                pass   # the bridge goes down with soffice: expected, _stop makes sure
             return report
         finally:
             _stop(proc)

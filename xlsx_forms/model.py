@@ -33,6 +33,7 @@ class Kind:
     # The data validation, as (key, value) pairs in XlsxWriter's terms (immutable, so a
     # Kind stays hashable): ("validate", "decimal"), ("criteria", "between") …
     validation: tuple[tuple[str, object], ...] = ()
+    instruction: str = ""           # a step of "Cách điền" on forms with this kind
 
 
 @dataclass(frozen=True)
