@@ -1,7 +1,8 @@
 """Turn one input cell's raw value into a checked value of its kind.
 
 Numbers typed as text in Vietnamese style are accepted with a warning ("1.234" → 1234,
-"12,5" → 12.5, "85%" → 85); text that could mean two numbers is an error.
+"12,5" → 12.5, "85%" → 85); text that could mean two numbers is an error. What a percent
+cell means, whatever the client stored, is decided here only (``percent_meant``).
 """
 from __future__ import annotations
 
@@ -19,13 +20,15 @@ from xlsx_forms.model import Kind
 from .cells import DamagedCell, DateNumber, ErrorValue
 
 SPACES = dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u2009\t"), " ")
+PERCENT_SIGNS = ("%", "\uff05")   # and the full-width sign of East Asian input methods
 _INT = re.compile(r"^\d+$")
-_VN_THOUSANDS = re.compile(r"^\d{1,3}(?:\.\d{3})+$")          # 1.234 / 1.234.567
-_SPACE_THOUSANDS = re.compile(r"^\d{1,3}(?: \d{3})+$")        # 1 234
+# A thousands group never follows a lone 0: "0.855" and "0,855" are decimals.
+_VN_THOUSANDS = re.compile(r"^[1-9]\d{0,2}(?:\.\d{3})+$")     # 1.234 / 1.234.567
+_SPACE_THOUSANDS = re.compile(r"^[1-9]\d{0,2}(?: \d{3})+$")   # 1 234
 _VN_DECIMAL = re.compile(r"^\d+,\d+$")                         # 12,5
-_VN_FULL = re.compile(r"^\d{1,3}(?:\.\d{3})+,\d+$")           # 1.234,5
-_POINT_DECIMAL = re.compile(r"^\d+\.(?:\d{1,2}|\d{4,})$")      # 92.5 (not 3 digits: those are thousands)
-_AMBIGUOUS = re.compile(r"^\d{1,3}(?:,\d{3})+$")               # 1,234: thousands or decimal?
+_VN_FULL = re.compile(r"^[1-9]\d{0,2}(?:\.\d{3})+,\d+$")      # 1.234,5
+_POINT_DECIMAL = re.compile(r"^(?:\d+\.(?:\d{1,2}|\d{4,})|0\.\d+)$")  # 92.5, 0.855 (not 12.345: thousands)
+_AMBIGUOUS = re.compile(r"^[1-9]\d{0,2}(?:,\d{3})+$")          # 1,234: thousands or decimal?
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,36 @@ def unreadable(raw) -> Problem | None:
     return None
 
 
+def percent_meant(number: float, *, formatted: bool, signed: bool) -> tuple[float | None, Problem | None]:
+    """The percentage a positive ``number`` read from a percent cell stands for, and the
+    problem that says what was assumed (None: taken as it is). The template's rule is
+    "85 means 85 %" (the cell shows a "%" after the number, and is no percent format), but
+    a client may store 0.85: Excel and LibreOffice store a typed "85%" as 0.85, some
+    clerks type fractions, a percent format may have been put on the cell.
+
+    - ``formatted`` (a number shown with a percent format): the cell shows the stored
+      fraction ×100, and that is what it means: 0.85 → 85 (``V-PERCENT-FRACTION``);
+      above 1 it shows more than 100 % (``V-PERCENT-FORMAT``, unusable).
+    - ``signed`` (text with a % sign): the text says it: "85%" → 85, "0,5%" → 0.5.
+    - otherwise a number from 0 to 100 is a percentage, except in (0, 1]: a non-integer
+      there is read as a fraction ×100 (0.85 → 85, ``V-PERCENT-ASSUMED``, a warning that
+      quotes both), and exactly 1 is 1 % or 100 % (``V-PERCENT-ONE``, unusable until the
+      office says which). So a value in (0, 1] is never taken silently.
+    """
+    if formatted:
+        percent = round(number * 100, 10)
+        fields = {"raw": show(number), "value": show(percent)}
+        if percent > 100:
+            return None, Problem("V-PERCENT-FORMAT", fields)
+        return percent, Problem("V-PERCENT-FRACTION", fields)
+    if signed or number > 1:
+        return number, None
+    if number == 1:
+        return None, Problem("V-PERCENT-ONE", {"raw": show(number)})
+    percent = round(number * 100, 10)
+    return percent, Problem("V-PERCENT-ASSUMED", {"raw": show(number), "value": show(percent)})
+
+
 def parse(raw, kind: Kind, *, percent_format: bool = False) -> tuple[object, list[Problem]]:
     """(value or None, problems). None means blank, or a value that cannot be used.
 
@@ -178,11 +211,12 @@ def parse(raw, kind: Kind, *, percent_format: bool = False) -> tuple[object, lis
         number = excel_serial(raw)
         problems.append(Problem("V-DATE-NUMBER", {"raw": raw, "value": show(number)}))
         raw = number
+    percent_sign = False
     if isinstance(raw, str):
         text = unicodedata.normalize("NFC", raw).translate(SPACES).strip()
         negative = text.startswith("-")
         body = text[1:].strip() if negative else text
-        percent_sign = kind.id == "percent" and body.endswith("%")
+        percent_sign = kind.id == "percent" and body.endswith(PERCENT_SIGNS)
         if percent_sign:
             body = body[:-1].strip()
         number, ambiguous = _text_number(body)
@@ -199,9 +233,13 @@ def parse(raw, kind: Kind, *, percent_format: bool = False) -> tuple[object, lis
         if value is None:
             return None, problems + [Problem("V-NOT-NUMBER", {"raw": show(raw), "accepts": accepts})]
         quoted = show(raw)
-        if kind.id == "percent" and percent_format and 0 < value <= 1:
-            value = round(value * 100, 10)
-            problems.append(Problem("V-PERCENT-FRACTION", {"raw": show(float(raw)), "value": show(value)}))
+    if kind.id == "percent" and 0 < value < math.inf:
+        value, problem = percent_meant(value, formatted=percent_format and not isinstance(raw, str),
+                                       signed=percent_sign)
+        if problem is not None:
+            problems.append(problem)
+            if value is None:
+                return None, problems
     shown = show(value) if math.isfinite(value) else quoted
     if value < 0:
         return None, problems + [Problem("V-NEGATIVE", {"value": shown, "accepts": accepts})]

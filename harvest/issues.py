@@ -79,8 +79,22 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                              "Ô nhập liệu chỉ nhận số. Đề nghị đơn vị nhập số liệu vào ô này."),
     "V-DAMAGED": (ERROR, "Nội dung ô bị hỏng, không đọc được ({detail}). Ô nhập liệu chỉ nhận số liệu "
                          "lưu đúng định dạng. Đề nghị đơn vị nhập lại giá trị ô này rồi lưu lại tệp."),
-    "V-PERCENT-FRACTION": (WARNING, "Ô định dạng phần trăm chứa {raw}, đã đọc thành {value}%. Tỷ lệ "
-                                    "nhập từ 0 đến 100 (85 là 85%). Kiểm tra lại giá trị này."),
+    "V-PERCENT-FRACTION": (WARNING, "Ô định dạng phần trăm lưu số {raw} (hiện {value}%), đã hiểu là "
+                                    "{value}%. Tỷ lệ nhập số từ 0 đến 100 (gõ 85 cho 85%, không gõ "
+                                    "dấu %). Kiểm tra lại giá trị này."),
+    # Percent cells (issue 10, part "pct"): what a value in (0, 1] means, one rule
+    # (harvest/cellvalues.py: percent_meant).
+    "V-PERCENT-ASSUMED": (WARNING, "Ô tỷ lệ % đọc được {raw}, đã hiểu là {value}% (số lẻ nhỏ hơn 1 được "
+                                   "coi là phân số). Tỷ lệ nhập số từ 0 đến 100 (gõ 85 cho 85%; gõ 0,85 "
+                                   "hay «85%» đều lưu thành 0,85). Kiểm tra lại: nếu đúng là {raw}% thì "
+                                   "đề nghị đơn vị báo lại."),
+    "V-PERCENT-ONE": (ERROR, "Ô tỷ lệ % đọc được {raw}: không rõ là {raw}% hay 100% (phân số 1), nên "
+                             "chưa được tính. Tỷ lệ nhập số từ 0 đến 100 (85 là 85%). Đề nghị đơn vị "
+                             "xác nhận: nhập 100 nếu là 100%, gõ «1%» nếu là 1%."),
+    "V-PERCENT-FORMAT": (ERROR, "Ô định dạng phần trăm lưu số {raw}, tức là {value}%, vượt quá 100% "
+                                "(có thể đã gõ {raw} vào ô bị đổi sang định dạng phần trăm). Tỷ lệ "
+                                "nhập số từ 0 đến 100 (85 là 85%). Đề nghị đơn vị nhập lại tỷ lệ này "
+                                "trên biểu mẫu gốc."),
     "V-RATING": (ERROR, "«{raw}» không hợp lệ. Ô này chỉ nhận «Đạt» hoặc «Không đạt». Đề nghị đơn vị "
                         "chọn lại trong danh sách."),
     "V-RATING-CASE": (WARNING, "«{raw}» được hiểu là «{value}». Nên chọn trong danh sách thả xuống. "

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import io
 import struct
+from datetime import date, time, timedelta
 
 from . import cfb
-from .cells import MAX_COLS, MAX_ROWS, DamagedCell, ErrorValue, Sheet, TooLarge, a1, format_kind
+from .cells import MAX_COLS, MAX_ROWS, DamagedCell, DateNumber, ErrorValue, Sheet, TooLarge, a1, format_kind
 from .xlsx_read import BUILTIN_KINDS
 
 BOF, BOUNDSHEET, FORMAT, XF, PROTECT = 0x0809, 0x0085, 0x041E, 0x00E0, 0x0012
 SST, DIMENSIONS, STRING, LABELSST = 0x00FC, 0x0200, 0x0207, 0x00FD
+NUMBER, RK = 0x0203, 0x027E
 FORMULA, BOOLERR, MULRK, MULBLANK = 0x0006, 0x0205, 0x00BD, 0x00BE
 CELLS = {0x0203, 0x027E, 0x00FD, 0x0204, 0x0201, 0x00D6, FORMULA, BOOLERR}  # row, col, xf first
 ERRORS = {0x00: "#NULL!", 0x07: "#DIV/0!", 0x0F: "#VALUE!", 0x17: "#REF!", 0x1D: "#NAME?",
@@ -24,6 +26,8 @@ ERRORS = {0x00: "#NULL!", 0x07: "#DIV/0!", 0x0F: "#VALUE!", 0x17: "#REF!", 0x1D:
 _U16 = struct.Struct("<H")
 _HEAD = struct.Struct("<HH")
 _CELL = struct.Struct("<HHH")
+_DOUBLE = struct.Struct("<d")
+_U32 = struct.Struct("<I")
 
 
 class XlsScan:
@@ -38,6 +42,8 @@ class XlsScan:
         # gives 0), a shared string that does not exist (calamine gives an empty cell).
         self.fixed: dict[str, dict[tuple[int, int], object]] = {}
         self.strings = 0          # the shared string table's count of unique strings
+        # sheet -> (row, col) -> the stored double (a DateNumber when shown as a date)
+        self.numbers: dict[str, dict[tuple[int, int], float]] = {}
 
 
 def _text(body: bytes, at: int, count: int, wide: bool) -> str:
@@ -143,13 +149,16 @@ def _cell_record(sheet: Sheet, rtype: int, body: bytes, out: XlsScan, xf_formats
         cols = [(first + i, _U16.unpack_from(body, 4 + i * step)[0]) for i in range((len(body) - 6) // step)]
     else:
         return
-    for c, x in cols:
+    for i, (c, x) in enumerate(cols):
         if row >= MAX_ROWS or c >= MAX_COLS:
             raise TooLarge(f"trang «{sheet.name}» quá lớn (có ô {a1(row, c)}: {row + 1} dòng × {c + 1} cột; "
                            f"giới hạn {MAX_ROWS} × {MAX_COLS})")
         kind = _kind(x, xf_formats, formats)
         if kind == "percent":
             sheet.percent.add(a1(row, c))
+        number = _stored_number(rtype, body, i)
+        if number is not None:
+            out.numbers.setdefault(sheet.name, {})[(row, c)] = DateNumber(number) if kind == "date" else number
     if rtype == FORMULA:
         sheet.formulas.add(a1(row, col))
         if len(body) >= 14 and body[12:14] == b"\xff\xff" and body[6] == 2:
@@ -161,6 +170,28 @@ def _cell_record(sheet: Sheet, rtype: int, body: bytes, out: XlsScan, xf_formats
         if index >= out.strings:
             out.fixed.setdefault(sheet.name, {})[(row, col)] = DamagedCell(
                 str(index), "chỉ số chuỗi không có trong bảng chuỗi dùng chung")
+
+
+def _rk(rk: int) -> float:
+    """The number of an RK value: a 30-bit integer or the top of a double, maybe ÷100."""
+    if rk & 2:
+        number = float(struct.unpack("<i", _U32.pack(rk))[0] >> 2)
+    else:
+        number = _DOUBLE.unpack(struct.pack("<Q", (rk & 0xFFFFFFFC) << 32))[0]
+    return number / 100 if rk & 1 else number
+
+
+def _stored_number(rtype: int, body: bytes, i: int) -> float | None:
+    """The double a NUMBER, RK, MULRK (its ``i``-th cell) or FORMULA record stores, if any."""
+    if rtype == NUMBER and len(body) >= 14:
+        return _DOUBLE.unpack_from(body, 6)[0]
+    if rtype == RK and len(body) >= 10:
+        return _rk(_U32.unpack_from(body, 6)[0])
+    if rtype == MULRK and len(body) >= 12 + i * 6:
+        return _rk(_U32.unpack_from(body, 6 + i * 6)[0])
+    if rtype == FORMULA and len(body) >= 14 and body[12:14] != b"\xff\xff":   # 0xFFFF: not a number
+        return _DOUBLE.unpack_from(body, 6)[0]
+    return None
 
 
 def read_xls(stream_name: str, stream: bytes, wanted: set[str] | None) -> XlsScan:
@@ -178,6 +209,7 @@ def read_xls(stream_name: str, stream: bytes, wanted: set[str] | None) -> XlsSca
         sheet = scan.sheets.setdefault(name, Sheet(name))
         errors = scan.errors.get(name, {})
         fixed = scan.fixed.get(name, {})
+        numbers = scan.numbers.get(name, {})
         found = wb.get_sheet_by_name(name)
         if found.height > MAX_ROWS or found.width > MAX_COLS:
             raise TooLarge(f"trang «{name}» quá lớn ({found.height} dòng × {found.width} cột)")
@@ -189,6 +221,9 @@ def read_xls(stream_name: str, stream: bytes, wanted: set[str] | None) -> XlsSca
                     value = ErrorValue(errors[where])
                 elif where in fixed:
                     value = fixed.pop(where)
+                elif where in numbers and (isinstance(value, (date, time, timedelta))
+                                           or type(numbers[where]) is DateNumber):
+                    value = numbers[where]   # the stored number, not calamine's date
                 if value != "":
                     sheet.put(*where, value)
         for where, value in fixed.items():      # cells calamine left out altogether

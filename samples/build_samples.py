@@ -109,11 +109,13 @@ def build(inbox: Path, catalogue: Catalogue, registry: Registry, key: bytes,
                   ("PL1.6.a", "2018"): 3, ("PL1.6.b", "2018"): "1,250"},
          expected={("PL1.6.b", "2019"): 1200, ("PL1.6.c", "2019"): 87.5, ("PL1.6.c", "2018"): 92.0,
                    ("PL1.1", "2017"): 15, ("PL1.6.b", "2018"): None})
-    # A percentage typed as a fraction in a cell formatted as %.
+    # Percentages typed as fractions: in a cell formatted as % (read ×100) and in a cell
+    # that kept the template's format (0.875: a fraction assumed, with a warning).
     def percent_format(ws, layout):
         ws[layout.input_at("PL1.6.c", "2019").a1].number_format = "0%"
     send("2020-03-20/Phụ lục 1 - Ngọc Đường.xlsx", "x-ngoc-duong", "PL1", _when(20, 8),
-         changes={("PL1.6.c", "2019"): 0.9}, expected={("PL1.6.c", "2019"): 90.0}, edit=percent_format)
+         changes={("PL1.6.c", "2019"): 0.9, ("PL1.6.c", "2018"): 0.875},
+         expected={("PL1.6.c", "2019"): 90.0, ("PL1.6.c", "2018"): 87.5}, edit=percent_format)
     # A required cell left empty (a warning), in a file whose name is in NFD.
     send(unicodedata.normalize("NFD", "2020-03-17/Phụ lục 1 - Ngọc Hà.xlsx"), "p-ngoc-ha", "PL1",
          _when(17, 14), changes={("PL1.4", "2015"): None}, expected={("PL1.4", "2015"): None})

@@ -3,7 +3,7 @@
 # tests save workbooks through real office suites and render them to PDF. Debian/Ubuntu only.
 set -euo pipefail
 if command -v soffice >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1 \
-   && command -v ssconvert >/dev/null 2>&1; then
+   && command -v ssconvert >/dev/null 2>&1 && /usr/bin/python3 -c 'import uno' >/dev/null 2>&1; then
   exit 0
 fi
 SUDO=""

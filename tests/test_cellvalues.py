@@ -32,7 +32,7 @@ from harvest.cellvalues import parse, show
     (date(1900, 3, 25), "count", 85, ["V-DATE-NUMBER"]),
     (date(1900, 1, 12), "count", 12, ["V-DATE-NUMBER"]),
     (datetime(1900, 3, 31, 21, 36), "percent", 91.9, ["V-DATE-NUMBER"]),
-    (time(12, 0), "percent", 0.5, ["V-DATE-NUMBER"]),
+    (time(12, 0), "percent", 50.0, ["V-DATE-NUMBER", "V-PERCENT-ASSUMED"]),
     (date(2020, 3, 1), "percent", None, ["V-DATE-NUMBER", "V-PERCENT-RANGE"]),
     (date(2020, 3, 1), "rating", None, ["V-RATING"]),
     (1, "flag", 1, []),
@@ -49,7 +49,10 @@ from harvest.cellvalues import parse, show
     ("92.5", "percent", 92.5, ["V-TEXT-NUMBER"]),
     ("1.234,5", "count", None, ["V-TEXT-NUMBER", "V-NOT-INTEGER"]),
     (101, "percent", None, ["V-PERCENT-RANGE"]),
-    (0.85, "percent", 0.85, []),        # no percent format: taken as 0.85 %
+    (0.85, "percent", 85.0, ["V-PERCENT-ASSUMED"]),   # never 0.85 silently: tests/test_percent.py
+    ("0,5", "count", None, ["V-TEXT-NUMBER", "V-NOT-INTEGER"]),
+    ("0.855", "count", None, ["V-TEXT-NUMBER", "V-NOT-INTEGER"]),   # no thousands after a lone 0
+    ("0,855", "count", None, ["V-TEXT-NUMBER", "V-NOT-INTEGER"]),
     ("Đạt", "rating", "Đạt", []),
     ("Không đạt", "rating", "Không đạt", []),
     ("không  đạt", "rating", "Không đạt", ["V-RATING-CASE"]),

@@ -51,6 +51,7 @@ def test_issue_codes_at_exact_cells(scenario):
         ("V-TEXT-NUMBER", mk, "F10"), ("V-AMBIGUOUS", mk, "G22"), ("V-TEXT-NUMBER", mk, "H22"),
         ("V-TEXT-NUMBER", mk, "G23"), ("V-TEXT-NUMBER", mk, "H23"),
         ("V-PERCENT-FRACTION", "2020-03-20/Phụ lục 1 - Ngọc Đường.xlsx", "H23"),
+        ("V-PERCENT-ASSUMED", "2020-03-20/Phụ lục 1 - Ngọc Đường.xlsx", "G23"),
         ("V-REQUIRED", "2020-03-17/Phụ lục 1 - Ngọc Hà.xlsx", "D18"),
         ("PL3-R01", "2020-03-20/Phụ lục 3 - Văn phòng.xlsx", "G10"),
         ("PL3-R04", "2020-03-20/Phụ lục 3 - Văn phòng.xlsx", "H28"),

@@ -132,6 +132,22 @@ def test_every_input_cell_has_its_kinds_validation(books, catalogue):
                 assert _validation_at(ws, note.a1)[0].type == "textLength"
 
 
+def test_percent_cells_show_a_percent_sign_and_store_the_number(books, catalogue):
+    """85 means 85 %: the cell shows "85.00%" (a quoted "%", so the number is not scaled)
+    and no reader takes its format for a percent or a date format (issue 10)."""
+    from harvest.cells import format_kind
+    code = catalogue.kinds["percent"].number_format
+    assert '"%"' in code and format_kind(code) == "" and format_kind(code.replace('"%"', "%")) == "percent"
+    seen = 0
+    for b in books:
+        for cell in b.layout.inputs:
+            assert b.ws[cell.a1].number_format == catalogue.kinds[cell.kind].number_format
+            seen += cell.kind == "percent"
+    assert seen
+    from xlsx_forms.instructions import how_to_fill
+    assert any("85%" in step and "0,85" in step for step in how_to_fill(catalogue.form("PL1"), catalogue.kinds))
+
+
 def test_live_checks_and_missing_highlight(books, catalogue):
     for b in books:
         g, form, layout, ws = b.g, b.form, b.layout, b.ws
@@ -187,7 +203,7 @@ def test_instructions_sheet(books, registry, catalogue):
         assert "Chậm nhất ngày 23/3/2020" in text
         assert registry.consolidator.email in text and g.unit.name in text
         has_percent = any(r.kind == "percent" for r in form.input_rows)
-        assert ("85 nghĩa là 85%" in text) == has_percent
+        assert (catalogue.kinds["percent"].instruction in text) == has_percent
         assert all(rule.code in text and rule.message in text for rule in form.rules)
 
 

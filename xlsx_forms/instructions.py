@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from .model import Catalogue, Form
+from .model import Catalogue, Form, Kind
 from .registry import Registry, Unit
 from .styles import Formats, lines_needed, row_height
 
@@ -13,18 +13,18 @@ KIND_VI = {"count": "Số lượng", "percent": "Tỷ lệ %", "flag": "Có/Khô
            "rating": "Đánh giá", "note": "Ghi chú"}
 
 
-def how_to_fill(form: Form) -> list[str]:
-    """The filling rules shown to the office, in order."""
-    kinds = {r.kind for r in form.input_rows}
+def how_to_fill(form: Form, kinds: dict[str, Kind]) -> list[str]:
+    """The filling rules shown to the office, in order (a kind's own step from its
+    ``instruction`` in catalogue.yaml)."""
+    used = {r.kind for r in form.input_rows}
     steps = [
         "Chỉ nhập vào các ô nền vàng; các ô khác đã được khóa.",
         "Ô có nền cam là ô bắt buộc còn trống: nhập số liệu, nếu không phát sinh thì nhập 0."
-        if kinds & {"count", "flag", "percent"} else
+        if used & {"count", "flag", "percent"} else
         "Ô có nền cam là ô bắt buộc còn trống: chọn Đạt hoặc Không đạt.",
     ]
-    if "percent" in kinds:
-        steps.append("Tỷ lệ % nhập số từ 0 đến 100 (85 nghĩa là 85%), không nhập 0,85.")
-    if kinds & {"count", "flag", "percent"}:
+    steps += [kinds[k].instruction for k in kinds if k in used and kinds[k].instruction]
+    if used & {"count", "flag", "percent"}:
         steps.append("Nhập số, không nhập chữ; không dùng dấu chấm hay dấu phẩy để phân cách hàng nghìn.")
     steps += [
         "Không thêm, xóa, đổi tên trang tính, dòng hoặc cột; không chép số liệu sang tệp mới: "
@@ -78,7 +78,7 @@ def write_instructions(ws, fmt: Formats, catalogue: Catalogue, registry: Registr
     r += 1
     ws.write_string(r, 0, "Cách điền", fmt.of("doc_heading"))
     r += 1
-    for i, step in enumerate(how_to_fill(form), 1):
+    for i, step in enumerate(how_to_fill(form, catalogue.kinds), 1):
         line(f"{i}.", step)
     r += 1
     ws.write_string(r, 0, "Các loại ô nhập liệu", fmt.of("doc_heading"))

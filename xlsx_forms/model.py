@@ -30,6 +30,10 @@ class Kind:
     choices: tuple[str, ...] = ()
     max_length: int | None = None   # text kinds: the longest text accepted (notes)
     max: float | None = None        # number kinds: the largest plausible value
+    # The data validation, as (key, value) pairs in XlsxWriter's terms (immutable, so a
+    # Kind stays hashable): ("validate", "decimal"), ("criteria", "between") …
+    validation: tuple[tuple[str, object], ...] = ()
+    instruction: str = ""           # a step of "Cách điền" on forms with this kind
 
 
 @dataclass(frozen=True)

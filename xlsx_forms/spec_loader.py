@@ -112,6 +112,10 @@ def load_catalogue(spec_dir: Path = SPEC_DIR) -> Catalogue:
     for kid, k in _clean(base["kinds"]).items():
         k = _clean(k)
         k["choices"] = tuple(k.get("choices", ()))
+        validation = _clean(k.get("validation") or {})
+        if "validate" not in validation:
+            raise _fail(base_path, k, f"kind «{kid}» thiếu validation.validate")
+        k["validation"] = tuple(validation.items())
         kinds[kid] = Kind(id=kid, **k)
     preparer = tuple(PreparerField(**_clean(p)) for p in base["preparer_fields"])
     forms = {}

@@ -190,21 +190,17 @@ def _range(cells: list) -> tuple[int, int, int, int]:
 
 
 def _validate(ws, rng: tuple[int, int, int, int], kind) -> None:
+    # The rule itself is the kind's data (catalogue.yaml); only its texts and the two
+    # values kept elsewhere in the kind (the choices, the length limit) are added here.
     spec = {"input_title": kind.input_title, "input_message": kind.input_message,
             "error_title": kind.error_title, "error_message": kind.error_message,
-            "error_type": "stop", "ignore_blank": True}
-    if kind.id == "count":
-        spec.update(validate="integer", criteria=">=", value=0)
-    elif kind.id == "percent":
-        spec.update(validate="decimal", criteria="between", minimum=0, maximum=100)
-    elif kind.id == "flag":
-        spec.update(validate="integer", criteria="between", minimum=0, maximum=1)
-    elif kind.id == "rating":
+            "error_type": "stop", "ignore_blank": True, **dict(kind.validation)}
+    if spec["validate"] == "list":
         # Two short choices: an inline list stays far below Excel's 255-character limit
         # (XlsxWriter #562), counted in characters, so Vietnamese letters are safe.
-        spec.update(validate="list", source=list(kind.choices))
-    else:
-        spec.update(validate="length", criteria="<=", value=kind.max_length)
+        spec.setdefault("source", list(kind.choices))
+    elif spec["validate"] == "length":
+        spec.setdefault("value", kind.max_length)
     _checked(ws.data_validation(*rng, spec), f"validation of {kind.id}")
 
 
