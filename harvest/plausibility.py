@@ -11,9 +11,9 @@ returns Findings (data); nothing is printed or raised. ``run`` turns them into w
 from __future__ import annotations
 
 from array import array
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from statistics import median
-from collections.abc import Mapping
 
 from xlsx_forms.model import Catalogue, Form, Kind, Plausibility, Row, UnitGroup
 from xlsx_forms.registry import Registry
