@@ -181,8 +181,11 @@ def load_catalogue(spec_dir: Path = SPEC_DIR) -> Catalogue:
                                for p in items)
                    for name, items in _clean(base["period_sets"]).items()}
     kinds = {}
-    for kid, k in _clean(base["kinds"]).items():
-        k = _clean(k)
+    for kid, node in _clean(base["kinds"]).items():
+        bound = _bound(base_path, node, "plausible_max")
+        if bound is not None and (node.get("max") is None or bound > node["max"]):
+            raise _fail(base_path, node, f"plausible_max của «{kid}» phải nhỏ hơn max")
+        k = _clean(node)
         k["choices"] = tuple(k.get("choices", ()))
         kinds[kid] = Kind(id=kid, **k)
     preparer = tuple(PreparerField(**_clean(p)) for p in base["preparer_fields"])
