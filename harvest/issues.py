@@ -116,13 +116,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # Plausibility (issue 10, items 4 and 5: harvest/plausibility.py, harvest/evidence.py).
     # Warnings on values that are used: the unit is asked to confirm them ("xin xác nhận").
     "P-YEAR-JUMP": (WARNING, "{label}, {period}: {value} {comparison} trung vị {median} của các năm khác "
-                             "của đơn vị ({others}). Số liệu một năm hiếm khi gấp {factor} lần hoặc chỉ bằng "
-                             "1/{factor} các năm khác. Xin đơn vị xác nhận số liệu này, hoặc sửa lại nếu nhập "
+                             "của đơn vị ({others}). Số liệu một năm hiếm khi gấp {rise} lần hoặc chỉ bằng "
+                             "1/{drop} các năm khác. Xin đơn vị xác nhận số liệu này, hoặc sửa lại nếu nhập "
                              "nhầm."),
     "P-UNIT-OUTLIER": (WARNING, "{label}, {period}: {value}, khác xa {count} {group} khác đã báo cáo (trung "
-                                "vị {median}, phần lớn từ {low} đến {high}). Số liệu cùng chỉ tiêu của các "
-                                "đơn vị cùng cấp thường gần nhau. Xin đơn vị xác nhận số liệu này, hoặc sửa "
-                                "lại nếu nhập nhầm."),
+                                "vị {median}; một nửa số đơn vị trong khoảng {low}–{high}). Số liệu cùng chỉ "
+                                "tiêu của các đơn vị cùng cấp thường gần nhau. Xin đơn vị xác nhận số liệu "
+                                "này, hoặc sửa lại nếu nhập nhầm."),
     "P-MAGNITUDE": (WARNING, "{label}, {period}: {value} lớn hơn mức một đơn vị thường có thể báo cáo "
                              "({bound}). Xin đơn vị xác nhận số liệu này, hoặc sửa lại nếu nhập nhầm (thừa "
                              "chữ số, nhập cộng dồn)."),

@@ -98,7 +98,7 @@ class YearJump:
                     "label": _label(row), "period": labels[period], "value": num_text(x), "median": num_text(m),
                     "comparison": _comparison(x, m, up),
                     "others": ", ".join(f"{p}: {num_text(v)}" for p, v in others.items()),
-                    "factor": num_text(cfg.year_rise if up else cfg.year_drop)}))
+                    "rise": num_text(cfg.year_rise), "drop": num_text(cfg.year_drop)}))
         return found
 
 

@@ -86,7 +86,8 @@ def feedback_letter(catalogue: Catalogue, registry: Registry, unit: Unit, forms:
     if wrong or not asked:
         lines += ["Số liệu còn lỗi ở:", *(f"  - {form_line(catalogue, f)}: {n} ô cần xem lại" for f, n in wrong.items())]
     if asked:
-        lines += ["Một số số liệu khác thường so với các năm khác hoặc các đơn vị khác, xin đơn vị xác nhận:",
+        lines += [("Một số số liệu khác thường (so với các năm khác, các đơn vị khác hoặc số liệu tổng hợp "
+                   "của thành phố), xin đơn vị xác nhận:"),
                   *(f"  - {form_line(catalogue, f)}: {n} ô xin xác nhận" for f, n in asked.items())]
     lines.append("")
     lines.append("Tệp gửi kèm là biểu mẫu mới đã điền sẵn số liệu đơn vị đã gửi.")
