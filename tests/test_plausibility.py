@@ -131,8 +131,8 @@ def test_unit_outlier(catalogue, row, values, flagged):
     check = UnitOutlier(catalogue.plausibility)
     cells = {u: ({(row, "2019"): v} if v is not None else {}) for u, v in zip(WARDS, values)}
     for u in WARDS:
-        check.observe(form, group, cells[u])
-    found = [f for u in WARDS for f in check.check(form, u, group, cells[u])]
+        check.observe(form, group, u, cells[u])
+    found = check.findings()
     assert [f.unit for f in found] == flagged
     assert {f.code for f in found} <= {"P-UNIT-OUTLIER"}
 
@@ -229,3 +229,24 @@ def test_thresholds_come_from_the_catalogue(tmp_path, catalogue):
     cells = series("PL1.1", 200, 210, 190, 205, 800)
     assert YearJump(catalogue.plausibility).check(catalogue.form("PL1"), "u", cells) == []
     assert [f.key for f in YearJump(strict.plausibility).check(strict.form("PL1"), "u", cells)] == [("PL1.1", "2019")]
+
+
+def test_vectors_from_the_compact_store_equal_those_from_its_usable_values(catalogue):
+    """The one-pass read (CellStore.numbers) sees exactly the usable numbers: not the
+    unusable cells, not the blanks, whatever the kind."""
+    from math import isnan
+    from harvest.plausibility import Plan
+    for form in catalogue.forms.values():
+        layout = form_layout(form)
+        store = CellStore(form)
+        for n, cell in enumerate(layout.inputs):
+            if n % 3 == 0:
+                store.put((cell.row_id, cell.period_id), None, "1,234", cell.a1)   # unusable
+            elif n % 3 == 1:
+                value = "Đạt" if cell.kind == "rating" else n
+                store.put((cell.row_id, cell.period_id), value, value, cell.a1)
+        result = FileResult(rel="f", size=0, sha256="", mtime=0.0, values=store)
+        plan = Plan(form, catalogue.kinds)
+        fast, slow = plan.vector_of(result), plan.vector(store.usable())
+        assert [None if isnan(x) else x for x in fast] == [None if isnan(x) else x for x in slow]
+        assert sum(not isnan(x) for x in fast) == sum(1 for k in plan.keys if k in store.usable())
