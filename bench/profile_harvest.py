@@ -18,6 +18,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
+from harvest import evidence, plausibility  # noqa: E402
 from harvest.consolidate import consolidate  # noqa: E402
 from harvest.exports import write_issues_csv, write_ledger_csv, write_values_csv  # noqa: E402
 from harvest.inbox import scan  # noqa: E402
@@ -54,6 +55,8 @@ def main() -> None:
         rec = timed("reconcile", lambda: reconcile(results, registry, date(2020, 3, 23)))
         city = timed("consolidate", lambda: consolidate(catalogue, registry, rec.used))
         issues = [i for r in results for i in r.issues] + rec.issues
+        issues += timed("plausibility, PL8 evidence", lambda: plausibility.run(catalogue, registry, rec.used)
+                        + evidence.run(catalogue, city, rec.used))
         timed("summary workbook", lambda: write_summary(root / "s.xlsx", catalogue, registry, rec, city, issues,
                                                         len(results), "inbox", datetime.now(timezone.utc)))
         timed("values.csv", lambda: write_values_csv(root / "v.csv", catalogue, registry, rec))

@@ -136,6 +136,13 @@ class CellStore(Mapping):
                     out[keys[i]] = int(nums[i]) if whole[i] else nums[i]
         return out
 
+    def numbers(self) -> tuple[dict[tuple[str, str], int], list[float]]:
+        """(row, period) → position, and one double per input cell of the layout: the
+        usable number, NaN anywhere else (blank, unusable, text), without building a dict."""
+        states, nums = self._data()
+        nan = math.nan
+        return _index(self._form)[0], [x if s == USABLE else nan for s, x in zip(states, nums)]
+
     def filled(self):
         """(position in the layout's inputs, value or raw text, address) of every filled
         cell, in layout order, without building CellValues."""

@@ -127,7 +127,30 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                         "nộp muộn."),
     "R-MISSING": (ERROR, "Đơn vị chưa nộp phụ lục {form}. Mỗi đơn vị phải nộp đủ các phụ lục được giao. "
                          "Đề nghị đơn vị gửi trước hạn {deadline}."),
+    # Plausibility (issue 10, items 4 and 5: harvest/plausibility.py, harvest/evidence.py).
+    # Warnings on values that are used: the unit is asked to confirm them ("xin xác nhận").
+    "P-YEAR-JUMP": (WARNING, "{label}, {period}: {value} {comparison} trung vị {median} của các năm khác "
+                             "của đơn vị ({others}). Số liệu một năm hiếm khi gấp {rise} lần hoặc chỉ bằng "
+                             "1/{drop} các năm khác. Xin đơn vị xác nhận số liệu này, hoặc sửa lại nếu nhập "
+                             "nhầm."),
+    "P-UNIT-OUTLIER": (WARNING, "{label}, {period}: {value}, khác xa {count} {group} khác đã báo cáo (trung "
+                                "vị {median}; một nửa số đơn vị trong khoảng {low}–{high}). Số liệu cùng chỉ "
+                                "tiêu của các đơn vị cùng cấp thường gần nhau. Xin đơn vị xác nhận số liệu "
+                                "này, hoặc sửa lại nếu nhập nhầm."),
+    "P-MAGNITUDE": (WARNING, "{label}, {period}: {value} lớn hơn mức một đơn vị thường có thể báo cáo "
+                             "({bound}). Xin đơn vị xác nhận số liệu này, hoặc sửa lại nếu nhập nhầm (thừa "
+                             "chữ số, nhập cộng dồn)."),
+    "P-PL8-CONTRADICTED": (WARNING, "Mục tiêu {target} được đánh giá «Đạt», nhưng số liệu tổng hợp của thành "
+                                    "phố: {figure}, chưa đạt «{requirement}» ({needed}). Đánh giá phải khớp "
+                                    "với số liệu các phụ lục. Xin đơn vị xác nhận lại đánh giá, hoặc giải "
+                                    "thích ở cột ghi chú."),
+    "P-PL8-UNDERRATED": (WARNING, "Mục tiêu {target} được đánh giá «Không đạt», nhưng số liệu tổng hợp của "
+                                  "thành phố: {figure}, đạt «{requirement}» ({needed}). Đánh giá phải khớp "
+                                  "với số liệu các phụ lục. Xin đơn vị xác nhận lại đánh giá, hoặc giải "
+                                  "thích ở cột ghi chú."),
 }
+# Codes whose cells a correction workbook marks "xin xác nhận" (please confirm), not as errors.
+CONFIRM_CODES = frozenset(code for code in CATALOGUE if code.startswith("P-"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +181,8 @@ def _cell_key(cell: str) -> tuple[int, str]:
 # unverified identity): each is made inert and kept short, so one file can neither break
 # an output nor flood it. Fields that cchc composes from many quotes get more room.
 QUOTE_LIMIT = 120
-FIELD_LIMITS = {"changes": 1500, "detail": 600, "names": 600}
+FIELD_LIMITS = {"changes": 1500, "detail": 600, "names": 600, "requirement": 300, "others": 300,
+                "figure": 300}
 
 
 def _field(name: str, value: object) -> str:

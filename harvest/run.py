@@ -16,6 +16,7 @@ from xlsx_forms.outdir import check
 from xlsx_forms.parallel import ordered_map
 from xlsx_forms.registry import Registry
 
+from . import evidence, plausibility
 from .consolidate import CityValue, consolidate
 from .cellstore import CellStore, Spill, register
 from .exports import write_issues_csv, write_ledger_csv, write_status_csv, write_values_csv
@@ -85,6 +86,7 @@ def harvest(inbox: Path, out_dir: Path, catalogue: Catalogue, registry: Registry
     city = consolidate(catalogue, registry, rec.used)
     counted = {r.rel for r in results if rec.outcomes.get(r.rel, ("rejected",))[0] in ("used", "rejected")}
     issues = [i for r in results if r.rel in counted for i in r.issues] + rec.issues
+    issues += plausibility.run(catalogue, registry, rec.used) + evidence.run(catalogue, city, rec.used)
     issues.sort(key=Issue.sort_key)
     write_outputs(out_dir, {
         SUMMARY_NAME: lambda p: write_summary(p, catalogue, registry, rec, city, issues, len(results),

@@ -1,17 +1,22 @@
 """The correction loop: for each unit whose returns have errors, a fresh workbook from the
 current template with the unit's own harvested values, each problem cell highlighted and
-commented with what is wrong and how to fix it."""
+commented with what is wrong and how to fix it.
+
+Plausibility warnings (codes in ``harvest.issues.CONFIRM_CODES``) mark their cells
+"xin xác nhận" (please confirm) in another colour: the value may well be right. A unit whose
+form has only such warnings gets a workbook too, without being counted as "Có lỗi"."""
 from __future__ import annotations
 
 import hashlib
 import json
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from harvest.cellvalues import looks_like_number
 from harvest.exports import NOTE_PERIOD
+from harvest.issues import CONFIRM_CODES
 from harvest.process import CELL_TEXT_LIMIT
 from harvest.reconcile import WITH_ERRORS
 from xlsx_forms.fileio import atomic_write_bytes, read_csv
@@ -28,12 +33,14 @@ COMMENT_TEXT = 1000   # characters of one problem in a cell comment
 @dataclass(frozen=True)
 class Correction:
     """The correction workbooks made for one unit: form id → (path, problem cells), and
-    ``problems_key``, a hash of the problems they mark (form, cell, what is wrong): the
-    identity of the letter that sends them, so one list of problems is one letter, ever."""
+    ``problems_key``, a hash of the problems they mark (form, cell, what is wrong, values to
+    confirm): the identity of the letter that sends them, so one list of problems is one
+    letter, ever; and form id → cells the unit is asked to confirm."""
 
     unit: Unit
     files: dict[str, tuple[Path, int]]
     problems_key: str = ""
+    confirm: dict[str, int] = field(default_factory=dict)
 
 
 def problems_key(unit_code: str, problems: dict[str, dict[tuple[str, str], str]]) -> str:
@@ -69,24 +76,30 @@ def _plain(text: str):
 def _comment(issue: dict[str, str]) -> str:
     where = f"{issue['file']}, trang «{issue['sheet']}», ô {issue['cell']}: "
     text = issue["message"][len(where):] if issue["message"].startswith(where) else issue["message"]
-    return f"{'Lỗi' if issue['severity'] == 'error' else 'Cảnh báo'} ({issue['code']}): {text}"
+    what = ("Xin xác nhận" if issue["code"] in CONFIRM_CODES else
+            "Lỗi" if issue["severity"] == "error" else "Cảnh báo")
+    return f"{what} ({issue['code']}): {text}"
 
 
 def make_corrections(summary: Path, out_dir: Path, catalogue: Catalogue, registry: Registry,
                      options: GenerateOptions) -> list[Correction]:
     """Write the correction workbooks of every unit whose status is 'Có lỗi' because of
     errors in a file that was used (a file that could not be used at all has a reason in
-    status.csv: nothing of it can be pre-filled; the reminder sends the blank template)."""
+    status.csv: nothing of it can be pre-filled; the reminder sends the blank template),
+    and of every unit with values to confirm (plausibility warnings on the file used)."""
     statuses = read_csv(summary / "status.csv")
-    wrong = [(s["unit_code"], s["form"], s) for s in statuses if s["status"] == WITH_ERRORS and not s.get("reason")]
     values = defaultdict(list)
     for row in read_csv(summary / "values.csv"):
         values[(row["unit_code"], row["form"])].append(row)
     issues = defaultdict(list)
     for row in read_csv(summary / "issues.csv"):
         issues[(row["unit_code"], row["form"])].append(row)
+    wrong = [(s["unit_code"], s["form"], s) for s in statuses if not s.get("reason") and (
+        s["status"] == WITH_ERRORS or any(i["code"] in CONFIRM_CODES and i["file"] == s["file"]
+                                          for i in issues[(s["unit_code"], s["form"])]))]
     made: dict[str, dict] = defaultdict(dict)
     marked: dict[str, dict] = defaultdict(dict)
+    asked: dict[str, dict] = defaultdict(dict)
     note_limit = catalogue.kinds["note"].max_length
     for unit_code, form_id, status in wrong:
         try:
@@ -107,18 +120,27 @@ def make_corrections(summary: Path, out_dir: Path, catalogue: Catalogue, registr
         for cell in layout.inputs:   # blank cells are not in values.csv: where the layout puts them
             at_cell.setdefault(cell.a1, (cell.row_id, cell.period_id))
         problems: dict = {}
+        confirm: dict = {}
         for issue in issues[(unit_code, form_id)]:
             if issue["file"] != status["file"] or issue["cell"] not in at_cell:
                 continue
+            # A form without errors is sent only for its values to confirm: its other
+            # warnings stay in the summary, as they would without this workbook.
+            marks = confirm if issue["code"] in CONFIRM_CODES else problems
+            if marks is problems and status["status"] != WITH_ERRORS:
+                continue
             key = at_cell[issue["cell"]]
             comment = inert(_comment(issue), single_line=True, limit=COMMENT_TEXT)
-            problems[key] = (problems[key] + "\n" if key in problems else "") + comment
+            marks[key] = (marks[key] + "\n" if key in marks else "") + comment
         data, _ = build_workbook(catalogue, registry, unit, form, options, Prefill(
-            values=prefill_values, notes=notes, problems=problems,
+            values=prefill_values, notes=notes, problems=problems, confirm=confirm,
             preparer={f.id: inert(_unquoted(status[column]), single_line=True, limit=f.max_length)
                       for f, column in zip(catalogue.preparer_fields, ("preparer", "phone", "email"))}))
         path = out_dir / unit_code / f"{form_id}_{unit_code}_sua-loi.xlsx"
         atomic_write_bytes(path, data)
         made[unit_code][form_id] = (path, len(problems))
-        marked[unit_code][form_id] = problems
-    return [Correction(registry.unit(code), files, problems_key(code, marked[code])) for code, files in made.items()]
+        marked[unit_code][form_id] = {**problems, **{(row, f"xác nhận {period}"): text
+                                                     for (row, period), text in confirm.items()}}
+        asked[unit_code][form_id] = len(confirm)
+    return [Correction(registry.unit(code), files, problems_key(code, marked[code]), asked[code])
+            for code, files in made.items()]

@@ -92,16 +92,32 @@ def reminder_letter(catalogue: Catalogue, registry: Registry, unit: Unit, missin
 
 
 def feedback_letter(catalogue: Catalogue, registry: Registry, unit: Unit, forms: dict[str, int],
-                    files: list[Path], deadline: date, key: str = "") -> Letter:
-    """The correction loop: a fresh workbook with the unit's values, problems marked.
+                    files: list[Path], deadline: date, confirm: dict[str, int] | None = None,
+                    key: str = "") -> Letter:
+    """The correction loop: a fresh workbook with the unit's values, problems marked
+    (``forms``: cells to fix per form) and unusual values to confirm (``confirm``).
     ``key``: the problems the letter is about (mailer.feedback), its identity: the same
     problems never make a second letter, whatever the freshly built workbook's bytes."""
-    listed = tuple(f"  - {form_line(catalogue, f)}: {n} ô cần xem lại" for f, n in forms.items())
-    return Letter("phan-hoi", unit, (
-        f"{registry.consolidator.name} đã nhận báo cáo của {unit.name}. Số liệu còn lỗi ở:", *listed, "",
-        "Tệp gửi kèm là biểu mẫu mới đã điền sẵn số liệu đơn vị đã gửi; các ô cần sửa được tô màu "
-        "và có ghi chú nêu lỗi và cách sửa. Đề nghị đơn vị sửa trực tiếp trên tệp này và gửi lại "
-        f"chậm nhất ngày {_dmy(deadline)}. Tệp gửi lại sẽ thay cho tệp đã gửi trước."), tuple(files), key)
+    wrong = {f: n for f, n in forms.items() if n}
+    asked = {f: n for f, n in (confirm or {}).items() if n}
+    lines = [f"{registry.consolidator.name} đã nhận báo cáo của {unit.name}."]
+    if wrong or not asked:
+        lines += ["Số liệu còn lỗi ở:", *(f"  - {form_line(catalogue, f)}: {n} ô cần xem lại" for f, n in wrong.items())]
+    if asked:
+        lines += [("Một số số liệu khác thường (so với các năm khác, các đơn vị khác hoặc số liệu tổng hợp "
+                   "của thành phố), xin đơn vị xác nhận:"),
+                  *(f"  - {form_line(catalogue, f)}: {n} ô xin xác nhận" for f, n in asked.items())]
+    lines.append("")
+    lines.append("Tệp gửi kèm là biểu mẫu mới đã điền sẵn số liệu đơn vị đã gửi.")
+    if wrong or not asked:
+        lines.append("Các ô cần sửa được tô màu đỏ và có ghi chú nêu lỗi và cách sửa. Đề nghị đơn vị sửa trực "
+                     f"tiếp trên tệp này và gửi lại chậm nhất ngày {_dmy(deadline)}. Tệp gửi lại sẽ thay cho "
+                     "tệp đã gửi trước.")
+    if asked:
+        lines.append("Các ô xin xác nhận được tô màu xanh và có ghi chú «Xin xác nhận» nêu lý do; số liệu này "
+                     "vẫn được dùng. Nếu số liệu đúng, đề nghị đơn vị trả lời thư này để xác nhận; nếu nhập "
+                     f"nhầm, đề nghị sửa trên tệp này và gửi lại chậm nhất ngày {_dmy(deadline)}.")
+    return Letter("phan-hoi", unit, tuple(lines), tuple(files), key)
 
 
 def message(letter: Letter, catalogue: Catalogue, registry: Registry, when: datetime) -> EmailMessage:

@@ -29,7 +29,8 @@ class Kind:
     number_format: str
     choices: tuple[str, ...] = ()
     max_length: int | None = None   # text kinds: the longest text accepted (notes)
-    max: float | None = None        # number kinds: the largest plausible value
+    max: float | None = None        # number kinds: the largest value accepted at all
+    plausible_max: float | None = None   # above this, accepted but the unit is asked to confirm
     # The data validation, as (key, value) pairs in XlsxWriter's terms (immutable, so a
     # Kind stays hashable): ("validate", "decimal"), ("criteria", "between") …
     validation: tuple[tuple[str, object], ...] = ()
@@ -42,6 +43,7 @@ class Period:
 
     id: str
     label: str
+    partial: bool = False   # a part of a year only (2020 to 23/3): its counts are not a year's
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class Row:
     weight: str | None = None
     responsible: str | None = None
     fixes: tuple[Fix, ...] = ()
+    plausible_max: float | None = None   # this row's own plausibility bound (else its kind's)
 
     @property
     def is_input(self) -> bool:
@@ -122,6 +125,36 @@ class Rule:
         return self.row_ids[0]
 
 
+COMPARISONS = {"gt": ">", "ge": "≥", "lt": "<", "le": "≤"}
+EVIDENCE_DECIDES = ("against", "both")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A PL8 target checked against a consolidated figure of another appendix.
+
+    The target is met, as far as the figure tells, when ``form``'s ``row`` in the latest of
+    ``periods`` the city has a value for compares (``compare``) with ``threshold``.
+    ``decides``: 'against' when the figure measures only part of the target (a failed
+    figure contradicts Đạt; a met one proves nothing), 'both' when it measures all of it
+    (a met figure also contradicts Không đạt).
+    """
+
+    target: str
+    form: str
+    row: str
+    periods: tuple[str, ...]
+    compare: str
+    threshold: float
+    decides: str
+    requirement: str   # the target's words the figure measures, as the message quotes them
+
+    def met(self, value: float) -> bool:
+        """Whether ``value`` meets the target's figure."""
+        t = self.threshold
+        return {"gt": value > t, "ge": value >= t, "lt": value < t, "le": value <= t}[self.compare]
+
+
 @dataclass(frozen=True, eq=False)
 class Form:
     """One appendix (Phụ lục) of the plan. Compared by identity: forms are the
@@ -142,6 +175,7 @@ class Form:
     responsible_header: str = ""
     responsible_units: dict[str, str] = field(default_factory=dict)
     fixes: tuple[tuple[str, Fix], ...] = ()  # (where, fix) for title, footnote, headers
+    evidence: tuple[Evidence, ...] = ()   # PL8: targets with figures in other appendices
 
     @cached_property
     def rows(self) -> tuple[Row, ...]:
@@ -197,6 +231,35 @@ class PreparerField:
 
 
 @dataclass(frozen=True)
+class UnitGroup:
+    """Registry kinds of units compared with one another (wards with communes)."""
+
+    id: str
+    name: str          # Vietnamese, plural, as messages name the group
+    kinds: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Plausibility:
+    """Thresholds of the harvest's plausibility warnings (catalogue.yaml ``plausibility``).
+
+    A kind missing from a ``*_floor`` map is not checked by that check (flags, ratings).
+    """
+
+    year_rise: float              # P-YEAR-JUMP: a year this many times above …
+    year_drop: float              # … or below the median of the unit's other years …
+    year_floor: dict[str, float]  # … and this far from it …
+    year_score: float             # … and this many robust deviations of those years from it
+    year_min_years: int           # other whole years needed for a median
+    rates: tuple[str, ...]        # kinds that are rates: a partial year is compared both ways
+    unit_score: float             # P-UNIT-OUTLIER: robust deviations from the group's median …
+    unit_floor: dict[str, float]  # … and this far from it …
+    unit_factor: dict[str, float]  # … and (kinds listed) this many times above or below it
+    unit_min: int                 # units of the group that reported the cell, at least
+    groups: tuple[UnitGroup, ...]
+
+
+@dataclass(frozen=True)
 class Catalogue:
     """Every form, kind and shared definition: the single source of truth."""
 
@@ -204,6 +267,7 @@ class Catalogue:
     kinds: dict[str, Kind]
     forms: dict[str, Form]
     preparer_fields: tuple[PreparerField, ...]
+    plausibility: Plausibility | None = None
 
     def form(self, form_id: str) -> Form:
         """The form with this id (KeyError if none)."""

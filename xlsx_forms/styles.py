@@ -12,6 +12,7 @@ HEADER_FILL = "#D9E1F2"
 MISSING_FILL = "#F8CBAD"    # conditional format: required cell still empty
 PROBLEM_FILL = "#FCE4D6"    # conditional format: live check not OK
 FIX_FILL = "#FF9999"        # returned for correction: this cell must be looked at
+CONFIRM_FILL = "#BDD7EE"    # returned for confirmation: an unusual value, maybe right (xin xác nhận)
 LINE_HEIGHT = 15.75         # points per line of 12 pt Times New Roman
 
 _BASE = {"font_name": FONT, "font_size": 12, "valign": "vcenter", "locked": True}
@@ -60,12 +61,14 @@ class Formats:
         self.input = {}
         self.locked_input = {}
         self.problem_input = {}
+        self.confirm_input = {}
         for kid, kind in kinds.items():
             align = {"rating": "center", "note": "left"}.get(kid, "right")
             spec = {**_BASE, **_BOX, "align": align, "num_format": kind.number_format}
             self.input[kid] = wb.add_format({**spec, "locked": False, "bg_color": INPUT_FILL})
             self.locked_input[kid] = wb.add_format({**spec, "bg_color": LOCKED_INPUT_FILL})
             self.problem_input[kid] = wb.add_format({**spec, "locked": False, "bg_color": FIX_FILL})
+            self.confirm_input[kid] = wb.add_format({**spec, "locked": False, "bg_color": CONFIRM_FILL})
         self.preparer = wb.add_format({**_BASE, "locked": False, "bg_color": INPUT_FILL,
                                        "bottom": 1, "num_format": "@"})
         self.missing = wb.add_format({"bg_color": MISSING_FILL})

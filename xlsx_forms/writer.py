@@ -68,6 +68,7 @@ class Prefill:
     notes: dict = None
     preparer: dict = None
     problems: dict = None   # (row id, period id) → what to fix (highlighted, with a comment)
+    confirm: dict = None    # (row id, period id) → why to confirm (another colour: maybe right)
 
 
 def build_workbook(catalogue: Catalogue, registry: Registry, unit: Unit, form: Form,
@@ -153,13 +154,16 @@ def _write_inputs(ws, fmt: Formats, catalogue: Catalogue, unit: Unit, form: Form
     first = None
     by_row: dict[tuple[str, bool], list] = {}
     values, notes, problems = prefill.values or {}, prefill.notes or {}, prefill.problems or {}
+    confirm = prefill.confirm or {}
     for cell in layout.inputs:
         mine = cell.row_id in editable
         key = (cell.row_id, cell.period_id)
-        style = (fmt.problem_input if mine and key in problems else fmt.input if mine else fmt.locked_input)
+        style = (fmt.problem_input if mine and key in problems else fmt.confirm_input if mine and key in confirm
+                 else fmt.input if mine else fmt.locked_input)
         _write_value(ws, cell.row, cell.col, values.get(key) if mine else None, style[cell.kind])
-        if mine and key in problems:
-            ws.write_comment(cell.row, cell.col, problems[key],
+        if mine and (key in problems or key in confirm):
+            text = "\n".join(t for t in (problems.get(key), confirm.get(key)) if t)
+            ws.write_comment(cell.row, cell.col, text,
                              {"author": "cchc", "x_scale": 3, "y_scale": 2.5, "font_name": "Times New Roman"})
         if mine:
             first = first or cell
