@@ -37,6 +37,7 @@ def _names(*locals_: str) -> dict[str, str]:
 
 
 _SHEET_TAGS = _names("row", "c", "v", "f", "is", "t", "rPh", "sheetProtection")
+_SST_TAGS = _names("si", "t", "rPh")
 
 
 def _letters_to_col(letters: str) -> int:
@@ -46,9 +47,24 @@ def _letters_to_col(letters: str) -> int:
     return col - 1
 
 
+_REFS: dict[str, tuple[int, int] | None] = {}
+_REFS_KEPT = 50_000     # every file of a template repeats the same references
+
+
 def cell_ref(ref: str) -> tuple[int, int] | None:
     """0-based (row, col) of a reference such as ``B7``, ``b7``, `` $B$7 ``; None if it
     names no cell."""
+    try:
+        return _REFS[ref]
+    except KeyError:
+        pass
+    where = _parse_ref(ref)
+    if len(_REFS) < _REFS_KEPT and len(ref) < 16:
+        _REFS[ref] = where
+    return where
+
+
+def _parse_ref(ref: str) -> tuple[int, int] | None:
     s = ref.strip().replace("$", "")
     i = 0
     while i < len(s) and "A" <= s[i].upper() <= "Z":
@@ -85,7 +101,7 @@ def shared_strings(pkg: Package, part: str) -> list[str]:
     state = {"t": False, "rph": 0}
 
     def start(name, attrs):
-        loc = xmlsafe.local(name)
+        loc = _SST_TAGS.get(name)
         if loc == "si":
             buf.clear()
         elif loc == "t":
@@ -94,7 +110,7 @@ def shared_strings(pkg: Package, part: str) -> list[str]:
             state["rph"] += 1
 
     def end(name):
-        loc = xmlsafe.local(name)
+        loc = _SST_TAGS.get(name)
         if loc == "t":
             state["t"] = False
         elif loc == "rPh":
