@@ -32,6 +32,7 @@ AGGREGATE_VI = {"sum": "Tổng các đơn vị", "count_true": "Số đơn vị 
 STATUS_COLORS = {SUBMITTED: "#C6EFCE", LATE: "#FFEB9C", WITH_ERRORS: "#FFC7CE", MISSING: "#D9D9D9"}
 LEFT_OUT_FILL = "#F8CBAD"   # a figure without some unit's value, or a value left out
 FLAGGED_FILL = "#FFF2CC"    # a value with warnings: counted, worth a look
+_PLAIN = (OK, "")
 
 
 class _Fmt:
@@ -58,7 +59,8 @@ class _Fmt:
         self.decimal_out = wb.add_format({**base, "border": 1, "num_format": "0.0", **out})
         # Per-unit values: plain, left out, flagged.
         self.unit_value = {mark: (wb.add_format({**base, "num_format": "#,##0", **extra}),
-                                  wb.add_format({**base, "num_format": "0.0", **extra}), wb.add_format({**base, **extra}))
+                                  wb.add_format({**base, "num_format": "0.0", **extra}),
+                                  wb.add_format({**base, **extra}))
                            for mark, extra in (("", {}), ("out", out), ("flag", {"bg_color": FLAGGED_FILL}))}
 
 
@@ -101,7 +103,9 @@ def _overview(wb, fmt, catalogue, registry, rec, results_count, issues, inbox, w
              ("Số đơn vị", len(registry.units)), ("Đơn vị đã nộp đủ, không lỗi", complete),
              ("Đơn vị có lỗi", with_errors), ("Đơn vị còn thiếu phụ lục", missing),
              ("Tổng số lỗi", sum(i.severity == "error" for i in issues)),
-             ("Tổng số cảnh báo", sum(i.severity == "warning" for i in issues))]
+             ("Tổng số cảnh báo", sum(i.severity == "warning" for i in issues)),
+             # Values of the files used that no total counts (their status is not ok).
+             ("Số liệu không được tính vào tổng hợp", sum(len(r.values.left_out()) for r in rec.used.values()))]
     r = 4
     for label, value in facts:
         ws.write_string(r, 0, label, fmt.cell)
@@ -212,7 +216,7 @@ def _unit_sheet(wb, fmt, form: Form, registry: Registry, rec: Reconciliation) ->
         for i, value, _ in res.values.filled():
             row_id = inputs[i].row_id
             if row_id in first:
-                status, flags = marks.get(i, (OK, "")) if marks else (OK, "")
+                status, flags = marks.get(i, _PLAIN) if marks else _PLAIN
                 kind = "" if status == OK and not flags else "flag" if status == OK else "out"
                 if kind:
                     said.setdefault(first[row_id], []).append(mark_text(inputs[i].period_id, status, flags))
@@ -226,6 +230,8 @@ def _unit_sheet(wb, fmt, form: Form, registry: Registry, rec: Reconciliation) ->
             for col, value, number_format, text_format in cells.get(r, ()):
                 if value is not None:
                     _write_value(ws, r, col, value, number_format, text_format)
+                elif text_format is not fmt.unit_value[""][2]:
+                    ws.write_blank(r, col, None, text_format)   # a formula without a value: coloured
             if r in said:
                 ws.write_string(r, marks_col, "; ".join(said[r]), fmt.plain)
             r += 1

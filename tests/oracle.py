@@ -63,7 +63,8 @@ def expected_marks(form, typed: dict) -> dict:
             keys = [(r, p.id) for r in rows]
             if any(k in typed and typed[k][1] for k in keys):
                 continue
-            if not _broken(rule, lambda r: typed[(r, p.id)][0] if (r, p.id) in typed else None):
+            values = {r: typed[(r, p.id)][0] for r in rows if (r, p.id) in typed}
+            if not _broken(rule, values.get):
                 continue
             for k in keys:
                 if k not in marks:

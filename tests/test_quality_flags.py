@@ -24,10 +24,16 @@ from harvest.cellstore import CellStore
 from harvest.gaps import spans
 from harvest.issues import CATALOGUE, LEFT_OUT_VI
 from harvest.run import harvest
-from harvest.summary import LEFT_OUT_FILL
+from harvest.summary import FLAGGED_FILL, LEFT_OUT_FILL
 from samples.fill import valid_values, write_values
 from tests.conftest import TEST_KEY
-from tests.oracle import city_gaps, city_totals, counted, expected_marks, totals_from_values_csv
+from tests.oracle import (
+    city_gaps,
+    city_totals,
+    counted,
+    expected_marks,
+    totals_from_values_csv,
+)
 from tests.rawcells import replace_raw
 from xlsx_forms.rules import RULE_TYPES
 
@@ -39,7 +45,7 @@ class Formula:
     """A formula typed into an input cell, saved with its result (as a spreadsheet does)."""
 
     text: str
-    value: int
+    value: int | None   # None: saved without a result
 
 
 # What a clerk may type instead of a valid value, per kind: v → (raw typed, value read,
@@ -54,6 +60,7 @@ MUTATIONS = {
         lambda v: (2 * 10 ** 9, None, "V-MAGNITUDE", []),
         lambda v: ("1.234", 1234, "", ["V-TEXT-NUMBER"]),
         lambda v: (Formula(f"{v}+0", v), v, "", ["V-FORMULA"]),
+        lambda v: (Formula(f"{v}+0", None), None, "V-FORMULA-NO-VALUE", []),
     ],
     "percent": [
         lambda v: (-5, None, "V-NEGATIVE", []),
@@ -95,7 +102,8 @@ def write_return(template: Path, form, raws: dict, out: Path, saved_at: datetime
         if isinstance(raw, Formula):
             placeholder = 8_880_001 + i
             values[key] = placeholder
-            swaps[f"<v>{placeholder}</v>".encode()] = f"<f>{raw.text}</f><v>{raw.value}</v>".encode()
+            result = "" if raw.value is None else f"<v>{raw.value}</v>"
+            swaps[f"<v>{placeholder}</v>".encode()] = f"<f>{raw.text}</f>{result}".encode()
         else:
             values[key] = raw
     write_values(template, form, values, out, saved_at=saved_at)
@@ -185,7 +193,7 @@ def test_random_planted_values_are_shown_and_left_out_as_the_oracle_says(generat
         form = catalogue.form(g.form)
         raws = valid_values(form, g.unit.code, rnd)
         typed = {k: (v, "", []) for k, v in raws.items()}
-        for _ in range(rnd.randint(0, 6)):
+        for _ in range(rnd.randint(1, 6)):
             if form.rules and rnd.random() < 0.4:
                 break_rule(rnd.choice(form.rules), rnd.choice(form.periods).id, raws, typed)
                 continue
@@ -216,6 +224,7 @@ HAND = [
     # Values with warnings: counted, flagged.
     ("kinh-te", "PL1", "PL1.1", "2015", "1.234", 1234, "", ["V-TEXT-NUMBER"]),
     ("tckh", "PL1", "PL1.2", "2016", Formula("4+4", 8), 8, "", ["V-FORMULA"]),
+    ("vhtt", "PL1", "PL1.4", "2019", Formula("4+4", None), None, "V-FORMULA-NO-VALUE", []),
     # A weight that cannot be used: the weighted value is left out of the mean with it.
     ("p-ngoc-ha", "PL1", "PL1.6.b", "2017", -5, None, "V-NEGATIVE", []),
 ]
@@ -368,3 +377,27 @@ def test_marks_survive_spilling_and_pickling(catalogue):
     store.spill_to(spill)
     assert (again.marks(), again.left_out(), again.usable(), dict(again)) == view
     assert (store.marks(), store.left_out(), store.usable(), dict(store)) == view
+
+
+def test_every_left_out_or_flagged_value_is_shown_on_its_unit_sheet(hand, catalogue, registry):
+    out, result, _ = hand
+    wb = openpyxl.load_workbook(out / "tong-hop-cchc.xlsx")
+    marked = [x for x in _csv(out / "values.csv") if x["period"] != "ghi_chu" and (x["status"] != "ok" or x["flags"])]
+    assert {x["status"] for x in marked} > {"ok"} and any(x["flags"] for x in marked)
+    for form in catalogue.forms.values():
+        # The sheet's rows: unit by unit (registry order), the unit's rows of the form.
+        order = [(u.code, row.id) for u in registry.units if (u.code, form.id) in result.reconciliation.used
+                 for row in form.editable_rows(u.code)]
+        rows = dict(zip(order, wb[f"PL{form.number} theo đơn vị"].iter_rows(min_row=2)))
+        for x in (x for x in marked if x["form"] == form.id):
+            cells = rows[(x["unit_code"], x["row_id"])]
+            said = cells[-1].value.split("; ")
+            value_cell = cells[3 + [p.id for p in form.periods].index(x["period"])]
+            if x["status"] != "ok":
+                assert f"{x['period']}: không tính ({x['status']}" in " ".join(said)
+                assert value_cell.fill.fgColor.rgb == "FF" + LEFT_OUT_FILL[1:]
+            else:
+                assert f"{x['period']}: {x['flags']}" in said
+                assert value_cell.fill.fgColor.rgb == "FF" + FLAGGED_FILL[1:]
+    overview = {r[0].value: r[1].value for r in wb["Tổng quan"].iter_rows(min_row=5, max_col=2)}
+    assert overview["Số liệu không được tính vào tổng hợp"] == sum(x["status"] != "ok" for x in marked)
