@@ -35,6 +35,7 @@ from tests.oracle import (
     totals_from_values_csv,
 )
 from tests.rawcells import replace_raw
+from xlsx_forms.layout import form_layout
 from xlsx_forms.rules import RULE_TYPES
 
 VN = timezone(timedelta(hours=7))
@@ -242,6 +243,8 @@ HAND_SKIPPED = ("tu-phap", "PL2", "PL2.1.a", "2018", -1)
 # and a registry-later unit lacking an earlier period than a registry-earlier one.
 PARTIAL = ("x-phuong-do", ("PL1.6.a", "PL1.6.b", "PL1.6.c"), ("2015", "2016"))
 ORDER = (("vp", "2016"), ("tu-phap", "2015"))   # optional PL1.3.b: vp lacks 2016, tu-phap 2015
+# Only spaces typed into a required cell: blank, so missing (and V-REQUIRED), not a value.
+SPACES = ("p-tran-phu", "PL1", "PL1.2", "2018", " \u00a0 ")
 
 
 @pytest.fixture(scope="module")
@@ -266,6 +269,9 @@ def hand(generated, catalogue, registry, tmp_path_factory):
         del raws_by_file[(unit, "PL1")][key], typed_by_file[(unit, "PL1")][key]
     for unit, period in ORDER:
         del raws_by_file[(unit, "PL1")][("PL1.3.b", period)], typed_by_file[(unit, "PL1")][("PL1.3.b", period)]
+    unit, form_id, row_id, period, raw = SPACES
+    raws_by_file[(unit, form_id)][(row_id, period)] = raw
+    del typed_by_file[(unit, form_id)][(row_id, period)]
     for i, g in enumerate(files):
         write_return(out_dir / g.path, catalogue.form(g.form), raws_by_file[(g.unit.code, g.form)],
                      inbox / f"{g.unit.code}-{g.form}.xlsx", datetime(2020, 3, 20, 9, i % 60, tzinfo=VN))
@@ -401,3 +407,13 @@ def test_every_left_out_or_flagged_value_is_shown_on_its_unit_sheet(hand, catalo
                 assert value_cell.fill.fgColor.rgb == "FF" + FLAGGED_FILL[1:]
     overview = {r[0].value: r[1].value for r in wb["Tổng quan"].iter_rows(min_row=5, max_col=2)}
     assert overview["Số liệu không được tính vào tổng hợp"] == sum(x["status"] != "ok" for x in marked)
+
+
+def test_a_cell_of_spaces_is_blank(hand, catalogue):
+    out, result, _ = hand
+    unit, form_id, row_id, period, _ = SPACES
+    assert not [x for x in _csv(out / "values.csv")
+                if (x["unit_code"], x["form"], x["row_id"], x["period"]) == (unit, form_id, row_id, period)]
+    assert unit in result.city[form_id][(row_id, period)].missing
+    cell = next(c for c in form_layout(catalogue.form(form_id)).inputs if (c.row_id, c.period_id) == (row_id, period))
+    assert [i.code for i in result.issues if i.unit_code == unit and i.cell == cell.a1] == ["V-REQUIRED"]
