@@ -118,7 +118,9 @@ class CellStore(Mapping):
 
     def put(self, key: tuple[str, str], value, raw, cell: str, status: str = "", flags: str = "") -> None:
         """Record a filled cell: ``value`` None when it cannot be used, ``status`` then the
-        code of the error that says why; ``flags`` the codes of warnings on it."""
+        code of the error that says why; ``flags`` the codes of warnings on it. A cell
+        with an error of its own is unusable whatever value was assumed for it: only
+        what was typed (``raw``) is kept, so a status other than ok never counts."""
         index, addresses, _ = _index(self._form)
         i = index[key]
         if status:
@@ -127,8 +129,9 @@ class CellStore(Mapping):
         if flags:
             self._flags = self._flags or {}
             self._flags[i] = flags
-        if value is None:
+        if value is None or status:
             self._state[i] = UNUSABLE
+            value = None
         else:
             self._state[i] = USABLE
             if isinstance(value, str):

@@ -417,3 +417,12 @@ def test_a_cell_of_spaces_is_blank(hand, catalogue):
     assert unit in result.city[form_id][(row_id, period)].missing
     cell = next(c for c in form_layout(catalogue.form(form_id)).inputs if (c.row_id, c.period_id) == (row_id, period))
     assert [i.code for i in result.issues if i.unit_code == unit and i.cell == cell.a1] == ["V-REQUIRED"]
+
+
+def test_a_value_with_an_error_of_its_own_never_counts(catalogue):
+    # Whatever value a check assumed for a cell it also calls an error, the cell is unusable.
+    store = CellStore(catalogue.form("PL1"))
+    store.put(("PL1.6.c", "2019"), 85.0, "0,85", "H23", "V-PERCENT-RANGE")
+    assert store.usable() == {} and store.unusable() == {("PL1.6.c", "2019")}
+    assert store.left_out() == {("PL1.6.c", "2019"): "V-PERCENT-RANGE"}
+    assert [(v, c) for _, v, c in store.filled()] == [("0,85", "H23")]
