@@ -2,9 +2,14 @@
 
 A national harvest keeps the values of tens of thousands of files until the outputs are
 written; a dict of objects per file would make memory grow far faster than the data. A
-CellStore holds one double per input cell of the form's layout, a state byte, and texts
-or moved addresses only where there are any, while reading like a mapping
+CellStore holds one double per input cell of the form's layout, a state byte, and texts,
+moved addresses or quality marks only where there are any, while reading like a mapping
 (row id, period id) → CellValue.
+
+Quality marks travel with the values: a cell that cannot be used keeps the code of the
+error that says why (its *status*); a readable value that breaks an error rule of the form
+is *excluded* (kept, shown, left out of totals) with the rule's code; warnings on a value
+are its *flags*. Most cells have none, so marks cost nothing where there are none.
 """
 from __future__ import annotations
 
@@ -19,16 +24,23 @@ from functools import lru_cache
 from xlsx_forms.layout import form_layout
 from xlsx_forms.model import Form
 
-BLANK, USABLE, UNUSABLE = 0, 1, 2
+# EXCLUDED: read fine, but it breaks an error rule of the form: shown, never added up.
+BLANK, USABLE, UNUSABLE, EXCLUDED = 0, 1, 2, 3
+OK = "ok"          # the status of a value that counts
+FLAG_SEP = ";"     # between the codes of a value's flags
 
 
 @dataclass(frozen=True, slots=True)
 class CellValue:
-    """A harvested input value; ``value`` None when unusable (see the file's issues)."""
+    """A harvested input value; ``value`` None when unusable. ``status``: ``ok``, or the
+    code that keeps the value out of every total; ``flags``: other codes on the value
+    (``FLAG_SEP``-separated), e.g. warnings."""
 
     value: object
     raw: object
     cell: str
+    status: str = OK
+    flags: str = ""
 
 
 _FORMS: dict[str, Form] = {}   # form id → Form, to rebuild stores sent between processes
@@ -73,7 +85,7 @@ class Spill:
 class CellStore(Mapping):
     """(row id, period id) → CellValue for the filled input cells of one file."""
 
-    __slots__ = ("_form", "_nums", "_state", "_texts", "_raws", "_cells", "_spill", "_at")
+    __slots__ = ("_form", "_nums", "_state", "_texts", "_raws", "_cells", "_status", "_flags", "_spill", "_at")
 
     def __init__(self, form: Form) -> None:
         n = len(_index(form)[1])
@@ -83,6 +95,8 @@ class CellStore(Mapping):
         self._texts: dict[int, str] | None = None   # text values (ratings)
         self._raws: dict[int, object] | None = None  # raw value when it differs from the value
         self._cells: dict[int, str] | None = None   # address when not the layout's (moved rows)
+        self._status: dict[int, str] | None = None  # code of an unusable or excluded value
+        self._flags: dict[int, str] | None = None   # other codes on a value
         self._spill: Spill | None = None
         self._at = 0
 
@@ -102,12 +116,22 @@ class CellStore(Mapping):
         nums.frombytes(blob[n:])
         return blob[:n], nums
 
-    def put(self, key: tuple[str, str], value, raw, cell: str) -> None:
-        """Record a filled cell: ``value`` None when it cannot be used."""
+    def put(self, key: tuple[str, str], value, raw, cell: str, status: str = "", flags: str = "") -> None:
+        """Record a filled cell: ``value`` None when it cannot be used, ``status`` then the
+        code of the error that says why; ``flags`` the codes of warnings on it. A cell
+        with an error of its own is unusable whatever value was assumed for it: only
+        what was typed (``raw``) is kept, so a status other than ok never counts."""
         index, addresses, _ = _index(self._form)
         i = index[key]
-        if value is None:
+        if status:
+            self._status = self._status or {}
+            self._status[i] = status
+        if flags:
+            self._flags = self._flags or {}
+            self._flags[i] = flags
+        if value is None or status:
             self._state[i] = UNUSABLE
+            value = None
         else:
             self._state[i] = USABLE
             if isinstance(value, str):
@@ -121,6 +145,40 @@ class CellStore(Mapping):
         if cell != addresses[i]:
             self._cells = self._cells or {}
             self._cells[i] = cell
+
+    def exclude(self, key: tuple[str, str], code: str) -> None:
+        """Leave a readable value out of every total because of ``code`` (an error rule
+        it breaks). A value already left out keeps its first reason; ``code`` joins its
+        flags. A blank cell has nothing to leave out. Marks are set while the file is
+        checked, before the store is spilled."""
+        i = _index(self._form)[0][key]
+        if self._state[i] == USABLE:
+            self._state[i] = EXCLUDED
+            self._status = self._status or {}
+            self._status[i] = code
+        elif self._state[i] != BLANK:
+            self.flag(key, code)
+
+    def flag(self, key: tuple[str, str], code: str) -> None:
+        """Add ``code`` to a filled cell's flags (once)."""
+        i = _index(self._form)[0][key]
+        if self._state[i] == BLANK or self._status and self._status.get(i) == code:
+            return
+        self._flags = self._flags or {}
+        have = self._flags.get(i, "")
+        if code not in have.split(FLAG_SEP):
+            self._flags[i] = have + FLAG_SEP + code if have else code
+
+    def marks(self) -> dict[int, tuple[str, str]]:
+        """Position in the layout's inputs → (status, flags) of every value that is not
+        plainly ``ok``: few per file, so callers look positions up instead of asking each cell."""
+        status, flags = self._status or {}, self._flags or {}
+        return {i: (status.get(i, OK), flags.get(i, "")) for i in sorted(set(status) | set(flags))}
+
+    def left_out(self) -> dict[tuple[str, str], str]:
+        """(row, period) → status code of every filled value that does not count."""
+        keys = list(_index(self._form)[0])
+        return {keys[i]: code for i, code in (self._status or {}).items()}
 
     def usable(self) -> dict[tuple[str, str], object]:
         """(row, period) → value of every usable cell, without building CellValues."""
@@ -151,7 +209,7 @@ class CellStore(Mapping):
         for i, state in enumerate(states):
             if state == BLANK:
                 continue
-            if state == USABLE:
+            if state != UNUSABLE:
                 if self._texts and i in self._texts:
                     value = self._texts[i]
                 else:
@@ -168,13 +226,14 @@ class CellStore(Mapping):
     def _cell(self, i: int) -> CellValue:
         states, nums = self._data()
         value = None
-        if states[i] == USABLE:
+        if states[i] in (USABLE, EXCLUDED):
             value = self._texts[i] if self._texts and i in self._texts else nums[i]
             if _index(self._form)[2][i] and not isinstance(value, str):
                 value = int(value)
         raw = self._raws[i] if self._raws and i in self._raws else value
         cell = self._cells[i] if self._cells and i in self._cells else _index(self._form)[1][i]
-        return CellValue(value, raw, cell)
+        status = self._status.get(i, OK) if self._status else OK
+        return CellValue(value, raw, cell, status, self._flags.get(i, "") if self._flags else "")
 
     def __getitem__(self, key: tuple[str, str]) -> CellValue:
         i = _index(self._form)[0].get(key)
@@ -193,13 +252,15 @@ class CellStore(Mapping):
     def __reduce__(self):
         # By form id: the Form itself is large and both processes already know it.
         states, nums = self._data()
-        return (_rebuild, (self._form.id, bytes(states), nums.tobytes(), self._texts, self._raws, self._cells))
+        return (_rebuild, (self._form.id, bytes(states), nums.tobytes(), self._texts, self._raws, self._cells,
+                           self._status, self._flags))
 
 
-def _rebuild(form_id, state, nums, texts, raws, cells) -> CellStore:
+def _rebuild(form_id, state, nums, texts, raws, cells, status, flags) -> CellStore:
     store = CellStore(_FORMS[form_id])
     store._state = bytearray(state)
     store._nums = array("d")
     store._nums.frombytes(nums)
     store._texts, store._raws, store._cells = texts, raws, cells
+    store._status, store._flags = status, flags
     return store

@@ -1,44 +1,66 @@
-"""The spec's consistency rules, evaluated on one file's values (never on cached formulas)."""
+"""The spec's consistency rules, evaluated on one file's values (never on cached formulas).
+
+A broken rule is an issue at its anchor cell, and a mark on the values it names (what
+"names" means is the rule type's, ``xlsx_forms.rules.RuleType.named``): an error rule
+leaves them out of every total (status = the rule's code), a warning rule flags them.
+"""
 from __future__ import annotations
 
-from typing import Callable, Mapping
+from typing import Callable, Iterator, Mapping
 
 from xlsx_forms import rules
 from xlsx_forms.layout import form_layout
-from xlsx_forms.model import Form, Rule
+from xlsx_forms.model import Form, Period, Rule
 
+from .cellstore import CellStore
 from .cellvalues import show
-from .issues import Issue, issue
+from .issues import ERROR, Issue, issue
 
 
-def _detail(rule: Rule, v: Mapping[str, object]) -> str:
-    if rule.type == "sum":
-        parts = sum(v[r] for r in rule.parts)
-        return f"dòng tổng = {show(v[rule.total])}, cộng các dòng con = {show(parts)}"
-    if rule.type == "le":
-        return f"{show(v[rule.left])} > {show(v[rule.right])}"
-    return f"{show(v.get(rule.row))} nhưng giá trị cần có = {show(v.get(rule.needs) or 0)}"
+def broken_rules(form: Form, values: Mapping[tuple[str, str], object],
+                 unusable: set[tuple[str, str]] = frozenset()) -> Iterator[tuple[Rule, Period, dict]]:
+    """(rule, period, its values) for every rule and period where the rule does not hold.
+    A period where one of the rule's cells is ``unusable`` (already an error) is skipped:
+    one wrong cell gives one error, not a cascade."""
+    for rule in form.rules:
+        meaning = rules.rule_type(rule)
+        for period in form.periods:
+            if unusable and any((r, period.id) in unusable for r in rule.row_ids):
+                continue
+            v = {r: values.get((r, period.id)) for r in rule.row_ids}
+            if not meaning.holds(rule, v.get):
+                yield rule, period, v
 
 
 def rule_issues(form: Form, values: Mapping[tuple[str, str], object], *, unit: str, file: str,
                 unusable: set[tuple[str, str]] = frozenset(),
                 address: Callable[[tuple[str, str]], str] | None = None) -> list[Issue]:
     """An issue per rule and period where the rule does not hold, at the anchor's cell.
-    A period where one of the rule's cells is ``unusable`` (already an error) is skipped:
-    one wrong cell gives one error, not a cascade. ``address`` says where a value really
-    was (rows of a file may have moved); by default the layout's cell."""
-    layout = form_layout(form)
+    ``address`` says where a value really was (rows of a file may have moved); by default
+    the layout's cell."""
+    return [_issue(form, rule, period, v, unit, file, address)
+            for rule, period, v in broken_rules(form, values, unusable)]
+
+
+def check_rules(form: Form, store: CellStore, *, unit: str, file: str) -> list[Issue]:
+    """``rule_issues`` on a file's store, marking the values each broken rule names:
+    error rules exclude them from the totals, warning rules flag them."""
     found = []
-    for rule in form.rules:
-        for period in form.periods:
-            if any((r, period.id) in unusable for r in rule.row_ids):
-                continue
-            v = {r: values.get((r, period.id)) for r in rule.row_ids}
-            if rules.holds(rule, v):
-                continue
-            text = f"{rule.message} ({period.label}: {_detail(rule, v)})."
-            found.append(issue(rule.code, unit=unit, form=form.id, file=file, sheet=layout.sheet_name,
-                               cell=address((rule.anchor, period.id)) if address
-                               else layout.input_at(rule.anchor, period.id).a1,
-                               severity=rule.severity, text=text))
+
+    def address(key):   # only asked for a broken rule
+        return store[key].cell
+
+    for rule, period, v in broken_rules(form, store.usable(), store.unusable()):
+        found.append(_issue(form, rule, period, v, unit, file, address))
+        mark = store.exclude if rule.severity == ERROR else store.flag
+        for row_id in rules.rule_type(rule).named(rule):
+            mark((row_id, period.id), rule.code)
     return found
+
+
+def _issue(form: Form, rule: Rule, period: Period, v: dict, unit: str, file: str, address) -> Issue:
+    layout = form_layout(form)
+    detail = rules.rule_type(rule).detail(rule, v.get, show)
+    return issue(rule.code, unit=unit, form=form.id, file=file, sheet=layout.sheet_name,
+                 cell=address((rule.anchor, period.id)) if address else layout.input_at(rule.anchor, period.id).a1,
+                 severity=rule.severity, text=f"{rule.message} ({period.label}: {detail}).")

@@ -3,6 +3,10 @@
 Every value added here was bounded when read (``Kind.max``: counts up to 10^9, percentages
 up to 100, flags 0/1), so sums and means stay finite and, for counts, exact. A result that
 is not finite all the same is left blank rather than passed on.
+
+A unit's value counts only when its status is ``ok`` (``harvest.cellstore``): a value
+that cannot be used, or that breaks an error rule of its form, is left out and named with
+its code; a unit that gave no value at all is missing. Both lists are in registry order.
 """
 from __future__ import annotations
 
@@ -17,23 +21,26 @@ from .process import FileResult
 
 @dataclass(frozen=True, slots=True)
 class CityValue:
-    """A consolidated value, how many units gave one, and which expected units did not."""
+    """A consolidated value, how many units gave one, which expected units gave none
+    (``missing``) and which gave one that was left out, with its code (``excluded``)."""
 
     value: object
     reporting: int
     missing: tuple[str, ...]
+    excluded: tuple[tuple[str, str], ...] = ()
 
 
 class _Cell:
     """Running aggregate of one (row, period) across units."""
 
-    __slots__ = ("total", "weights", "ones", "count", "value", "missing")
+    __slots__ = ("total", "weights", "ones", "count", "value", "missing", "excluded")
 
     def __init__(self) -> None:
         self.total = self.weights = 0.0
         self.ones = self.count = 0
         self.value = None
         self.missing: list[str] = []
+        self.excluded: list[tuple[str, str]] = []
 
     def add(self, how: str, value, weight) -> None:
         self.count += 1
@@ -70,6 +77,7 @@ def consolidate_form(form: Form, registry: Registry,
             continue
         result = used.get((unit.code, form.id))
         usable = result.values.usable() if result else {}
+        left_out = result.values.left_out() if result else {}
         for row, how in rows:
             if row.responsible not in (None, unit.code):
                 continue
@@ -77,10 +85,18 @@ def consolidate_form(form: Form, registry: Registry,
                 key = (row.id, period.id)
                 value = usable.get(key)
                 if value is None:
-                    cells[key].missing.append(unit.code)
+                    code = left_out.get(key) if left_out else None
+                    if code is None:
+                        cells[key].missing.append(unit.code)
+                    else:
+                        cells[key].excluded.append((unit.code, code))
+                elif row.weight and (row.weight, period.id) in left_out:
+                    # A value whose weight does not count cannot be weighted: left out,
+                    # with the weight's reason, rather than silently dropped from the mean.
+                    cells[key].excluded.append((unit.code, left_out[(row.weight, period.id)]))
                 else:
                     cells[key].add(how, value, usable.get((row.weight, period.id)) if row.weight else None)
-    return {key: CityValue(cell.result(how), cell.count, tuple(cell.missing))
+    return {key: CityValue(cell.result(how), cell.count, tuple(cell.missing), tuple(cell.excluded))
             for (row, how) in rows for key in [(row.id, p.id) for p in form.periods]
             for cell in [cells[key]]}
 

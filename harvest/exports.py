@@ -12,17 +12,24 @@ from xlsx_forms.layout import form_layout
 from xlsx_forms.model import Catalogue
 from xlsx_forms.registry import Registry
 
+from .cellstore import OK
 from .cellvalues import looks_like_number, plausible, show
 from .issues import Issue
 from .process import FileResult
 from .reconcile import Reconciliation
 
-VALUES_HEADER = ("unit_code", "unit_name", "form", "row_id", "label", "period", "value", "file", "sheet", "cell")
+# values.csv: one line per filled cell. ``status``: ``ok`` (the value counts), or the code
+# that keeps it out of every total (its own error, e.g. V-NEGATIVE, or the error rule it
+# breaks, e.g. PL2-R01); ``flags``: other codes on the value (warnings, further rules),
+# joined by ";" (cellstore.FLAG_SEP), empty when none.
+VALUES_HEADER = ("unit_code", "unit_name", "form", "row_id", "label", "period", "value", "status", "flags",
+                 "file", "sheet", "cell")
 ISSUES_HEADER = ("severity", "code", "unit_code", "form", "file", "sheet", "cell", "message")
 LEDGER_HEADER = ("path", "size", "sha256", "unit_code", "form", "outcome", "reason")
 STATUS_HEADER = ("unit_code", "unit_name", "form", "status", "file", "saved_at", "errors", "warnings",
                  "preparer", "phone", "email", "reason")
 NOTE_PERIOD = "ghi_chu"
+_PLAIN = (OK, "")
 # OWASP CSV injection: a spreadsheet would run text starting with these as a formula.
 _TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 _INF, _EXACT = float("inf"), 2.0 ** 53
@@ -59,8 +66,9 @@ def number_text(value, bound: float | None = None) -> object:
 
 
 def values_rows(catalogue: Catalogue, registry: Registry, rec: Reconciliation):
-    """One row per filled input cell and note of every used file, in form layout order
-    (plain values: a number, or the text as typed when it could not be read)."""
+    """One row per filled input cell and note of every used file, in form layout order,
+    in ``VALUES_HEADER``'s columns (plain values: a number, or the text as typed when it
+    could not be read)."""
     order = {u.code: i for i, u in enumerate(registry.units)}
     described = {}
     for (unit, form_id), r in sorted(rec.used.items(), key=lambda kv: (order[kv[0][0]], kv[0][1])):
@@ -69,24 +77,26 @@ def values_rows(catalogue: Catalogue, registry: Registry, rec: Reconciliation):
         if form_id not in described:   # (row id, label, period) per input position
             described[form_id] = [(c.row_id, form.row(c.row_id).label, c.period_id) for c in layout.inputs]
         head = (unit, registry.unit(unit).name, form_id)
+        marks = r.values.marks()   # the few values that are not plainly ok
         for i, value, cell in r.values.filled():
-            yield (*head, *described[form_id][i], value, r.rel, r.sheet, cell)
+            status, flags = marks.get(i, _PLAIN) if marks else _PLAIN
+            yield (*head, *described[form_id][i], value, status, flags, r.rel, r.sheet, cell)
         titles = {t.id: t.title for t in form.tables}
         for note in layout.notes:
             got = (r.notes or {}).get(note.key)
             if got is not None:
                 table = note.key.split("@")[0].rsplit(".", 1)[-1]
                 label = form.row(note.key).label if "@" not in note.key else titles.get(table, "")
-                yield (*head, note.key, label, NOTE_PERIOD, got.value, r.rel, r.sheet, got.cell)
+                yield (*head, note.key, label, NOTE_PERIOD, got.value, got.status, got.flags, r.rel, r.sheet, got.cell)
 
 
 def write_values_csv(path: Path, catalogue: Catalogue, registry: Registry, rec: Reconciliation) -> None:
     """values.csv, streamed. Each value is bounded by its row's kind (notes: only finite)."""
     bounds = {(f.id, row.id): catalogue.kinds[row.kind].max for f in catalogue.forms.values() for row in f.input_rows}
-    value_at = VALUES_HEADER.index("value")
+    form_at, row_at, period_at, value_at = (VALUES_HEADER.index(c) for c in ("form", "row_id", "period", "value"))
 
     def bounded(row):
-        bound = None if row[5] == NOTE_PERIOD else bounds.get((row[2], row[3]))
+        bound = None if row[period_at] == NOTE_PERIOD else bounds.get((row[form_at], row[row_at]))
         out = list(map(number_text, row))
         out[value_at] = number_text(row[value_at], bound)
         return out

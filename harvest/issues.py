@@ -152,6 +152,23 @@ CATALOGUE: dict[str, tuple[str, str]] = {
 # Codes whose cells a correction workbook marks "xin xác nhận" (please confirm), not as errors.
 CONFIRM_CODES = frozenset(code for code in CATALOGUE if code.startswith("P-"))
 
+# Issue 10, quality flags: why a value is left out of the city totals, in a few words, for
+# the summary's city cells (the code's full message is on the issues sheet). Every
+# error-severity code of one cell needs one; a spec rule's reason is its ``short`` text.
+LEFT_OUT_VI: dict[str, str] = {
+    "V-AMBIGUOUS": "không rõ là số nào",
+    "V-NOT-NUMBER": "không phải là số",
+    "V-MAGNITUDE": "số quá lớn",
+    "V-NEGATIVE": "số âm",
+    "V-NOT-INTEGER": "không phải số nguyên",
+    "V-FLAG": "không phải 1 hoặc 0",
+    "V-PERCENT-RANGE": "tỷ lệ ngoài 0–100",
+    "V-ERROR-VALUE": "ô chứa giá trị lỗi",
+    "V-DAMAGED": "ô bị hỏng",
+    "V-RATING": "không phải Đạt / Không đạt",
+    "V-FORMULA-NO-VALUE": "công thức chưa có giá trị",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Issue:

@@ -13,11 +13,11 @@ from xlsx_forms.registry import Registry
 
 from . import cellvalues
 from .cells import ErrorValue
-from .cellstore import CellStore, CellValue
-from .checks import rule_issues
+from .cellstore import FLAG_SEP, CellStore, CellValue
+from .checks import check_rules
 from .identify import identify
 from .inbox import sha256
-from .issues import Issue, issue
+from .issues import ERROR, Issue, issue
 from .reader import read_book
 
 # Text typed into a number or rating cell is kept (inert) to show what was typed, up to
@@ -161,6 +161,7 @@ def _harvest_values(result: FileResult, book, data: bytes, ident, catalogue: Cat
     count_max = catalogue.kinds["count"].max
     for cell in layout.inputs:
         raw, address = at(cell)
+        raised = len(result.issues)   # this cell's issues are those added from here on
         # (Only plain text: an error value or a damaged cell is the reader's own account.)
         if type(raw) is str and not (raw.isascii() and raw.isprintable()):
             # Checked on the text without its invisible characters; its issues quote it inert.
@@ -175,7 +176,8 @@ def _harvest_values(result: FileResult, book, data: bytes, ident, catalogue: Cat
         if address in formulas and not isinstance(raw, ErrorValue):   # an error value says it all
             if raw is None:
                 result.issues.append(issue("V-FORMULA-NO-VALUE", cell=address, **where))
-                store.put((cell.row_id, cell.period_id), None, None, address)
+                store.put((cell.row_id, cell.period_id), None, None, address,
+                          *_marks(result.issues, raised))
                 continue
             result.issues.append(issue("V-FORMULA", cell=address, value=cellvalues.show(raw), **where))
         if type(raw) is float and cell.kind == "count" and 0 <= raw <= count_max and raw.is_integer():
@@ -185,11 +187,15 @@ def _harvest_values(result: FileResult, book, data: bytes, ident, catalogue: Cat
                                                percent_format=address in percent_cells)
         for p in problems:
             result.issues.append(issue(p.code, cell=address, **p.fields, **where))
+        status, flags = _marks(result.issues, raised) if len(result.issues) > raised else ("", "")
+        if value is None and not status:
+            raw = None   # nothing usable and nothing wrong: only spaces, a blank cell
         if raw is None and row.required:
             result.issues.append(issue("V-REQUIRED", cell=address, label=_short(row.label),
                                        period=periods[cell.period_id], **where))
         if raw is not None:
-            store.put((cell.row_id, cell.period_id), value, _kept_raw(raw, catalogue.kinds[cell.kind].max), address)
+            store.put((cell.row_id, cell.period_id), value, _kept_raw(raw, catalogue.kinds[cell.kind].max), address,
+                      status, flags)
     notes = {}
     note_limit = catalogue.kinds["note"].max_length
     for note in layout.notes:
@@ -197,8 +203,9 @@ def _harvest_values(result: FileResult, book, data: bytes, ident, catalogue: Cat
         if _unreadable(result, raw, where, address):
             continue
         if raw is not None:
+            raised = len(result.issues)
             text = _text(result, raw, where, address, "Ghi chú", single_line=False, limit=note_limit)
-            notes[note.key] = CellValue(text, text, address)
+            notes[note.key] = CellValue(text, text, address, flags=_marks(result.issues, raised)[1])
     result.notes = notes or None
     # The layout orders the signature inputs name, phone, e-mail, as the record does.
     fields = {f.id: f for f in catalogue.preparer_fields}
@@ -209,8 +216,19 @@ def _harvest_values(result: FileResult, book, data: bytes, ident, catalogue: Cat
         prepared.append("" if raw is None or _unreadable(result, raw, where, address) else _text(result, raw, where, address, f.input_title,
                                                      single_line=True, limit=f.max_length).strip())
     result.preparer = tuple(prepared)
-    result.issues += rule_issues(form, store.usable(), unit=result.unit, file=result.rel,
-                                 unusable=store.unusable(), address=lambda key: store[key].cell)
+    result.issues += check_rules(form, store, unit=result.unit, file=result.rel)
+
+
+def _marks(issues: list[Issue], start: int) -> tuple[str, str]:
+    """(status, flags) of a value from the issues raised for its cell from ``start`` on:
+    the first error is why the value cannot be used (none: ""), every other code a flag."""
+    status, flags = "", []
+    for i in issues[start:]:
+        if i.severity == ERROR and not status:
+            status = i.code
+        else:
+            flags.append(i.code)
+    return status, FLAG_SEP.join(dict.fromkeys(flags))
 
 
 def _short(label: str, limit: int = 60) -> str:

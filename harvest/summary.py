@@ -1,7 +1,10 @@
 """The consolidated summary workbook (Vietnamese), written with XlsxWriter.
 
 Sheets: Tổng quan (overview and chart), one city-level sheet per appendix, one per-unit
-breakdown per appendix, Tình trạng nộp (status), Vấn đề (issues). Text from returned
+breakdown per appendix, Tình trạng nộp (status), Vấn đề (issues). A city figure that
+leaves some unit's value out (an unusable value, or one breaking an error rule) is
+coloured and its comment names the units and why; on the per-unit sheets such values,
+and values with warnings, are coloured and their codes listed at the end of the row. Text from returned
 files is always written as text, so "=…" never becomes a formula. Rows are written in
 order (constant-memory mode), so national-size harvests stay small in memory.
 """
@@ -17,16 +20,19 @@ from xlsx_forms.model import Catalogue, Form
 from xlsx_forms.registry import Registry
 from xlsx_forms.styles import FONT, HEADER_FILL, lines_needed, row_height
 
+from .cellstore import OK
 from .cellvalues import show
 from .consolidate import CityValue
+from .gaps import cell_comment, mark_text, row_gaps
 from .issues import SEVERITY_VI, Issue
 from .reconcile import LATE, LOCAL, MISSING, SUBMITTED, WITH_ERRORS, Reconciliation
 
 AGGREGATE_VI = {"sum": "Tổng các đơn vị", "count_true": "Số đơn vị có (=1)", "mean": "Trung bình",
                 "weighted_mean": "Trung bình có trọng số (theo số mẫu)", "responsible": "Đơn vị chịu trách nhiệm"}
 STATUS_COLORS = {SUBMITTED: "#C6EFCE", LATE: "#FFEB9C", WITH_ERRORS: "#FFC7CE", MISSING: "#D9D9D9"}
-MAX_LISTED = 40
-_NONE = CityValue(None, 0, ())
+LEFT_OUT_FILL = "#F8CBAD"   # a figure without some unit's value, or a value left out
+FLAGGED_FILL = "#FFF2CC"    # a value with warnings: counted, worth a look
+_PLAIN = (OK, "")
 
 
 class _Fmt:
@@ -46,12 +52,16 @@ class _Fmt:
         self.decimal = wb.add_format({**base, "border": 1, "num_format": "0.0"})
         self.date = wb.add_format({**base, "border": 1, "num_format": "dd/mm/yyyy hh:mm"})
         self.status = {s: wb.add_format({**base, "border": 1, "bg_color": c}) for s, c in STATUS_COLORS.items()}
-
-
-def _names(codes, registry: Registry) -> str:
-    names = [registry.unit(c).name for c in list(codes)[:MAX_LISTED]]
-    extra = len(codes) - len(names)
-    return "; ".join(names) + (f" và {extra} đơn vị khác" if extra > 0 else "")
+        # City cells with values left out: the same formats, coloured.
+        out = {"bg_color": LEFT_OUT_FILL}
+        self.cell_out = wb.add_format({**base, "border": 1, "text_wrap": True, **out})
+        self.count_out = wb.add_format({**base, "border": 1, "num_format": "#,##0", **out})
+        self.decimal_out = wb.add_format({**base, "border": 1, "num_format": "0.0", **out})
+        # Per-unit values: plain, left out, flagged.
+        self.unit_value = {mark: (wb.add_format({**base, "num_format": "#,##0", **extra}),
+                                  wb.add_format({**base, "num_format": "0.0", **extra}),
+                                  wb.add_format({**base, **extra}))
+                           for mark, extra in (("", {}), ("out", out), ("flag", {"bg_color": FLAGGED_FILL}))}
 
 
 def _write_value(ws, row: int, col: int, value, number_format, text_format) -> None:
@@ -93,7 +103,9 @@ def _overview(wb, fmt, catalogue, registry, rec, results_count, issues, inbox, w
              ("Số đơn vị", len(registry.units)), ("Đơn vị đã nộp đủ, không lỗi", complete),
              ("Đơn vị có lỗi", with_errors), ("Đơn vị còn thiếu phụ lục", missing),
              ("Tổng số lỗi", sum(i.severity == "error" for i in issues)),
-             ("Tổng số cảnh báo", sum(i.severity == "warning" for i in issues))]
+             ("Tổng số cảnh báo", sum(i.severity == "warning" for i in issues)),
+             # Values of the files used that no total counts (their status is not ok).
+             ("Số liệu không được tính vào tổng hợp", sum(len(r.values.left_out()) for r in rec.used.values()))]
     r = 4
     for label, value in facts:
         ws.write_string(r, 0, label, fmt.cell)
@@ -129,7 +141,8 @@ def _overview(wb, fmt, catalogue, registry, rec, results_count, issues, inbox, w
     ws.fit_to_pages(1, 1)  # the overview is one page, chart included
 
 
-def _city_sheet(wb, fmt, form: Form, city: dict[tuple[str, str], CityValue], registry: Registry) -> None:
+def _city_sheet(wb, fmt, form: Form, city: dict[tuple[str, str], CityValue], registry: Registry,
+                order: dict[str, int]) -> None:
     ws = wb.add_worksheet(f"Phụ lục {form.number}")
     ws.write_string(0, 0, f"PHỤ LỤC {form.number} — SỐ LIỆU TỔNG HỢP TOÀN THÀNH PHỐ", fmt.title)
     ws.write_string(1, 0, form.title, fmt.bold)
@@ -140,9 +153,7 @@ def _city_sheet(wb, fmt, form: Form, city: dict[tuple[str, str], CityValue], reg
     r = 4
     last = len(headers) - 1
     for row in form.rows:
-        # Each period's missing units come in registry order: keep that order, once each.
-        missing = list(dict.fromkeys(u for p in form.periods for u in city.get((row.id, p.id), _NONE).missing))
-        listed = _names(missing, registry) if missing else ""
+        listed = row_gaps(form, row.id, city, registry, order) if row.is_input else ""
         ws.set_row(r, row_height(min(25, max(lines_needed(row.label, widths[1]),
                                              lines_needed(listed, widths[-1])))))
         ws.write_string(r, 0, row.stt, fmt.cell)
@@ -155,12 +166,16 @@ def _city_sheet(wb, fmt, form: Form, city: dict[tuple[str, str], CityValue], reg
         how = form.aggregate_of(row)
         for c, period in enumerate(form.periods, 2):
             cv = city[(row.id, period.id)]
+            out = bool(cv.excluded)
+            text_fmt = fmt.cell_out if out else fmt.cell
             if cv.value is None:
-                ws.write_blank(r, c, None, fmt.cell)
+                ws.write_blank(r, c, None, text_fmt)
             else:
-                _write_value(ws, r, c, cv.value, fmt.decimal if row.kind == "percent" else fmt.count, fmt.cell)
-            if cv.missing:
-                ws.write_comment(r, c, f"Thiếu số liệu của: {_names(cv.missing, registry)}",
+                number_fmt = (fmt.decimal_out if out else fmt.decimal) if row.kind == "percent" else \
+                             (fmt.count_out if out else fmt.count)
+                _write_value(ws, r, c, cv.value, number_fmt, text_fmt)
+            if cv.missing or out:
+                ws.write_comment(r, c, cell_comment(cv, form, registry),
                                  {"x_scale": 2, "y_scale": 1.5, "font_name": FONT})
         unit = "Đơn vị" if how == "count_true" else row.unit
         ws.write_string(r, last - 2, unit, fmt.cell)
@@ -176,8 +191,10 @@ def _unit_sheet(wb, fmt, form: Form, registry: Registry, rec: Reconciliation) ->
     units even for the largest appendix). Which file each unit's values came from is on
     the status sheet."""
     ws = wb.add_worksheet(f"PL{form.number} theo đơn vị")
-    headers = ["Mã đơn vị", "Tên đơn vị", form.label_header] + [p.label for p in form.periods]
-    _table_head(ws, 0, headers, [16, 34, 60] + [13] * len(form.periods), fmt)
+    headers = ["Mã đơn vị", "Tên đơn vị", form.label_header] + [p.label for p in form.periods] + \
+              ["Số liệu không được tính / cần xem lại"]
+    _table_head(ws, 0, headers, [16, 34, 60] + [13] * len(form.periods) + [40], fmt)
+    marks_col = len(headers) - 1
     inputs = form_layout(form).inputs
     # Layout inputs run row by row, period by period: position → (row index, column).
     where = {}
@@ -185,7 +202,7 @@ def _unit_sheet(wb, fmt, form: Form, registry: Registry, rec: Reconciliation) ->
     for i, cell in enumerate(inputs):
         rows.setdefault(cell.row_id, len(rows))
         where[i] = (rows[cell.row_id], 3 + [p.id for p in form.periods].index(cell.period_id))
-    number = [fmt.plain_decimal if c.kind == "percent" else fmt.plain_count for c in inputs]
+    percent = [c.kind == "percent" for c in inputs]
     r = 1
     for unit in registry.units:
         res = rec.used.get((unit.code, form.id))
@@ -194,17 +211,29 @@ def _unit_sheet(wb, fmt, form: Form, registry: Registry, rec: Reconciliation) ->
         editable = form.editable_rows(unit.code)
         first = {row.id: r + k for k, row in enumerate(editable)}
         cells: dict[int, list] = {}
+        said: dict[int, list[str]] = {}   # sheet row → what its marked values are
+        marks = res.values.marks()
         for i, value, _ in res.values.filled():
             row_id = inputs[i].row_id
             if row_id in first:
-                cells.setdefault(first[row_id], []).append((where[i][1], value, number[i]))
+                status, flags = marks.get(i, _PLAIN) if marks else _PLAIN
+                kind = "" if status == OK and not flags else "flag" if status == OK else "out"
+                if kind:
+                    said.setdefault(first[row_id], []).append(mark_text(inputs[i].period_id, status, flags))
+                number_fmt, decimal_fmt, text_fmt = fmt.unit_value[kind]
+                cells.setdefault(first[row_id], []).append(
+                    (where[i][1], value, decimal_fmt if percent[i] else number_fmt, text_fmt))
         for row in editable:
             ws.write_string(r, 0, unit.code, fmt.plain)
             ws.write_string(r, 1, unit.name, fmt.plain)
             ws.write_string(r, 2, row.label, fmt.plain)
-            for col, value, number_format in cells.get(r, ()):
+            for col, value, number_format, text_format in cells.get(r, ()):
                 if value is not None:
-                    _write_value(ws, r, col, value, number_format, fmt.plain)
+                    _write_value(ws, r, col, value, number_format, text_format)
+                elif text_format is not fmt.unit_value[""][2]:
+                    ws.write_blank(r, col, None, text_format)   # a formula without a value: coloured
+            if r in said:
+                ws.write_string(r, marks_col, "; ".join(said[r]), fmt.plain)
             r += 1
     ws.autofilter(0, 0, max(r - 1, 1), len(headers) - 1)
     ws.freeze_panes(1, 3)
@@ -255,8 +284,9 @@ def write_summary(path, catalogue: Catalogue, registry: Registry, rec: Reconcili
                               "strings_to_numbers": False, "strings_to_urls": False})
     fmt = _Fmt(wb)
     _overview(wb, fmt, catalogue, registry, rec, results_count, issues, inbox, when)
+    order = {u.code: i for i, u in enumerate(registry.units)}
     for form in catalogue.forms.values():
-        _city_sheet(wb, fmt, form, city[form.id], registry)
+        _city_sheet(wb, fmt, form, city[form.id], registry, order)
     for form in catalogue.forms.values():
         _unit_sheet(wb, fmt, form, registry, rec)
     _status_sheet(wb, fmt, registry, rec)

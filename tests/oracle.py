@@ -29,3 +29,93 @@ def city_totals(catalogue, registry, used: dict) -> dict:
                     total = sum(vals.values()) / len(vals)
                 out[(form.id, row.id, p.id)] = total
     return out
+
+
+# --- The exclusion rule, written out again from the README, independently of the harvester.
+# A value counts when it could be read and no error rule of its form is broken by the
+# values of its period; a broken rule names every row it reads; a rule is not evaluated
+# for a period in which one of its rows holds a value that could not be read.
+
+def _broken(rule, get) -> bool:
+    if rule.type == "sum":
+        values = [get(rule.total)] + [get(p) for p in rule.parts]
+        return None not in values and abs(values[0] - sum(values[1:])) > 1e-9
+    if rule.type == "le":
+        left, right = get(rule.left), get(rule.right)
+        return left is not None and right is not None and left > right + 1e-9
+    if rule.type == "requires":
+        return (get(rule.row) or 0) > 0 and not (get(rule.needs) or 0) > 0
+    raise AssertionError(rule.type)
+
+
+def _rows_of(rule) -> tuple[str, ...]:
+    return {"sum": lambda: (rule.total, *rule.parts), "le": lambda: (rule.left, rule.right),
+            "requires": lambda: (rule.row, rule.needs)}[rule.type]()
+
+
+def expected_marks(form, typed: dict) -> dict:
+    """(row, period) → (status, flags) of every filled cell. ``typed`` maps each filled
+    cell to (value read or None, its own error code or "", its own warning codes)."""
+    marks = {key: [own or "ok", list(warnings)] for key, (_, own, warnings) in typed.items()}
+    for rule in form.rules:
+        rows = _rows_of(rule)
+        for p in form.periods:
+            keys = [(r, p.id) for r in rows]
+            if any(k in typed and typed[k][1] for k in keys):
+                continue
+            values = {r: typed[(r, p.id)][0] for r in rows if (r, p.id) in typed}
+            if not _broken(rule, values.get):
+                continue
+            for k in keys:
+                if k not in marks:
+                    continue
+                if rule.severity == "error" and marks[k][0] == "ok":
+                    marks[k][0] = rule.code
+                elif rule.code != marks[k][0] and rule.code not in marks[k][1]:
+                    marks[k][1].append(rule.code)
+    return {k: (status, ";".join(flags)) for k, (status, flags) in marks.items()}
+
+
+def counted(typed: dict, marks: dict) -> dict:
+    """(row, period) → value of the cells that count (status ok)."""
+    return {k: v for k, (v, _, _) in typed.items() if marks[k][0] == "ok"}
+
+
+def city_gaps(catalogue, registry, marks: dict) -> dict:
+    """(form, row, period) → (units without a value, [(unit, code)] of units whose value
+    is left out), each in registry order; ``marks`` maps (unit, form) to expected_marks of
+    the files used. A weighted value whose weight is left out is left out with the
+    weight's code."""
+    out = {}
+    for form in catalogue.forms.values():
+        for row in form.input_rows:
+            for p in form.periods:
+                missing, left = [], []
+                for u in registry.units:
+                    if form.id not in u.forms or row.responsible not in (None, u.code):
+                        continue
+                    m = marks.get((u.code, form.id), {})
+                    if (row.id, p.id) not in m:
+                        missing.append(u.code)
+                        continue
+                    status = m[(row.id, p.id)][0]
+                    if status == "ok" and row.weight:
+                        status = m.get((row.weight, p.id), ("ok", ""))[0]
+                    if status != "ok":
+                        left.append((u.code, status))
+                out[(form.id, row.id, p.id)] = (missing, left)
+    return out
+
+
+def totals_from_values_csv(catalogue, registry, rows: list[dict]) -> dict:
+    """city_totals over the values.csv lines whose status is ok, values parsed back."""
+    used: dict = {}
+    for line in rows:
+        if line["period"] == "ghi_chu" or line["status"] != "ok":
+            continue
+        form = catalogue.form(line["form"])
+        kind = form.row(line["row_id"]).kind
+        text = line["value"]
+        value = text if kind == "rating" else int(text) if kind in ("count", "flag") else float(text)
+        used.setdefault((line["unit_code"], line["form"]), {})[(line["row_id"], line["period"])] = value
+    return city_totals(catalogue, registry, used)

@@ -1,6 +1,8 @@
-"""Meaning of each rule type, twice and side by side: as Python (for the harvester) and as
-an Excel condition (for the live check in the workbook). Keep the two in step: tests
-compare them through LibreOffice's recalculation.
+"""Meaning of each rule type, side by side: as Python (for the harvester), as an Excel
+condition (for the live check in the workbook), and which values a broken rule puts in
+doubt (left out of the city totals when the rule is an error). One object per rule type
+holds all three, so a new type is one class, never a branch elsewhere. Keep the Python
+and Excel meanings in step: tests compare them through LibreOffice's recalculation.
 
 A rule holds for a period when its values are incomplete (missing values are reported
 on their own), except ``requires``, where a blank "needs" counts as 0.
@@ -13,34 +15,102 @@ from .model import Rule
 
 Value = float | int | None
 EPSILON = 1e-9
+Show = Callable[[object], str]
 
 
-def holds(rule: Rule, values: Mapping[str, Value]) -> bool:
-    """Whether ``rule`` holds for one period, given each row's value (None if blank)."""
-    get = values.get
-    if rule.type == "sum":
+class RuleType:
+    """What one type of rule means. Subclasses define every method."""
+
+    def holds(self, rule: Rule, get: Callable[[str], Value]) -> bool:
+        """Whether ``rule`` holds for one period; ``get(row_id)`` is the row's value."""
+        raise NotImplementedError
+
+    def condition(self, rule: Rule, cells: list[str]) -> str:
+        """Excel expression, TRUE when the rule holds; ``cells`` in ``rule.row_ids`` order."""
+        raise NotImplementedError
+
+    def detail(self, rule: Rule, get: Callable[[str], Value], show: Show) -> str:
+        """The numbers that break the rule, in Vietnamese, for the harvest's message."""
+        raise NotImplementedError
+
+    def named(self, rule: Rule) -> tuple[str, ...]:
+        """The rows whose values a broken rule puts in doubt: the harvest cannot tell
+        which of them is wrong, so when the rule is an error all are left out."""
+        raise NotImplementedError
+
+
+class Sum(RuleType):
+    """``total`` = sum of ``parts``. Broken, any of them may be the wrong one."""
+
+    def holds(self, rule, get):
         nums = [get(r) for r in rule.row_ids]
         if any(v is None for v in nums):
             return True
         return abs(nums[0] - sum(nums[1:])) < EPSILON
-    if rule.type == "le":
+
+    def condition(self, rule, cells):
+        return f"OR(COUNT({','.join(cells)})<{len(cells)},{cells[0]}=SUM({','.join(cells[1:])}))"
+
+    def detail(self, rule, get, show):
+        return f"dòng tổng = {show(get(rule.total))}, cộng các dòng con = {show(sum(get(r) for r in rule.parts))}"
+
+    def named(self, rule):
+        return (rule.total, *rule.parts)
+
+
+class LessOrEqual(RuleType):
+    """``left`` ≤ ``right`` (resolved ≤ received). Broken, either side may be wrong."""
+
+    def holds(self, rule, get):
         left, right = get(rule.left), get(rule.right)
         return left is None or right is None or left <= right + EPSILON
-    if rule.type == "requires":
+
+    def condition(self, rule, cells):
+        return f"OR(COUNT({cells[0]},{cells[1]})<2,{cells[0]}<={cells[1]})"
+
+    def detail(self, rule, get, show):
+        return f"{show(get(rule.left))} > {show(get(rule.right))}"
+
+    def named(self, rule):
+        return (rule.left, rule.right)
+
+
+class Requires(RuleType):
+    """``row`` > 0 needs ``needs`` > 0 (a satisfaction rate needs a survey sample).
+    Broken, the value is reported without its basis, or the basis is wrong: both rows."""
+
+    def holds(self, rule, get):
         return (get(rule.row) or 0) <= 0 or (get(rule.needs) or 0) > 0
-    raise ValueError(rule.type)
+
+    def condition(self, rule, cells):
+        return f"OR(N({cells[0]})<=0,N({cells[1]})>0)"
+
+    def detail(self, rule, get, show):
+        return f"{show(get(rule.row))} nhưng giá trị cần có = {show(get(rule.needs) or 0)}"
+
+    def named(self, rule):
+        return (rule.row, rule.needs)
+
+
+RULE_TYPES: dict[str, RuleType] = {"sum": Sum(), "le": LessOrEqual(), "requires": Requires()}
+
+
+def rule_type(rule: Rule) -> RuleType:
+    """The meaning of ``rule``'s type (ValueError for an unknown type)."""
+    try:
+        return RULE_TYPES[rule.type]
+    except KeyError:
+        raise ValueError(rule.type) from None
+
+
+def holds(rule: Rule, values: Mapping[str, Value]) -> bool:
+    """Whether ``rule`` holds for one period, given each row's value (None if blank)."""
+    return rule_type(rule).holds(rule, values.get)
 
 
 def excel_condition(rule: Rule, addr: Callable[[str], str]) -> str:
     """Excel expression, TRUE when ``rule`` holds; ``addr`` maps a row id to a cell."""
-    cells = [addr(r) for r in rule.row_ids]
-    if rule.type == "sum":
-        return f"OR(COUNT({','.join(cells)})<{len(cells)},{cells[0]}=SUM({','.join(cells[1:])}))"
-    if rule.type == "le":
-        return f"OR(COUNT({cells[0]},{cells[1]})<2,{cells[0]}<={cells[1]})"
-    if rule.type == "requires":
-        return f"OR(N({cells[0]})<=0,N({cells[1]})>0)"
-    raise ValueError(rule.type)
+    return rule_type(rule).condition(rule, [addr(r) for r in rule.row_ids])
 
 
 def status_formula(checks: tuple[tuple[Rule, tuple[str, ...]], ...],
