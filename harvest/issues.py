@@ -167,6 +167,8 @@ LEFT_OUT_VI: dict[str, str] = {
     "V-DAMAGED": "ô bị hỏng",
     "V-RATING": "không phải Đạt / Không đạt",
     "V-FORMULA-NO-VALUE": "công thức chưa có giá trị",
+    "V-PERCENT-ONE": "1 có thể là 1% hay 100%",
+    "V-PERCENT-FORMAT": "định dạng % cho tỷ lệ trên 100%",
 }
 
 

@@ -11,6 +11,9 @@ from xlsx_forms.registry import DEFAULT_REGISTRY, load_registry
 from xlsx_forms.spec_loader import default_catalogue
 from xlsx_forms.writer import GenerateOptions
 
+# The hostile-input fixtures (good_inbox, key_file, baseline) for every test module.
+pytest_plugins = ["tests.hostile_env"]
+
 FIXED_TIME = datetime(2020, 3, 12, 8, 0, 0, tzinfo=timezone.utc)
 TEST_KEY = bytes(range(32))
 

@@ -28,12 +28,13 @@ from harvest.inbox import FILE, FOLDER, LINK, kind_of, scan, shown_name, shown_n
 from harvest.intake import read_entry, read_one
 from harvest.reader import MAX_FILE_BYTES
 from harvest.run import harvest
-from tests import hostile, test_hostile
+from tests import hostile
 from tests.conftest import TEST_KEY
-from tests.test_hostile import REPO, _csv, _template, harvest_cli
+from tests.hostile_env import REPO, harvest_cli
+from tests.hostile_env import read_csv_rows as _csv
+from tests.hostile_env import template_of as _template
 
 # The hostile-input harness's fixtures: the good inbox, its key and its harvest.
-good_inbox, key_file, baseline = test_hostile.good_inbox, test_hostile.key_file, test_hostile.baseline
 
 DEADLINE = date(2020, 3, 23)
 

@@ -23,7 +23,8 @@ from mailer.messages import Letter, message
 from samples.fill import valid_values
 from tests.conftest import FIXED_TIME
 from tests.rawcells import hostile_file
-from tests.test_hostile import _csv, baseline, good_inbox, harvest_cli, key_file  # noqa: F401 - fixtures
+from tests.hostile_env import harvest_cli
+from tests.hostile_env import read_csv_rows as _csv
 from xlsx_forms.inert import inert, sanitize
 from xlsx_forms.layout import form_layout
 

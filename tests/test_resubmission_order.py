@@ -12,7 +12,8 @@ from harvest.process import FileResult, checked_saved_time
 from harvest.reconcile import CLOCK_TOLERANCE, LATE, reconcile
 from samples.fill import valid_values, write_values
 from tests.rawcells import replace_raw
-from tests.test_hostile import _csv, baseline, good_inbox, harvest_cli, key_file  # noqa: F401 - fixtures
+from tests.hostile_env import harvest_cli
+from tests.hostile_env import read_csv_rows as _csv
 
 UTC = timezone.utc
 NOW = datetime(2020, 3, 25, 12, tzinfo=UTC)

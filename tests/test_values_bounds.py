@@ -18,7 +18,8 @@ from harvest.issues import CATALOGUE
 from samples.fill import valid_values
 from tests.conftest import FIXED_TIME
 from tests.rawcells import hostile_file
-from tests.test_hostile import _csv, baseline, good_inbox, harvest_cli, key_file  # noqa: F401 - fixtures
+from tests.hostile_env import harvest_cli
+from tests.hostile_env import read_csv_rows as _csv
 from xlsx_forms.errors import CchcError
 from xlsx_forms.fileio import read_csv, write_csv
 from xlsx_forms.layout import form_layout
