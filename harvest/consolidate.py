@@ -90,11 +90,7 @@ def consolidate_form(form: Form, registry: Registry,
                         cells[key].missing.append(unit.code)
                     else:
                         cells[key].excluded.append((unit.code, code))
-                elif row.weight and (row.weight, period.id) in left_out:
-                    # A value whose weight does not count cannot be weighted: left out,
-                    # with the weight's reason, rather than silently dropped from the mean.
-                    cells[key].excluded.append((unit.code, left_out[(row.weight, period.id)]))
-                else:
+                else:   # (a value whose weight does not count was left out with it: process)
                     cells[key].add(how, value, usable.get((row.weight, period.id)) if row.weight else None)
     return {key: CityValue(cell.result(how), cell.count, tuple(cell.missing), tuple(cell.excluded))
             for (row, how) in rows for key in [(row.id, p.id) for p in form.periods]

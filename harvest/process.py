@@ -217,6 +217,22 @@ def _harvest_values(result: FileResult, book, data: bytes, ident, catalogue: Cat
                                                      single_line=True, limit=f.max_length).strip())
     result.preparer = tuple(prepared)
     result.issues += check_rules(form, store, unit=result.unit, file=result.rel)
+    _exclude_unweighted(form, store)
+
+
+def _exclude_unweighted(form, store: CellStore) -> None:
+    """A value weighted by a cell that does not count (PL1 satisfaction by its samples)
+    cannot be weighted: it does not count either, with the weight's code, so values.csv
+    says so and the city total agrees with it."""
+    left_out = store.left_out()
+    if not left_out:
+        return
+    for row in form.input_rows:
+        if row.weight:
+            for period in form.periods:
+                code = left_out.get((row.weight, period.id))
+                if code and (row.id, period.id) not in left_out:   # (one reason is enough)
+                    store.exclude((row.id, period.id), code)
 
 
 def _marks(issues: list[Issue], start: int) -> tuple[str, str]:

@@ -73,6 +73,12 @@ def expected_marks(form, typed: dict) -> dict:
                     marks[k][0] = rule.code
                 elif rule.code != marks[k][0] and rule.code not in marks[k][1]:
                     marks[k][1].append(rule.code)
+    # A weighted value whose weight does not count does not count either, with its code.
+    for row in form.input_rows:
+        for p in form.periods:
+            key, weight = (row.id, p.id), (row.weight, p.id)
+            if row.weight and key in marks and marks[key][0] == "ok" and marks.get(weight, ["ok"])[0] != "ok":
+                marks[key][0] = marks[weight][0]
     return {k: (status, ";".join(flags)) for k, (status, flags) in marks.items()}
 
 
@@ -84,8 +90,8 @@ def counted(typed: dict, marks: dict) -> dict:
 def city_gaps(catalogue, registry, marks: dict) -> dict:
     """(form, row, period) → (units without a value, [(unit, code)] of units whose value
     is left out), each in registry order; ``marks`` maps (unit, form) to expected_marks of
-    the files used. A weighted value whose weight is left out is left out with the
-    weight's code."""
+    the files used (a weighted value whose weight is left out already carries the
+    weight's code there)."""
     out = {}
     for form in catalogue.forms.values():
         for row in form.input_rows:
@@ -99,8 +105,6 @@ def city_gaps(catalogue, registry, marks: dict) -> dict:
                         missing.append(u.code)
                         continue
                     status = m[(row.id, p.id)][0]
-                    if status == "ok" and row.weight:
-                        status = m.get((row.weight, p.id), ("ok", ""))[0]
                     if status != "ok":
                         left.append((u.code, status))
                 out[(form.id, row.id, p.id)] = (missing, left)
