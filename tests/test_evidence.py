@@ -10,8 +10,7 @@ import pytest
 from harvest.consolidate import CityValue
 from harvest.evidence import EvidenceCheck
 from harvest.run import harvest
-from xlsx_forms.errors import CchcError
-from xlsx_forms.spec_loader import SPEC_DIR, load_catalogue
+from tests.specedit import load_error
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 ASSESSED = "2011-2020"
@@ -121,12 +120,5 @@ def test_sample_harvest_flags_the_contradicted_rating_at_its_cell(catalogue, reg
     ("    threshold: 80\n", "    threshold: tám mươi\n", "evidence thiếu hoặc sai trường"),
 ])
 def test_malformed_evidence_is_a_clear_error(tmp_path, old, new, fragment):
-    for path in SPEC_DIR.glob("*.yaml"):
-        (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
-    pl8 = tmp_path / "pl8.yaml"
-    text = pl8.read_text(encoding="utf-8")
-    assert old in text
-    pl8.write_text(text.replace(old, new, 1), encoding="utf-8")
-    with pytest.raises(CchcError) as err:
-        load_catalogue(tmp_path)
-    assert fragment in str(err.value) and "pl8.yaml" in str(err.value)
+    message = load_error(tmp_path, "pl8.yaml", old, new)
+    assert fragment in message and "pl8.yaml" in message
