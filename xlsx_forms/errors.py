@@ -58,7 +58,8 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
     "KEY_FILE": (
         "khóa HMAC không dùng được ({problem})",
         "Tệp khóa chứa ít nhất 32 byte ngẫu nhiên và chỉ người tổng hợp được đọc",
-        "Dùng đúng tệp khóa đã dùng khi tạo biểu mẫu, hoặc bỏ --key-file để dùng khóa mặc định",
+        "Chỉ ra đúng tệp khóa đã dùng khi tạo biểu mẫu bằng --key-file (tệp khóa mặc định nằm "
+        "trong thư mục cấu hình của người dùng, hoặc $CCHC_HOME)",
     ),
     "SPEC_INVALID": (
         "đặc tả biểu mẫu sai: {problem}",
