@@ -142,14 +142,13 @@ def generate(units, forms, out, key_file, password, deadline) -> None:
     outdir.check(out, "templates")
     # A run into the same folder keeps the choices of the last one, unless told otherwise.
     remembered = Remembered.load(out, say_missing=False)
-    due = remembered.deadline(deadline, default_catalogue().plan.default_deadline)
-    registry_path = remembered.registry(units)
-    catalogue, registry = _registry(registry_path)
-    selected = parse_forms(forms, catalogue)
-    key = remembered.key(key_file, create=True)
+    with remembered.announced(click.echo):
+        due = remembered.deadline(deadline, default_catalogue().plan.default_deadline)
+        registry_path = remembered.registry(units)
+        catalogue, registry = _registry(registry_path)
+        selected = parse_forms(forms, catalogue)
+        key = remembered.key(key_file, create=True)
     when = config.generation_time()
-    for line in remembered.lines:
-        click.echo(line)
     options = GenerateOptions(key=key, generated_at=when, deadline=due, password=password)
     settings = remembered.record(due, registry_path, when.isoformat())
     total = len(plan(registry, selected))
@@ -185,13 +184,12 @@ def harvest(inbox, units, key_file, out, deadline, templates) -> None:
     hoặc không ghi được OUT (cả ba trường hợp: kết quả cũ giữ nguyên).
     """
     remembered = Remembered.load(templates)
-    due = remembered.deadline(deadline, default_catalogue().plan.default_deadline)
-    catalogue, registry = _registry(remembered.registry(units))
-    key = remembered.key(key_file)
+    with remembered.announced(click.echo):
+        due = remembered.deadline(deadline, default_catalogue().plan.default_deadline)
+        catalogue, registry = _registry(remembered.registry(units))
+        key = remembered.key(key_file)
     wait = config.lock_wait()
     outdir.check(out, "harvest", {INBOX_WHAT: inbox})   # before reading anything
-    for line in remembered.lines:
-        click.echo(line)
     files = scan(inbox)
     with click.progressbar(length=len(files), label="Đang đọc tệp", file=sys.stderr) as bar:
         result = run_harvest(inbox, out, catalogue, registry, key, due, progress=lambda _r: bar.update(1),

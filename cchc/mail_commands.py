@@ -122,8 +122,9 @@ def register(cli, units_option, key_option, templates_option, registry_of) -> No
         lại không gửi trùng. Mã thoát 1 nếu có thư chưa gửi được.
         """
         remembered = Remembered.load(templates)
-        due = remembered.deadline(deadline, default_catalogue().plan.default_deadline)
-        catalogue, registry = registry_of(remembered.registry(units))
+        with remembered.announced(click.echo):
+            due = remembered.deadline(deadline, default_catalogue().plan.default_deadline)
+            catalogue, registry = registry_of(remembered.registry(units))
         if reminders and summary is None:
             raise click.UsageError("--reminders cần --summary THƯ_MỤC (kết quả của cchc harvest).")
         reads = {TEMPLATES_WHAT: templates, **({SUMMARY_WHAT: summary} if summary else {})}
@@ -133,8 +134,6 @@ def register(cli, units_option, key_option, templates_option, registry_of) -> No
         if manifest_path.exists() or not reminders:
             for row in _rows(manifest_path, "--templates"):
                 manifest[row["unit_code"]].append((row["form"], templates / row["file"]))
-        for line in remembered.lines:
-            click.echo(line)
         when = config.generation_time()
         written: set[str] = set()
         kind = "nhac" if reminders else "mau"
@@ -201,11 +200,10 @@ def register(cli, units_option, key_option, templates_option, registry_of) -> No
         gửi một lần: chạy lại không gửi gì nếu lỗi không đổi; lỗi đổi thì là thư mới.
         """
         remembered = Remembered.load(templates)
-        due = remembered.deadline(deadline, default_catalogue().plan.default_deadline)
-        catalogue, registry = registry_of(remembered.registry(units))
-        key = remembered.key(key_file)
-        for line in remembered.lines:
-            click.echo(line)
+        with remembered.announced(click.echo):
+            due = remembered.deadline(deadline, default_catalogue().plan.default_deadline)
+            catalogue, registry = registry_of(remembered.registry(units))
+            key = remembered.key(key_file)
         options = GenerateOptions(key=key, generated_at=config.generation_time(), deadline=due, password=password)
         _rows(summary / "status.csv", "--summary")
         reads_out = {SUMMARY_WHAT: summary, OUTBOX_WHAT: outbox}

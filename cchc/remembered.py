@@ -10,6 +10,7 @@ operator may extend a deadline, or correct an e-mail address in the registry).
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -36,6 +37,16 @@ class Remembered:
     templates: Path
     settings: Settings | None
     lines: list[str] = field(default_factory=list)
+
+    @contextmanager
+    def announced(self, echo):
+        """Make the choices inside the block; ``echo`` each line about them when it ends,
+        even when a choice fails: an error then comes after what led to it."""
+        try:
+            yield self
+        finally:
+            for line in self.lines:
+                echo(line)
     registry_choice: str = ""   # absolute path of the registry in use, "" for the built-in one
     key_file: Path | None = None
     fingerprint: str = ""

@@ -424,6 +424,19 @@ def test_without_settings_the_plan_deadline_is_used_and_said(tmp_path, key_file,
     assert "Hạn nộp: 23/3/2020 (mặc định theo kế hoạch)." in result.output
 
 
+def test_what_was_chosen_is_said_before_a_choice_fails(tmp_path, key_file, catalogue, registry, monkeypatch):
+    """No settings and no key where the default key lives: the notice about the missing
+    settings comes first, then the key's error, which says to name the key file."""
+    monkeypatch.setenv("CCHC_HOME", str(tmp_path / "chưa có khóa"))
+    (tmp_path / "chưa có khóa").mkdir()
+    inbox = _inbox(tmp_path / "inbox", catalogue, registry, ["vp"], [])
+    result = run("harvest", inbox, "--out", tmp_path / "s", "--templates", tmp_path / "t")
+    assert result.exit_code == 2, result.output
+    notice = result.output.index("Không có thiết đặt ghi khi tạo biểu mẫu")
+    assert notice < result.output.index("Lỗi:") and "--key-file" in result.output
+    assert not (tmp_path / "s").exists()
+
+
 @pytest.mark.parametrize("content, problem", [
     (b"{not json", "không phải JSON UTF-8 hợp lệ"),
     (b"\xff\xfe", "không phải JSON UTF-8 hợp lệ"),
