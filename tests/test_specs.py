@@ -3,13 +3,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from pathlib import Path
 
 import pytest
 
 from tests import seed
-from xlsx_forms.errors import CchcError
-from xlsx_forms.spec_loader import SPEC_DIR, load_catalogue
+from tests.specedit import load_error
 
 def test_docs_copy_of_the_seed_is_the_shared_seed():
     if not seed.SHARED_SEED.exists():
@@ -166,16 +164,6 @@ def test_rule_codes_unique(catalogue):
     assert len(codes) == len(set(codes))
 
 
-def _spec_dir_with(tmp_path: Path, name: str, old: str, new: str) -> Path:
-    for p in SPEC_DIR.glob("*.yaml"):
-        (tmp_path / p.name).write_text(p.read_text(encoding="utf-8"), encoding="utf-8")
-    target = tmp_path / name
-    text = target.read_text(encoding="utf-8")
-    assert old in text
-    target.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return tmp_path
-
-
 @pytest.mark.parametrize("name, old, new, fragment", [
     ("pl1.yaml", "kind: count, unit: \"Văn bản\"", "kind: money, unit: \"Văn bản\"", "kind «money»"),
     ("pl1.yaml", "periods: years_to_23_3", "periods: decades", "periods «decades»"),
@@ -187,7 +175,6 @@ def _spec_dir_with(tmp_path: Path, name: str, old: str, new: str) -> Path:
     ("pl3.yaml", "- code: PL3-R01", "- code: PL3-R01\n   bad", "YAML"),
 ])
 def test_malformed_spec_is_a_clear_error(tmp_path, name, old, new, fragment):
-    with pytest.raises(CchcError) as err:
-        load_catalogue(_spec_dir_with(tmp_path, name, old, new))
-    assert fragment in str(err.value)
-    assert name in str(err.value) and "dòng" in str(err.value)
+    message = load_error(tmp_path, name, old, new)
+    assert fragment in message
+    assert name in message and "dòng" in message
