@@ -7,11 +7,13 @@ allocate more than its content.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 MAX_ROWS, MAX_COLS = 5_000, 256
 MAX_CELLS = 100_000
+MAX_NUMBER_TEXT = 64
 
 
 class ErrorValue(str):
@@ -106,7 +108,22 @@ class DateNumber(float):
     __slots__ = ()
 
 
-_EPOCH = datetime(1899, 12, 30)
+EPOCH = datetime(1899, 12, 30)   # day 0 of spreadsheet serial numbers
+
+
+def excel_serial(value: datetime | date | time | timedelta) -> float:
+    """The spreadsheet number behind a date, time or duration value (1900 date system,
+    with Excel's fictitious 29 February 1900, as the readers apply it)."""
+    if isinstance(value, timedelta):
+        return round(value.total_seconds() / 86400, 9)
+    if isinstance(value, time):
+        return (value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6) / 86400
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time())
+    value = value.replace(tzinfo=None)   # a zone would make the comparison below raise
+    days = (value - EPOCH).total_seconds() / 86400
+    return round(days - 1 if value < datetime(1900, 3, 1) else days, 9)
+
 
 
 def iso_date_number(text: str, *, excel: bool) -> DateNumber | DamagedCell:
@@ -117,8 +134,21 @@ def iso_date_number(text: str, *, excel: bool) -> DateNumber | DamagedCell:
         when = datetime.fromisoformat(raw.replace("Z", "+00:00")).replace(tzinfo=None)
     except ValueError:
         return DamagedCell(raw, "không phải ngày")
-    days = (when - _EPOCH).total_seconds() / 86400
-    return DateNumber(days - 1 if excel and days < 61 else days)
+    return DateNumber(excel_serial(when) if excel else (when - EPOCH).total_seconds() / 86400)
+
+
+def stored_number(text: str) -> float | DamagedCell:
+    """The number a cell's stored text holds (every format stores it as a decimal text),
+    or a DamagedCell: not a number, not finite, or a spelling ``float()`` takes but no
+    spreadsheet writes ("１０", "1_0", hundreds of digits)."""
+    t = text.strip()
+    try:
+        if len(t) > MAX_NUMBER_TEXT or "_" in t or not t.isascii():
+            raise ValueError
+        value = float(t)
+    except ValueError:
+        return DamagedCell(t, "không phải số")
+    return value if math.isfinite(value) else DamagedCell(t, "không phải số hữu hạn")
 
 
 def format_kind(code: str) -> str:

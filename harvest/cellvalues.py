@@ -17,7 +17,7 @@ from fractions import Fraction
 from xlsx_forms.inert import as_text
 from xlsx_forms.model import Kind
 
-from .cells import DamagedCell, DateNumber, ErrorValue
+from .cells import EPOCH, DamagedCell, DateNumber, ErrorValue, excel_serial
 
 SPACES = dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u2009\t"), " ")
 PERCENT_SIGNS = ("%", "\uff05")   # and the full-width sign of East Asian input methods
@@ -39,29 +39,11 @@ class Problem:
     fields: dict
 
 
-_EPOCH = datetime(1899, 12, 30)
-_SERIAL_DAYS = 2_958_466   # 31/12/9999, the last day a spreadsheet can show
-
-
-def excel_serial(value: datetime | date | time | timedelta) -> float:
-    """The spreadsheet number behind a date, time or duration value (1900 date system,
-    with Excel's fictitious 29 February 1900, as the readers apply it)."""
-    if isinstance(value, timedelta):
-        return round(value.total_seconds() / 86400, 9)
-    if isinstance(value, time):
-        return (value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6) / 86400
-    if not isinstance(value, datetime):
-        value = datetime.combine(value, time())
-    value = value.replace(tzinfo=None)   # a zone would make the comparison below raise
-    days = (value - _EPOCH).total_seconds() / 86400
-    return round(days - 1 if value < datetime(1900, 3, 1) else days, 9)
-
-
 def show_date(serial: float) -> str:
     """A date-formatted number as the date it shows (dd/mm/yyyy), or the number."""
     if not 1 <= serial < 2958466:
         return show(float(serial))
-    day = _EPOCH + timedelta(days=serial + (1 if serial < 61 else 0))
+    day = EPOCH + timedelta(days=serial + (1 if serial < 61 else 0))
     return day.strftime("%d/%m/%Y") + (day.strftime(" %H:%M") if serial % 1 else "")
 
 

@@ -9,10 +9,9 @@ and ``table:formula`` marks a formula.
 """
 from __future__ import annotations
 
-import math
 
 from . import xmlsafe
-from .cells import DamagedCell, ErrorValue, Sheet, iso_date_number
+from .cells import ErrorValue, Sheet, iso_date_number, stored_number
 from .package import Package
 
 TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
@@ -37,17 +36,6 @@ def _repeat(attrs: dict, name: str) -> int:
     return max(1, min(int(raw[:12]) if len(raw) <= 12 else 10 ** 12, 10 ** 12))
 
 
-def _float(raw: str | None):
-    try:
-        text = (raw or "").strip()
-        if len(text) > 64 or "_" in text or not text.isascii():
-            raise ValueError
-        value = float(text)
-    except ValueError:
-        return DamagedCell(raw or "", "không phải số")
-    return value if math.isfinite(value) else DamagedCell(raw, "không phải số hữu hạn")
-
-
 def _cell_value(attrs: dict, text: str | None):
     vtype = attrs.get(f"{CALCEXT}{S}value-type") or attrs.get(f"{OFFICE}{S}value-type")
     if vtype == "error":
@@ -57,7 +45,7 @@ def _cell_value(attrs: dict, text: str | None):
         if shown.startswith(ERROR_TEXTS) and len(shown) <= 12:
             return ErrorValue(shown)
     if vtype in ("float", "currency", "percentage"):
-        return _float(attrs.get(f"{OFFICE}{S}value"))
+        return stored_number(attrs.get(f"{OFFICE}{S}value") or "")
     if vtype == "boolean":
         return (attrs.get(f"{OFFICE}{S}boolean-value") or "").strip().lower() == "true"
     if vtype == "date":

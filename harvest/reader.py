@@ -25,6 +25,7 @@ from xlsx_forms.identity import IDENTITY_SHEET
 
 from . import parts as parts_
 from .cells import MAX_COLS, MAX_ROWS, Grid, TooLarge
+from .package import DAMAGED as ZIP_DAMAGED
 from .package import MAX_MEMBER_BYTES, MAX_UNCOMPRESSED, Package, Refused
 from .ods_read import read_ods
 from .xls_read import read_xls
@@ -90,8 +91,6 @@ def read_book(data: bytes, sheets: set[str] | None = None) -> Book:
         book.failure = str(exc)
     except python_calamine.PasswordError:
         book.failure, book.encrypted = "tệp có mật khẩu mở", True
-    except zipfile.BadZipFile:
-        book.failure = "tệp nén zip bị hỏng hoặc bị cắt cụt"
     except _damaged_types():
         book.failure = DAMAGED.get(book.format or "zip", DAMAGED["zip"])
     if book.failure:
@@ -105,7 +104,7 @@ DAMAGED = {"xls": "tệp .xls bị hỏng hoặc bị cắt cụt (không đọc
            "ole": "tệp Office bị hỏng hoặc bị cắt cụt",
            "xlsx": "tệp .xlsx bị hỏng (không đọc được cấu trúc sổ tính)",
            "ods": "tệp .ods bị hỏng (không đọc được cấu trúc sổ tính)",
-           "zip": "tệp nén zip bị hỏng hoặc bị cắt cụt"}
+           "zip": ZIP_DAMAGED}
 
 
 class _Damaged(Exception):

@@ -9,11 +9,10 @@ the styles part, so percent and date formats are known without a second reader.
 """
 from __future__ import annotations
 
-import math
 import re
 
 from . import xmlsafe
-from .cells import DamagedCell, DateNumber, ErrorValue, Sheet, format_kind, iso_date_number
+from .cells import DamagedCell, DateNumber, ErrorValue, Sheet, format_kind, iso_date_number, stored_number
 from .package import Package, Refused
 
 MAIN = ("http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -21,7 +20,6 @@ MAIN = ("http://schemas.openxmlformats.org/spreadsheetml/2006/main",
 # Excel's built-in number formats that show a percent or a date.
 BUILTIN_KINDS = {9: "percent", 10: "percent",
                  **{i: "date" for i in (*range(14, 23), *range(27, 37), 45, 46, 47, *range(50, 59))}}
-MAX_NUMBER_TEXT = 64
 # OOXML writes characters XML cannot hold as _xHHHH_ (and a literal "_x" as _x005F_x).
 _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
@@ -81,17 +79,6 @@ def _row_number(text: str) -> int | None:
     if not t or len(t) > 7 or not (t.isascii() and t.isdigit()) or int(t) < 1:
         return None
     return int(t) - 1
-
-
-def _number(text: str) -> float | DamagedCell:
-    t = text.strip()
-    try:
-        if len(t) > MAX_NUMBER_TEXT or "_" in t or not t.isascii():   # float() takes "１０", "1_0"
-            raise ValueError
-        value = float(t)
-    except ValueError:
-        return DamagedCell(t, "không phải số")
-    return value if math.isfinite(value) else DamagedCell(t, "không phải số hữu hạn")
 
 
 def shared_strings(pkg: Package, part: str) -> list[str]:
@@ -227,7 +214,7 @@ def _value(typ: str, text: str | None, strings: list[str], kind: str):
         return DamagedCell(text, f"kiểu ô «{typ[:10]}» không có trong định dạng .xlsx")
     if not text.strip():
         return None
-    value = _number(text)
+    value = stored_number(text)
     return DateNumber(value) if kind == "date" and type(value) is float else value
 
 
