@@ -9,10 +9,11 @@ from pathlib import Path
 import click
 
 from xlsx_forms.errors import CchcError
+from xlsx_forms.outwrite import LOCK_WAIT
 
 KEY_NAME = "hmac.key"
 LOCK_WAIT_ENV = "CCHC_LOCK_WAIT"
-DEFAULT_LOCK_WAIT = 600.0   # seconds: a national harvest writes its outputs in well under this
+DEFAULT_LOCK_WAIT = LOCK_WAIT   # a national harvest writes its outputs in well under this
 
 
 def app_dir() -> Path:

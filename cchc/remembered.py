@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from xlsx_forms.identity import key_fingerprint, load_or_create_key
+from xlsx_forms.model import dmy
 from xlsx_forms.registry import DEFAULT_REGISTRY
 from xlsx_forms.settings import SETTINGS, Settings, file_sha256, load_settings
 
@@ -23,10 +24,6 @@ from . import config
 
 DEFAULT_REGISTRY_SHOWN = "sổ mặc định (các đơn vị của thành phố Hà Giang)"
 
-
-def dmy(d: date) -> str:
-    """23/3/2020."""
-    return f"{d.day}/{d.month}/{d.year}"
 
 
 @dataclass

@@ -177,6 +177,8 @@ class CellStore(Mapping):
 
     def left_out(self) -> dict[tuple[str, str], str]:
         """(row, period) → status code of every filled value that does not count."""
+        if not self._status:
+            return {}
         keys = list(_index(self._form)[0])
         return {keys[i]: code for i, code in (self._status or {}).items()}
 

@@ -1,12 +1,12 @@
 """The spec's consistency rules, evaluated on one file's values (never on cached formulas).
 
 A broken rule is an issue at its anchor cell, and a mark on the values it names (what
-"names" means is the rule type's, ``xlsx_forms.rules.RuleType.named``): an error rule
+"names" means: every row it reads, ``Rule.row_ids``): an error rule
 leaves them out of every total (status = the rule's code), a warning rule flags them.
 """
 from __future__ import annotations
 
-from typing import Callable, Iterator, Mapping
+from typing import Iterator, Mapping
 
 from xlsx_forms import rules
 from xlsx_forms.layout import form_layout
@@ -18,7 +18,7 @@ from .issues import ERROR, Issue, issue
 
 
 def broken_rules(form: Form, values: Mapping[tuple[str, str], object],
-                 unusable: set[tuple[str, str]] = frozenset()) -> Iterator[tuple[Rule, Period, dict]]:
+                 unusable: set[tuple[str, str]]) -> Iterator[tuple[Rule, Period, dict]]:
     """(rule, period, its values) for every rule and period where the rule does not hold.
     A period where one of the rule's cells is ``unusable`` (already an error) is skipped:
     one wrong cell gives one error, not a cascade."""
@@ -32,19 +32,11 @@ def broken_rules(form: Form, values: Mapping[tuple[str, str], object],
                 yield rule, period, v
 
 
-def rule_issues(form: Form, values: Mapping[tuple[str, str], object], *, unit: str, file: str,
-                unusable: set[tuple[str, str]] = frozenset(),
-                address: Callable[[tuple[str, str]], str] | None = None) -> list[Issue]:
-    """An issue per rule and period where the rule does not hold, at the anchor's cell.
-    ``address`` says where a value really was (rows of a file may have moved); by default
-    the layout's cell."""
-    return [_issue(form, rule, period, v, unit, file, address)
-            for rule, period, v in broken_rules(form, values, unusable)]
-
-
 def check_rules(form: Form, store: CellStore, *, unit: str, file: str) -> list[Issue]:
-    """``rule_issues`` on a file's store, marking the values each broken rule names:
-    error rules exclude them from the totals, warning rules flag them."""
+    """An issue per rule and period where the rule does not hold, at the anchor's cell
+    (where the value really was: rows of a file may have moved), marking the values the
+    rule reads: a broken rule cannot tell which of them is wrong, so an error rule leaves
+    them all out of the totals and a warning rule flags them."""
     found = []
 
     def address(key):   # only asked for a broken rule
@@ -53,7 +45,7 @@ def check_rules(form: Form, store: CellStore, *, unit: str, file: str) -> list[I
     for rule, period, v in broken_rules(form, store.usable(), store.unusable()):
         found.append(_issue(form, rule, period, v, unit, file, address))
         mark = store.exclude if rule.severity == ERROR else store.flag
-        for row_id in rules.rule_type(rule).named(rule):
+        for row_id in rule.row_ids:
             mark((row_id, period.id), rule.code)
     return found
 
@@ -62,5 +54,5 @@ def _issue(form: Form, rule: Rule, period: Period, v: dict, unit: str, file: str
     layout = form_layout(form)
     detail = rules.rule_type(rule).detail(rule, v.get, show)
     return issue(rule.code, unit=unit, form=form.id, file=file, sheet=layout.sheet_name,
-                 cell=address((rule.anchor, period.id)) if address else layout.input_at(rule.anchor, period.id).a1,
+                 cell=address((rule.anchor, period.id)),
                  severity=rule.severity, text=f"{rule.message} ({period.label}: {detail}).")

@@ -97,9 +97,7 @@ def write_values_csv(path: Path, catalogue: Catalogue, registry: Registry, rec: 
 
     def bounded(row):
         bound = None if row[period_at] == NOTE_PERIOD else bounds.get((row[form_at], row[row_at]))
-        out = list(map(number_text, row))
-        out[value_at] = number_text(row[value_at], bound)
-        return out
+        return [number_text(v, bound) if i == value_at else number_text(v) for i, v in enumerate(row)]
     write_csv(path, VALUES_HEADER, (bounded(row) for row in values_rows(catalogue, registry, rec)))
 
 

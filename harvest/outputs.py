@@ -8,10 +8,9 @@ import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from xlsx_forms.outwrite import recover, replacing
+from xlsx_forms.outwrite import LOCK_WAIT, replacing
 
-__all__ = ["recover", "write_outputs"]
-LOCK_WAIT = 600.0   # seconds a harvest waits for another run writing the same folder
+__all__ = ["LOCK_WAIT", "write_outputs"]
 
 
 def _os_error(exc: BaseException) -> OSError | None:

@@ -11,13 +11,11 @@ from xlsx_forms.identity import PROPERTY_PREFIX
 
 from .package import Refused
 
-NS = {"r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-      "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-      "cp": "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties",
+NS = {"cp": "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties",
       "dcterms": "http://purl.org/dc/terms/", "dc": "http://purl.org/dc/elements/1.1/",
-      "pr": "http://schemas.openxmlformats.org/package/2006/relationships",
       "meta": "urn:oasis:names:tc:opendocument:xmlns:meta:1.0",
       "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0"}
+
 
 def xml(raw: bytes | None):
     """The parsed element of an XML part, or None when the part is absent."""

@@ -76,7 +76,7 @@ def process(rel: str, data: bytes, mtime: float, catalogue: Catalogue, registry:
         result.reason = ident.reason
         return result
     result.accepted = True
-    _harvest_values(result, book, data, ident, catalogue)
+    _harvest_values(result, book, ident, catalogue)
     return result
 
 
@@ -143,7 +143,7 @@ def _kept_raw(raw, bound: float | None):
     return cellvalues.show(raw)
 
 
-def _harvest_values(result: FileResult, book, data: bytes, ident, catalogue: Catalogue) -> None:
+def _harvest_values(result: FileResult, book, ident, catalogue: Catalogue) -> None:
     form = ident.form
     layout = form_layout(form)
     result.values = store = CellStore(form)

@@ -24,20 +24,18 @@ import python_calamine
 from xlsx_forms.identity import IDENTITY_SHEET
 
 from . import parts as parts_
-from .cells import MAX_COLS, MAX_ROWS, Grid, TooLarge
+from .cells import Grid, TooLarge
 from .package import DAMAGED as ZIP_DAMAGED
-from .package import MAX_MEMBER_BYTES, MAX_UNCOMPRESSED, Package, Refused
+from .package import Package, Refused
 from .ods_read import read_ods
 from .xls_read import read_xls
 from .xlsx_read import cell_format_kinds, read_sheet, shared_strings, workbook_sheets
 
-__all__ = ["Book", "Grid", "Refused", "read_book", "MAX_FILE_BYTES", "MAX_MEMBER_BYTES",
-           "MAX_UNCOMPRESSED", "MAX_ROWS", "MAX_COLS"]
+__all__ = ["Book", "Grid", "Refused", "read_book", "MAX_FILE_BYTES"]
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
-ODS_PARTS = ("meta.xml", "content.xml")
 
 
 @dataclass
@@ -193,8 +191,8 @@ def _read_xlsx(pkg: Package, book: Book, main: str, wanted: set[str] | None) -> 
     book.saved_at = parts_.saved_date(pkg.read(pkg.target("", "core-properties", "docProps/core.xml")),
                                       "dcterms:modified")
     sheets = workbook_sheets(pkg, main)
-    book.sheet_names = [name for name, _state, _part in sheets]
-    chosen = [(n, p) for n, _s, p in sheets if wanted is None or n in wanted]
+    book.sheet_names = [name for name, _part in sheets]
+    chosen = [(n, p) for n, p in sheets if wanted is None or n in wanted]
     strings, kinds = [], []
     if chosen:
         sst = pkg.target(main, "sharedStrings")

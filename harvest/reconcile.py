@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
 from xlsx_forms.inert import inert
+from xlsx_forms.model import dmy
 from xlsx_forms.registry import Registry
 
 from .cellvalues import show
@@ -203,13 +204,13 @@ def reconcile(results: list[FileResult], registry: Registry, deadline: date,
                 continue
             if r is None:
                 rec.statuses.append(Status(unit.code, form, MISSING))
-                rec.issues.append(issue("R-MISSING", unit=unit.code, form=form, deadline=_dmy(deadline)))
+                rec.issues.append(issue("R-MISSING", unit=unit.code, form=form, deadline=dmy(deadline)))
                 continue
             late = is_late(r, deadline, now)
             if late:
                 rec.issues.append(issue("R-LATE", unit=unit.code, form=form, file=r.rel,
                                         how="đến hộp thư" if clock_problem(r, now) else "lưu",
-                                        saved=_local(order_time(r, now)), deadline=_dmy(deadline)))
+                                        saved=_local(order_time(r, now)), deadline=dmy(deadline)))
             errors = sum(i.severity == "error" for i in r.issues)
             warnings = sum(i.severity == "warning" for i in r.issues) + late
             status = WITH_ERRORS if errors else LATE if late else SUBMITTED
@@ -252,9 +253,6 @@ def _arrival_key(r: FileResult, now: datetime) -> float:
     arrived = arrival_time(r, now)
     return arrived.timestamp() if arrived else float("-inf")
 
-
-def _dmy(d: date) -> str:
-    return f"{d.day}/{d.month}/{d.year}"
 
 
 def _local(t: datetime) -> str:

@@ -35,7 +35,6 @@ class XlsScan:
 
     def __init__(self) -> None:
         self.names: list[str] = []
-        self.states: dict[str, str] = {}
         self.sheets: dict[str, Sheet] = {}
         self.errors: dict[str, dict[tuple[int, int], str]] = {}
         # What the walk knows better than calamine: a formula's text result (calamine
@@ -82,7 +81,6 @@ def scan_records(stream: bytes) -> XlsScan:
             name = _text(body, 8, cch, bool(wide))
             positions.append((struct.unpack_from("<I", body)[0], name))
             out.names.append(name)
-            out.states[name] = {0: "visible", 1: "hidden", 2: "veryhidden"}.get(body[4] & 3, "visible")
         elif rtype == FORMAT and len(body) >= 5:
             cch, wide = _U16.unpack_from(body, 2)[0], body[4] & 1
             formats[_U16.unpack_from(body)[0]] = _text(body, 5, cch, bool(wide))

@@ -36,6 +36,7 @@ def _names(*locals_: str) -> dict[str, str]:
 
 _SHEET_TAGS = _names("row", "c", "v", "f", "is", "t", "rPh", "sheetProtection")
 _SST_TAGS = _names("si", "t", "rPh")
+_STYLE_TAGS = _names("numFmt", "cellXfs", "xf")
 
 
 def _letters_to_col(letters: str) -> int:
@@ -116,7 +117,7 @@ def cell_format_kinds(pkg: Package, part: str) -> list[str]:
     depth = {"cellXfs": 0}
 
     def start(name, attrs):
-        loc = xmlsafe.local(name)
+        loc = _STYLE_TAGS.get(name)
         if loc == "numFmt":
             fid = attrs.get("numFmtId", "")
             if fid.isdigit():
@@ -128,7 +129,7 @@ def cell_format_kinds(pkg: Package, part: str) -> list[str]:
             xfs.append(int(fid) if fid.isdigit() and len(fid) < 9 else 0)
 
     def end(name):
-        if xmlsafe.local(name) == "cellXfs":
+        if _STYLE_TAGS.get(name) == "cellXfs":
             depth["cellXfs"] -= 1
 
     if part:
@@ -218,15 +219,15 @@ def _value(typ: str, text: str | None, strings: list[str], kind: str):
     return DateNumber(value) if kind == "date" and type(value) is float else value
 
 
-def workbook_sheets(pkg: Package, part: str) -> list[tuple[str, str, str]]:
-    """(name, state, part) of each sheet, in workbook order."""
+def workbook_sheets(pkg: Package, part: str) -> list[tuple[str, str]]:
+    """(name, part) of each sheet, in workbook order."""
     rels = {rid: path for rid, _typ, path in pkg.relationships(part)}
-    sheets: list[tuple[str, str, str]] = []
+    sheets: list[tuple[str, str]] = []
 
     def start(name, attrs):
         if xmlsafe.local(name) == "sheet":
             rid = xmlsafe.attr(attrs, "id", "")
-            sheets.append((attrs.get("name", ""), attrs.get("state", "visible"), rels.get(rid, "")))
+            sheets.append((attrs.get("name", ""), rels.get(rid, "")))
     if not pkg.parse(part, start):
         raise Refused("tệp nén không có phần sổ tính (workbook)")
     return sheets

@@ -13,7 +13,7 @@ from email.utils import format_datetime
 from pathlib import Path
 
 from xlsx_forms.inert import inert
-from xlsx_forms.model import Catalogue
+from xlsx_forms.model import Catalogue, dmy
 from xlsx_forms.registry import Registry, Unit
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -40,9 +40,6 @@ class Letter:
     key: str = ""
 
 
-def _dmy(d: date) -> str:
-    return f"{d.day}/{d.month}/{d.year}"
-
 
 def form_line(catalogue: Catalogue, form_id: str) -> str:
     """'Phụ lục 3: Thống kê …' for a form id."""
@@ -60,7 +57,7 @@ def mailout_letter(catalogue: Catalogue, registry: Registry, unit: Unit, files: 
         f"các biểu mẫu phụ lục thống kê được giao:", *listed, "",
         "Đề nghị đơn vị điền số liệu vào các tệp đính kèm (chỉ nhập vào các ô nền vàng; xem trang "
         "«Hướng dẫn» trong mỗi tệp), không đổi cấu trúc biểu, và gửi lại chính các tệp này chậm nhất "
-        f"ngày {_dmy(deadline)} về địa chỉ {cons.email}" + (f" ({cons.channel})." if cons.channel else "."),
+        f"ngày {dmy(deadline)} về địa chỉ {cons.email}" + (f" ({cons.channel})." if cons.channel else "."),
         catalogue.plan.data_range), tuple(files))
 
 
@@ -87,7 +84,7 @@ def reminder_letter(catalogue: Catalogue, registry: Registry, unit: Unit, missin
         for form_id, problems in with_errors.items():
             lines.append(f"  - {form_line(catalogue, form_id)}: {len(problems)} lỗi, ví dụ:")
             lines += [f"      · {inert(p, single_line=True, limit=PROBLEM_TEXT)}" for p in problems[:5]]
-    lines.append(f"Đề nghị đơn vị hoàn thành và gửi lại chậm nhất ngày {_dmy(deadline)}.")
+    lines.append(f"Đề nghị đơn vị hoàn thành và gửi lại chậm nhất ngày {dmy(deadline)}.")
     return Letter("nhac", unit, tuple(lines), tuple(files))
 
 
@@ -111,12 +108,12 @@ def feedback_letter(catalogue: Catalogue, registry: Registry, unit: Unit, forms:
     lines.append("Tệp gửi kèm là biểu mẫu mới đã điền sẵn số liệu đơn vị đã gửi.")
     if wrong or not asked:
         lines.append("Các ô cần sửa được tô màu đỏ và có ghi chú nêu lỗi và cách sửa. Đề nghị đơn vị sửa trực "
-                     f"tiếp trên tệp này và gửi lại chậm nhất ngày {_dmy(deadline)}. Tệp gửi lại sẽ thay cho "
+                     f"tiếp trên tệp này và gửi lại chậm nhất ngày {dmy(deadline)}. Tệp gửi lại sẽ thay cho "
                      "tệp đã gửi trước.")
     if asked:
         lines.append("Các ô xin xác nhận được tô màu xanh và có ghi chú «Xin xác nhận» nêu lý do; số liệu này "
                      "vẫn được dùng. Nếu số liệu đúng, đề nghị đơn vị trả lời thư này để xác nhận; nếu nhập "
-                     f"nhầm, đề nghị sửa trên tệp này và gửi lại chậm nhất ngày {_dmy(deadline)}.")
+                     f"nhầm, đề nghị sửa trên tệp này và gửi lại chậm nhất ngày {dmy(deadline)}.")
     return Letter("phan-hoi", unit, tuple(lines), tuple(files), key)
 
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import openpyxl
 
-from harvest.outputs import recover
 from samples.build_samples import DEMO_KEY
 from xlsx_forms.outdir import MARKER
+from xlsx_forms.outwrite import recover
 
 REPO = Path(__file__).parents[1]
 SAMPLES = REPO / "samples" / "inbox"
@@ -68,6 +68,8 @@ def test_recover_puts_back_outputs_moved_aside(tmp_path):
     (aside / MARKER).write_text("cchc aside\n")
     (aside / "previous" / "values.csv").write_text("x")
     (tmp_path / ".summary.new-def34567").mkdir()                # killed before its marker: empty
+    (tmp_path / ".summary.new-mno23_ef").mkdir()                # killed while writing its marker
+    (tmp_path / ".summary.new-mno23_ef" / f".{MARKER}.k3j2.tmp").write_text("cchc sta")
     half = tmp_path / ".summary.new-ghi89_ab"                  # killed while writing
     half.mkdir()
     (half / MARKER).write_text("cchc staging harvest\n")

@@ -36,7 +36,6 @@ from tests.oracle import (
 )
 from tests.rawcells import replace_raw
 from xlsx_forms.layout import form_layout
-from xlsx_forms.rules import RULE_TYPES
 
 VN = timezone(timedelta(hours=7))
 
@@ -82,10 +81,10 @@ MUTATIONS = {
 def break_rule(rule, period: str, raws: dict, typed: dict) -> bool:
     """Make ``rule`` fail in ``period`` with valid numbers, as a clerk's slip would;
     False when the rule's cells are not all valid numbers to start from."""
-    keys = [(r, period) for r in RULE_TYPES[rule.type].named(rule)]
+    keys = [(r, period) for r in rule.row_ids]
     if not all(k in typed and typed[k][1] == "" and isinstance(typed[k][0], (int, float)) for k in keys):
         return False
-    get = {r: typed[(r, period)][0] for r in RULE_TYPES[rule.type].named(rule)}
+    get = {r: typed[(r, period)][0] for r in rule.row_ids}
     if rule.type == "sum":
         key, value = (rule.total, period), int(sum(get[p] for p in rule.parts)) + 3
     elif rule.type == "le":
@@ -295,7 +294,7 @@ def test_a_broken_rule_marks_every_cell_it_names(hand, catalogue, unit, form_id,
     rule = next(r for r in catalogue.form(form_id).rules if r.code == code)
     lines = {x["row_id"]: x for x in _csv(out / "values.csv")
              if (x["unit_code"], x["form"], x["period"]) == (unit, form_id, period)}
-    for row_id in RULE_TYPES[rule.type].named(rule):
+    for row_id in rule.row_ids:
         if row_id not in lines:   # a blank "needs": nothing to leave out
             continue
         if rule.severity == "error":

@@ -13,13 +13,12 @@ from .errors import CchcError
 from .fileio import atomic_write_bytes, csv_bytes
 from .identity import Identity
 from .model import Catalogue
-from .outwrite import replacing
+from .outwrite import LOCK_WAIT, replacing
 from .parallel import ordered_map
 from .registry import Registry, Unit
 from .writer import GenerateOptions, build_workbook
 
 MANIFEST = "manifest.csv"
-LOCK_WAIT = 600.0   # seconds to wait for another run writing the same folder
 PARALLEL_FROM = 32   # workbooks; below this, starting workers costs more than it saves
 MANIFEST_HEADER = ("unit_code", "unit_name", "email", "form", "file")
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from .model import Catalogue, Form, Kind
+from .model import Catalogue, Form, Kind, dmy
 from .registry import Registry, Unit
 from .styles import Formats, lines_needed, row_height
 
@@ -70,7 +70,7 @@ def write_instructions(ws, fmt: Formats, catalogue: Catalogue, registry: Registr
         ("Đơn vị báo cáo", unit.name),
         ("Biểu mẫu", f"Phụ lục {form.number}: {form.title}"),
         ("Căn cứ", catalogue.plan.reference),
-        ("Hạn gửi", f"Chậm nhất ngày {deadline.day}/{deadline.month}/{deadline.year}"),
+        ("Hạn gửi", f"Chậm nhất ngày {dmy(deadline)}"),
         ("Nơi nhận", f"{send_to}, email {cons.email}{via}"),
         ("Phạm vi số liệu", catalogue.plan.data_range),
     ]:

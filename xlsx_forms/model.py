@@ -16,6 +16,10 @@ INPUT_KINDS = tuple(DEFAULT_AGGREGATE)
 SEVERITIES = ("error", "warning")
 
 
+def dmy(d: date) -> str:
+    """A date as every text of cchc writes it: 23/3/2020."""
+    return f"{d.day}/{d.month}/{d.year}"
+
 @dataclass(frozen=True)
 class Kind:
     """What one kind of input cell accepts, and the Vietnamese texts that explain it."""

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import CchcError
+from .fileio import atomic_write_bytes
 from .oserrors import describe
 
 MARKER = ".cchc-output"
@@ -113,7 +114,9 @@ def read_marker(folder: Path) -> tuple[str, set[str]] | None:
 def write_marker(folder: Path, kind: str, listed: list[str] = ()) -> None:
     """Mark ``folder`` as cchc's, of ``kind``, listing the files it wrote there."""
     text = "\n".join([f"cchc {kind}", *listed]) + "\n"
-    (folder / MARKER).write_text(text, encoding="utf-8", errors="surrogateescape")
+    # Atomically: a marker cut short by a kill would name no kind, and its folder would
+    # then never be recognised, or cleaned up, as cchc's.
+    atomic_write_bytes(folder / MARKER, text.encode("utf-8", "surrogateescape"))
 
 
 def _foreign(out: Path, kind: Kind) -> str | None:

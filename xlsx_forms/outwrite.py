@@ -23,6 +23,7 @@ from .errors import CchcError
 from .oserrors import advice, describe
 from .outdir import KINDS, MARKER, check, files, read_marker, real, shown, write_marker
 
+LOCK_WAIT = 600.0   # seconds a run waits for another writing the same folder (CCHC_LOCK_WAIT)
 ASIDE = "aside"   # the marker kind of a folder holding the previous outputs during a swap
 STAGING = "staging "   # the marker kind of a staging folder being written: "staging harvest"
 _TMP = ".cchc-tmp"   # temporary files of the writers (xlsxwriter…) go here, not to the system's
@@ -83,8 +84,15 @@ def recover(out: Path) -> None:
                 _only_ours(staging, set(KINDS), lambda rel: False):
             shutil.rmtree(staging, ignore_errors=True)
         else:
+            # Killed before its marker stood: empty, or holding only the marker's own
+            # temporary file (written atomically). Nothing else is ever removed.
             try:
-                os.rmdir(staging)   # only if empty: never removes anything else
+                for entry in os.listdir(staging):
+                    if not (entry.startswith(f".{MARKER}.") and entry.endswith(".tmp")):
+                        raise OSError("not a leftover")
+                for entry in os.listdir(staging):
+                    os.unlink(staging / entry)
+                os.rmdir(staging)
             except OSError:
                 pass
 
@@ -142,7 +150,7 @@ def _locked(out: Path, kind: str, reads: Mapping[str, Path], wait: float,
 
 
 @contextmanager
-def replacing(out: Path, kind: str, reads: Mapping[str, Path] = {}, wait: float = 600.0,
+def replacing(out: Path, kind: str, reads: Mapping[str, Path] = {}, wait: float = LOCK_WAIT,
               on_wait: Callable[[str], None] | None = None, option: str = "--out") -> Iterator[Path]:
     """Yield a fresh staging folder; when the block ends without error, it replaces
     ``out`` as a whole. On any error (or a kill) ``out`` stays as it was. Raises CchcError
@@ -169,7 +177,7 @@ def replacing(out: Path, kind: str, reads: Mapping[str, Path] = {}, wait: float 
 
 
 @contextmanager
-def writing_into(out: Path, kind: str, reads: Mapping[str, Path] = {}, wait: float = 600.0,
+def writing_into(out: Path, kind: str, reads: Mapping[str, Path] = {}, wait: float = LOCK_WAIT,
                  on_wait: Callable[[str], None] | None = None, option: str = "--out") -> Iterator[Path]:
     """Hold ``out`` (created if missing, marked as cchc's) for a block that adds files to
     it without replacing it. Raises CchcError as ``replacing`` does."""

@@ -33,11 +33,6 @@ class RuleType:
         """The numbers that break the rule, in Vietnamese, for the harvest's message."""
         raise NotImplementedError
 
-    def named(self, rule: Rule) -> tuple[str, ...]:
-        """The rows whose values a broken rule puts in doubt: the harvest cannot tell
-        which of them is wrong, so when the rule is an error all are left out."""
-        raise NotImplementedError
-
 
 class Sum(RuleType):
     """``total`` = sum of ``parts``. Broken, any of them may be the wrong one."""
@@ -54,8 +49,6 @@ class Sum(RuleType):
     def detail(self, rule, get, show):
         return f"dòng tổng = {show(get(rule.total))}, cộng các dòng con = {show(sum(get(r) for r in rule.parts))}"
 
-    def named(self, rule):
-        return (rule.total, *rule.parts)
 
 
 class LessOrEqual(RuleType):
@@ -71,8 +64,6 @@ class LessOrEqual(RuleType):
     def detail(self, rule, get, show):
         return f"{show(get(rule.left))} > {show(get(rule.right))}"
 
-    def named(self, rule):
-        return (rule.left, rule.right)
 
 
 class Requires(RuleType):
@@ -88,8 +79,6 @@ class Requires(RuleType):
     def detail(self, rule, get, show):
         return f"{show(get(rule.row))} nhưng giá trị cần có = {show(get(rule.needs) or 0)}"
 
-    def named(self, rule):
-        return (rule.row, rule.needs)
 
 
 RULE_TYPES: dict[str, RuleType] = {"sum": Sum(), "le": LessOrEqual(), "requires": Requires()}
