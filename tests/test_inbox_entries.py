@@ -642,7 +642,14 @@ def _setpriv() -> str | None:
 
 @pytest.mark.skipif(not _setpriv(), reason="needs root and setpriv to run the harvest as another user")
 def test_unreadable_folder_and_file_for_a_real_user(good_inbox, key_file):
-    # Root reads everything whatever the permissions: run the harvest as "nobody".
+    # Root reads everything whatever the permissions: run the harvest as "nobody", who
+    # must be able to reach the interpreter and the project (not so in a clone made in a
+    # private temporary folder).
+    probe = subprocess.run([_setpriv(), "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable,
+                            "-c", "import cchc, python_calamine"], capture_output=True, timeout=60, cwd="/",
+                           env={**os.environ, "PYTHONPATH": str(REPO), "PYTHONDONTWRITEBYTECODE": "1"})
+    if probe.returncode != 0:
+        pytest.skip("the project or its environment is not readable by an unprivileged user here")
     root = Path(tempfile.mkdtemp(prefix="cchc-perm-"))
     try:
         inbox = root / "inbox"
