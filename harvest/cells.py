@@ -11,6 +11,8 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from xlsx_forms.layout import a1
+
 MAX_ROWS, MAX_COLS = 5_000, 256
 MAX_CELLS = 100_000
 MAX_NUMBER_TEXT = 64
@@ -37,21 +39,6 @@ class DamagedCell(str):
 
 class TooLarge(Exception):
     """A sheet is beyond the bounds; the message says where (Vietnamese)."""
-
-
-def col_letters(col: int) -> str:
-    """0-based column index → letters (0 → A)."""
-    out = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        out = chr(65 + rem) + out
-    return out
-
-
-def a1(row: int, col: int) -> str:
-    """0-based (row, col) → "B7"."""
-    return f"{col_letters(col)}{row + 1}"
 
 
 @dataclass
