@@ -19,7 +19,7 @@ from xlsx_forms.settings import SETTINGS
 from xlsx_forms.spec_loader import default_catalogue
 from xlsx_forms.writer import DEFAULT_PASSWORD, GenerateOptions
 
-from . import __version__, config, i18n, mail_commands
+from . import __version__, config, i18n, mail_commands, rollup_command
 from .mail_commands import waiting
 from .remembered import Remembered
 
@@ -178,7 +178,7 @@ def harvest(inbox, units, key_file, out, deadline, templates) -> None:
 
     Đọc mọi tệp trong thư mục (kể cả thư mục con), nhận diện đơn vị và phụ lục, kiểm tra
     từng giá trị và quy tắc, đối chiếu với sổ đăng ký (thiếu, muộn, nộp lại), rồi ghi vào
-    OUT: tong-hop-cchc.xlsx, values.csv, issues.csv, ledger.csv, status.csv. Các tệp nhận
+    OUT: tong-hop-cchc.xlsx, values.csv, issues.csv, ledger.csv, status.csv, city.csv. Các tệp nhận
     được không bao giờ bị sửa. Mã thoát 0 khi đã tổng hợp xong (vấn đề ghi trong kết quả),
     2 khi tham số hoặc cấu hình sai, khi phần lớn tệp không khớp chữ ký (có lẽ sai khóa)
     hoặc không ghi được OUT (cả ba trường hợp: kết quả cũ giữ nguyên).
@@ -235,6 +235,7 @@ def forms(fixes: bool) -> None:
 
 
 mail_commands.register(cli, units_option, key_option, templates_option, _registry)
+rollup_command.register(cli, units_option, templates_option, _registry)
 
 
 def main() -> None:
