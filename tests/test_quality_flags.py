@@ -86,11 +86,13 @@ def break_rule(rule, period: str, raws: dict, typed: dict) -> bool:
         return False
     get = {r: typed[(r, period)][0] for r in rule.row_ids}
     if rule.type == "sum":
-        key, value = (rule.total, period), int(sum(get[p] for p in rule.parts)) + 3
+        key, value = (rule.operand("total"), period), int(sum(get[p] for p in rule.rows_of("parts"))) + 3
     elif rule.type == "le":
-        key, value = (rule.left, period), int(get[rule.right]) + 2
+        key, value = (rule.operand("left"), period), int(get[rule.operand("right")]) + 2
+    elif rule.type == "ge":
+        key, value = (rule.operand("right"), period), int(get[rule.operand("left")]) + 2
     else:
-        key, value = (rule.needs, period), 0
+        key, value = (rule.operand("needs"), period), 0
     raws[key], typed[key] = value, (value, "", [])
     return True
 
