@@ -15,8 +15,8 @@ Semantics follow Excel and LibreOffice where they agree:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 Value = float | str | bool | None   # None: a blank cell
 

@@ -16,7 +16,8 @@ PL2_R02 = "    type: le\n    left: PL2.3\n    right: PL2.2\n"
 
 @pytest.mark.parametrize("old, new, fragments", [
     # a type that does not exist, or none
-    ("type: le\n    left: PL2.3", "type: lt\n    left: PL2.3", ["PL2-R02", "loại quy tắc «lt»", "le (Không lớn hơn)"]),
+    ("type: le\n    left: PL2.3", "type: lt\n    left: PL2.3",
+     ["PL2-R02", "loại quy tắc «lt»", "le (Không lớn hơn)"]),
     ("    type: le\n    left: PL2.3", "    left: PL2.3", ["PL2-R02", "loại quy tắc «None»"]),
     # an operand missing, or one the type does not have
     ("    right: PL2.2\n", "", ["PL2-R02", "thiếu «right»", "Dòng so sánh"]),
@@ -29,7 +30,8 @@ PL2_R02 = "    type: le\n    left: PL2.3\n    right: PL2.2\n"
     # a row that is not there, a header, a row without numbers
     ("right: PL2.2", "right: PL2.99", ["PL2-R02", "«PL2.99» không có trong phụ lục"]),
     ("right: PL2.2", "right: PL2.1", ["PL2-R02", "«PL2.1» là dòng tiêu đề"]),
-    ("parts: [PL2.1.a, PL2.1.b, PL2.1.c, PL2.1.d]", "parts: [PL2.1.a, PL2.1]", ["PL2-R01", "«PL2.1» là dòng tiêu đề"]),
+    ("parts: [PL2.1.a, PL2.1.b, PL2.1.c, PL2.1.d]", "parts: [PL2.1.a, PL2.1]",
+     ["PL2-R01", "«PL2.1» là dòng tiêu đề"]),
     ('label: "Nghị quyết của HĐND cấp huyện", kind: count', 'label: "Nghị quyết của HĐND cấp huyện", kind: rating',
      ["PL2-R01", "«PL2.1.a» loại «rating»", "không phải dòng số"]),
     # the texts every rule needs

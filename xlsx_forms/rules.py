@@ -14,8 +14,8 @@ on their own), except ``requires``, where a blank "needs" counts as 0.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from .model import Rule
 
@@ -125,7 +125,7 @@ class LessOrEqual(_Compare):
     """``left`` ≤ ``right`` (resolved ≤ received)."""
 
     id, label = "le", "Không lớn hơn"
-    description = "Dòng thứ nhất không lớn hơn dòng thứ hai (ví dụ: đã giải quyết ≤ đã tiếp nhận)."
+    description = "Dòng thứ nhất không lớn hơn dòng thứ hai (ví dụ: số đã giải quyết ≤ số đã tiếp nhận)."
     fields = (Field("left", "Dòng không lớn hơn"), Field("right", "Dòng so sánh"))
     excel, broken = "<=", ">"
 
@@ -137,7 +137,7 @@ class GreaterOrEqual(_Compare):
     """``left`` ≥ ``right`` (samples surveyed ≥ services surveyed)."""
 
     id, label = "ge", "Không nhỏ hơn"
-    description = "Dòng thứ nhất không nhỏ hơn dòng thứ hai (ví dụ: số mẫu khảo sát ≥ số dịch vụ khảo sát)."
+    description = "Dòng thứ nhất không nhỏ hơn dòng thứ hai (ví dụ: số mẫu khảo sát ≥ số dịch vụ được khảo sát)."
     fields = (Field("left", "Dòng không nhỏ hơn"), Field("right", "Dòng so sánh"))
     excel, broken = ">=", "<"
 
@@ -150,7 +150,8 @@ class Requires(RuleType):
     a blank counts as 0."""
 
     id, label = "requires", "Cần có"
-    description = "Dòng thứ nhất lớn hơn 0 thì dòng thứ hai cũng phải lớn hơn 0 (ví dụ: có tỷ lệ hài lòng thì phải có số mẫu khảo sát)."
+    description = ("Dòng thứ nhất lớn hơn 0 thì dòng thứ hai cũng phải lớn hơn 0 (ví dụ: có tỷ lệ hài lòng "
+                   "thì phải có số mẫu khảo sát).")
     fields = (Field("row", "Dòng có số liệu"), Field("needs", "Dòng cần có số liệu"))
 
     def holds(self, rule, get):
@@ -160,7 +161,8 @@ class Requires(RuleType):
         return f"OR(N({cell(rule.operand('row'))})<=0,N({cell(rule.operand('needs'))})>0)"
 
     def detail(self, rule, get, show):
-        return f"{show(get(rule.operand('row')))} nhưng giá trị cần có = {show(get(rule.operand('needs')) or 0)}"
+        row, needs = get(rule.operand("row")), get(rule.operand("needs"))
+        return f"{show(row)} nhưng giá trị cần có = {show(needs or 0)}"
 
     def repair(self, rule, get):
         needs = rule.operand("needs")

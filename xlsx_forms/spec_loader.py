@@ -88,7 +88,8 @@ def _rule(path: Path, d: dict, rows: dict[str, Row], numeric: frozenset[str]) ->
         if value is None or value == []:
             raise _fail(path, d, f"{name}: thiếu «{f.name}» ({f.label})")
         if f.many and not isinstance(value, list):
-            raise _fail(path, d, f"{name}: «{f.name}» ({f.label}) phải là danh sách dòng, ví dụ [PL2.1.a, PL2.1.b]")
+            raise _fail(path, d, f"{name}: «{f.name}» ({f.label}) phải là danh sách dòng, "
+                                 "ví dụ [PL2.1.a, PL2.1.b]")
         if not f.many and isinstance(value, list):
             raise _fail(path, d, f"{name}: «{f.name}» ({f.label}) chỉ nhận một dòng, không nhận danh sách")
         ids = tuple(str(v) for v in (value if f.many else [value]))
@@ -203,7 +204,8 @@ def _plausibility(path: Path, d: dict, kinds: dict[str, Kind]) -> Plausibility:
 
 def _numeric_kinds(kinds: dict[str, Kind]) -> frozenset[str]:
     """Kinds whose cells hold numbers (a rule's operands must be of one of them)."""
-    return frozenset(k for k, kind in kinds.items() if dict(kind.validation).get("validate") in ("integer", "decimal"))
+    return frozenset(k for k, kind in kinds.items()
+                     if dict(kind.validation).get("validate") in ("integer", "decimal"))
 
 
 def _floors(d: dict) -> dict[str, float]:
