@@ -6,6 +6,8 @@ Schema of an appendix spec (see specs/pl1.yaml for a full example):
   (each with id, title, layout, rows), [rules], and ``*_fixes`` lists recording typo
   fixes against the seed. A row: id, stt, label, [kind, unit, required, aggregate,
   weight, responsible, fixes, plausible_max]; without ``kind`` it is a section header.
+A rule: code, type (a key of ``rules.RULE_TYPES``), severity, short, message, and the
+fields of its type (a row id each, or a list of row ids for a ``many`` field).
 PL8 adds ``evidence``: targets checked against other appendices' figures (model.Evidence).
 catalogue.yaml adds ``plausibility``: the thresholds of the plausibility warnings.
 """
