@@ -97,10 +97,8 @@ def _overview(wb, fmt, catalogue, registry, rec, results_count, issues, inbox, w
     ws.write_string(1, 0, f"{catalogue.plan.reference} — {registry.issuer}", fmt.plain)
     ws.write_string(2, 0, f"Thư mục đã đọc: {inbox} — lập lúc {when.astimezone(LOCAL):%H:%M %d/%m/%Y}", fmt.plain)
     complete, with_errors, missing = rec.unit_tally()
-    outcomes = [o for o, _ in rec.outcomes.values()]
-    facts = [("Số tệp đã đọc", results_count), ("Tệp được dùng", outcomes.count("used")),
-             ("Tệp bị thay bằng bản mới hơn", outcomes.count("superseded")),
-             ("Tệp trùng lặp", outcomes.count("duplicate")), ("Tệp bị loại", outcomes.count("rejected")),
+    facts = [("Số tệp đã đọc", results_count),
+             *((f"Tệp {outcome.label}", n) for outcome, n in rec.outcome_counts().items()),
              ("Số đơn vị", len(registry.units)), ("Đơn vị đã nộp đủ, không lỗi", complete),
              ("Đơn vị có lỗi", with_errors), ("Đơn vị còn thiếu phụ lục", missing),
              ("Tổng số lỗi", sum(i.severity == "error" for i in issues)),

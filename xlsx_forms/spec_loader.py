@@ -6,6 +6,8 @@ Schema of an appendix spec (see specs/pl1.yaml for a full example):
   (each with id, title, layout, rows), [rules], and ``*_fixes`` lists recording typo
   fixes against the seed. A row: id, stt, label, [kind, unit, required, aggregate,
   weight, responsible, fixes, plausible_max]; without ``kind`` it is a section header.
+A rule: code, type (a key of ``rules.RULE_TYPES``), severity, short, message, and the
+fields of its type (a row id each, or a list of row ids for a ``many`` field).
 PL8 adds ``evidence``: targets checked against other appendices' figures (model.Evidence).
 catalogue.yaml adds ``plausibility``: the thresholds of the plausibility warnings.
 """
@@ -20,10 +22,10 @@ from .model import (AGGREGATES, COMPARISONS, EVIDENCE_DECIDES, INPUT_KINDS, SEVE
                     Evidence, Fix, Form, Kind, Period, Plan, Plausibility, PreparerField, Row, Rule,
                     Table, UnitGroup)
 from .registry import UNIT_KINDS
+from .rules import RULE_TYPES
 from .yamlio import LINE_KEY, line_of, load_yaml
 
 SPEC_DIR = Path(__file__).parent / "specs"
-RULE_FIELDS = {"sum": ("total", "parts"), "le": ("left", "right"), "requires": ("row", "needs")}
 
 
 def _clean(d: dict) -> dict:
@@ -58,24 +60,57 @@ def _bound(path: Path, d: dict, key: str) -> float | None:
     return value
 
 
-def _rule(path: Path, d: dict, input_ids: set[str]) -> Rule:
+RULE_KEYS = ("code", "type", "severity", "short", "message")
+
+
+def _rule(path: Path, d: dict, rows: dict[str, Row], numeric: frozenset[str]) -> Rule:
+    """A rule from its spec node, its operands read by its type's fields (rules.RULE_TYPES):
+    every field given, each a row (or a list of rows for a ``many`` field) that takes values,
+    of a number kind where the field needs numbers; no other key."""
+    code = d.get("code")
+    name = f"quy tắc {code}" if code else "quy tắc"
     rtype = d.get("type")
-    if rtype not in RULE_FIELDS:
-        raise _fail(path, d, f"rule type «{rtype}» không thuộc {tuple(RULE_FIELDS)}")
+    meaning = RULE_TYPES.get(rtype) if isinstance(rtype, str) else None
+    if meaning is None:
+        known = ", ".join(f"{t.id} ({t.label})" for t in RULE_TYPES.values())
+        raise _fail(path, d, f"{name}: loại quy tắc «{rtype}» không có; các loại: {known}")
     if d.get("severity") not in SEVERITIES:
-        raise _fail(path, d, f"severity «{d.get('severity')}» không thuộc {SEVERITIES}")
-    fields = {k: d.get(k) for k in RULE_FIELDS[rtype]}
-    if "parts" in fields:
-        fields["parts"] = tuple(fields["parts"] or ())
-    rule = Rule(code=d["code"], type=rtype, severity=d["severity"], short=d["short"],
-                message=d["message"], **fields)
-    unknown = [r for r in rule.row_ids if r not in input_ids]
-    if unknown:
-        raise _fail(path, d, f"rule {rule.code} dùng dòng không nhập liệu {unknown}")
-    return rule
+        raise _fail(path, d, f"{name}: severity «{d.get('severity')}» không thuộc {SEVERITIES}")
+    for key in RULE_KEYS:
+        if not isinstance(d.get(key), str) or not d[key].strip():
+            raise _fail(path, d, f"{name}: thiếu «{key}»")
+    fields = {f.name: f for f in meaning.fields}
+    extra = [k for k in _clean(d) if k not in RULE_KEYS and k not in fields]
+    if extra:
+        raise _fail(path, d, f"{name}: loại {rtype} ({meaning.label}) không có trường {extra}; "
+                             f"các trường: {', '.join(fields)}")
+    operands = []
+    for f in meaning.fields:
+        value = d.get(f.name)
+        if value is None or value == []:
+            raise _fail(path, d, f"{name}: thiếu «{f.name}» ({f.label})")
+        if f.many and not isinstance(value, list):
+            raise _fail(path, d, f"{name}: «{f.name}» ({f.label}) phải là danh sách dòng, "
+                                 "ví dụ [PL2.1.a, PL2.1.b]")
+        if not f.many and isinstance(value, list):
+            raise _fail(path, d, f"{name}: «{f.name}» ({f.label}) chỉ nhận một dòng, không nhận danh sách")
+        ids = tuple(str(v) for v in (value if f.many else [value]))
+        for row_id in ids:
+            row = rows.get(row_id)
+            if row is None:
+                raise _fail(path, d, f"{name}: «{f.name}» ({f.label}) dùng dòng «{row_id}» không có trong phụ lục")
+            if not row.is_input:
+                raise _fail(path, d, f"{name}: «{f.name}» ({f.label}) dùng dòng «{row_id}» là dòng tiêu đề, "
+                                     "không nhập liệu")
+            if f.numeric and row.kind not in numeric:
+                raise _fail(path, d, f"{name}: «{f.name}» ({f.label}) dùng dòng «{row_id}» loại «{row.kind}», "
+                                     "không phải dòng số")
+        operands.append((f.name, ids))
+    return Rule(code=code, type=rtype, severity=d["severity"], short=d["short"], message=d["message"],
+                operands=tuple(operands))
 
 
-def _form(path: Path, d: dict, period_sets: dict[str, tuple[Period, ...]]) -> Form:
+def _form(path: Path, d: dict, period_sets: dict[str, tuple[Period, ...]], numeric: frozenset[str]) -> Form:
     if d.get("periods") not in period_sets:
         raise _fail(path, d, f"periods «{d.get('periods')}» không có trong catalogue.yaml")
     if "tables" in d:
@@ -91,6 +126,7 @@ def _form(path: Path, d: dict, period_sets: dict[str, tuple[Period, ...]]) -> Fo
     if len(set(ids)) != len(ids):
         raise _fail(path, d, "có mã dòng bị trùng")
     input_ids = {r.id for r in rows if r.is_input}
+    by_id = {r.id: r for r in rows}
     responsible = {k: v for k, v in _clean(d.get("responsible_units") or {}).items()}
     for r in rows:
         if r.weight and r.weight not in input_ids:
@@ -106,7 +142,7 @@ def _form(path: Path, d: dict, period_sets: dict[str, tuple[Period, ...]]) -> Fo
         subtitle=d.get("subtitle", ""), footnote=d.get("footnote", ""),
         label_header=d.get("label_header", "Chỉ tiêu"),
         periods=period_sets[d["periods"]], tables=tables,
-        rules=tuple(_rule(path, r, input_ids) for r in d.get("rules") or ()),
+        rules=tuple(_rule(path, node, by_id, numeric) for node in d.get("rules") or ()),
         columns=tuple(d.get("columns", Form.columns)),
         responsible_header=d.get("responsible_header", ""),
         responsible_units=responsible, fixes=tuple(part_fixes),
@@ -168,6 +204,12 @@ def _plausibility(path: Path, d: dict, kinds: dict[str, Kind]) -> Plausibility:
     return found
 
 
+def _numeric_kinds(kinds: dict[str, Kind]) -> frozenset[str]:
+    """Kinds whose cells hold numbers (a rule's operands must be of one of them)."""
+    return frozenset(k for k, kind in kinds.items()
+                     if dict(kind.validation).get("validate") in ("integer", "decimal"))
+
+
 def _floors(d: dict) -> dict[str, float]:
     return {k: float(v) for k, v in _clean(d).items()}
 
@@ -195,7 +237,7 @@ def load_catalogue(spec_dir: Path = SPEC_DIR) -> Catalogue:
     preparer = tuple(PreparerField(**_clean(p)) for p in base["preparer_fields"])
     forms, paths = {}, {}
     for path in sorted(spec_dir.glob("pl*.yaml"), key=lambda p: int(p.stem[2:])):
-        form = _form(path, load_yaml(path), period_sets)
+        form = _form(path, load_yaml(path), period_sets, _numeric_kinds(kinds))
         forms[form.id], paths[form.id] = form, path
     for fid, form in forms.items():
         _check_evidence(paths[fid], form, forms)
