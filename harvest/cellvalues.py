@@ -2,7 +2,8 @@
 
 Numbers typed as text in Vietnamese style are accepted with a warning ("1.234" → 1234,
 "12,5" → 12.5, "85%" → 85); text that could mean two numbers is an error. What a percent
-cell means, whatever the client stored, is decided here only (``percent_meant``).
+cell means, whatever the client stored, is decided here only (``percent_meant``); what each
+kind accepts beyond that is its base's (``xlsx_forms.kinds``).
 """
 from __future__ import annotations
 
@@ -165,24 +166,21 @@ def percent_meant(number: float, *, formatted: bool, signed: bool) -> tuple[floa
 def parse(raw, kind: Kind, *, percent_format: bool = False) -> tuple[object, list[Problem]]:
     """(value or None, problems). None means blank, or a value that cannot be used.
 
-    Never raises, whatever ``raw`` is: every number returned is finite and within the
-    kind's bounds (``Kind.max``); anything else is a problem quoting the value."""
+    The steps every number shares are here (text in Vietnamese style, dates, negatives,
+    the percent rule); what a kind accepts is its base's (``xlsx_forms.kinds``). Never
+    raises, whatever ``raw`` is: every number returned is finite and within the kind's
+    bounds (``Kind.max``); anything else is a problem quoting the value."""
     accepts = kind.description
+    base = kind.behaviour
     problem = unreadable(raw)
     if problem:
         return None, [problem]
     if raw is None or (isinstance(raw, str) and not raw.translate(SPACES).strip()):
         return None, []
-    if kind.id == "note":
-        return str(raw), []
-    if kind.id == "rating":
+    if not base.numeric:
         text = unicodedata.normalize("NFC", raw.translate(SPACES).strip()) if isinstance(raw, str) else None
-        for choice in kind.choices if text is not None else ():
-            if text == choice:
-                return choice, []
-            if " ".join(text.split()).casefold() == choice.casefold():
-                return choice, [Problem("V-RATING-CASE", {"raw": raw, "value": choice})]
-        return None, [Problem("V-RATING", {"raw": show(raw)})]
+        value, found = base.read_text(kind, raw, text, show(raw))
+        return value, [Problem(code, fields) for code, fields in found]
     problems: list[Problem] = []
     if isinstance(raw, DateNumber):
         problems.append(Problem("V-DATE-NUMBER", {"raw": show_date(raw), "value": show(float(raw))}))
@@ -198,7 +196,7 @@ def parse(raw, kind: Kind, *, percent_format: bool = False) -> tuple[object, lis
         text = unicodedata.normalize("NFC", raw).translate(SPACES).strip()
         negative = text.startswith("-")
         body = text[1:].strip() if negative else text
-        percent_sign = kind.id == "percent" and body.endswith(PERCENT_SIGNS)
+        percent_sign = base.percent_sign and body.endswith(PERCENT_SIGNS)
         if percent_sign:
             body = body[:-1].strip()
         number, ambiguous = _text_number(body)
@@ -215,7 +213,7 @@ def parse(raw, kind: Kind, *, percent_format: bool = False) -> tuple[object, lis
         if value is None:
             return None, problems + [Problem("V-NOT-NUMBER", {"raw": show(raw), "accepts": accepts})]
         quoted = show(raw)
-    if kind.id == "percent" and 0 < value < math.inf:
+    if base.percent_sign and 0 < value < math.inf:
         value, problem = percent_meant(value, formatted=percent_format and not isinstance(raw, str),
                                        signed=percent_sign)
         if problem is not None:
@@ -225,13 +223,7 @@ def parse(raw, kind: Kind, *, percent_format: bool = False) -> tuple[object, lis
     shown = show(value) if math.isfinite(value) else quoted
     if value < 0:
         return None, problems + [Problem("V-NEGATIVE", {"value": shown, "accepts": accepts})]
-    if kind.id == "percent" and not value <= kind.max:
-        return None, problems + [Problem("V-PERCENT-RANGE", {"value": shown})]
-    if kind.id == "flag" and value not in (0, 1):
-        return None, problems + [Problem("V-FLAG", {"value": shown})]
-    if kind.max is not None and not value <= kind.max:
-        return None, problems + [Problem("V-MAGNITUDE", {"raw": quoted, "max": f"{kind.max:,.0f}".replace(",", "."),
-                                                         "accepts": accepts})]
-    if kind.id == "count" and not float(value).is_integer():
-        return None, problems + [Problem("V-NOT-INTEGER", {"value": show(value), "accepts": accepts})]
-    return (int(value) if kind.id in ("count", "flag") else float(value)), problems
+    found = base.check(kind, value, shown, quoted)
+    if found is not None:
+        return None, problems + [Problem(*found)]
+    return base.convert(value), problems

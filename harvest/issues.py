@@ -67,6 +67,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "V-MAGNITUDE": (ERROR, "Giá trị «{raw}» quá lớn, không thể là số liệu thật (tối đa {max}). Ô này "
                            "chỉ nhận {accepts}. Đề nghị đơn vị kiểm tra và sửa lại."),
     "V-NEGATIVE": (ERROR, "Giá trị {value} là số âm. Ô này chỉ nhận {accepts}. Đề nghị đơn vị sửa lại."),
+    "V-BELOW-MIN": (ERROR, "Giá trị {value} nhỏ hơn mức tối thiểu {min}. Ô này chỉ nhận {accepts}. Đề nghị "
+                           "đơn vị sửa lại."),
     "V-NOT-INTEGER": (ERROR, "Giá trị {value} không phải số nguyên. Ô này chỉ nhận {accepts}. Đề nghị "
                              "đơn vị sửa lại."),
     "V-FLAG": (ERROR, "Giá trị {value} không hợp lệ. Ô này chỉ nhận 1 (Có) hoặc 0 (Không). Đề nghị đơn "
@@ -95,7 +97,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                 "(có thể đã gõ {raw} vào ô bị đổi sang định dạng phần trăm). Tỷ lệ "
                                 "nhập số từ 0 đến 100 (85 là 85%). Đề nghị đơn vị nhập lại tỷ lệ này "
                                 "trên biểu mẫu gốc."),
-    "V-RATING": (ERROR, "«{raw}» không hợp lệ. Ô này chỉ nhận «Đạt» hoặc «Không đạt». Đề nghị đơn vị "
+    "V-RATING": (ERROR, "«{raw}» không hợp lệ. Ô này chỉ nhận {accepts}. Đề nghị đơn vị "
                         "chọn lại trong danh sách."),
     "V-RATING-CASE": (WARNING, "«{raw}» được hiểu là «{value}». Nên chọn trong danh sách thả xuống. "
                                "Kiểm tra lại giá trị này."),
@@ -161,11 +163,12 @@ LEFT_OUT_VI: dict[str, str] = {
     "V-MAGNITUDE": "số quá lớn",
     "V-NEGATIVE": "số âm",
     "V-NOT-INTEGER": "không phải số nguyên",
+    "V-BELOW-MIN": "nhỏ hơn mức tối thiểu",
     "V-FLAG": "không phải 1 hoặc 0",
     "V-PERCENT-RANGE": "tỷ lệ ngoài 0–100",
     "V-ERROR-VALUE": "ô chứa giá trị lỗi",
     "V-DAMAGED": "ô bị hỏng",
-    "V-RATING": "không phải Đạt / Không đạt",
+    "V-RATING": "không có trong danh sách chọn",
     "V-FORMULA-NO-VALUE": "công thức chưa có giá trị",
     "V-PERCENT-ONE": "1 có thể là 1% hay 100%",
     "V-PERCENT-FORMAT": "định dạng % cho tỷ lệ trên 100%",
