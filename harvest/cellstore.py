@@ -52,7 +52,7 @@ def _index(form: Form) -> tuple[dict[tuple[str, str], int], tuple[str, ...], tup
     _FORMS[form.id] = form
     cells = form_layout(form).inputs
     return ({(c.row_id, c.period_id): i for i, c in enumerate(cells)}, tuple(c.a1 for c in cells),
-            tuple(c.kind in ("count", "flag") for c in cells))
+            tuple(form.kinds[c.kind].behaviour.whole for c in cells))
 
 
 def register(forms) -> None:
@@ -92,7 +92,7 @@ class CellStore(Mapping):
         self._form = form
         self._nums = array("d", [math.nan]) * n
         self._state = bytearray(n)
-        self._texts: dict[int, str] | None = None   # text values (ratings)
+        self._texts: dict[int, str] | None = None   # text values (choices, texts)
         self._raws: dict[int, object] | None = None  # raw value when it differs from the value
         self._cells: dict[int, str] | None = None   # address when not the layout's (moved rows)
         self._status: dict[int, str] | None = None  # code of an unusable or excluded value

@@ -2,7 +2,8 @@
 
 Numbers typed as text in Vietnamese style are accepted with a warning ("1.234" → 1234,
 "12,5" → 12.5, "85%" → 85); text that could mean two numbers is an error. What a percent
-cell means, whatever the client stored, is decided here only (``percent_meant``).
+cell means, whatever the client stored, is decided here only (``percent_meant``); what each
+kind accepts beyond that is its base's (``xlsx_forms.kinds``).
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from xlsx_forms.inert import as_text
 from xlsx_forms.model import Kind
 
 from .cells import EPOCH, DamagedCell, DateNumber, ErrorValue, excel_serial
+from .issues import Code
 
 SPACES = dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u2009\t"), " ")
 PERCENT_SIGNS = ("%", "\uff05")   # and the full-width sign of East Asian input methods
@@ -126,9 +128,9 @@ def unreadable(raw) -> Problem | None:
     """The problem of a cell the reader could not read as a value (an error value such as
     #DIV/0!, or damaged content), whatever kind of cell it is; None for any other value."""
     if isinstance(raw, ErrorValue):
-        return Problem("V-ERROR-VALUE", {"raw": str(raw)})
+        return Problem(Code.V_ERROR_VALUE, {"raw": str(raw)})
     if isinstance(raw, DamagedCell):
-        return Problem("V-DAMAGED", {"detail": f"«{raw}» {raw.reason}"})
+        return Problem(Code.V_DAMAGED, {"detail": f"«{raw}» {raw.reason}"})
     return None
 
 
@@ -152,70 +154,67 @@ def percent_meant(number: float, *, formatted: bool, signed: bool) -> tuple[floa
         percent = round(number * 100, 10)
         fields = {"raw": show(number), "value": show(percent)}
         if percent > 100:
-            return None, Problem("V-PERCENT-FORMAT", fields)
-        return percent, Problem("V-PERCENT-FRACTION", fields)
+            return None, Problem(Code.V_PERCENT_FORMAT, fields)
+        return percent, Problem(Code.V_PERCENT_FRACTION, fields)
     if signed or number > 1:
         return number, None
     if number == 1:
-        return None, Problem("V-PERCENT-ONE", {"raw": show(number)})
+        return None, Problem(Code.V_PERCENT_ONE, {"raw": show(number)})
     percent = round(number * 100, 10)
-    return percent, Problem("V-PERCENT-ASSUMED", {"raw": show(number), "value": show(percent)})
+    return percent, Problem(Code.V_PERCENT_ASSUMED, {"raw": show(number), "value": show(percent)})
 
 
 def parse(raw, kind: Kind, *, percent_format: bool = False) -> tuple[object, list[Problem]]:
     """(value or None, problems). None means blank, or a value that cannot be used.
 
-    Never raises, whatever ``raw`` is: every number returned is finite and within the
-    kind's bounds (``Kind.max``); anything else is a problem quoting the value."""
+    The steps every number shares are here (text in Vietnamese style, dates, negatives,
+    the percent rule); what a kind accepts is its base's (``xlsx_forms.kinds``). Never
+    raises, whatever ``raw`` is: every number returned is finite and within the kind's
+    bounds (``Kind.max``); anything else is a problem quoting the value."""
     accepts = kind.description
+    base = kind.behaviour
     problem = unreadable(raw)
     if problem:
         return None, [problem]
     if raw is None or (isinstance(raw, str) and not raw.translate(SPACES).strip()):
         return None, []
-    if kind.id == "note":
-        return str(raw), []
-    if kind.id == "rating":
+    if not base.numeric:
         text = unicodedata.normalize("NFC", raw.translate(SPACES).strip()) if isinstance(raw, str) else None
-        for choice in kind.choices if text is not None else ():
-            if text == choice:
-                return choice, []
-            if " ".join(text.split()).casefold() == choice.casefold():
-                return choice, [Problem("V-RATING-CASE", {"raw": raw, "value": choice})]
-        return None, [Problem("V-RATING", {"raw": show(raw)})]
+        value, found = base.read_text(kind, raw, text, show(raw))
+        return value, [Problem(code, fields) for code, fields in found]
     problems: list[Problem] = []
     if isinstance(raw, DateNumber):
-        problems.append(Problem("V-DATE-NUMBER", {"raw": show_date(raw), "value": show(float(raw))}))
+        problems.append(Problem(Code.V_DATE_NUMBER, {"raw": show_date(raw), "value": show(float(raw))}))
         raw = float(raw)
     elif isinstance(raw, (datetime, date, time, timedelta)):
         # A number shown with a date or duration format (by the office, or by a reader that
         # took a custom number format for a date): the cell still holds that number.
         number = excel_serial(raw)
-        problems.append(Problem("V-DATE-NUMBER", {"raw": raw, "value": show(number)}))
+        problems.append(Problem(Code.V_DATE_NUMBER, {"raw": raw, "value": show(number)}))
         raw = number
     percent_sign = False
     if isinstance(raw, str):
         text = unicodedata.normalize("NFC", raw).translate(SPACES).strip()
         negative = text.startswith("-")
         body = text[1:].strip() if negative else text
-        percent_sign = kind.id == "percent" and body.endswith(PERCENT_SIGNS)
+        percent_sign = base.percent_sign and body.endswith(PERCENT_SIGNS)
         if percent_sign:
             body = body[:-1].strip()
         number, ambiguous = _text_number(body)
         if ambiguous:
-            return None, [Problem("V-AMBIGUOUS", {"raw": raw})]
+            return None, [Problem(Code.V_AMBIGUOUS, {"raw": raw})]
         if number is None:
-            return None, [Problem("V-NOT-NUMBER", {"raw": raw, "accepts": accepts})]
+            return None, [Problem(Code.V_NOT_NUMBER, {"raw": raw, "accepts": accepts})]
         value = -number if negative else number
         quoted = raw
         if math.isfinite(value):
-            problems.append(Problem("V-TEXT-NUMBER", {"raw": raw, "value": show(value)}))
+            problems.append(Problem(Code.V_TEXT_NUMBER, {"raw": raw, "value": show(value)}))
     else:
         value = None if isinstance(raw, bool) else _number(raw)
         if value is None:
-            return None, problems + [Problem("V-NOT-NUMBER", {"raw": show(raw), "accepts": accepts})]
+            return None, problems + [Problem(Code.V_NOT_NUMBER, {"raw": show(raw), "accepts": accepts})]
         quoted = show(raw)
-    if kind.id == "percent" and 0 < value < math.inf:
+    if base.percent_sign and 0 < value < math.inf:
         value, problem = percent_meant(value, formatted=percent_format and not isinstance(raw, str),
                                        signed=percent_sign)
         if problem is not None:
@@ -224,14 +223,8 @@ def parse(raw, kind: Kind, *, percent_format: bool = False) -> tuple[object, lis
                 return None, problems
     shown = show(value) if math.isfinite(value) else quoted
     if value < 0:
-        return None, problems + [Problem("V-NEGATIVE", {"value": shown, "accepts": accepts})]
-    if kind.id == "percent" and not value <= kind.max:
-        return None, problems + [Problem("V-PERCENT-RANGE", {"value": shown})]
-    if kind.id == "flag" and value not in (0, 1):
-        return None, problems + [Problem("V-FLAG", {"value": shown})]
-    if kind.max is not None and not value <= kind.max:
-        return None, problems + [Problem("V-MAGNITUDE", {"raw": quoted, "max": f"{kind.max:,.0f}".replace(",", "."),
-                                                         "accepts": accepts})]
-    if kind.id == "count" and not float(value).is_integer():
-        return None, problems + [Problem("V-NOT-INTEGER", {"value": show(value), "accepts": accepts})]
-    return (int(value) if kind.id in ("count", "flag") else float(value)), problems
+        return None, problems + [Problem(Code.V_NEGATIVE, {"value": shown, "accepts": accepts})]
+    found = base.check(kind, value, shown, quoted)
+    if found is not None:
+        return None, problems + [Problem(*found)]
+    return base.convert(value), problems

@@ -2,7 +2,10 @@
 
 Every value added here was bounded when read (``Kind.max``: counts up to 10^9, percentages
 up to 100, flags 0/1), so sums and means stay finite and, for counts, exact. A result that
-is not finite all the same is left blank rather than passed on.
+is not finite all the same is left blank rather than passed on. Choices are tallied into a
+text ("Đạt: 5; Không đạt: 2", in the kind's order of choices); texts (``none``) are not
+consolidated: the city value stays blank, each unit's text is on the per-unit sheet and
+in values.csv.
 
 A unit's value counts only when its status is ``ok`` (``harvest.cellstore``): a value
 that cannot be used, or that breaks an error rule of its form, is left out and named with
@@ -33,12 +36,13 @@ class CityValue:
 class _Cell:
     """Running aggregate of one (row, period) across units."""
 
-    __slots__ = ("total", "weights", "ones", "count", "value", "missing", "excluded")
+    __slots__ = ("total", "weights", "ones", "count", "value", "tally", "missing", "excluded")
 
     def __init__(self) -> None:
         self.total = self.weights = 0.0
         self.ones = self.count = 0
         self.value = None
+        self.tally: dict[str, int] | None = None
         self.missing: list[str] = []
         self.excluded: list[tuple[str, str]] = []
 
@@ -52,15 +56,22 @@ class _Cell:
             self.ones += value == 1
         elif how == "responsible":
             self.value = value
+        elif how == "tally":
+            self.tally = self.tally or {}
+            self.tally[value] = self.tally.get(value, 0) + 1
+        elif how == "none":
+            pass
         else:
             self.total += value
 
-    def result(self, how: str):
+    def result(self, how: str, choices: tuple[str, ...] = ()):
         if not self.count:
             return None
+        if how == "tally":
+            return "; ".join(f"{c}: {self.tally[c]}" for c in choices if c in (self.tally or {}))
         value = {"sum": self.total, "count_true": self.ones, "mean": self.total / self.count,
                  "weighted_mean": self.total / self.weights if self.weights else None,
-                 "responsible": self.value}[how]
+                 "responsible": self.value, "none": None}[how]
         if isinstance(value, float) and not math.isfinite(value):
             return None   # unreachable with bounded inputs: never a NaN or infinite total
         return value
@@ -92,7 +103,8 @@ def consolidate_form(form: Form, registry: Registry,
                         cells[key].excluded.append((unit.code, code))
                 else:   # (a value whose weight does not count was left out with it: process)
                     cells[key].add(how, value, usable.get((row.weight, period.id)) if row.weight else None)
-    return {key: CityValue(cell.result(how), cell.count, tuple(cell.missing), tuple(cell.excluded))
+    return {key: CityValue(cell.result(how, form.kind_of(row).choices), cell.count, tuple(cell.missing),
+                           tuple(cell.excluded))
             for (row, how) in rows for key in [(row.id, p.id) for p in form.periods]
             for cell in [cells[key]]}
 

@@ -23,7 +23,6 @@ class EvidenceCheck:
 
     def __init__(self, catalogue: Catalogue) -> None:
         self.catalogue = catalogue
-        self.met, self.not_met = catalogue.kinds["rating"].choices[:2]   # Đạt, Không đạt
 
     def _figure(self, e: Evidence, city: Mapping[str, Mapping[tuple[str, str], CityValue]]):
         """(period, value) of the latest of the rule's periods the city has a number for."""
@@ -41,13 +40,15 @@ class EvidenceCheck:
         for e in form.evidence:
             rating = city.get(form.id, {}).get((e.target, period_id))
             figure = self._figure(e, city)
-            if rating is None or figure is None or rating.value not in (self.met, self.not_met):
+            # The target's kind rates it: its first choice is met, its second not met.
+            met_choice, not_met_choice = form.kind_of(form.row(e.target)).choices[:2]
+            if rating is None or figure is None or rating.value not in (met_choice, not_met_choice):
                 continue
             period, value = figure
             met = e.met(value)
-            if rating.value == self.met and not met:
+            if rating.value == met_choice and not met:
                 code = Code.P_PL8_CONTRADICTED
-            elif rating.value == self.not_met and met and e.decides == "both":
+            elif rating.value == not_met_choice and met and e.decides == "both":
                 code = Code.P_PL8_UNDERRATED
             else:
                 continue

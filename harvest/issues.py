@@ -102,6 +102,9 @@ class Code(StrEnum):
     V_NEGATIVE = _error("V-NEGATIVE", "Giá trị {value} là số âm. Ô này chỉ nhận {accepts}. Đề nghị đơn vị "
         "sửa lại.",
         left_out="số âm")
+    V_BELOW_MIN = _error("V-BELOW-MIN", "Giá trị {value} nhỏ hơn mức tối thiểu {min}. Ô này chỉ nhận {accepts}. "
+        "Đề nghị đơn vị sửa lại.",
+        left_out="nhỏ hơn mức tối thiểu")
     V_NOT_INTEGER = _error("V-NOT-INTEGER", "Giá trị {value} không phải số nguyên. Ô này chỉ nhận "
         "{accepts}. Đề nghị đơn vị sửa lại.",
         left_out="không phải số nguyên")
@@ -135,9 +138,9 @@ class Code(StrEnum):
         "vượt quá 100% (có thể đã gõ {raw} vào ô bị đổi sang định dạng phần trăm). Tỷ lệ nhập số từ 0 đến "
         "100 (85 là 85%). Đề nghị đơn vị nhập lại tỷ lệ này trên biểu mẫu gốc.",
         left_out="định dạng % cho tỷ lệ trên 100%")
-    V_RATING = _error("V-RATING", "«{raw}» không hợp lệ. Ô này chỉ nhận «Đạt» hoặc «Không đạt». Đề nghị "
-        "đơn vị chọn lại trong danh sách.",
-        left_out="không phải Đạt / Không đạt")
+    V_RATING = _error("V-RATING", "«{raw}» không hợp lệ. Ô này chỉ nhận {accepts}. Đề nghị đơn vị chọn lại "
+        "trong danh sách.",
+        left_out="không có trong danh sách chọn")
     V_RATING_CASE = _warning("V-RATING-CASE", "«{raw}» được hiểu là «{value}». Nên chọn trong danh sách "
         "thả xuống. Kiểm tra lại giá trị này.")
     V_FORMULA = _warning("V-FORMULA", "Ô nhập liệu chứa công thức, đã dùng giá trị {value}. Ô nhập liệu "

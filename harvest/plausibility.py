@@ -29,7 +29,6 @@ from .issues import Code, Issue, issue
 from .process import FileResult
 
 MAD_SCALE = 1.4826   # MAD × this estimates the standard deviation of normal data
-NUMBER_KINDS = ("count", "percent")   # the kinds whose values can be compared
 Key = tuple[str, str]   # (row id, period id)
 
 
@@ -69,7 +68,8 @@ class Plan:
 
     def __init__(self, form: Form, kinds: Mapping[str, Kind]) -> None:
         self.form = form
-        self.rows = [row for row in form.input_rows if row.kind in NUMBER_KINDS]
+        # Rows whose numbers compare (counts, amounts, rates: their base's ``measure``).
+        self.rows = [row for row in form.input_rows if form.kind_of(row).behaviour.measure]
         self.periods = [p.id for p in form.periods]
         self.labels = [p.label for p in form.periods]
         self.partial = [p.partial for p in form.periods]

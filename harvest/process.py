@@ -158,7 +158,9 @@ def _harvest_values(result: FileResult, book, ident, catalogue: Catalogue) -> No
         return grid.value(row, cell.col), (cell.a1 if row == cell.row else a1(row, cell.col))
 
     percent_cells = book.percent.get(layout.sheet_name, set())
-    count_max = catalogue.kinds["count"].max
+    # Whole-number kinds (counts, flags): a plain integer float within the kind's bounds
+    # is the common case, taken without the general parser.
+    whole = {kid: (k.min, k.max) for kid, k in catalogue.kinds.items() if k.behaviour.whole and k.max is not None}
     for cell in layout.inputs:
         raw, address = at(cell)
         raised = len(result.issues)   # this cell's issues are those added from here on
@@ -180,7 +182,8 @@ def _harvest_values(result: FileResult, book, ident, catalogue: Catalogue) -> No
                           *_marks(result.issues, raised))
                 continue
             result.issues.append(issue(Code.V_FORMULA, cell=address, value=cellvalues.show(raw), **where))
-        if type(raw) is float and cell.kind == "count" and 0 <= raw <= count_max and raw.is_integer():
+        bounds = whole.get(cell.kind)
+        if type(raw) is float and bounds and bounds[0] <= raw <= bounds[1] and raw.is_integer():
             value, problems = int(raw), ()   # the common case, without the general parser
         else:
             value, problems = cellvalues.parse(raw, catalogue.kinds[cell.kind],

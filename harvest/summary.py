@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
+from typing import ClassVar
 
 from xlsxwriter.workbook import Workbook
 
 from xlsx_forms.layout import form_layout
-from xlsx_forms.model import Catalogue, Form
+from xlsx_forms.model import AGGREGATES, Catalogue, Form
 from xlsx_forms.registry import Registry
 from xlsx_forms.styles import FONT, HEADER_FILL, lines_needed, row_height
 
@@ -27,8 +28,6 @@ from .gaps import cell_comment, mark_text, row_gaps
 from .issues import SEVERITY_VI, Issue
 from .reconcile import LATE, LOCAL, MISSING, SUBMITTED, WITH_ERRORS, Reconciliation
 
-AGGREGATE_VI = {"sum": "Tổng các đơn vị", "count_true": "Số đơn vị có (=1)", "mean": "Trung bình",
-                "weighted_mean": "Trung bình có trọng số (theo số mẫu)", "responsible": "Đơn vị chịu trách nhiệm"}
 STATUS_COLORS = {SUBMITTED: "#C6EFCE", LATE: "#FFEB9C", WITH_ERRORS: "#FFC7CE", MISSING: "#D9D9D9"}
 LEFT_OUT_FILL = "#F8CBAD"   # a figure without some unit's value, or a value left out
 FLAGGED_FILL = "#FFF2CC"    # a value with warnings: counted, worth a look
@@ -42,27 +41,33 @@ class _Fmt:
         self.bold = wb.add_format({**base, "bold": True})
         self.text = wb.add_format({**base, "text_wrap": True})
         self.plain = wb.add_format(base)
-        self.plain_count = wb.add_format({**base, "num_format": "#,##0"})
-        self.plain_decimal = wb.add_format({**base, "num_format": "0.0"})
         self.head = wb.add_format({**base, "bold": True, "bg_color": HEADER_FILL, "border": 1,
                                    "text_wrap": True, "align": "center", "valign": "vcenter"})
         self.cell = wb.add_format({**base, "border": 1, "text_wrap": True})
         self.unit = wb.add_format({**base, "border": 1, "text_wrap": True, "align": "center"})
         self.section = wb.add_format({**base, "border": 1, "text_wrap": True, "bold": True})
         self.count = wb.add_format({**base, "border": 1, "num_format": "#,##0"})
-        self.decimal = wb.add_format({**base, "border": 1, "num_format": "0.0"})
         self.date = wb.add_format({**base, "border": 1, "num_format": "dd/mm/yyyy hh:mm"})
         self.status = {s: wb.add_format({**base, "border": 1, "bg_color": c}) for s, c in STATUS_COLORS.items()}
         # City cells with values left out: the same formats, coloured.
-        out = {"bg_color": LEFT_OUT_FILL}
-        self.cell_out = wb.add_format({**base, "border": 1, "text_wrap": True, **out})
-        self.count_out = wb.add_format({**base, "border": 1, "num_format": "#,##0", **out})
-        self.decimal_out = wb.add_format({**base, "border": 1, "num_format": "0.0", **out})
-        # Per-unit values: plain, left out, flagged.
-        self.unit_value = {mark: (wb.add_format({**base, "num_format": "#,##0", **extra}),
-                                  wb.add_format({**base, "num_format": "0.0", **extra}),
-                                  wb.add_format({**base, **extra}))
-                           for mark, extra in (("", {}), ("out", out), ("flag", {"bg_color": FLAGGED_FILL}))}
+        self.cell_out = wb.add_format({**base, "border": 1, "text_wrap": True, **self.MARKS["out"]})
+        # Per-unit values: plain, left out, flagged; numbers in their kind's format.
+        self._base, self._wb, self._by_code = base, wb, {}
+        self.unit_text = {mark: wb.add_format({**base, **extra}) for mark, extra in self.MARKS.items()}
+
+    MARKS: ClassVar[dict[str, dict]] = {"": {}, "out": {"bg_color": LEFT_OUT_FILL}, "flag": {"bg_color": FLAGGED_FILL}}
+
+    def number(self, code: str, *, box: bool = True, mark: str = ""):
+        """The format of a number shown with ``code`` (one per code, box and mark)."""
+        key = (code, box, mark)
+        if key not in self._by_code:
+            self._by_code[key] = self._wb.add_format({**self._base, **({"border": 1} if box else {}),
+                                                     "num_format": code, **self.MARKS[mark]})
+        return self._by_code[key]
+
+
+def _code(kind) -> str:
+    return kind.behaviour.summary_format(kind)
 
 
 def _write_value(ws, row: int, col: int, value, number_format, text_format) -> None:
@@ -167,7 +172,7 @@ def _city_sheet(wb, fmt, form: Form, city: dict[tuple[str, str], CityValue], reg
             shown_unit = "Đơn vị" if how == "count_true" else row.unit
             texts = [(row.label, widths[1]), (listed, widths[-1]), (shown_unit, widths[2])]
             if row.is_input:
-                texts += [(AGGREGATE_VI[how], widths[-2])]
+                texts += [(AGGREGATES[how], widths[-2])]
             if responsible:
                 texts += [(form.responsible_units.get(row.responsible, ""), widths[-3])]
             ws.set_row(r, row_height(min(25, max(lines_needed(t, w) for t, w in texts))))
@@ -186,15 +191,14 @@ def _city_sheet(wb, fmt, form: Form, city: dict[tuple[str, str], CityValue], reg
                 if cv.value is None:
                     ws.write_blank(r, c, None, text_fmt)
                 else:
-                    number_fmt = (fmt.decimal_out if out else fmt.decimal) if row.kind == "percent" else \
-                                 (fmt.count_out if out else fmt.count)
+                    number_fmt = fmt.number(_code(form.kind_of(row)), mark="out" if out else "")
                     _write_value(ws, r, c, cv.value, number_fmt, text_fmt)
                 if cv.missing or out:
                     ws.write_comment(r, c, cell_comment(cv, form, registry),
                                      {"x_scale": 2, "y_scale": 1.5, "font_name": FONT})
             if responsible:
                 ws.write_string(r, last - 2, form.responsible_units.get(row.responsible, ""), fmt.cell)
-            ws.write_string(r, last - 1, AGGREGATE_VI[how], fmt.cell)
+            ws.write_string(r, last - 1, AGGREGATES[how], fmt.cell)
             ws.write_string(r, last, listed, fmt.cell)
             r += 1
     _print(ws, 3)
@@ -217,7 +221,7 @@ def _unit_sheet(wb, fmt, form: Form, registry: Registry, rec: Reconciliation) ->
     for i, cell in enumerate(inputs):
         rows.setdefault(cell.row_id, len(rows))
         where[i] = (rows[cell.row_id], 3 + [p.id for p in form.periods].index(cell.period_id))
-    percent = [c.kind == "percent" for c in inputs]
+    codes = [_code(form.kinds[c.kind]) for c in inputs]
     r = 1
     for unit in registry.units:
         res = rec.used.get((unit.code, form.id))
@@ -235,9 +239,8 @@ def _unit_sheet(wb, fmt, form: Form, registry: Registry, rec: Reconciliation) ->
                 kind = "" if status == OK and not flags else "flag" if status == OK else "out"
                 if kind:
                     said.setdefault(first[row_id], []).append(mark_text(inputs[i].period_id, status, flags))
-                number_fmt, decimal_fmt, text_fmt = fmt.unit_value[kind]
                 cells.setdefault(first[row_id], []).append(
-                    (where[i][1], value, decimal_fmt if percent[i] else number_fmt, text_fmt))
+                    (where[i][1], value, fmt.number(codes[i], box=False, mark=kind), fmt.unit_text[kind]))
         for row in editable:
             # Printed, a row is as tall as its wrapped label, name or marks need.
             ws.set_row(r, row_height(min(25, max(lines_needed(row.label, 60), lines_needed(unit.name, 34),
@@ -248,7 +251,7 @@ def _unit_sheet(wb, fmt, form: Form, registry: Registry, rec: Reconciliation) ->
             for col, value, number_format, text_format in cells.get(r, ()):
                 if value is not None:
                     _write_value(ws, r, col, value, number_format, text_format)
-                elif text_format is not fmt.unit_value[""][2]:
+                elif text_format is not fmt.unit_text[""]:
                     ws.write_blank(r, col, None, text_format)   # a formula without a value: coloured
             if r in said:
                 ws.write_string(r, marks_col, "; ".join(said[r]), fmt.text)

@@ -27,7 +27,6 @@ RANGES = {
     "PL7.9": (8, 22), "PL7.10": (10, 160), "PL7.11": (5, 60), "PL7.12": (5, 22), "PL7.13": (20, 90),
     "PL7.14": (8, 22),
 }
-DEFAULT_COUNT = (0, 12)
 
 
 def valid_values(form: Form, unit: str, rnd: random.Random) -> dict[tuple[str, str], object]:
@@ -35,19 +34,12 @@ def valid_values(form: Form, unit: str, rnd: random.Random) -> dict[tuple[str, s
     editable = [r for r in form.editable_rows(unit)]
     values: dict[tuple[str, str], object] = {}
     for period in form.periods:
-        short = period.id == "2020"  # only to March: a quarter of a year's activity
+        # Plan 372's 2020 columns run only to March: a quarter of a year's activity (PL2's
+        # too, though its label says 31/12: the sample inbox was drawn so).
+        short = period.partial or period.id == "2020"
         for row in editable:
-            lo, hi = RANGES.get(row.id, DEFAULT_COUNT)
-            if row.kind == "count":
-                v = rnd.randint(lo, hi)
-                values[(row.id, period.id)] = max(lo if lo == hi else 0, v // 4) if short else v
-            elif row.kind == "flag":
-                values[(row.id, period.id)] = int(rnd.random() < 0.7)
-            elif row.kind == "percent":
-                lo, hi = RANGES.get(row.id, (60, 100))
-                values[(row.id, period.id)] = round(rnd.uniform(lo, hi), 1)
-            else:
-                values[(row.id, period.id)] = "Đạt" if rnd.random() < 0.8 else "Không đạt"
+            kind = form.kind_of(row)
+            values[(row.id, period.id)] = kind.behaviour.sample(kind, rnd, RANGES.get(row.id), short)
         _satisfy(form, values, period.id, {r.id for r in editable})
     return values
 

@@ -117,7 +117,9 @@ def test_no_outcome_string_is_written_outside_the_enum():
 
 # Modules still writing codes as string literals (checked against the catalogue above):
 # the per-kind value checks, which the kinds work of issue 11 rewrites.
-LITERALS_ALLOWED = {str(Path("harvest", "cellvalues.py"))}
+# xlsx_forms sits below harvest (it may not import harvest.issues): the kinds' value checks
+# name their codes as text, still checked against the catalogue by the test above.
+LITERALS_ALLOWED = {str(Path("xlsx_forms", "kinds.py"))}
 
 
 def test_codes_are_written_as_catalogue_members():

@@ -30,10 +30,11 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
         "Mỗi đơn vị có một mã riêng",
         "Đổi một trong hai mã",
     ),
-    "REGISTRY_PL8_ROLE": (
-        "đơn vị «{code}» được giao PL8 nhưng không chịu trách nhiệm mục tiêu nào của PL8",
-        "PL8 chỉ giao cho các đơn vị có tên trong cột «Đơn vị báo cáo»: {allowed}",
-        "Bỏ PL8 khỏi danh sách forms của đơn vị này hoặc dùng đúng mã đơn vị",
+    "REGISTRY_ROLE": (
+        "đơn vị «{code}» được giao {form} nhưng không chịu trách nhiệm mục nào của {form}",
+        "Một phụ lục có đơn vị chịu trách nhiệm từng mục chỉ giao cho các đơn vị có tên trong cột "
+        "«{header}»: {allowed}",
+        "Bỏ {form} khỏi danh sách forms của đơn vị này hoặc dùng đúng mã đơn vị",
     ),
     "REGISTRY_EMPTY": (
         "không có đơn vị nào",

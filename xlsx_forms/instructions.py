@@ -9,22 +9,26 @@ from .styles import Formats, lines_needed, row_height
 
 KEY_WIDTH, TEXT_WIDTH, WIDE_WIDTH = 24, 60, 40
 SEVERITY_VI = {"error": "Lỗi (phải sửa)", "warning": "Cảnh báo (kiểm tra lại)"}
-KIND_VI = {"count": "Số lượng", "percent": "Tỷ lệ %", "flag": "Có/Không (1/0)",
-           "rating": "Đánh giá", "note": "Ghi chú"}
+
+
+def _required_step(used: list[Kind]) -> str:
+    """What to put in an empty required cell: a number when the form asks for numbers,
+    else the first choice kind's choices, else a text."""
+    numbers = any(k.behaviour.numeric for k in used)
+    choice = next((k for k in used if k.choices), None)
+    what = ("nhập số liệu, nếu không phát sinh thì nhập 0" if numbers or not used
+            else f"chọn {' hoặc '.join(choice.choices)}" if choice else "nhập nội dung")
+    return f"Ô có nền cam là ô bắt buộc còn trống: {what}."
 
 
 def how_to_fill(form: Form, kinds: dict[str, Kind]) -> list[str]:
     """The filling rules shown to the office, in order (a kind's own step from its
     ``instruction`` in catalogue.yaml)."""
-    used = {r.kind for r in form.input_rows}
-    steps = [
-        "Chỉ nhập vào các ô nền vàng; các ô khác đã được khóa.",
-        "Ô có nền cam là ô bắt buộc còn trống: nhập số liệu, nếu không phát sinh thì nhập 0."
-        if used & {"count", "flag", "percent"} else
-        "Ô có nền cam là ô bắt buộc còn trống: chọn Đạt hoặc Không đạt.",
-    ]
-    steps += [kinds[k].instruction for k in kinds if k in used and kinds[k].instruction]
-    if used & {"count", "flag", "percent"}:
+    ids = {r.kind for r in form.input_rows}
+    used = [k for kid, k in kinds.items() if kid in ids]
+    steps = ["Chỉ nhập vào các ô nền vàng; các ô khác đã được khóa.", _required_step(used)]
+    steps += [k.instruction for k in used if k.instruction]
+    if any(k.behaviour.numeric for k in used):
         steps.append("Nhập số, không nhập chữ; không dùng dấu chấm hay dấu phẩy để phân cách hàng nghìn.")
     steps += [
         "Không thêm, xóa, đổi tên trang tính, dòng hoặc cột; không chép số liệu sang tệp mới: "
@@ -84,9 +88,11 @@ def write_instructions(ws, fmt: Formats, catalogue: Catalogue, registry: Registr
     ws.write_string(r, 0, "Các loại ô nhập liệu", fmt.of("doc_heading"))
     r += 1
     line("Loại ô", "Được nhập", "doc_head", "doc_head")
+    # The kinds of the form's rows, in the plan's order, then the note column's.
     used = [k for k in catalogue.kinds if any(row.kind == k for row in form.input_rows)] + ["note"]
-    for kid in used:
-        line(KIND_VI[kid], catalogue.kinds[kid].description, "doc_cell", "doc_cell")
+    for kid in dict.fromkeys(used):
+        kind = catalogue.kinds[kid]
+        line(kind.label, kind.description, "doc_cell", "doc_cell")
     if form.rules:
         r += 1
         ws.write_string(r, 0, "Các kiểm tra số liệu", fmt.of("doc_heading"))

@@ -9,10 +9,19 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 
-# How a row's values combine into the city-level value (see harvest.consolidate).
-AGGREGATES = ("sum", "count_true", "mean", "weighted_mean", "responsible")
-DEFAULT_AGGREGATE = {"count": "sum", "flag": "count_true", "percent": "mean", "rating": "responsible"}
-INPUT_KINDS = tuple(DEFAULT_AGGREGATE)
+from .kinds import BASES, Base
+
+# How a row's values combine into the city-level value (harvest.consolidate), with what
+# the summary says of it. Which ones a kind allows, and its default, are its base's.
+AGGREGATES = {
+    "sum": "Tổng các đơn vị",
+    "count_true": "Số đơn vị có (=1)",
+    "mean": "Trung bình",
+    "weighted_mean": "Trung bình có trọng số (theo số mẫu)",
+    "responsible": "Đơn vị chịu trách nhiệm",
+    "tally": "Số đơn vị theo từng lựa chọn",
+    "none": "Không tổng hợp (xem từng đơn vị)",
+}
 SEVERITIES = ("error", "warning")
 
 
@@ -22,23 +31,39 @@ def dmy(d: date) -> str:
 
 @dataclass(frozen=True)
 class Kind:
-    """What one kind of input cell accepts, and the Vietnamese texts that explain it."""
+    """A kind of input cell of the plan (a row of ``catalogue.yaml: kinds``): its base
+    (the behaviour, ``xlsx_forms.kinds``) and its data, Vietnamese texts included."""
 
     id: str
+    base: str
+    label: str            # the kind's name in the instructions and the authoring workbook
     description: str
     input_title: str
     input_message: str
     error_title: str
     error_message: str
-    number_format: str
-    choices: tuple[str, ...] = ()
-    max_length: int | None = None   # text kinds: the longest text accepted (notes)
+    number_format: str = ""         # "" until loaded: then the row's, else the base's
+    min: float = 0                  # number kinds: the smallest value accepted
     max: float | None = None        # number kinds: the largest value accepted at all
     plausible_max: float | None = None   # above this, accepted but the unit is asked to confirm
-    # The data validation, as (key, value) pairs in XlsxWriter's terms (immutable, so a
-    # Kind stays hashable): ("validate", "decimal"), ("criteria", "between") …
-    validation: tuple[tuple[str, object], ...] = ()
+    decimals: int = 0               # decimal kinds: places shown
+    choices: tuple[str, ...] = ()   # choice kinds: the drop-down list
+    max_length: int | None = None   # text kinds: the longest text accepted (notes)
+    aggregate: str | None = None    # rows' default aggregation (else the base's)
     instruction: str = ""           # a step of "Cách điền" on forms with this kind
+    # The data validation, as (key, value) pairs in XlsxWriter's terms (immutable, so a
+    # Kind stays hashable), derived by the base when loaded.
+    validation: tuple[tuple[str, object], ...] = ()
+
+    @property
+    def behaviour(self) -> Base:
+        """The base's behaviour (``xlsx_forms.kinds.BASES``)."""
+        return BASES[self.base]
+
+    @property
+    def default_aggregate(self) -> str:
+        """How rows of this kind aggregate unless a row says otherwise."""
+        return self.aggregate or self.behaviour.default_aggregate
 
 
 @dataclass(frozen=True)
@@ -184,6 +209,7 @@ class Form:
     responsible_units: dict[str, str] = field(default_factory=dict)
     fixes: tuple[tuple[str, Fix], ...] = ()  # (where, fix) for title, footnote, headers
     evidence: tuple[Evidence, ...] = ()   # PL8: targets with figures in other appendices
+    kinds: dict[str, Kind] = field(default_factory=dict)   # the plan's kinds, by id
 
     @cached_property
     def rows(self) -> tuple[Row, ...]:
@@ -208,9 +234,13 @@ class Form:
         name a responsible unit (PL8), where only that unit's rows."""
         return tuple(r for r in self.input_rows if r.responsible in (None, unit_code))
 
+    def kind_of(self, row: Row) -> Kind:
+        """The kind of an input row."""
+        return self.kinds[row.kind]
+
     def aggregate_of(self, row: Row) -> str:
-        """How the row aggregates to city level (declared, or the kind's default)."""
-        return row.aggregate or DEFAULT_AGGREGATE[row.kind]
+        """How the row aggregates to city level (declared, or its kind's default)."""
+        return row.aggregate or self.kinds[row.kind].default_aggregate
 
     def all_fixes(self) -> list[tuple[str, Fix]]:
         """Every typo fix of this form: (where, fix), where is a row id or a part name."""
@@ -240,7 +270,7 @@ class PreparerField:
 
 @dataclass(frozen=True)
 class UnitGroup:
-    """Registry kinds of units compared with one another (wards with communes)."""
+    """Unit kinds (``catalogue.yaml: unit_kinds``) compared with one another (wards with communes)."""
 
     id: str
     name: str          # Vietnamese, plural, as messages name the group
@@ -276,6 +306,7 @@ class Catalogue:
     forms: dict[str, Form]
     preparer_fields: tuple[PreparerField, ...]
     plausibility: Plausibility | None = None
+    unit_kinds: dict[str, str] = field(default_factory=dict)   # registry kind → Vietnamese name
 
     def form(self, form_id: str) -> Form:
         """The form with this id (KeyError if none)."""

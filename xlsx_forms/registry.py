@@ -13,7 +13,6 @@ from .oserrors import advice, describe
 from .yamlio import line_of, load_yaml
 
 DEFAULT_REGISTRY = Path(__file__).parent / "data" / "units_hagiang.yaml"
-UNIT_KINDS = ("office", "ward", "commune")
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 REGISTRY_LIMIT = 32 << 20   # bytes; a national registry of ten thousand units is about 2 MB
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -81,10 +80,12 @@ def _unit(path: Path, node: dict, catalogue: Catalogue) -> Unit:
         raise CchcError("REGISTRY_FIELD", where, field="code", problem=f"«{code}» không hợp lệ",
                         fix="Mã chỉ gồm chữ thường không dấu, số và dấu gạch ngang, tối đa 40 ký tự")
     name = _text(path, node, "name", fix="Ghi tên đầy đủ của đơn vị")
-    kind = _text(path, node, "kind", fix=f"Dùng một trong {', '.join(UNIT_KINDS)}")
-    if kind not in UNIT_KINDS:
+    # The unit kinds are the plan's (catalogue.yaml: unit_kinds).
+    kinds = ", ".join(f"{k} ({v})" for k, v in catalogue.unit_kinds.items())
+    kind = _text(path, node, "kind", fix=f"Dùng một trong {kinds}")
+    if kind not in catalogue.unit_kinds:
         raise CchcError("REGISTRY_FIELD", where, field="kind", problem=f"«{kind}» không hợp lệ",
-                        fix=f"Dùng một trong {', '.join(UNIT_KINDS)}")
+                        fix=f"Dùng một trong {kinds}")
     email = _text(path, node, "email", fix="Ghi địa chỉ email của đơn vị")
     if not EMAIL_RE.match(email):
         raise CchcError("REGISTRY_FIELD", where, field="email", problem=f"«{email}» không phải địa chỉ email",
@@ -100,7 +101,7 @@ def _unit(path: Path, node: dict, catalogue: Catalogue) -> Unit:
     for f in forms:
         form = catalogue.forms[f]
         if form.responsible_units and code not in form.responsible_units:
-            raise CchcError("REGISTRY_PL8_ROLE", where, code=code,
+            raise CchcError("REGISTRY_ROLE", where, code=code, form=f, header=form.responsible_header,
                             allowed=", ".join(f"{k} ({v})" for k, v in form.responsible_units.items()))
     return Unit(code=code, name=name, kind=kind, email=email, forms=tuple(dict.fromkeys(forms)))
 

@@ -9,23 +9,26 @@ Schema of an appendix spec (see specs/pl1.yaml for a full example):
 A rule: code, type (a key of ``rules.RULE_TYPES``), severity, short, message, and the
 fields of its type (a row id each, or a list of row ids for a ``many`` field).
 PL8 adds ``evidence``: targets checked against other appendices' figures (model.Evidence).
-catalogue.yaml adds ``plausibility``: the thresholds of the plausibility warnings.
+catalogue.yaml adds ``plausibility``: the thresholds of the plausibility warnings, ``kinds``:
+the kinds of input cell (each validated by its base, xlsx_forms/kinds.py) and ``unit_kinds``:
+the kinds of reporting unit a registry may name.
 """
 from __future__ import annotations
 
+from dataclasses import fields, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from .errors import CchcError
-from .model import (AGGREGATES, COMPARISONS, EVIDENCE_DECIDES, INPUT_KINDS, SEVERITIES, Catalogue,
-                    Evidence, Fix, Form, Kind, Period, Plan, Plausibility, PreparerField, Row, Rule,
-                    Table, UnitGroup)
-from .registry import UNIT_KINDS
+from .kinds import BASES, TEXT_FIELDS, kind_problems
+from .model import (AGGREGATES, COMPARISONS, EVIDENCE_DECIDES, SEVERITIES, Catalogue, Evidence, Fix, Form,
+                    Kind, Period, Plan, Plausibility, PreparerField, Row, Rule, Table, UnitGroup)
 from .rules import RULE_TYPES
 from .yamlio import LINE_KEY, line_of, load_yaml
 
 SPEC_DIR = Path(__file__).parent / "specs"
+KIND_FIELDS = {f.name for f in fields(Kind)} - {"id", "validation"}
 
 
 def _clean(d: dict) -> dict:
@@ -40,12 +43,38 @@ def _fail(path: Path, node: Any, problem: str) -> CchcError:
     return CchcError("SPEC_INVALID", f"{path}, dòng {line_of(node)}", problem=problem)
 
 
-def _row(path: Path, d: dict) -> Row:
+def _kind(path: Path, kid: str, node: Any) -> Kind:
+    """A kind row of catalogue.yaml, checked by its base (every problem of the row at once)."""
+    if not isinstance(node, dict):
+        raise _fail(path, node, f"kind «{kid}» phải là một bảng các trường (base, label, description…)")
+    given = {k for k in node if k != LINE_KEY}
+    base = BASES.get(node.get("base"))
+    values = {**(base.defaults if base else {}), **_clean(node)}
+    choices = values.get("choices", ())
+    if not isinstance(choices, (list, tuple)):
+        raise _fail(path, node, f"choices của «{kid}» phải là danh sách, ví dụ [\"Tốt\", \"Khá\"]")
+    values["choices"] = tuple(choices)
+    built = {k: v for k, v in values.items() if k in KIND_FIELDS}
+    for name in ("base", *TEXT_FIELDS):
+        built.setdefault(name, "")
+    kind = Kind(id=kid, **built)
+    problems = kind_problems(kind, given)
+    if problems:
+        raise _fail(path, node, "; ".join(problems))
+    behaviour = kind.behaviour
+    kind = replace(kind, number_format=kind.number_format or behaviour.number_format(kind))
+    return replace(kind, validation=tuple(behaviour.validation(kind).items()))
+
+
+def _row(path: Path, d: dict, kinds: dict[str, Kind]) -> Row:
     kind = d.get("kind")
-    if kind is not None and kind not in INPUT_KINDS:
-        raise _fail(path, d, f"kind «{kind}» không thuộc {INPUT_KINDS}")
-    if d.get("aggregate") is not None and d["aggregate"] not in AGGREGATES:
-        raise _fail(path, d, f"aggregate «{d['aggregate']}» không thuộc {AGGREGATES}")
+    if kind is not None and kind not in kinds:
+        raise _fail(path, d, f"kind «{kind}» không có trong kinds của catalogue.yaml {tuple(kinds)}")
+    if d.get("aggregate") is not None:
+        allowed = kinds[kind].behaviour.aggregates if kind is not None else ()
+        if d["aggregate"] not in AGGREGATES or d["aggregate"] not in allowed:
+            raise _fail(path, d, f"aggregate «{d['aggregate']}» không dùng được cho kind «{kind}»; "
+                                 f"dùng một trong {allowed}")
     return Row(id=d["id"], stt=str(d.get("stt", "")), label=d["label"], kind=kind,
                unit=d.get("unit", ""), required=bool(d.get("required", True)),
                aggregate=d.get("aggregate"), weight=d.get("weight"),
@@ -110,17 +139,17 @@ def _rule(path: Path, d: dict, rows: dict[str, Row], numeric: frozenset[str]) ->
                 operands=tuple(operands))
 
 
-def _form(path: Path, d: dict, period_sets: dict[str, tuple[Period, ...]], numeric: frozenset[str]) -> Form:
+def _form(path: Path, d: dict, period_sets: dict[str, tuple[Period, ...]], kinds: dict[str, Kind]) -> Form:
     if d.get("periods") not in period_sets:
         raise _fail(path, d, f"periods «{d.get('periods')}» không có trong catalogue.yaml")
     if "tables" in d:
         tables = tuple(
             Table(id=t["id"], title=t.get("title", ""), layout=t.get("layout", "rows"),
                   place_header=t.get("place_header", ""), period_header=t.get("period_header", ""),
-                  rows=tuple(_row(path, r) for r in t["rows"]))
+                  rows=tuple(_row(path, r, kinds) for r in t["rows"]))
             for t in d["tables"])
     else:
-        tables = (Table(id="", rows=tuple(_row(path, r) for r in d["rows"])),)
+        tables = (Table(id="", rows=tuple(_row(path, r, kinds) for r in d["rows"])),)
     rows = [r for t in tables for r in t.rows]
     ids = [r.id for r in rows]
     if len(set(ids)) != len(ids):
@@ -129,8 +158,8 @@ def _form(path: Path, d: dict, period_sets: dict[str, tuple[Period, ...]], numer
     by_id = {r.id: r for r in rows}
     responsible = {k: v for k, v in _clean(d.get("responsible_units") or {}).items()}
     for r in rows:
-        if r.weight and r.weight not in input_ids:
-            raise _fail(path, d, f"dòng {r.id}: weight «{r.weight}» không phải dòng nhập liệu")
+        if r.weight and (r.weight not in input_ids or not kinds[by_id[r.weight].kind].behaviour.numeric):
+            raise _fail(path, d, f"dòng {r.id}: weight «{r.weight}» không phải dòng nhập số liệu")
         if (r.aggregate == "weighted_mean") != bool(r.weight):
             raise _fail(path, d, f"dòng {r.id}: weighted_mean cần weight và ngược lại")
         if r.responsible and r.responsible not in responsible:
@@ -142,11 +171,11 @@ def _form(path: Path, d: dict, period_sets: dict[str, tuple[Period, ...]], numer
         subtitle=d.get("subtitle", ""), footnote=d.get("footnote", ""),
         label_header=d.get("label_header", "Chỉ tiêu"),
         periods=period_sets[d["periods"]], tables=tables,
-        rules=tuple(_rule(path, node, by_id, numeric) for node in d.get("rules") or ()),
+        rules=tuple(_rule(path, node, by_id, _numeric_kinds(kinds)) for node in d.get("rules") or ()),
         columns=tuple(d.get("columns", Form.columns)),
         responsible_header=d.get("responsible_header", ""),
         responsible_units=responsible, fixes=tuple(part_fixes),
-        evidence=tuple(_evidence(path, e) for e in d.get("evidence") or ()))
+        evidence=tuple(_evidence(path, e) for e in d.get("evidence") or ()), kinds=kinds)
     return form
 
 
@@ -167,21 +196,23 @@ def _evidence(path: Path, d: dict) -> Evidence:
 
 
 def _check_evidence(path: Path, form: Form, forms: dict[str, Form]) -> None:
-    """Every evidence rule names a rating target of its form and a number row of another
-    appendix, in periods of that appendix: a wrong id is an error at load, not a silent skip."""
+    """Every evidence rule names a target of its form rated by a choice (its first choice:
+    met, its second: not met) and a number row of another appendix (one whose numbers
+    compare: counts, amounts, rates), in periods of that appendix: a wrong id is an error
+    at load, not a silent skip."""
     for e in form.evidence:
         where = f"evidence {e.target} ← {e.form} {e.row}"
-        if e.target not in {r.id for r in form.input_rows if r.kind == "rating"}:
+        if e.target not in {r.id for r in form.input_rows if len(form.kind_of(r).choices) >= 2}:
             raise CchcError("SPEC_INVALID", str(path), problem=f"{where}: mục tiêu không phải dòng đánh giá")
         source = forms.get(e.form)
-        if source is None or e.row not in {r.id for r in source.input_rows if r.kind in ("count", "percent")}:
+        if source is None or e.row not in {r.id for r in source.input_rows if source.kind_of(r).behaviour.measure}:
             raise CchcError("SPEC_INVALID", str(path), problem=f"{where}: không phải dòng số liệu của {e.form}")
         unknown = set(e.periods) - {p.id for p in source.periods}
         if unknown:
             raise CchcError("SPEC_INVALID", str(path), problem=f"{where}: kỳ lạ {sorted(unknown)}")
 
 
-def _plausibility(path: Path, d: dict, kinds: dict[str, Kind]) -> Plausibility:
+def _plausibility(path: Path, d: dict, kinds: dict[str, Kind], unit_kinds: dict[str, str]) -> Plausibility:
     try:
         year, unit = _clean(d["year_jump"]), _clean(d["unit_outlier"])
         groups = tuple(UnitGroup(id=g["id"], name=g["name"], kinds=tuple(g["kinds"])) for g in unit["groups"])
@@ -194,9 +225,10 @@ def _plausibility(path: Path, d: dict, kinds: dict[str, Kind]) -> Plausibility:
             groups=groups)
     except (KeyError, TypeError, ValueError) as exc:
         raise _fail(path, d, f"plausibility thiếu hoặc sai trường ({exc})") from None
-    named = [k for k in (*found.year_floor, *found.unit_floor, *found.unit_factor, *found.rates) if k not in kinds]
+    named = [k for k in (*found.year_floor, *found.unit_floor, *found.unit_factor, *found.rates)
+             if k not in kinds or not kinds[k].behaviour.measure]
     grouped = [k for g in groups for k in g.kinds]
-    if named or set(grouped) - set(UNIT_KINDS) or len(grouped) != len(set(grouped)):
+    if named or set(grouped) - set(unit_kinds) or len(grouped) != len(set(grouped)):
         raise _fail(path, d, f"plausibility: loại ô lạ {named} hoặc nhóm đơn vị sai {grouped}")
     if min(found.year_rise, found.year_drop, *found.unit_factor.values()) <= 1 or found.unit_min < 3 \
             or found.year_min_years < 1:
@@ -206,8 +238,7 @@ def _plausibility(path: Path, d: dict, kinds: dict[str, Kind]) -> Plausibility:
 
 def _numeric_kinds(kinds: dict[str, Kind]) -> frozenset[str]:
     """Kinds whose cells hold numbers (a rule's operands must be of one of them)."""
-    return frozenset(k for k, kind in kinds.items()
-                     if dict(kind.validation).get("validate") in ("integer", "decimal"))
+    return frozenset(k for k, kind in kinds.items() if kind.behaviour.numeric)
 
 
 def _floors(d: dict) -> dict[str, float]:
@@ -222,27 +253,31 @@ def load_catalogue(spec_dir: Path = SPEC_DIR) -> Catalogue:
     period_sets = {name: tuple(Period(id=str(p["id"]), label=p["label"], partial=bool(p.get("partial")))
                                for p in items)
                    for name, items in _clean(base["period_sets"]).items()}
-    kinds = {}
-    for kid, node in _clean(base["kinds"]).items():
-        bound = _bound(base_path, node, "plausible_max")
-        if bound is not None and (node.get("max") is None or bound > node["max"]):
-            raise _fail(base_path, node, f"plausible_max của «{kid}» phải nhỏ hơn max")
-        k = _clean(node)
-        k["choices"] = tuple(k.get("choices", ()))
-        validation = _clean(k.get("validation") or {})
-        if "validate" not in validation:
-            raise _fail(base_path, k, f"kind «{kid}» thiếu validation.validate")
-        k["validation"] = tuple(validation.items())
-        kinds[kid] = Kind(id=kid, **k)
+    kinds = {kid: _kind(base_path, kid, node) for kid, node in _clean(base["kinds"]).items()}
+    if "note" not in kinds or kinds["note"].base != "text":
+        raise _fail(base_path, base["kinds"], "kinds phải có «note» (base: text): cột ghi chú của mọi phụ lục")
+    unit_kinds = _unit_kinds(base_path, base)
     preparer = tuple(PreparerField(**_clean(p)) for p in base["preparer_fields"])
     forms, paths = {}, {}
     for path in sorted(spec_dir.glob("pl*.yaml"), key=lambda p: int(p.stem[2:])):
-        form = _form(path, load_yaml(path), period_sets, _numeric_kinds(kinds))
+        form = _form(path, load_yaml(path), period_sets, kinds)
         forms[form.id], paths[form.id] = form, path
     for fid, form in forms.items():
         _check_evidence(paths[fid], form, forms)
-    plausibility = _plausibility(base_path, base["plausibility"], kinds) if "plausibility" in base else None
-    return Catalogue(plan=plan, kinds=kinds, forms=forms, preparer_fields=preparer, plausibility=plausibility)
+    plausibility = (_plausibility(base_path, base["plausibility"], kinds, unit_kinds)
+                    if "plausibility" in base else None)
+    return Catalogue(plan=plan, kinds=kinds, forms=forms, preparer_fields=preparer, plausibility=plausibility,
+                     unit_kinds=unit_kinds)
+
+
+def _unit_kinds(path: Path, base: dict) -> dict[str, str]:
+    """``unit_kinds``: registry kind id → its Vietnamese name (at least one)."""
+    node = base.get("unit_kinds")
+    found = _clean(node) if isinstance(node, dict) else {}
+    if not found or not all(isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in found.items()):
+        raise _fail(path, node if isinstance(node, dict) else base,
+                    "unit_kinds phải liệt kê các loại đơn vị với tên tiếng Việt, ví dụ office: \"Cơ quan cấp thành phố\"")
+    return found
 
 
 @lru_cache(maxsize=1)

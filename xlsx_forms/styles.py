@@ -63,8 +63,7 @@ class Formats:
         self.problem_input = {}
         self.confirm_input = {}
         for kid, kind in kinds.items():
-            align = {"rating": "center", "note": "left"}.get(kid, "right")
-            spec = {**_BASE, **_BOX, "align": align, "num_format": kind.number_format}
+            spec = {**_BASE, **_BOX, "align": kind.behaviour.align, "num_format": kind.number_format}
             self.input[kid] = wb.add_format({**spec, "locked": False, "bg_color": INPUT_FILL})
             self.locked_input[kid] = wb.add_format({**spec, "bg_color": LOCKED_INPUT_FILL})
             self.problem_input[kid] = wb.add_format({**spec, "locked": False, "bg_color": FIX_FILL})

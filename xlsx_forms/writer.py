@@ -194,17 +194,12 @@ def _range(cells: list) -> tuple[int, int, int, int]:
 
 
 def _validate(ws, rng: tuple[int, int, int, int], kind) -> None:
-    # The rule itself is the kind's data (catalogue.yaml); only its texts and the two
-    # values kept elsewhere in the kind (the choices, the length limit) are added here.
+    # The rule is derived from the kind's data by its base when the plan is loaded
+    # (xlsx_forms.kinds); only the kind's texts are added here.
     spec = {"input_title": kind.input_title, "input_message": kind.input_message,
             "error_title": kind.error_title, "error_message": kind.error_message,
-            "error_type": "stop", "ignore_blank": True, **dict(kind.validation)}
-    if spec["validate"] == "list":
-        # Two short choices: an inline list stays far below Excel's 255-character limit
-        # (XlsxWriter #562), counted in characters, so Vietnamese letters are safe.
-        spec.setdefault("source", list(kind.choices))
-    elif spec["validate"] == "length":
-        spec.setdefault("value", kind.max_length)
+            "error_type": "stop", "ignore_blank": True,
+            **{k: list(v) if isinstance(v, tuple) else v for k, v in kind.validation}}
     _checked(ws.data_validation(*rng, spec), f"validation of {kind.id}")
 
 
