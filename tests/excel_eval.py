@@ -158,6 +158,8 @@ class _Parser:
             return any(truths) if name == "OR" else all(truths)
         if name == "COUNT":
             return float(sum(1 for a in args if _is_number(self._deref(a))))
+        if name == "COUNTA":   # every value that is not a blank (numbers, texts, booleans)
+            return float(sum(1 for a in args if self._deref(a) is not None))
         if name == "SUM":
             total = 0.0
             for a in args:

@@ -166,7 +166,7 @@ def test_identity_in_hidden_sheet_and_properties_verifies(books):
         g, wb = b.g, b.wb
         sheet_id, prop_id = identity_from_sheet(wb), identity_from_properties(wb)
         assert sheet_id == prop_id == g.identity
-        assert (sheet_id.form, sheet_id.unit, sheet_id.spec_version) == (g.form, g.unit.code, 1)
+        assert (sheet_id.form, sheet_id.unit, sheet_id.spec_version) == (g.form, g.unit.code, b.form.version)
         assert sheet_id.generated_at == FIXED_TIME.isoformat()
         assert verify(TEST_KEY, sheet_id)
         assert not verify(b"another key of thirty-two bytes!", sheet_id)
@@ -254,4 +254,4 @@ def test_prefilled_live_checks_carry_their_true_result(catalogue, registry, opti
     ws = openpyxl.load_workbook(io.BytesIO(data), data_only=True)["Phụ lục 2"]
     layout = form_layout(form)
     shown = {st.checks[0][0].code: ws.cell(st.row + 1, st.col + 1).value for st in layout.statuses}
-    assert shown["PL2-R02"] == "Đã xử lý > được đề nghị." and shown["PL2-R01"] == "OK"
+    assert shown["PL2-R02"] == "Đã xử lý > được đề nghị." and shown["PL2-R01"] == "Khớp"

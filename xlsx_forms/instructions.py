@@ -37,7 +37,7 @@ def how_to_fill(form: Form, kinds: dict[str, Kind]) -> list[str]:
         "Lưu tệp dạng .xlsx (giữ nguyên tên hoặc đổi tên tùy ý) và gửi lại chính tệp này.",
     ]
     if form.rules:
-        steps.insert(len(steps) - 3, "Cột «Kiểm tra» tự động báo OK hoặc nêu điểm chưa khớp: sửa trước khi gửi.")
+        steps.insert(len(steps) - 3, "Cột «Kiểm tra» tự động báo «Khớp» hoặc nêu điểm chưa khớp (kể cả ô nhập chữ thay vì số); cột này không được in: sửa trước khi gửi.")
     if form.responsible_units:
         steps.insert(1, "Đơn vị chỉ đánh giá các mục tiêu ghi tên đơn vị mình ở cột «"
                      f"{form.responsible_header}»; mục tiêu của đơn vị khác có nền xám và đã khóa.")

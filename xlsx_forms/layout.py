@@ -18,7 +18,7 @@ MOTTO = "Độc lập - Tự do - Hạnh phúc"
 UNIT_HEADER = "Đơn vị tính"
 NOTE_HEADER = "Ghi chú"
 CHECK_HEADER = "Kiểm tra"
-SIGN_DATE = "……, ngày …… tháng …… năm 2020"
+SIGN_DATE = "……, ngày …… tháng …… năm {year}"   # the year: the plan's deadline's (writer)
 SIGN_HEAD = "THỦ TRƯỞNG ĐƠN VỊ"
 SIGN_HEAD_HINT = "(Ký tên, đóng dấu)"
 SIGN_PREPARER = "NGƯỜI LẬP BIỂU"
@@ -118,6 +118,7 @@ class SheetLayout:
     data_rows: tuple[tuple[int, int], ...]  # (first, last) sheet rows of each table's body
     freeze: tuple[int, int]
     last_row: int
+    printed_cols: int = 0   # columns on paper: all but the live check (a working aid, not the form)
 
     @property
     def ncols(self) -> int:
@@ -127,6 +128,8 @@ class SheetLayout:
     def __post_init__(self) -> None:
         index = {(c.row_id, c.period_id): c for c in self.inputs}
         object.__setattr__(self, "_by_key", index)
+        if not self.printed_cols:
+            object.__setattr__(self, "printed_cols", self.ncols)
 
     def input_at(self, row_id: str, period_id: str) -> InputCell:
         """The input cell of (row_id, period_id) (KeyError if none)."""
@@ -193,8 +196,12 @@ def form_layout(form: Form) -> SheetLayout:
     cols = (_transposed_columns(form.tables[0], with_check) if transposed
             else _normal_columns(form, with_check))
     widths = _widths(form, cols)
-    ncols, last = len(cols), len(cols) - 1
-    right = max(2, ncols - 5)
+    ncols = len(cols)
+    # Texts above and below the table span the printed columns only: the live check is
+    # outside the print area, so nothing of the form may rely on its width.
+    printed = ncols - 1 if with_check else ncols
+    last = printed - 1
+    right = max(2, printed - 5)
     texts: list[Text] = [
         Text(0, 0, "", "issuer", 1), Text(0, right, NATION, "nation", last),
         Text(1, right, MOTTO, "motto", last),
@@ -265,8 +272,7 @@ def form_layout(form: Form) -> SheetLayout:
         texts.append(Text(r, 0, form.footnote, "footnote", last))
         r += 1
     r += 1
-    span = 3 if ncols >= 9 else 2
-    sign = max(2 + span, ncols - 5)
+    sign, span = _signature_columns(widths[:printed])
     texts += [Text(r, 1, SIGN_PREPARER, "sig_title"), Text(r + 1, 1, SIGN_PREPARER_HINT, "sig_hint"),
               Text(r, sign, SIGN_DATE, "sig_date", last), Text(r + 1, sign, SIGN_HEAD, "sig_title", last),
               Text(r + 2, sign, SIGN_HEAD_HINT, "sig_hint", last)]
@@ -278,7 +284,25 @@ def form_layout(form: Form) -> SheetLayout:
         sheet_name=sheet_name(form), widths=widths, texts=tuple(texts), inputs=tuple(inputs),
         notes=tuple(notes), statuses=tuple(statuses), preparer=tuple(preparer),
         unit_name=unit_name, place_cells=tuple(places), header_rows=header_rows,
-        data_rows=tuple(bodies), freeze=(header_rows[1] + 1, 2), last_row=r + 4)
+        data_rows=tuple(bodies), freeze=(header_rows[1] + 1, 2), last_row=r + 4, printed_cols=printed)
+
+
+SIGN_WIDTH = 40   # width units the head's signature block needs: its date line on one line
+
+
+def _signature_columns(widths: tuple[int, ...]) -> tuple[int, int]:
+    """(first column of the head's signature block, columns of the preparer's inputs).
+
+    The head's block takes the last five printed columns, or more until they are at least
+    SIGN_WIDTH wide together (so "……, ngày …… tháng …… năm 2020" is never cut); the
+    preparer's inputs fill two or three columns after its labels (column 1), never into
+    the head's block."""
+    last = len(widths) - 1
+    span = 3 if len(widths) >= 9 else 2
+    sign = min(max(2 + span, last - 4), last)
+    while sign > 3 and sum(widths[sign:]) < SIGN_WIDTH:
+        sign -= 1
+    return sign, max(1, min(span, sign - 2))
 
 
 def _header(form: Form, table: Table, key: str, ref: str | None) -> str:

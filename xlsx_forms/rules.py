@@ -190,9 +190,26 @@ def excel_condition(rule: Rule, addr: Callable[[str], str]) -> str:
     return rule_type(rule).condition(rule, addr)
 
 
+# What a live check shows when every rule holds, and when a number was typed as text (which
+# every rule would otherwise pass over: COUNT and SUM skip text, so "1.200" looks blank).
+CHECK_OK = "Khớp"
+TEXT_TYPED = "Có ô nhập chữ thay vì số."
+_ARGS = 200   # cell references per COUNT/COUNTA call (Excel allows 255 arguments)
+
+
+def _cells(checks: tuple[tuple[Rule, tuple[str, ...]], ...]) -> list[tuple[str, str]]:
+    """Every (row id, period) the checks read, once, in order."""
+    return list(dict.fromkeys((r, p) for rule, periods in checks for p in periods for r in rule.row_ids))
+
+
+def _counted(fn: str, refs: list[str]) -> str:
+    return "+".join(f"{fn}({','.join(refs[i:i + _ARGS])})" for i in range(0, len(refs), _ARGS))
+
+
 def status_formula(checks: tuple[tuple[Rule, tuple[str, ...]], ...],
                    addr: Callable[[str, str], str]) -> str:
-    """Formula of a live-check cell: "OK", or the short text of each broken rule.
+    """Formula of a live-check cell: CHECK_OK, or what is wrong: TEXT_TYPED when a cell the
+    checks read holds text, then the short text of each broken rule.
 
     ``checks`` pairs rules with the periods they are tested on; ``addr(row_id, period)``
     gives a cell address.
@@ -201,18 +218,27 @@ def status_formula(checks: tuple[tuple[Rule, tuple[str, ...]], ...],
     for rule, periods in checks:
         parts = [excel_condition(rule, lambda r, p=p: addr(r, p)) for p in periods]
         conds.append((rule, parts[0] if len(parts) == 1 else f"AND({','.join(parts)})"))
-    texts = "&".join(f'IF({c},"",{_quote(r.short + ". ")})' for r, c in conds)
-    return f'=IF(AND({",".join(c for _, c in conds)}),"OK",TRIM({texts}))'
+    refs = [addr(r, p) for r, p in _cells(checks)]
+    numbers_only = f"{_counted('COUNTA', refs)}={_counted('COUNT', refs)}"
+    texts = "&".join([f'IF({numbers_only},"",{_quote(TEXT_TYPED + " ")})'] +
+                     [f'IF({c},"",{_quote(r.short + ". ")})' for r, c in conds])
+    return f'=IF(AND({numbers_only},{",".join(c for _, c in conds)}),{_quote(CHECK_OK)},TRIM({texts}))'
 
 
 def status_value(checks: tuple[tuple[Rule, tuple[str, ...]], ...],
-                 value: Callable[[str, str], Value]) -> str:
-    """What the live-check formula evaluates to, given ``value(row_id, period)``: written as
-    the formula's cached result, so that a viewer that does not recalculate (LibreOffice
-    by default) shows the truth for a pre-filled workbook."""
-    broken = [rule.short + "." for rule, periods in checks
-              if not all(holds(rule, {r: value(r, p) for r in rule.row_ids}) for p in periods)]
-    return " ".join(broken) if broken else "OK"
+                 value: Callable[[str, str], object]) -> str:
+    """What the live-check formula evaluates to, given ``value(row_id, period)`` (a number,
+    a text, or None for a blank): written as the formula's cached result, so that a viewer
+    that does not recalculate (LibreOffice by default) shows the truth for a pre-filled
+    workbook."""
+    def number(r: str, p: str) -> Value:
+        v = value(r, p)
+        return v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+    typed = any(isinstance(value(r, p), str) for r, p in _cells(checks))
+    broken = [TEXT_TYPED] if typed else []
+    broken += [rule.short + "." for rule, periods in checks
+               if not all(holds(rule, {r: number(r, p) for r in rule.row_ids}) for p in periods)]
+    return " ".join(broken) if broken else CHECK_OK
 
 
 def _quote(text: str) -> str:

@@ -20,8 +20,10 @@ _BOX = {"border": 1, "text_wrap": True}
 ROLE_STYLES: dict[str, dict] = {
     "issuer": {"align": "center"},
     "unit_name": {"align": "center", "bold": True},
-    "nation": {"align": "center", "bold": True},
-    "motto": {"align": "center", "bold": True, "underline": True},
+    # Nghị định 30/2020/NĐ-CP: quốc hiệu in capitals, 12–13 pt, bold; tiêu ngữ 13–14 pt,
+    # bold, underlined: one size larger than the quốc hiệu, never the same.
+    "nation": {"align": "center", "bold": True, "font_size": 12},
+    "motto": {"align": "center", "bold": True, "underline": True, "font_size": 13},
     "appendix_no": {"align": "center", "bold": True, "font_size": 13},
     "title": {"align": "center", "bold": True, "font_size": 13, "text_wrap": True},
     "subtitle": {"align": "center", "italic": True},

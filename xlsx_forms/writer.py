@@ -14,7 +14,7 @@ from xlsxwriter.workbook import Workbook
 from . import rules
 from .identity import IDENTITY_SHEET, PROPERTY_PREFIX, Identity, layout_fingerprint, sign
 from .instructions import write_instructions
-from .layout import SheetLayout, form_layout
+from .layout import SIGN_DATE, SheetLayout, form_layout
 from .model import Catalogue, Form
 from .registry import Registry, Unit
 from .styles import Formats, lines_needed, row_height
@@ -84,7 +84,7 @@ def build_workbook(catalogue: Catalogue, registry: Registry, unit: Unit, form: F
     wb.structure_password = options.password
     fmt = Formats(wb, catalogue.kinds)
     ws = wb.add_worksheet(layout.sheet_name)
-    _write_form_sheet(ws, fmt, catalogue, registry, unit, form, layout, options.password, prefill or Prefill())
+    _write_form_sheet(ws, fmt, catalogue, registry, unit, form, layout, options, prefill or Prefill())
     guide = wb.add_worksheet("Hướng dẫn")
     write_instructions(guide, fmt, catalogue, registry, unit, form, options.deadline)
     guide.protect(options.password, PROTECT_OPTIONS)
@@ -108,10 +108,11 @@ def _write_identity(wb: Workbook, identity: Identity, password: str) -> None:
 
 
 def _write_form_sheet(ws, fmt: Formats, catalogue: Catalogue, registry: Registry, unit: Unit,
-                      form: Form, layout: SheetLayout, password: str, prefill: Prefill) -> None:
+                      form: Form, layout: SheetLayout, options: GenerateOptions, prefill: Prefill) -> None:
     for col, width in enumerate(layout.widths):
         ws.set_column(col, col, width)
     dynamic = {"issuer": registry.issuer, "unit_name": unit.name.upper(),
+               "sig_date": SIGN_DATE.format(year=options.deadline.year),
                "attachment": catalogue.plan.attachment_line}
     dynamic.update({f"prep_label:{f.id}": f.label for f in catalogue.preparer_fields})
     heights: dict[int, int] = {}
@@ -134,7 +135,7 @@ def _write_form_sheet(ws, fmt: Formats, catalogue: Catalogue, registry: Registry
         if lines > 1:
             ws.set_row(row, row_height(lines))
     _page_setup(ws, layout)
-    ws.protect(password, PROTECT_OPTIONS)
+    ws.protect(options.password, PROTECT_OPTIONS)
 
 
 def _write_value(ws, row: int, col: int, value, cell_format) -> None:
@@ -208,13 +209,12 @@ def _write_statuses(ws, fmt: Formats, layout: SheetLayout, values: dict) -> None
         return layout.input_at(row_id, period).a1
 
     def value(row_id: str, period: str):
-        v = values.get((row_id, period))
-        return v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+        return values.get((row_id, period))   # a number, a text the unit typed, or None
     for st in layout.statuses:
         ws.write_formula(st.row, st.col, rules.status_formula(st.checks, addr), fmt.of("status"),
                          rules.status_value(st.checks, value))
         ws.conditional_format(st.row, st.col, st.row, st.col,
-                              {"type": "cell", "criteria": "!=", "value": '"OK"', "format": fmt.problem})
+                              {"type": "cell", "criteria": "!=", "value": f'"{rules.CHECK_OK}"', "format": fmt.problem})
 
 
 def _write_preparer(ws, fmt: Formats, catalogue: Catalogue, layout: SheetLayout,
@@ -222,7 +222,10 @@ def _write_preparer(ws, fmt: Formats, catalogue: Catalogue, layout: SheetLayout,
     fields = {f.id: f for f in catalogue.preparer_fields}
     for cell in layout.preparer:
         f = fields[cell.field_id]
-        ws.merge_range(cell.row, cell.col, cell.row, cell.last_col, "", fmt.preparer)
+        if cell.last_col > cell.col:
+            ws.merge_range(cell.row, cell.col, cell.row, cell.last_col, "", fmt.preparer)
+        else:   # a narrow form: one column between the labels and the head's signature
+            ws.write_blank(cell.row, cell.col, None, fmt.preparer)
         if given.get(cell.field_id):
             ws.write_string(cell.row, cell.col, given[cell.field_id], fmt.preparer)
         spec = {"validate": "length", "criteria": "<=", "value": f.max_length,
@@ -245,7 +248,7 @@ def _page_setup(ws, layout: SheetLayout) -> None:
     ws.set_margins(left=0.5, right=0.4, top=0.6, bottom=0.6)
     ws.center_horizontally()
     ws.repeat_rows(*layout.header_rows)
-    ws.print_area(0, 0, layout.last_row, layout.ncols - 1)
+    ws.print_area(0, 0, layout.last_row, layout.printed_cols - 1)   # the live check is not printed
     ws.set_footer('&C&"Times New Roman"&10Trang &P/&N')
     ws.freeze_panes(*layout.freeze)
     ws.hide_gridlines(2)  # a printed form: borders, not gridlines
