@@ -64,12 +64,14 @@ class Formats:
         self.locked_input = {}
         self.problem_input = {}
         self.confirm_input = {}
+        self.value = {}
         for kid, kind in kinds.items():
             spec = {**_BASE, **_BOX, "align": kind.behaviour.align, "num_format": kind.number_format}
             self.input[kid] = wb.add_format({**spec, "locked": False, "bg_color": INPUT_FILL})
             self.locked_input[kid] = wb.add_format({**spec, "bg_color": LOCKED_INPUT_FILL})
             self.problem_input[kid] = wb.add_format({**spec, "locked": False, "bg_color": FIX_FILL})
             self.confirm_input[kid] = wb.add_format({**spec, "locked": False, "bg_color": CONFIRM_FILL})
+            self.value[kid] = wb.add_format(spec)   # a finished table's figure: locked, unfilled
         self.preparer = wb.add_format({**_BASE, "locked": False, "bg_color": INPUT_FILL,
                                        "bottom": 1, "num_format": "@"})
         self.missing = wb.add_format({"bg_color": MISSING_FILL})

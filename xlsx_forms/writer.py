@@ -69,6 +69,8 @@ class Prefill:
     preparer: dict = None
     problems: dict = None   # (row id, period id) → what to fix (highlighted, with a comment)
     confirm: dict = None    # (row id, period id) → why to confirm (another colour: maybe right)
+    relabel: dict = None    # (sheet row, column) → a text shown instead of the layout's there
+    final: bool = False     # a finished table (the city's own): every row filled, nothing to type
 
 
 def build_workbook(catalogue: Catalogue, registry: Registry, unit: Unit, form: Form,
@@ -84,11 +86,11 @@ def build_workbook(catalogue: Catalogue, registry: Registry, unit: Unit, form: F
     wb.structure_password = options.password
     fmt = Formats(wb, catalogue.kinds)
     ws = wb.add_worksheet(layout.sheet_name)
-    _write_form_sheet(ws, fmt, catalogue, registry, unit, form, layout, options, prefill or Prefill())
+    write_form_sheet(ws, fmt, catalogue, registry, unit, form, layout, options, prefill or Prefill())
     guide = wb.add_worksheet("Hướng dẫn")
     write_instructions(guide, fmt, catalogue, registry, unit, form, options.deadline)
     guide.protect(options.password, PROTECT_OPTIONS)
-    _write_identity(wb, identity, options.password)
+    write_identity(wb, identity, options.password)
     wb.set_properties({"title": f"Phụ lục {form.number} - {unit.name}", "subject": form.title,
                        "author": registry.consolidator.name, "company": registry.issuer,
                        "comments": catalogue.plan.reference, "created": options.generated_at})
@@ -97,7 +99,8 @@ def build_workbook(catalogue: Catalogue, registry: Registry, unit: Unit, form: F
     return buf.getvalue(), identity
 
 
-def _write_identity(wb: Workbook, identity: Identity, password: str) -> None:
+def write_identity(wb: Workbook, identity: Identity, password: str) -> None:
+    """The identity, twice: a very hidden, protected sheet and custom document properties."""
     sheet = wb.add_worksheet(IDENTITY_SHEET)
     for i, (name, value) in enumerate(identity.items()):
         sheet.write_string(i, 0, name)
@@ -107,17 +110,23 @@ def _write_identity(wb: Workbook, identity: Identity, password: str) -> None:
     sheet.very_hidden()
 
 
-def _write_form_sheet(ws, fmt: Formats, catalogue: Catalogue, registry: Registry, unit: Unit,
-                      form: Form, layout: SheetLayout, options: GenerateOptions, prefill: Prefill) -> None:
+def write_form_sheet(ws, fmt: Formats, catalogue: Catalogue, registry: Registry, unit: Unit,
+                     form: Form, layout: SheetLayout, options: GenerateOptions, prefill: Prefill) -> None:
+    """``form``'s sheet for ``unit`` as the layout places it: header, table, live checks,
+    signature block, page setup and protection, with ``prefill``'s values."""
     for col, width in enumerate(layout.widths):
         ws.set_column(col, col, width)
-    dynamic = {"issuer": registry.issuer, "unit_name": unit.name.upper(),
+    # A unit's form names the body above it and the unit; the city's own table names the
+    # city alone, as the body that issues it.
+    issuer, name = ("", registry.issuer.upper()) if prefill.final else (registry.issuer, unit.name.upper())
+    dynamic = {"issuer": issuer, "unit_name": name,
                "sig_date": SIGN_DATE.format(year=options.deadline.year),
                "attachment": catalogue.plan.attachment_line}
     dynamic.update({f"prep_label:{f.id}": f.label for f in catalogue.preparer_fields})
+    relabel = prefill.relabel or {}
     heights: dict[int, int] = {}
     for t in [*layout.texts, layout.unit_name]:
-        text = dynamic.get(t.role, t.text)
+        text = relabel.get((t.row, t.col), dynamic.get(t.role, t.text))
         if t.last_col is not None and t.last_col > t.col:
             ws.merge_range(t.row, t.col, t.row, t.last_col, text, fmt.of(t.role))
             width = sum(layout.widths[t.col:t.last_col + 1])
@@ -129,6 +138,10 @@ def _write_form_sheet(ws, fmt: Formats, catalogue: Catalogue, registry: Registry
     for row, col in layout.place_cells:
         ws.write_string(row, col, registry.place, fmt.of("place"))
     _write_inputs(ws, fmt, catalogue, unit, form, layout, prefill)
+    for cell in layout.notes:   # a long note (the city's remarks) gets the height it needs
+        text = (prefill.notes or {}).get(cell.key)
+        if text:
+            heights[cell.row] = max(heights.get(cell.row, 1), lines_needed(text, layout.widths[cell.col]))
     _write_statuses(ws, fmt, layout, prefill.values or {})
     _write_preparer(ws, fmt, catalogue, layout, prefill.preparer or {})
     for row, lines in heights.items():
@@ -150,8 +163,9 @@ def _write_value(ws, row: int, col: int, value, cell_format) -> None:
 
 def _write_inputs(ws, fmt: Formats, catalogue: Catalogue, unit: Unit, form: Form,
                   layout: SheetLayout, prefill: Prefill) -> None:
-    editable = {r.id for r in form.editable_rows(unit.code)}
-    required = {r.id for r in form.input_rows if r.required}
+    rows = form.input_rows if prefill.final else form.editable_rows(unit.code)
+    editable = {r.id for r in rows}
+    required = {r.id for r in form.input_rows if r.required and not prefill.final}
     first = None
     by_row: dict[tuple[str, bool], list] = {}
     values, notes, problems = prefill.values or {}, prefill.notes or {}, prefill.problems or {}
@@ -159,8 +173,8 @@ def _write_inputs(ws, fmt: Formats, catalogue: Catalogue, unit: Unit, form: Form
     for cell in layout.inputs:
         mine = cell.row_id in editable
         key = (cell.row_id, cell.period_id)
-        style = (fmt.problem_input if mine and key in problems else fmt.confirm_input if mine and key in confirm
-                 else fmt.input if mine else fmt.locked_input)
+        style = (fmt.value if prefill.final else fmt.problem_input if mine and key in problems
+                 else fmt.confirm_input if mine and key in confirm else fmt.input if mine else fmt.locked_input)
         _write_value(ws, cell.row, cell.col, values.get(key) if mine else None, style[cell.kind])
         if mine and (key in problems or key in confirm):
             text = "\n".join(t for t in (problems.get(key), confirm.get(key)) if t)
@@ -169,7 +183,7 @@ def _write_inputs(ws, fmt: Formats, catalogue: Catalogue, unit: Unit, form: Form
         if mine:
             first = first or cell
             by_row.setdefault((cell.row_id, cell.kind), []).append(cell)
-    for (row_id, kind_id), cells in by_row.items():
+    for (row_id, kind_id), cells in ({} if prefill.final else by_row).items():
         rng = _range(cells)
         _validate(ws, rng, catalogue.kinds[kind_id])
         if row_id in required:
@@ -178,8 +192,8 @@ def _write_inputs(ws, fmt: Formats, catalogue: Catalogue, unit: Unit, form: Form
     for cell in layout.notes:
         mine = any(r in editable for r in cell.rows)
         _write_value(ws, cell.row, cell.col, notes.get(cell.key) if mine else None,
-                     (fmt.input if mine else fmt.locked_input)["note"])
-        if mine:
+                     (fmt.value if prefill.final else fmt.input if mine else fmt.locked_input)["note"])
+        if mine and not prefill.final:
             _validate(ws, (cell.row, cell.col, cell.row, cell.col), note)
     # Section rows have no inputs: give their empty cells the table's borders.
     for row, col in layout.empty_body_cells():
