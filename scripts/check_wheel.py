@@ -32,7 +32,7 @@ def fail(message: str) -> None:
 
 
 def run(args: list, cwd: Path, env: dict | None = None) -> str:
-    done = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True,
+    done = subprocess.run([str(a) for a in args], check=False, cwd=cwd, env=env, capture_output=True, text=True,
                           encoding="utf-8", errors="replace")
     if done.returncode != 0:
         fail(f"{' '.join(map(str, args))} (exit {done.returncode})\n{done.stdout}\n{done.stderr}")

@@ -67,7 +67,7 @@ HARVEST_CSVS = ("values.csv", "issues.csv", "ledger.csv", "status.csv")
 def _cchc(args: list, env: dict, sabotage: Path | None = None, pools: bool = False) -> subprocess.CompletedProcess:
     path = [str(REPO)] + ([str(sabotage)] if sabotage else [])
     command = [sys.executable, "-c", POOLS] if pools else [sys.executable, "-m", "cchc"]
-    return subprocess.run(command + [str(a) for a in args], cwd=REPO, capture_output=True, text=True, timeout=300,
+    return subprocess.run(command + [str(a) for a in args], check=False, cwd=REPO, capture_output=True, text=True, timeout=300,
                           env={**os.environ, "PYTHONPATH": os.pathsep.join(path), "SOURCE_DATE_EPOCH": "1583971200",
                                **env})
 
@@ -359,9 +359,9 @@ def test_lock_file_never_written_through_a_link(when, tmp_path, monkeypatch):
                 return seen
             return real(path, *args, **kwargs)
         monkeypatch.setattr(os, "lstat", lstat)
-        with pytest.raises(OSError):   # the next look sees the link and refuses it
-            with dirlock.hold(folder, 0):
-                pass
+        # The next look sees the link and refuses it.
+        with pytest.raises(OSError), dirlock.hold(folder, 0):
+            pass
         assert swapped
     assert outside.read_text() == "không do cchc tạo"
 
@@ -423,7 +423,7 @@ def test_key_created_on_posix_has_mode_0600(tmp_path):
 
 def test_demo_runs_from_its_samples(tmp_path):
     assert (demo.samples_dir() / "demo-hmac.key").is_file() and (demo.samples_dir() / "inbox").is_dir()
-    done = subprocess.run([sys.executable, "-m", "cchc.demo", str(tmp_path / "demo")], cwd=tmp_path,
+    done = subprocess.run([sys.executable, "-m", "cchc.demo", str(tmp_path / "demo")], check=False, cwd=tmp_path,
                           capture_output=True, text=True, timeout=300,
                           env={**os.environ, "PYTHONPATH": str(REPO)})
     assert done.returncode == 0, done.stderr
