@@ -6,9 +6,16 @@ STAMP  := $(VENV)/.installed
 
 DEMO_KEY := samples/demo-hmac.key
 
-.PHONY: install office demo samples test clean
+# The harvest and generate suites again with every fallback of the Windows paths taken
+# (CCHC_PORTABLE=1: no os.pread, no O_NOFOLLOW, spawned workers, byte-range locks; see
+# xlsx_forms/portable.py), so that what runs in the offices is tested on every change.
+PORTABLE_SUITES := tests/test_portable.py tests/test_harvest_e2e.py tests/test_harvest_cli.py \
+	tests/test_workbook.py tests/test_inbox_entries.py tests/test_output_folder.py tests/test_atomic.py \
+	tests/test_cli.py tests/test_operator_errors.py
 
-$(STAMP): setup.cfg pyproject.toml
+.PHONY: install office demo samples test test-portable wheel-check clean
+
+$(STAMP): setup.cfg setup.py pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test]'
@@ -31,6 +38,14 @@ samples: install office
 
 test: install office
 	$(BIN)/pytest -q
+	$(MAKE) test-portable
+
+test-portable: install
+	CCHC_PORTABLE=1 $(BIN)/pytest -q -m "not office" $(PORTABLE_SUITES)
+
+# The wheel alone, in a fresh virtual environment, from a folder outside the repository.
+wheel-check: install
+	$(BIN)/python scripts/check_wheel.py
 
 clean:
-	rm -rf output .pytest_cache
+	rm -rf output .pytest_cache build dist *.egg-info

@@ -14,7 +14,6 @@ are its *flags*. Most cells have none, so marks cost nothing where there are non
 from __future__ import annotations
 
 import math
-import os
 import tempfile
 from array import array
 from collections.abc import Mapping
@@ -23,6 +22,7 @@ from functools import lru_cache
 
 from xlsx_forms.layout import form_layout
 from xlsx_forms.model import Form
+from xlsx_forms.portable import Reader
 
 # EXCLUDED: read fine, but it breaks an error rule of the form: shown, never added up.
 BLANK, USABLE, UNUSABLE, EXCLUDED = 0, 1, 2, 3
@@ -67,11 +67,13 @@ class Spill:
 
     def __init__(self) -> None:
         self._file = tempfile.TemporaryFile(prefix="cchc-values-", buffering=0)
+        self._reader = Reader(self._file)
         self._size = 0
 
     def put(self, blob: bytes) -> int:
         """Append ``blob``; return where it starts."""
         offset = self._size
+        self._file.seek(offset)   # reads may have moved the position (without os.pread)
         self._file.write(blob)
         self._size += len(blob)
         return offset
@@ -79,7 +81,7 @@ class Spill:
     def get(self, offset: int, length: int) -> bytes:
         """The ``length`` bytes at ``offset`` (read, not mapped: mapped pages would count
         in the process's memory again)."""
-        return os.pread(self._file.fileno(), length, offset)
+        return self._reader.read_at(offset, length)
 
 
 class CellStore(Mapping):

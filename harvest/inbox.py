@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xlsx_forms.oserrors import explain
+from xlsx_forms.portable import long_path
 
 # Kinds of entries. Only FILE is ever opened.
 FILE, LINK, FIFO, SOCKET, CHAR_DEVICE, BLOCK_DEVICE, OTHER, FOLDER, GONE = (
@@ -136,7 +137,9 @@ def scan(inbox: Path) -> list[InboxFile]:
     harvested: that is the operator's error, not a file's).
     """
     found: list[InboxFile] = []
-    pending = [(os.fspath(inbox), "")]   # (real folder path, its shown prefix)
+    # (real folder path, its shown prefix). On Windows the extended form of the path, so
+    # that entries deep below it open whatever the length of their path.
+    pending = [(os.fspath(long_path(inbox)), "")]
     first = True
     while pending:
         folder, prefix = pending.pop()

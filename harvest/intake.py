@@ -10,7 +10,10 @@ entry, with the reason and what to do; the run goes on.
 
 Windows has neither ``O_NOFOLLOW`` nor ``O_NONBLOCK`` (nor FIFOs in folders): there the
 descriptor's identity must equal the ``lstat`` made just before opening, so a link swapped
-in is noticed after the open and not read.
+in is noticed after the open and not read. ``CCHC_PORTABLE=1`` takes that path on any
+system (xlsx_forms.portable). A file another program keeps locked (Excel on Windows) fails
+to open or to read with a sharing or lock violation: an issue for that file, like any
+other system error.
 """
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ import stat
 from xlsx_forms.model import Catalogue
 from xlsx_forms.oserrors import explain
 from xlsx_forms.outdir import MARKER
+from xlsx_forms.portable import no_follow
 from xlsx_forms.registry import Registry
 
 from . import inbox as kinds
@@ -29,7 +33,7 @@ from .process import FileResult, process
 from .reader import MAX_FILE_BYTES
 
 # Module flags, not constants inside the function, so that tests can take the Windows path.
-NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+NOFOLLOW = no_follow()
 NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOCTTY", 0)
 _CHUNK = 1 << 20

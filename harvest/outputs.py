@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from xlsx_forms.outwrite import LOCK_WAIT, replacing
+from xlsx_forms.portable import can_fork
 
 __all__ = ["LOCK_WAIT", "write_outputs"]
 
@@ -40,10 +41,12 @@ def _child(writer: Callable[[Path], None], path: Path, conn) -> None:
 
 def _write_all(folder: Path, outputs: dict[str, Callable[[Path], None]]) -> None:
     """Run the writers; the first (the summary workbook, the longest) in a forked process
-    while this one writes the others, where fork exists: the two cores work together."""
+    while this one writes the others, where fork is used (xlsx_forms.portable): the two cores
+    work together. Elsewhere (Windows, macOS, CCHC_PORTABLE) one after the other here: the
+    writers are closures over the whole harvest, which a spawned process could not receive."""
     names = list(outputs)
     child = None
-    if len(names) > 1 and hasattr(os, "fork"):
+    if len(names) > 1 and can_fork():
         import multiprocessing
         context = multiprocessing.get_context("fork")
         receive, send = context.Pipe(duplex=False)

@@ -2,7 +2,8 @@
 
 The lock is a small file beside the folder (``.<name>.cchc-lock``: the folder itself is
 swapped as a whole, so it cannot hold its own lock), locked with the operating system's
-own file lock: ``fcntl.flock`` on POSIX, ``msvcrt.locking`` on Windows. The system drops
+own file lock: ``fcntl.flock`` on POSIX, ``msvcrt.locking`` on Windows (and, with
+``CCHC_PORTABLE=1``, its POSIX equivalent, a record lock on one byte). The system drops
 the lock when its process ends, however it ends, so a killed run never leaves a stale
 lock behind. The file holds the owner's process id, for the waiting run's message only.
 
@@ -14,10 +15,14 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import struct
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from .portable import FORCED, no_follow
 
 try:
     import fcntl
@@ -25,10 +30,40 @@ except ImportError:   # Windows
     fcntl = None
 try:
     import msvcrt
-except ImportError:   # POSIX
+except ImportError:   # POSIX: the same byte-range lock, with POSIX record locks (for CCHC_PORTABLE)
     msvcrt = None
 
-BACKEND = "fcntl" if fcntl is not None else "msvcrt"
+
+class _RecordLocks:
+    """``msvcrt.locking`` on POSIX (CCHC_PORTABLE): a byte-range lock from the file's
+    position, refused with EACCES when held elsewhere. Owned by the open file, as on
+    Windows, where the system has such locks (Linux: open file description locks); else
+    by the process (POSIX record locks)."""
+
+    LK_UNLCK, LK_NBLCK = 0, 2
+
+    @staticmethod
+    def locking(fd: int, mode: int, nbytes: int) -> None:
+        start = os.lseek(fd, 0, os.SEEK_CUR)
+        unlock = mode == _RecordLocks.LK_UNLCK
+        try:
+            if _OFD:
+                kind = fcntl.F_UNLCK if unlock else fcntl.F_WRLCK
+                # struct flock: type, whence, start, length, pid (0 for these locks)
+                fcntl.fcntl(fd, fcntl.F_OFD_SETLK, struct.pack("hhqqi", kind, os.SEEK_SET, start, nbytes, 0))
+            else:
+                fcntl.lockf(fd, fcntl.LOCK_UN if unlock else fcntl.LOCK_EX | fcntl.LOCK_NB, nbytes, start)
+        except (BlockingIOError, PermissionError):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES)) from None
+
+
+# The layout packed above is 64-bit Linux's struct flock.
+_OFD = hasattr(fcntl, "F_OFD_SETLK") and sys.platform.startswith("linux") and struct.calcsize("P") == 8
+if msvcrt is None and (FORCED or fcntl is None):
+    msvcrt = _RecordLocks
+# The backend, and its way of releasing (below): Windows' byte-range lock wherever forced.
+BACKEND = "fcntl" if fcntl is not None and not FORCED else "msvcrt"
+_NOT_PLAIN = "the lock file is not a plain file of its own"
 # msvcrt locks are mandatory byte ranges: lock one byte far past the process id, so that a
 # waiting run can still read the id.
 _WINDOWS_OFFSET = 1 << 20
@@ -115,6 +150,36 @@ def _release(fd: int, path: Path) -> None:
             pass
 
 
+def _open_own(path: Path) -> int | None:
+    """The lock file open for reading and writing, created if missing; never through a
+    link (the lock file is written, and must be cchc's own), even without O_NOFOLLOW
+    (Windows): a missing file is created exclusively, which no link passes; an existing one
+    must be the regular file ``lstat`` saw before the open. None if the entry changed
+    between the two; OSError (EEXIST) if it is not a plain file of its own."""
+    flags = os.O_RDWR | getattr(os, "O_BINARY", 0) | no_follow()
+    try:
+        seen = os.lstat(path)
+    except FileNotFoundError:
+        seen = None
+    if seen is not None and not stat.S_ISREG(seen.st_mode):
+        raise OSError(errno.EEXIST, _NOT_PLAIN, str(path))
+    try:
+        fd = os.open(path, flags | (os.O_CREAT | os.O_EXCL if seen is None else 0), 0o644)
+    except (FileExistsError, FileNotFoundError):
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1:
+            raise OSError(errno.EEXIST, _NOT_PLAIN, str(path))
+        if seen is not None and (seen.st_dev, seen.st_ino) != (st.st_dev, st.st_ino):
+            os.close(fd)
+            return None
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
 @contextmanager
 def hold(folder: Path, wait: float, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
     """Hold the lock of ``folder`` for the ``with`` block; wait up to ``wait`` seconds for
@@ -124,12 +189,10 @@ def hold(folder: Path, wait: float, on_wait: Callable[[str], None] | None = None
     start = time.monotonic()
     told = False
     while True:
-        # Never through a link: the lock file is written, and must be cchc's own.
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        fd = _open_own(path)
+        if fd is None:
+            continue   # created or removed by another run just now: look again
         try:
-            st = os.fstat(fd)
-            if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1:
-                raise OSError(errno.EEXIST, "the lock file is not a plain file of its own", str(path))
             if _try_lock(fd):
                 if _same_file(fd, path):
                     break

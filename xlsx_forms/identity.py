@@ -22,6 +22,7 @@ from .errors import CchcError
 from .fileio import NotReadable, read_regular
 from .layout import SheetLayout
 from .oserrors import describe
+from .portable import NotPrivate, make_private
 
 IDENTITY_SHEET = "_cchc"
 PROPERTY_PREFIX = "cchc_"
@@ -91,15 +92,24 @@ def key_fingerprint(key: bytes) -> str:
 
 
 def _create_key(path: Path) -> None:
+    """A new random key at ``path``, readable by the current user only: created empty and
+    made private (mode 0600; on Windows, which ignores the mode, an access list: see
+    xlsx_forms.portable.make_private) before a byte of the key is written. If it cannot be
+    made private, the empty file is removed and NotPrivate raised."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(secrets.token_hex(KEY_BYTES) + "\n")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            make_private(path)
+            fh.write((secrets.token_hex(KEY_BYTES) + "\n").encode("ascii"))
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
 
 
 def load_or_create_key(path: Path, *, create: bool = True,
                        on_create: Callable[[Path], None] | None = None) -> bytes:
-    """Read the HMAC key (hex text) at ``path``; create it (mode 0600) if missing and allowed,
+    """Read the HMAC key (hex text) at ``path``; create it (readable by the user only) if missing and allowed,
     then tell ``on_create`` (the operator must learn where it is and keep it). Only a small
     regular file is read: a directory, FIFO or device is refused without being opened (a
     FIFO would block). Raises CchcError."""
@@ -111,6 +121,9 @@ def load_or_create_key(path: Path, *, create: bool = True,
                 raise CchcError("KEY_FILE", str(path), problem="tệp không tồn tại") from None
             try:
                 _create_key(path)
+            except NotPrivate as exc:
+                raise CchcError("KEY_FILE", str(path), problem=f"không giới hạn được quyền đọc cho riêng tài khoản "
+                                f"này, nên chưa tạo khóa: {exc}") from None
             except OSError as exc:
                 raise CchcError("KEY_FILE", str(path), problem=f"không tạo được: {describe(exc, 'write')}") from None
             data = read_regular(path, KEY_FILE_LIMIT)

@@ -1,14 +1,20 @@
 """Run a function over many jobs on every core, results in job order.
 
-Workers are forked with the shared context (catalogue, registry, key…) already in memory,
-so only the jobs and the results travel between processes.
+The workers receive the shared context (catalogue, registry, key…) once each, as the
+pool's initializer arguments: inherited where they are forked (Linux), pickled where they
+are spawned (Windows, macOS, CCHC_PORTABLE: see xlsx_forms.portable). Nothing else of this
+process reaches them, so everything a job needs must be in its context. Then only the jobs
+and the results travel between processes.
 """
 from __future__ import annotations
 
 import os
+import tempfile
 from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import Callable, Iterator, Sequence
+
+from .portable import pool_context
 
 _TASK: tuple = ()
 
@@ -21,9 +27,12 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def _init(func: Callable, context: tuple) -> None:
+def _init(func: Callable, context: tuple, tempdir: str | None) -> None:
     global _TASK
     _TASK = (func, context)
+    # Temporary files go where the caller's go (an output run keeps them in its staging
+    # folder, so that a kill leaves nothing behind): a spawned worker would not know.
+    tempfile.tempdir = tempdir
 
 
 def _call_chunk(jobs: list) -> list:
@@ -42,7 +51,8 @@ def ordered_map(func: Callable, jobs: Sequence, context: tuple = (), *, min_jobs
         return
     chunks = (list(jobs[i:i + chunksize]) for i in range(0, len(jobs), chunksize))
     window = deque()   # a few chunks in flight, not every job at once: memory stays flat
-    with ProcessPoolExecutor(workers, initializer=_init, initargs=(func, context)) as pool:
+    with ProcessPoolExecutor(workers, mp_context=pool_context(), initializer=_init,
+                             initargs=(func, context, tempfile.tempdir)) as pool:
         for chunk in chunks:
             window.append(pool.submit(_call_chunk, chunk))
             if len(window) >= workers * 4:

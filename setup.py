@@ -1,0 +1,19 @@
+"""The packages of the distribution; everything else is in setup.cfg.
+
+Here because setup.cfg cannot add to ``find:`` the one package that lives elsewhere: the
+demo samples (``samples/``: the published demo key and the sample returns) travel in the
+wheel as ``cchc.samples``, so that ``pip install`` alone gives a working ``python -m
+cchc.demo``. Every data file below a package (specs, plans, registries, whatever their
+folder) is carried too: ``tests/test_packaging.py`` checks it against the wheel.
+"""
+from setuptools import find_packages, setup
+
+PACKAGES = ["cchc", "xlsx_forms", "harvest", "mailer"]
+DATA = ["*.yaml", "*.yml", "*.json", "*.csv", "*.txt", "*.key", "*.xlsx", "*.xls", "*.ods", "*.cmd"]
+
+setup(
+    packages=find_packages(include=[name for p in PACKAGES for name in (p, f"{p}.*")]) + ["cchc.samples"],
+    package_dir={"cchc.samples": "samples"},
+    # Recursive patterns: a data folder added later (a plan, a new registry) needs no edit here.
+    package_data={"": DATA + [f"**/{pattern}" for pattern in DATA]},
+)
