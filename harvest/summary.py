@@ -236,6 +236,7 @@ def _unit_sheet(wb, fmt, form: Form, registry: Registry, rec: Reconciliation) ->
                 ws.write_string(r, marks_col, "; ".join(said[r]), fmt.plain)
             r += 1
     ws.autofilter(0, 0, max(r - 1, 1), len(headers) - 1)
+    _print(ws, 0)            # one page wide: a unit's numbers never print apart from its name
     ws.freeze_panes(1, 3)
 
 
