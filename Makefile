@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 
 DEMO_KEY := samples/demo-hmac.key
 
-.PHONY: install office demo samples test clean
+.PHONY: install office demo samples lint test clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ demo: install
 # Rebuild samples/inbox (needs LibreOffice for the file saved by LibreOffice).
 samples: install office
 	$(BIN)/python -m samples.build_samples
+
+# The configuration is in pyproject.toml ([tool.ruff]).
+lint: install
+	$(BIN)/ruff check .
 
 test: install office
 	$(BIN)/pytest -q

@@ -53,6 +53,7 @@ _office_skipped: list[str] = []
 
 def _office_missing() -> bool:
     import shutil
+
     from tests.office import soffice_path
     return not (soffice_path() and shutil.which("ssconvert"))
 
