@@ -21,11 +21,10 @@ from .process import FileResult
 
 @dataclass(frozen=True, slots=True)
 class CityValue:
-    """A consolidated value, how many units gave one, which expected units gave none
-    (``missing``) and which gave one that was left out, with its code (``excluded``)."""
+    """A consolidated value, which expected units gave none (``missing``) and which gave
+    one that was left out, with its code (``excluded``)."""
 
     value: object
-    reporting: int
     missing: tuple[str, ...]
     excluded: tuple[tuple[str, str], ...] = ()
 
@@ -92,7 +91,7 @@ def consolidate_form(form: Form, registry: Registry,
                         cells[key].excluded.append((unit.code, code))
                 else:   # (a value whose weight does not count was left out with it: process)
                     cells[key].add(how, value, usable.get((row.weight, period.id)) if row.weight else None)
-    return {key: CityValue(cell.result(how), cell.count, tuple(cell.missing), tuple(cell.excluded))
+    return {key: CityValue(cell.result(how), tuple(cell.missing), tuple(cell.excluded))
             for (row, how) in rows for key in [(row.id, p.id) for p in form.periods]
             for cell in [cells[key]]}
 

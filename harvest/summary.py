@@ -16,7 +16,7 @@ from datetime import datetime
 from xlsxwriter.workbook import Workbook
 
 from xlsx_forms.layout import form_layout
-from xlsx_forms.model import Catalogue, Form
+from xlsx_forms.model import Catalogue, Form, hm_dmy
 from xlsx_forms.registry import Registry
 from xlsx_forms.styles import FONT, HEADER_FILL, lines_needed, row_height
 
@@ -42,8 +42,6 @@ class _Fmt:
         self.bold = wb.add_format({**base, "bold": True})
         self.text = wb.add_format({**base, "text_wrap": True})
         self.plain = wb.add_format(base)
-        self.plain_count = wb.add_format({**base, "num_format": "#,##0"})
-        self.plain_decimal = wb.add_format({**base, "num_format": "0.0"})
         self.head = wb.add_format({**base, "bold": True, "bg_color": HEADER_FILL, "border": 1,
                                    "text_wrap": True, "align": "center", "valign": "vcenter"})
         self.cell = wb.add_format({**base, "border": 1, "text_wrap": True})
@@ -94,7 +92,7 @@ def _overview(wb, fmt, catalogue, registry, rec, results_count, issues, inbox, w
     ws.set_column(1, 9, 13)
     ws.write_string(0, 0, "TỔNG HỢP PHỤ LỤC THỐNG KÊ TỔNG KẾT CCHC 2011-2020", fmt.title)
     ws.write_string(1, 0, f"{catalogue.plan.reference} — {registry.issuer}", fmt.plain)
-    ws.write_string(2, 0, f"Thư mục đã đọc: {inbox} — lập lúc {when.astimezone(LOCAL):%H:%M %d/%m/%Y}", fmt.plain)
+    ws.write_string(2, 0, f"Thư mục đã đọc: {inbox} — lập lúc {hm_dmy(when.astimezone(LOCAL))}", fmt.plain)
     complete, with_errors, missing = rec.unit_tally()
     outcomes = [o for o, _ in rec.outcomes.values()]
     facts = [("Số tệp đã đọc", results_count), ("Tệp được dùng", outcomes.count("used")),

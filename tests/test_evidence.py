@@ -21,9 +21,9 @@ WITH_EVIDENCE = {"PL8.2": ("PL1", "PL1.6.c"), "PL8.5": ("PL1", "PL1.6.c"), "PL8.
 
 def city(ratings: dict[str, str], figures: dict[tuple[str, str, str], float]) -> dict:
     """City values: PL8 ratings by target, figures by (form, row, period)."""
-    out: dict = {"PL8": {(t, ASSESSED): CityValue(r, 1, ()) for t, r in ratings.items()}}
+    out: dict = {"PL8": {(t, ASSESSED): CityValue(r, ()) for t, r in ratings.items()}}
     for (form, row, period), value in figures.items():
-        out.setdefault(form, {})[(row, period)] = CityValue(value, 3, ())
+        out.setdefault(form, {})[(row, period)] = CityValue(value, ())
     return out
 
 
