@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from harvest.reader import read_book
+from harvest.reader import DAMAGED, read_book
 from tests import hostile, strict_reader
 from tests.office import convert
 
@@ -110,3 +110,13 @@ def test_a_sheet_position_into_another_record_is_walked_as_a_reader_would(saved)
         first = next(p for p, t, _ in recs if t == 0x0085)
         struct.pack_into("<I", stream, first + 4, sst + 12)
     assert "quá lớn (có ô B60001" in read_book(_rewrite_stream(saved["xls"], change)).failure
+
+
+def test_a_workbook_stream_without_sheets_is_damaged(saved):
+    """A .xls always has a sheet: one whose sheet records are gone is damaged, not empty."""
+    def change(stream):
+        for pos, rtype, _size in _records(stream):
+            if rtype == 0x0085:                               # BOUNDSHEET → an unknown record
+                struct.pack_into("<H", stream, pos, 0x7FFF)
+    book = _read(_rewrite_stream(saved["xls"], change))
+    assert book.failure == DAMAGED["xls"] and not book.grids
