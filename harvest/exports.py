@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from xlsx_forms.fileio import write_csv
+from xlsx_forms.inert import FORMULA_TRIGGERS
 from xlsx_forms.layout import form_layout
 from xlsx_forms.model import Catalogue
 from xlsx_forms.registry import Registry
@@ -30,8 +31,6 @@ STATUS_HEADER = ("unit_code", "unit_name", "form", "status", "file", "saved_at",
                  "preparer", "phone", "email", "reason")
 NOTE_PERIOD = "ghi_chu"
 _PLAIN = (OK, "")
-# OWASP CSV injection: a spreadsheet would run text starting with these as a formula.
-_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 _INF, _EXACT = float("inf"), 2.0 ** 53
 # How a text that float() reads as a number can start ("1e308", " nan", "-inf", "+5", ".5", "٣").
 _NUMERIC_START = frozenset("0123456789+-.iInN \t\n\r\x0b\x0c") | {chr(c) for c in range(0x660, 0x66A)}
@@ -39,7 +38,7 @@ _NUMERIC_START = frozenset("0123456789+-.iInN \t\n\r\x0b\x0c") | {chr(c) for c i
 
 def formula_safe(value) -> object:
     """Text made safe for spreadsheets (a leading quote); numbers unchanged."""
-    if isinstance(value, str) and value.startswith(_TRIGGERS):
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
         return "'" + value
     return value
 

@@ -17,7 +17,7 @@ from typing import ClassVar
 from xlsxwriter.workbook import Workbook
 
 from xlsx_forms.layout import form_layout
-from xlsx_forms.model import AGGREGATES, Catalogue, Form
+from xlsx_forms.model import AGGREGATES, Catalogue, Form, hm_dmy
 from xlsx_forms.registry import Registry
 from xlsx_forms.styles import FONT, HEADER_FILL, lines_needed, row_height
 
@@ -100,7 +100,7 @@ def _overview(wb, fmt, catalogue, registry, rec, results_count, issues, inbox, w
     ws.set_column(1, 9, 13)
     ws.write_string(0, 0, "TỔNG HỢP PHỤ LỤC THỐNG KÊ TỔNG KẾT CCHC 2011-2020", fmt.title)
     ws.write_string(1, 0, f"{catalogue.plan.reference} — {registry.issuer}", fmt.plain)
-    ws.write_string(2, 0, f"Thư mục đã đọc: {inbox} — lập lúc {when.astimezone(LOCAL):%H:%M %d/%m/%Y}", fmt.plain)
+    ws.write_string(2, 0, f"Thư mục đã đọc: {inbox} — lập lúc {hm_dmy(when.astimezone(LOCAL))}", fmt.plain)
     complete, with_errors, missing = rec.unit_tally()
     facts = [("Số tệp đã đọc", results_count),
              *((f"Tệp {outcome.label}", n) for outcome, n in rec.outcome_counts().items()),
@@ -257,7 +257,7 @@ def _unit_sheet(wb, fmt, form: Form, registry: Registry, rec: Reconciliation) ->
                 ws.write_string(r, marks_col, "; ".join(said[r]), fmt.text)
             r += 1
     ws.autofilter(0, 0, max(r - 1, 1), len(headers) - 1)
-    _print(ws, 0)
+    _print(ws, 0)            # one page wide: a unit's numbers never print apart from its name
     ws.freeze_panes(1, 3)
 
 

@@ -39,11 +39,12 @@ def test_key_created_on_first_use_in_config_dir_and_reused(tmp_path, monkeypatch
     key_path = home / "hmac.key"
     assert key_path.is_file() and (key_path.stat().st_mode & 0o777) == 0o600
     key = load_or_create_key(key_path, create=False)
+    first = key_path.read_bytes()
     run("generate", "--forms", "PL2", "--out", str(tmp_path / "b"))
+    assert key_path.read_bytes() == first   # the second run reused the key file, unchanged
     for folder in ("a", "b"):
         wb = openpyxl.load_workbook(tmp_path / folder / "tu-phap" / "PL2_tu-phap.xlsx")
         assert verify(key, identity_from_sheet(wb))
-    assert key_path.read_bytes() == key_path.read_bytes()
     assert key.hex() not in (tmp_path / "a" / "tu-phap" / "PL2_tu-phap.xlsx").read_bytes().decode("latin-1")
 
 
