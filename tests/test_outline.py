@@ -18,7 +18,7 @@ def _plain(text: str) -> str:
     """The seed as printed: markdown emphasis and heading marks dropped, white space as one
     space (its page breaks split words across lines)."""
     text = text.replace("\\*", "\0")
-    text = re.sub(r"^#+\s*", "", text, flags=re.M).replace("*", "").replace("\0", "*")
+    text = re.sub(r"^#+\s*", "", text, flags=re.MULTILINE).replace("*", "").replace("\0", "*")
     return unicodedata.normalize("NFC", " ".join(text.split()))
 
 
