@@ -143,6 +143,11 @@ def _trim(doc) -> None:
     for child in list(styles):
         if child.tag == qn("w:latentStyles") or (child.tag == qn("w:style") and child.get(qn("w:styleId")) not in keep):
             styles.remove(child)
+    for fonts in styles.iter(qn("w:rFonts")):   # the defaults and linked styles too: never the theme's face
+        for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+            fonts.attrib.pop(qn(attr), None)
+        for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+            fonts.set(qn(attr), FONT)
 
 
 def _page(doc) -> None:
