@@ -217,3 +217,23 @@ def test_status_report_column_and_sections_csv(harvested, registry, outline):
     assert texts[("tu-phap", "I.1")]["heading"] == "1. Công tác chỉ đạo, điều hành"
     ledger = {r["path"]: r["outcome"] for r in read_csv_rows(out / "ledger.csv")}
     assert (ledger["báo cáo/VP.docx"], ledger["báo cáo/VP sửa.docx"]) == ("superseded", "used")
+
+
+def test_sample_inbox_reports(tmp_path):
+    """The sample inbox's narrative reports: a full one, a resubmission, one mostly
+    guidance, a signed PDF (samples/build_samples.py)."""
+    from samples.build_samples import DEMO_KEY, INBOX
+    out = tmp_path / "out"
+    run = harvest_cli(INBOX, out, DEMO_KEY)
+    assert run.returncode == 0, run.stderr[-2000:]
+    report = {r["unit_code"]: r["report"] for r in read_csv_rows(out / "status.csv")}
+    assert [u for u, s in report.items() if s == "Đã nộp"] == ["vp", "tu-phap", "p-tran-phu"]
+    rows = read_csv_rows(out / "sections.csv")
+    trần_phú = {r["section_id"]: r["text"] for r in rows if r["unit_code"] == "p-tran-phu"}
+    assert trần_phú["I.1"] == "Phường ban hành 5 kế hoạch CCHC giai đoạn 2016-2020." and trần_phú["I.2"] == ""
+    issues = read_csv_rows(out / "issues.csv")
+    assert not [i for i in issues if i["unit_code"] == "tu-phap" and i["code"] in ("N-EMPTY", "N-GUIDANCE")]
+    vp = {i["code"] for i in issues if i["unit_code"] == "vp" and i["form"] == "BC"}
+    assert vp == {"N-EMPTY", "N-GUIDANCE"}
+    pdf = [i for i in issues if i["file"].endswith("(bản ký).pdf")]
+    assert [(i["code"], i["severity"], i["unit_code"]) for i in pdf] == [("N-NOT-READ", "warning", "")]
