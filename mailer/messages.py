@@ -48,8 +48,8 @@ def form_line(catalogue: Catalogue, form_id: str) -> str:
     if form_id not in catalogue.forms:
         outline = default_outline()
         if outline is not None and form_id == outline.id:
-            return (f"Báo cáo {outline.title[0].lower()}{outline.title[1:]} (tệp Word: viết dưới từng đề mục "
-                    "của Đề cương, giữ nguyên các đề mục)")
+            subject = outline.title[0].lower() + outline.title[1:]
+            return f"Báo cáo {subject} (tệp Word: viết dưới từng đề mục của Đề cương, giữ nguyên các đề mục)"
     form = catalogue.form(form_id)
     return f"Phụ lục {form.number}: {form.title}"
 

@@ -49,7 +49,8 @@ def fill(data: bytes, outline: Outline, texts: dict[str, str], *, drop_guidance:
         if current is None:
             continue
         if p.style.name == "Hướng dẫn" and p.text:
-            if after_guidance and current.id in after_guidance and normalized(p.text) == normalized(current.guidance[0]):
+            first_line = normalized(p.text) == normalized(current.guidance[0])
+            if after_guidance and current.id in after_guidance and first_line:
                 p.add_run(" " + after_guidance[current.id])
             elif drop_guidance:
                 p._p.getparent().remove(p._p)

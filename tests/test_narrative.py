@@ -16,9 +16,9 @@ from harvest.sections import reconcile_reports
 from tests import hostile
 from tests.conftest import TEST_KEY
 from tests.hostile_env import harvest_cli, read_csv_rows
-from tests.narrative_docs import fill, rezip, template, with_dtd, without_identity
-from xlsx_forms.outline import default_outline, load_outline
+from tests.narrative_docs import fill, template, with_dtd, without_identity
 from tests.specedit import spec_dir_with
+from xlsx_forms.outline import default_outline, load_outline
 
 NOW = datetime(2020, 3, 30, tzinfo=timezone.utc)
 TEXTS = {"I.1": "Đơn vị ban hành 12 kế hoạch CCHC.\nTổ chức 4 hội nghị quán triệt.",
