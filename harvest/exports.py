@@ -28,7 +28,7 @@ VALUES_HEADER = ("unit_code", "unit_name", "form", "row_id", "label", "period", 
 ISSUES_HEADER = ("severity", "code", "unit_code", "form", "file", "sheet", "cell", "message")
 LEDGER_HEADER = ("path", "size", "sha256", "unit_code", "form", "outcome", "reason")
 STATUS_HEADER = ("unit_code", "unit_name", "form", "status", "file", "saved_at", "errors", "warnings",
-                 "preparer", "phone", "email", "reason")
+                 "preparer", "phone", "email", "reason", "report")
 NOTE_PERIOD = "ghi_chu"
 _PLAIN = (OK, "")
 _INF, _EXACT = float("inf"), 2.0 ** 53
@@ -114,11 +114,16 @@ def write_ledger_csv(path: Path, results: list[FileResult], rec: Reconciliation)
     write_csv(path, LEDGER_HEADER, rows())
 
 
-def write_status_csv(path: Path, registry: Registry, rec: Reconciliation) -> None:
-    """status.csv: unit × form with its submission status (what reminders are made from)."""
+def write_status_csv(path: Path, registry: Registry, rec: Reconciliation,
+                     reports: dict[str, str] | None = None) -> None:
+    """status.csv: unit × form with its submission status (what reminders are made from);
+    ``report``: the status of the unit's narrative report (harvest.sections), on each of
+    its lines."""
     names = {u.code: u.name for u in registry.units}
+    reports = reports or {}
     write_csv(path, STATUS_HEADER, (
         (s.unit, formula_safe(names.get(s.unit, "")), s.form, s.status, formula_safe(s.file),
          s.saved_at.isoformat() if s.saved_at else "", s.errors, s.warnings,
-         formula_safe(s.preparer), formula_safe(s.phone), formula_safe(s.email), formula_safe(s.reason))
+         formula_safe(s.preparer), formula_safe(s.phone), formula_safe(s.email), formula_safe(s.reason),
+         reports.get(s.unit, ""))
         for s in rec.statuses))
