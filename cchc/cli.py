@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
+from harvest.console import closing_lines
 from harvest.inbox import scan
-from harvest.reconcile import MISSING
 from harvest.run import INBOX_WHAT
 from harvest.run import harvest as run_harvest
 from xlsx_forms import outdir
@@ -19,7 +19,7 @@ from xlsx_forms.settings import SETTINGS
 from xlsx_forms.spec_loader import default_catalogue
 from xlsx_forms.writer import DEFAULT_PASSWORD, GenerateOptions
 
-from . import __version__, config, i18n, mail_commands
+from . import __version__, config, i18n, mail_commands, watch_commands
 from .mail_commands import waiting
 from .remembered import Remembered
 
@@ -195,29 +195,8 @@ def harvest(inbox, units, key_file, out, deadline, templates) -> None:
         result = run_harvest(inbox, out, catalogue, registry, key, due, progress=lambda _r: bar.update(1),
                              files=files, lock_wait=wait, on_wait=waiting(out),
                              expected_key=remembered.expected_key())
-    outcomes = [o for o, _ in result.reconciliation.outcomes.values()]
-    complete, with_errors, missing_units = result.reconciliation.unit_tally()
-    errors = sum(i.severity == "error" for i in result.issues)
-    warnings = sum(i.severity == "warning" for i in result.issues)
-    click.echo(f"Đã đọc {len(result.results)} tệp: {outcomes.count('used')} được dùng, "
-               f"{outcomes.count('superseded')} bị thay bằng bản mới hơn, {outcomes.count('duplicate')} trùng lặp, "
-               f"{outcomes.count('rejected')} bị loại.")
-    click.echo(f"Đơn vị: {complete}/{len(registry.units)} đã nộp đủ không lỗi, "
-               f"{with_errors} có lỗi, {missing_units} còn thiếu phụ lục.")
-    missing = [s for s in result.reconciliation.statuses if s.status == MISSING]
-    if missing:
-        names = {u.code: u.name for u in registry.units}
-        listed = "; ".join(f"{names[s.unit]} ({s.form})" for s in missing[:20])
-        more = f" và {len(missing) - 20} phụ lục khác" if len(missing) > 20 else ""
-        click.echo(f"Chưa nộp: {listed}{more}.")
-    unusable = [s for s in result.reconciliation.statuses if s.reason]
-    if unusable:
-        names = {u.code: u.name for u in registry.units}
-        listed = "; ".join(f"{names[s.unit]} ({s.form}: {s.reason})" for s in unusable[:20])
-        more = f" và {len(unusable) - 20} phụ lục khác" if len(unusable) > 20 else ""
-        click.echo(f"Đã nhận nhưng tệp không dùng được: {listed}{more}.")
-    click.echo(f"Lỗi: {errors}, cảnh báo: {warnings} (chi tiết: {out / 'issues.csv'}).")
-    click.echo(f"Bảng tổng hợp: {result.summary_path}")
+    for line in closing_lines(result, registry, out):
+        click.echo(line)
 
 
 @cli.command()
@@ -235,6 +214,7 @@ def forms(fixes: bool) -> None:
 
 
 mail_commands.register(cli, units_option, key_option, templates_option, _registry)
+watch_commands.register(cli, _registry)
 
 
 def main() -> None:
