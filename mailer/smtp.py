@@ -222,7 +222,7 @@ def send_outbox(outbox: Path, config: SmtpConfig, only: Callable[[Outgoing], boo
                 report.stopped = str(exc)
                 break
             now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-            record(outbox, [(item.message_id, item.path.name, str(item.message["To"]),
+            record(outbox, [(item.message_id, item.path.name, item.to,
                              "failed" if reason else "sent", now, reason)])
             if reason:
                 report.failed.append((item.path.name, reason))

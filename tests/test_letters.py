@@ -4,6 +4,7 @@ to an office says (its file by name, never the consolidator's folders; errors, n
 "not received")."""
 from __future__ import annotations
 
+import csv
 import re
 import time
 from dataclasses import replace
@@ -73,13 +74,17 @@ def test_encoded_words_split_between_characters(text, first):
     assert str(header) == text
 
 
-def test_sending_removes_the_draft_mark(templates, tmp_path, server):  # noqa: F811
+def test_sending_removes_the_draft_mark(templates, tmp_path, server, registry):  # noqa: F811
     handler, address = server
     outbox = tmp_path / "outbox"
     result = run("mail", "--templates", templates, "--out", outbox, "--send", "--smtp", address, "--security", "none")
     assert result.exit_code == 0, result.output
     assert len(handler.messages) == 15 and all(m["X-Unsent"] is None for _, _, m in handler.messages)
     assert _eml(outbox / "mau-vp.eml")["X-Unsent"] == "1"   # the copy kept is still a draft
+    with open(outbox / "sent.csv", encoding="utf-8-sig") as fh:
+        to = {row["file"]: row["to"] for row in csv.DictReader(fh)}
+    for unit in registry.units:   # long names too: no space added where a header was folded
+        assert to[f"mau-{unit.code}.eml"] == f"{unit.name} <{unit.email}>"
 
 
 def test_send_without_smtp_is_refused_before_anything_is_written(templates, tmp_path):  # noqa: F811
