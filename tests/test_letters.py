@@ -15,7 +15,13 @@ from email.policy import default
 
 import pytest
 
-from mailer.messages import EncodedHeader, encoded_words, feedback_letter, message, reminder_letter
+from mailer.messages import (
+    EncodedHeader,
+    encoded_words,
+    feedback_letter,
+    message,
+    reminder_letter,
+)
 from tests import smtpd
 from tests.test_mail import _eml, _fill, key_file, run, server, templates  # noqa: F401 - fixtures
 
@@ -135,14 +141,14 @@ class Flaky(smtpd.Recorder):
         self.never: set[str] = set()
         self.attempts: list[str] = []
 
-    async def handle_DATA(self, server, session, envelope):
+    async def handle_DATA(self, smtp_server, session, envelope):
         self.attempts.extend(envelope.rcpt_tos)
         if set(envelope.rcpt_tos) & self.later:
             self.later -= set(envelope.rcpt_tos)
             return "451 4.3.0 try again later"
         if set(envelope.rcpt_tos) & self.never:
             return "554 5.6.0 message refused"
-        return await super().handle_DATA(server, session, envelope)
+        return await super().handle_DATA(smtp_server, session, envelope)
 
 
 def test_only_transient_errors_are_retried(templates, tmp_path, registry):  # noqa: F811

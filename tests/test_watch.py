@@ -45,20 +45,20 @@ CASES = [
     ({}, {"x.xlsx": FileState("c", "", "", "rejected", "tệp không đọc được", 1)}, {},
      "14:02 nhận tệp không rõ đơn vị, phụ lục («x.xlsx») — không dùng được: tệp không đọc được; còn thiếu: 3 đơn vị"),
     ({}, {"old.xlsx": FileState("d", "vp", "PL3", "superseded", "thay bằng new.xlsx", 0)}, {},
-     "14:02 nhận PL3 của Văn phòng HĐND-UBND thành phố («old.xlsx») — không dùng: đã có bản mới hơn "
-     "(thay bằng new.xlsx); còn thiếu: 3 đơn vị"),
+     ("14:02 nhận PL3 của Văn phòng HĐND-UBND thành phố («old.xlsx») — không dùng: đã có bản mới hơn "
+     "(thay bằng new.xlsx); còn thiếu: 3 đơn vị")),
     ({}, {"b.xlsx": FileState("e", "vp", "PL3", "duplicate", "giống hệt a.xlsx", 0)}, {},
-     "14:02 nhận PL3 của Văn phòng HĐND-UBND thành phố («b.xlsx») — không dùng: giống hệt a.xlsx; "
-     "còn thiếu: 3 đơn vị"),
+     ("14:02 nhận PL3 của Văn phòng HĐND-UBND thành phố («b.xlsx») — không dùng: giống hệt a.xlsx; "
+     "còn thiếu: 3 đơn vị")),
     ({"PL3.xlsx": USED}, {"PL3.xlsx": FileState("a2", "vp", "PL3", "used", "", 2)}, {("vp", "PL3"): "Có lỗi"},
-     "14:02 nhận bản mới của PL3 của Văn phòng HĐND-UBND thành phố («PL3.xlsx», thay tệp cùng tên) — "
-     "đã nộp, 2 lỗi; còn thiếu: 3 đơn vị"),
+     ("14:02 nhận bản mới của PL3 của Văn phòng HĐND-UBND thành phố («PL3.xlsx», thay tệp cùng tên) — "
+     "đã nộp, 2 lỗi; còn thiếu: 3 đơn vị")),
     ({"tmp/PL3.part": USED}, {"PL3.xlsx": USED}, {("vp", "PL3"): "Đã nộp"},
-     "14:02 đổi tên «tmp/PL3.part» thành «PL3.xlsx» (PL3 của Văn phòng HĐND-UBND thành phố) — đã nộp, 0 lỗi; "
-     "còn thiếu: 3 đơn vị"),
+     ("14:02 đổi tên «tmp/PL3.part» thành «PL3.xlsx» (PL3 của Văn phòng HĐND-UBND thành phố) — đã nộp, 0 lỗi; "
+     "còn thiếu: 3 đơn vị")),
     ({"PL3.xlsx": USED}, {}, {("vp", "PL3"): "Chưa nộp"},
-     "14:02 bỏ PL3 của Văn phòng HĐND-UBND thành phố («PL3.xlsx» không còn trong thư mục nhận) — "
-     "PL3 nay: chưa nộp; còn thiếu: 3 đơn vị"),
+     ("14:02 bỏ PL3 của Văn phòng HĐND-UBND thành phố («PL3.xlsx» không còn trong thư mục nhận) — "
+     "PL3 nay: chưa nộp; còn thiếu: 3 đơn vị")),
 ]
 
 
