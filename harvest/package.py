@@ -29,6 +29,14 @@ DAMAGED = "tệp nén zip bị hỏng hoặc bị cắt cụt"
 # offsets past the end, corrupt streams): all mean "damaged", never a bug of ours.
 _ZIP_DAMAGE = (zipfile.BadZipFile, ValueError, NotImplementedError, EOFError, OSError, zlib.error,
                lzma.LZMAError)
+# What a part's bytes parsed into, kept for parts that repeat byte for byte across the
+# returned files of one template (relationships, workbook, styles). Keyed by the bytes
+# themselves, never by a checksum a file could forge: a hit is the same input, so the same
+# result and the same checks passed; only the markup budget is counted again.
+_MEMO: dict[tuple[str, bytes], object] = {}
+_MEMO_LIMIT = 2 * 1024 * 1024      # bytes of parts kept, per process (a few templates)
+_MEMO_PART = 256 * 1024            # larger parts are never kept
+_memo_size = 0
 
 
 class Refused(Exception):
@@ -93,14 +101,36 @@ class Package:
         body = self.read(name)
         if body is None:
             return False
-        self._markup += body.count(b"<")
-        if self._markup > MAX_MARKUP:
-            raise Refused(f"thành phần «{name}» có quá nhiều thẻ XML (giới hạn {MAX_MARKUP} cho mỗi tệp)")
+        self._count(name, body)
         try:
             xmlsafe.parse(body, start, end, text)
         except xmlsafe.XmlRefused as exc:
             raise Refused(f"thành phần «{name}» {exc}") from None
         return True
+
+    def memo(self, name: str, kind: str, compute):
+        """``compute()`` (which parses part ``name``), or its result for the same bytes
+        seen before in this process; None when the part is absent. The result is shared:
+        callers only read it."""
+        global _memo_size
+        body = self.read(name)
+        if body is None:
+            return None
+        key = (kind, body)
+        hit = _MEMO.get(key)
+        if hit is not None:
+            self._count(name, body)
+            return hit
+        result = compute()
+        if len(body) <= _MEMO_PART and _memo_size + len(body) <= _MEMO_LIMIT:
+            _MEMO[key] = result
+            _memo_size += len(body)
+        return result
+
+    def _count(self, name: str, body: bytes) -> None:
+        self._markup += body.count(b"<")
+        if self._markup > MAX_MARKUP:
+            raise Refused(f"thành phần «{name}» có quá nhiều thẻ XML (giới hạn {MAX_MARKUP} cho mỗi tệp)")
 
     def relationships(self, part: str) -> list[tuple[str, str, str]]:
         """(id, type, target part name) of each relationship of ``part`` ("" for the
@@ -109,6 +139,11 @@ class Package:
             return self._rels[part]
         folder, base = posixpath.split(part)
         rels_name = posixpath.join(folder, "_rels", f"{base}.rels")
+        found = self.memo(rels_name, f"rels:{folder}", lambda: self._parse_relationships(rels_name, folder))
+        self._rels[part] = found or []
+        return self._rels[part]
+
+    def _parse_relationships(self, rels_name: str, folder: str) -> list[tuple[str, str, str]]:
         found: list[tuple[str, str, str]] = []
 
         def start(name, attrs):
@@ -119,7 +154,6 @@ class Package:
             found.append((xmlsafe.attr(attrs, "Id", "") or "", xmlsafe.attr(attrs, "Type", "") or "",
                           posixpath.normpath(path).lstrip("/")))
         self.parse(rels_name, start)
-        self._rels[part] = found
         return found
 
     def target(self, part: str, rel_type: str, default: str = "") -> str:

@@ -111,7 +111,13 @@ def shared_strings(pkg: Package, part: str) -> list[str]:
 
 
 def cell_format_kinds(pkg: Package, part: str) -> list[str]:
-    """For each cell format (``s`` index): "percent", "date" or ""."""
+    """For each cell format (``s`` index): "percent", "date" or "" (shared: read only)."""
+    if not part:
+        return []
+    return pkg.memo(part, "styles", lambda: _format_kinds(pkg, part)) or []
+
+
+def _format_kinds(pkg: Package, part: str) -> list[str]:
     codes: dict[int, str] = {}
     xfs: list[int] = []
     depth = {"cellXfs": 0}
@@ -132,8 +138,7 @@ def cell_format_kinds(pkg: Package, part: str) -> list[str]:
         if _STYLE_TAGS.get(name) == "cellXfs":
             depth["cellXfs"] -= 1
 
-    if part:
-        pkg.parse(part, start, end)
+    pkg.parse(part, start, end)
     kinds = {fid: format_kind(code) for fid, code in codes.items()}
     return [kinds.get(fid, BUILTIN_KINDS.get(fid, "")) for fid in xfs]
 
@@ -145,6 +150,7 @@ def read_sheet(pkg: Package, part: str, name: str, strings: list[str], kinds: li
     cell: list = []              # row, col, type, style, has formula
     buf: list[str] = []
     state = {"collect": False, "rph": 0}
+    style_kinds: dict[str, str] = {}   # a sheet uses a few styles for all its cells
 
     def start(tag, attrs):
         loc = _SHEET_TAGS.get(tag)
@@ -182,7 +188,9 @@ def read_sheet(pkg: Package, part: str, name: str, strings: list[str], kinds: li
             state["rph"] -= 1
         elif loc == "c" and cell:
             row, col, typ, style, formula = cell
-            kind = kinds[int(style)] if style.isdigit() and int(style) < len(kinds) else ""
+            kind = style_kinds.get(style)
+            if kind is None:
+                kind = style_kinds[style] = kinds[int(style)] if style.isdigit() and int(style) < len(kinds) else ""
             value = _value(typ, "".join(buf) if buf else None, strings, kind)
             sheet.put(row, col, value, formula, kind == "percent")
             cell.clear()
@@ -222,13 +230,19 @@ def _value(typ: str, text: str | None, strings: list[str], kind: str):
 def workbook_sheets(pkg: Package, part: str) -> list[tuple[str, str]]:
     """(name, part) of each sheet, in workbook order."""
     rels = {rid: path for rid, _typ, path in pkg.relationships(part)}
+    listed = pkg.memo(part, "workbook", lambda: _listed_sheets(pkg, part))
+    if listed is None:
+        raise Refused("tệp nén không có phần sổ tính (workbook)")
+    return [(name, rels.get(rid, "")) for name, rid in listed]
+
+
+def _listed_sheets(pkg: Package, part: str) -> list[tuple[str, str]]:
+    """(name, relationship id) of each sheet the workbook part lists."""
     sheets: list[tuple[str, str]] = []
 
     def start(name, attrs):
         if xmlsafe.local(name) == "sheet":
-            rid = xmlsafe.attr(attrs, "id", "")
-            sheets.append((attrs.get("name", ""), rels.get(rid, "")))
-    if not pkg.parse(part, start):
-        raise Refused("tệp nén không có phần sổ tính (workbook)")
+            sheets.append((attrs.get("name", ""), xmlsafe.attr(attrs, "id", "")))
+    pkg.parse(part, start)
     return sheets
 
