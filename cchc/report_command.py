@@ -1,7 +1,7 @@
 """``cchc report``: draft the city's Báo cáo tổng kết from a harvest's outputs."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -66,7 +66,7 @@ def register(cli, units_option, templates_option, registry_of) -> None:
         outline = load_outline()
         if outline is None:
             raise CchcError("FILE_MISSING", "outline.yaml (Đề cương báo cáo của kế hoạch)")
-        when = config.generation_time() if hasattr(config, "generation_time") else datetime.now(timezone.utc)
+        when = config.generation_time()   # SOURCE_DATE_EPOCH, else now
         data = report_input(summary, catalogue, registry, outline, when)
         body = build_city_report(data)
         reads = {SUMMARY_WHAT: summary}
