@@ -13,7 +13,7 @@ PORTABLE_SUITES := tests/test_portable.py tests/test_harvest_e2e.py tests/test_h
 	tests/test_workbook.py tests/test_inbox_entries.py tests/test_output_folder.py tests/test_atomic.py \
 	tests/test_cli.py tests/test_operator_errors.py
 
-.PHONY: install office demo samples test test-portable wheel-check clean
+.PHONY: install office demo samples lint test test-portable wheel-check clean
 
 $(STAMP): setup.cfg setup.py pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ demo: install
 # Rebuild samples/inbox (needs LibreOffice for the file saved by LibreOffice).
 samples: install office
 	$(BIN)/python -m samples.build_samples
+
+# The configuration is in pyproject.toml ([tool.ruff]).
+lint: install
+	$(BIN)/ruff check .
 
 test: install office
 	$(BIN)/pytest -q

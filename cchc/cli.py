@@ -14,6 +14,7 @@ from xlsx_forms import outdir
 from xlsx_forms.errors import CchcError
 from xlsx_forms.generate import generate_all, parse_forms, plan
 from xlsx_forms.oserrors import advice, describe
+from xlsx_forms.outline import default_outline
 from xlsx_forms.registry import DEFAULT_REGISTRY, load_registry
 from xlsx_forms.settings import SETTINGS
 from xlsx_forms.spec_loader import default_catalogue
@@ -111,6 +112,11 @@ templates_option = click.option(
          "dùng khi không ghi rõ --deadline, --units, --key-file.")
 
 
+def names_of(registry) -> dict[str, str]:
+    """Unit code → name."""
+    return {u.code: u.name for u in registry.units}
+
+
 def _registry(units: Path | None):
     catalogue = default_catalogue()
     return catalogue, load_registry(units or DEFAULT_REGISTRY, catalogue)
@@ -134,7 +140,8 @@ def _registry(units: Path | None):
 def generate(units, forms, out, key_file, password, deadline) -> None:
     """Tạo biểu mẫu Excel đã khóa, có kiểm tra dữ liệu, cho từng đơn vị.
 
-    Ghi OUT/<mã đơn vị>/<phụ lục>_<mã đơn vị>.xlsx cho mọi phụ lục được giao,
+    Ghi OUT/<mã đơn vị>/<phụ lục>_<mã đơn vị>.xlsx cho mọi phụ lục được giao, mẫu báo
+    cáo theo Đề cương OUT/<mã đơn vị>/bao-cao_<mã đơn vị>.docx (khi tạo mọi phụ lục),
     OUT/manifest.csv (mã, tên, email đơn vị, phụ lục, tệp) và OUT/settings.json (hạn nộp,
     sổ đăng ký và khóa đã dùng: harvest, mail, feedback dùng lại khi không ghi rõ).
     """
@@ -151,14 +158,16 @@ def generate(units, forms, out, key_file, password, deadline) -> None:
     when = config.generation_time()
     options = GenerateOptions(key=key, generated_at=when, deadline=due, password=password)
     settings = remembered.record(due, registry_path, when.isoformat())
-    total = len(plan(registry, selected))
+    outline = default_outline()   # the Đề cương: a report template per unit when all forms are made
+    total = len(plan(registry, selected)) + (len(registry.units) if outline and selected is None else 0)
     with click.progressbar(length=total, label="Đang tạo biểu mẫu", file=sys.stderr) as bar:
         files = generate_all(catalogue, registry, out, options, selected,
                              progress=lambda _item: bar.update(1), wait=wait, on_wait=waiting(out),
-                             extra={SETTINGS: settings.to_bytes()})
+                             extra={SETTINGS: settings.to_bytes()}, outline=outline)
+    reports = sum(f.form not in catalogue.forms for f in files)
     units_done = len({f.unit.code for f in files})
-    click.echo(f"Đã tạo {len(files)} biểu mẫu cho {units_done} đơn vị trong {out} "
-               f"(danh sách: {out / 'manifest.csv'}).")
+    made = f"{len(files) - reports} biểu mẫu" + (f" và {reports} mẫu báo cáo (.docx)" if reports else "")
+    click.echo(f"Đã tạo {made} cho {units_done} đơn vị trong {out} (danh sách: {out / 'manifest.csv'}).")
 
 
 @cli.command()
@@ -178,7 +187,9 @@ def harvest(inbox, units, key_file, out, deadline, templates) -> None:
 
     Đọc mọi tệp trong thư mục (kể cả thư mục con), nhận diện đơn vị và phụ lục, kiểm tra
     từng giá trị và quy tắc, đối chiếu với sổ đăng ký (thiếu, muộn, nộp lại), rồi ghi vào
-    OUT: tong-hop-cchc.xlsx, values.csv, issues.csv, ledger.csv, status.csv, city.csv. Các tệp nhận
+    OUT: tong-hop-cchc.xlsx, values.csv, issues.csv, ledger.csv, status.csv, city.csv,
+    phu-luc-thanh-pho.xlsx và nội dung báo cáo theo Đề cương (tệp .docx, .odt) từng mục
+    trong sections.csv. Các tệp nhận
     được không bao giờ bị sửa. Mã thoát 0 khi đã tổng hợp xong (vấn đề ghi trong kết quả),
     2 khi tham số hoặc cấu hình sai, khi phần lớn tệp không khớp chữ ký (có lẽ sai khóa)
     hoặc không ghi được OUT (cả ba trường hợp: kết quả cũ giữ nguyên).
@@ -194,7 +205,8 @@ def harvest(inbox, units, key_file, out, deadline, templates) -> None:
     with click.progressbar(length=len(files), label="Đang đọc tệp", file=sys.stderr) as bar:
         result = run_harvest(inbox, out, catalogue, registry, key, due, progress=lambda _r: bar.update(1),
                              files=files, lock_wait=wait, on_wait=waiting(out),
-                             expected_key=remembered.expected_key())
+                             expected_key=remembered.expected_key(), outline=default_outline())
+    outcomes = [o for o, _ in result.reconciliation.outcomes.values()]
     complete, with_errors, missing_units = result.reconciliation.unit_tally()
     errors = sum(i.severity == "error" for i in result.issues)
     warnings = sum(i.severity == "warning" for i in result.issues)
@@ -214,6 +226,12 @@ def harvest(inbox, units, key_file, out, deadline, templates) -> None:
         listed = "; ".join(f"{names[s.unit]} ({s.form}: {s.reason})" for s in unusable[:20])
         more = f" và {len(unusable) - 20} phụ lục khác" if len(unusable) > 20 else ""
         click.echo(f"Đã nhận nhưng tệp không dùng được: {listed}{more}.")
+    if result.reports is not None:
+        got = [s for s in result.reports.statuses if s.status != MISSING]
+        absent = [names_of(registry)[s.unit] for s in result.reports.statuses if s.status == MISSING]
+        click.echo(f"Báo cáo theo Đề cương: {len(got)}/{len(registry.units)} đơn vị đã gửi"
+                   + (f"; chưa gửi: {'; '.join(absent[:20])}{' …' if len(absent) > 20 else ''}." if absent else ".")
+                   + f" (nội dung: {out / 'sections.csv'})")
     click.echo(f"Lỗi: {errors}, cảnh báo: {warnings} (chi tiết: {out / 'issues.csv'}).")
     click.echo(f"Bảng tổng hợp: {result.summary_path}")
 

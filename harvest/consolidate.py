@@ -24,8 +24,9 @@ from .process import FileResult
 
 @dataclass(frozen=True, slots=True)
 class CityValue:
-    """A consolidated value, how many units gave one, which expected units gave none
-    (``missing``) and which gave one that was left out, with its code (``excluded``)."""
+    """A consolidated value, how many units gave one (``reporting``: city.csv's ``units``),
+    which expected units gave none (``missing``) and which gave one that was left out, with
+    its code (``excluded``)."""
 
     value: object
     reporting: int

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from xlsx_forms.fileio import write_csv
+from xlsx_forms.inert import FORMULA_TRIGGERS
 from xlsx_forms.layout import form_layout
 from xlsx_forms.model import Catalogue
 from xlsx_forms.registry import Registry
@@ -27,11 +28,9 @@ VALUES_HEADER = ("unit_code", "unit_name", "form", "row_id", "label", "period", 
 ISSUES_HEADER = ("severity", "code", "unit_code", "form", "file", "sheet", "cell", "message")
 LEDGER_HEADER = ("path", "size", "sha256", "unit_code", "form", "outcome", "reason")
 STATUS_HEADER = ("unit_code", "unit_name", "form", "status", "file", "saved_at", "errors", "warnings",
-                 "preparer", "phone", "email", "reason")
+                 "preparer", "phone", "email", "reason", "report")
 NOTE_PERIOD = "ghi_chu"
 _PLAIN = (OK, "")
-# OWASP CSV injection: a spreadsheet would run text starting with these as a formula.
-_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 _INF, _EXACT = float("inf"), 2.0 ** 53
 # How a text that float() reads as a number can start ("1e308", " nan", "-inf", "+5", ".5", "٣").
 _NUMERIC_START = frozenset("0123456789+-.iInN \t\n\r\x0b\x0c") | {chr(c) for c in range(0x660, 0x66A)}
@@ -39,7 +38,7 @@ _NUMERIC_START = frozenset("0123456789+-.iInN \t\n\r\x0b\x0c") | {chr(c) for c i
 
 def formula_safe(value) -> object:
     """Text made safe for spreadsheets (a leading quote); numbers unchanged."""
-    if isinstance(value, str) and value.startswith(_TRIGGERS):
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
         return "'" + value
     return value
 
@@ -115,11 +114,16 @@ def write_ledger_csv(path: Path, results: list[FileResult], rec: Reconciliation)
     write_csv(path, LEDGER_HEADER, rows())
 
 
-def write_status_csv(path: Path, registry: Registry, rec: Reconciliation) -> None:
-    """status.csv: unit × form with its submission status (what reminders are made from)."""
+def write_status_csv(path: Path, registry: Registry, rec: Reconciliation,
+                     reports: dict[str, str] | None = None) -> None:
+    """status.csv: unit × form with its submission status (what reminders are made from);
+    ``report``: the status of the unit's narrative report (harvest.sections), on each of
+    its lines."""
     names = {u.code: u.name for u in registry.units}
+    reports = reports or {}
     write_csv(path, STATUS_HEADER, (
         (s.unit, formula_safe(names.get(s.unit, "")), s.form, s.status, formula_safe(s.file),
          s.saved_at.isoformat() if s.saved_at else "", s.errors, s.warnings,
-         formula_safe(s.preparer), formula_safe(s.phone), formula_safe(s.email), formula_safe(s.reason))
+         formula_safe(s.preparer), formula_safe(s.phone), formula_safe(s.email), formula_safe(s.reason),
+         reports.get(s.unit, ""))
         for s in rec.statuses))

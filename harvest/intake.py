@@ -24,9 +24,11 @@ from xlsx_forms.model import Catalogue
 from xlsx_forms.oserrors import explain
 from xlsx_forms.outdir import MARKER
 from xlsx_forms.portable import no_follow
+from xlsx_forms.outline import Outline
 from xlsx_forms.registry import Registry
 
 from . import inbox as kinds
+from . import narrative
 from .inbox import InboxFile, kind_of
 from .issues import Code, issue
 from .process import FileResult, process
@@ -157,8 +159,10 @@ def _refusal(f: InboxFile) -> _NotRead | None:
     return _NotRead(Code.F_SYSTEM_FILE, *system) if system else None
 
 
-def read_one(f: InboxFile, catalogue: Catalogue, registry: Registry, key: bytes) -> FileResult:
-    """Process one inbox entry; an entry not read becomes an issue saying why and what to do."""
+def read_one(f: InboxFile, catalogue: Catalogue, registry: Registry, key: bytes,
+             outline: Outline | None = None) -> FileResult:
+    """Process one inbox entry; an entry not read becomes an issue saying why and what to do.
+    With ``outline``, a narrative report (a document, by content) is read as one."""
     try:
         refusal = _refusal(f)
         if refusal:
@@ -175,6 +179,11 @@ def read_one(f: InboxFile, catalogue: Catalogue, registry: Registry, key: bytes)
         res.issues.append(issue(code, file=f.rel, detail=detail, advice=advice))
         return res
     try:
+        document = narrative.sniff(data) if outline is not None else None
+        if document:
+            result = narrative.process_document(f.rel, data, f.mtime, document, outline, registry, key)
+            if result is not None:
+                return result
         return process(f.rel, data, f.mtime, catalogue, registry, key)
     except Exception as exc:  # noqa: BLE001 - last resort: one odd file never stops the harvest
         res = FileResult(rel=f.rel, size=len(data), sha256="", mtime=f.mtime, reason="lỗi khi xử lý tệp")

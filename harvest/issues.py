@@ -172,6 +172,33 @@ class Code(StrEnum):
         "Ghi nhận nộp muộn.")
     R_MISSING = _error("R-MISSING", "Đơn vị chưa nộp phụ lục {form}. Mỗi đơn vị phải nộp đủ các phụ lục "
         "được giao. Đề nghị đơn vị gửi trước hạn {deadline}.")
+    # Narrative reports (issue 12: harvest/narrative.py, harvest/sections.py): the unit's
+    # text under each heading of the Đề cương báo cáo.
+    N_NOT_READ = _warning("N-NOT-READ", "Đã nhận {what} nhưng cchc không đọc nội dung loại tệp này, nên chưa tính là "
+        "báo cáo của đơn vị nào. Báo cáo theo Đề cương được đọc từ mẫu Word đã gửi "
+        "(lưu dạng .docx hoặc .odt). Nếu đây là báo cáo, đề nghị đơn vị gửi kèm bản "
+        ".docx viết trên mẫu bao-cao_<mã đơn vị>.docx; bản PDF có chữ ký vẫn được lưu.")
+    N_UNREADABLE = _error("N-UNREADABLE", "Không đọc được văn bản ({detail}). Báo cáo phải là tệp .docx hoặc .odt lưu "
+        "từ mẫu đã gửi. Đề nghị đơn vị mở lại mẫu báo cáo, lưu lại và gửi lại.")
+    N_NO_IDENTITY = _error("N-NO-IDENTITY", "Văn bản không có thông tin nhận diện của mẫu báo cáo cchc, nên không tính là "
+        "báo cáo của đơn vị nào. Chỉ nhận báo cáo viết trên mẫu bao-cao_<mã đơn "
+        "vị>.docx đã gửi cho đơn vị. Đề nghị đơn vị chép nội dung vào đúng mẫu và gửi lại.")
+    N_OUTLINE = _error("N-OUTLINE", "Mẫu báo cáo được tạo theo đề cương phiên bản {version}, không phải đề cương hiện "
+        "hành (phiên bản {current}). Báo cáo phải viết trên mẫu theo đề cương hiện hành. "
+        "Đề nghị đơn vị chép nội dung vào mẫu mới và gửi lại.")
+    N_UNIT_NAME = _error("N-UNIT-NAME", "Đầu văn bản ghi «{found}» nhưng thông tin nhận diện là của «{expected}»: có thể "
+        "đã dùng mẫu báo cáo của đơn vị khác. Mỗi đơn vị báo cáo trên mẫu mang tên "
+        "mình. Đề nghị đơn vị dùng đúng mẫu đã nhận.")
+    N_HEADING = _warning("N-HEADING", "Không tìm thấy {count} đề mục của Đề cương trong văn bản: {headings}. Không được "
+        "xóa hay sửa các đề mục; nội dung dưới đề mục bị mất được tính vào mục trước nó. "
+        "Kiểm tra lại văn bản này.")
+    N_EMPTY = _warning("N-EMPTY", "Mục {section} còn trống. Mỗi mục của Đề cương cần có nội dung báo cáo, không có "
+        "thì ghi rõ «Không phát sinh». Đề nghị đơn vị bổ sung.")
+    N_GUIDANCE = _warning("N-GUIDANCE", "Mục {section} mới chỉ có lời hướng dẫn của mẫu, chưa có nội dung của đơn vị. "
+        "Viết nội dung báo cáo dưới lời hướng dẫn (có thể xóa lời hướng dẫn). Đề nghị "
+        "đơn vị bổ sung.")
+    N_MISSING = _warning("N-MISSING", "Đơn vị chưa nộp báo cáo theo Đề cương (mẫu bao-cao_{unit}.docx). Mỗi đơn vị "
+        "gửi báo cáo cùng các phụ lục. Đề nghị đơn vị gửi trước hạn {deadline}.")
     # Plausibility (issue 10, items 4 and 5: harvest/plausibility.py, harvest/evidence.py).
     # Warnings on values that are used: the unit is asked to confirm them ("xin xác nhận").
     P_YEAR_JUMP = _warning("P-YEAR-JUMP", "{label}, {period}: {value} {comparison} trung vị {median} của "
@@ -230,7 +257,8 @@ def _cell_key(cell: str) -> tuple[int, str]:
 # unverified identity): each is made inert and kept short, so one file can neither break
 # an output nor flood it. Fields that cchc composes from many quotes get more room.
 QUOTE_LIMIT = 120
-FIELD_LIMITS = {"changes": 1500, "detail": 600, "names": 600, "requirement": 300, "others": 300,
+FIELD_LIMITS = {"changes": 1500, "headings": 1500, "detail": 600, "names": 600, "requirement": 300,
+                "others": 300,
                 "figure": 300}
 
 

@@ -29,7 +29,6 @@ DAMAGED = "tệp nén zip bị hỏng hoặc bị cắt cụt"
 # offsets past the end, corrupt streams): all mean "damaged", never a bug of ours.
 _ZIP_DAMAGE = (zipfile.BadZipFile, ValueError, NotImplementedError, EOFError, OSError, zlib.error,
                lzma.LZMAError)
-REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 
 
 class Refused(Exception):

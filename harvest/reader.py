@@ -161,6 +161,8 @@ def _read_ole(data: bytes, book: Book, wanted: set[str] | None) -> None:
     except OSError:       # olefile: the name is a storage, or its sectors are damaged
         raise _Damaged() from None
     scan = _guarded(read_xls, stream_name, stream, wanted)
+    if not scan.names:
+        raise _Damaged()      # every .xls has a sheet: its sheet records are damaged
     book.sheet_names = scan.names
     _keep(book, scan.sheets, wanted)
 

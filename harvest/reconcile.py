@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
 
 from xlsx_forms.inert import inert
-from xlsx_forms.model import dmy
+from xlsx_forms.model import dmy, hm_dmy
 from xlsx_forms.registry import Registry
 
 from .cellvalues import show
@@ -285,4 +285,4 @@ def _arrival_key(r: FileResult, now: datetime) -> float:
 
 
 def _local(t: datetime) -> str:
-    return t.astimezone(LOCAL).strftime("%H:%M %d/%m/%Y")
+    return hm_dmy(t.astimezone(LOCAL))

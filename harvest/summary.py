@@ -17,7 +17,7 @@ from typing import ClassVar
 from xlsxwriter.workbook import Workbook
 
 from xlsx_forms.layout import form_layout
-from xlsx_forms.model import AGGREGATES, Catalogue, Form
+from xlsx_forms.model import AGGREGATES, Catalogue, Form, hm_dmy
 from xlsx_forms.registry import Registry
 from xlsx_forms.styles import FONT, HEADER_FILL, lines_needed, row_height
 
@@ -100,7 +100,7 @@ def _overview(wb, fmt, catalogue, registry, rec, results_count, issues, inbox, w
     ws.set_column(1, 9, 13)
     ws.write_string(0, 0, "TỔNG HỢP PHỤ LỤC THỐNG KÊ TỔNG KẾT CCHC 2011-2020", fmt.title)
     ws.write_string(1, 0, f"{catalogue.plan.reference} — {registry.issuer}", fmt.plain)
-    ws.write_string(2, 0, f"Thư mục đã đọc: {inbox} — lập lúc {when.astimezone(LOCAL):%H:%M %d/%m/%Y}", fmt.plain)
+    ws.write_string(2, 0, f"Thư mục đã đọc: {inbox} — lập lúc {hm_dmy(when.astimezone(LOCAL))}", fmt.plain)
     complete, with_errors, missing = rec.unit_tally()
     facts = [("Số tệp đã đọc", results_count),
              *((f"Tệp {outcome.label}", n) for outcome, n in rec.outcome_counts().items()),
@@ -257,15 +257,15 @@ def _unit_sheet(wb, fmt, form: Form, registry: Registry, rec: Reconciliation) ->
                 ws.write_string(r, marks_col, "; ".join(said[r]), fmt.text)
             r += 1
     ws.autofilter(0, 0, max(r - 1, 1), len(headers) - 1)
-    _print(ws, 0)
+    _print(ws, 0)            # one page wide: a unit's numbers never print apart from its name
     ws.freeze_panes(1, 3)
 
 
-def _status_sheet(wb, fmt, registry: Registry, rec: Reconciliation) -> None:
+def _status_sheet(wb, fmt, registry: Registry, rec: Reconciliation, reports: dict[str, str]) -> None:
     ws = wb.add_worksheet("Tình trạng nộp")
     headers = ["Mã đơn vị", "Tên đơn vị", "Phụ lục", "Tình trạng", "Tệp", "Lưu lúc", "Người lập biểu",
-               "Điện thoại", "Email", "Số lỗi", "Số cảnh báo", "Tệp không dùng được vì"]
-    widths = [16, 34, 8, 16, 40, 17, 24, 15, 26, 8, 10, 40]
+               "Điện thoại", "Email", "Số lỗi", "Số cảnh báo", "Tệp không dùng được vì", "Báo cáo"]
+    widths = [16, 34, 8, 16, 40, 17, 24, 15, 26, 8, 10, 40, 14]
     _table_head(ws, 0, headers, widths, fmt)
     names = {u.code: u.name for u in registry.units}
     for r, s in enumerate(rec.statuses, 1):
@@ -286,6 +286,8 @@ def _status_sheet(wb, fmt, registry: Registry, rec: Reconciliation) -> None:
         ws.write_number(r, 9, s.errors, fmt.count)
         ws.write_number(r, 10, s.warnings, fmt.count)
         ws.write_string(r, 11, s.reason, fmt.cell)
+        report = reports.get(s.unit, "")   # the unit's narrative report (harvest.sections)
+        ws.write_string(r, 12, report, fmt.status.get(report, fmt.cell))
     ws.autofilter(0, 0, max(len(rec.statuses), 1), len(headers) - 1)
     _print(ws, 0)
 
@@ -308,8 +310,9 @@ def _issues_sheet(wb, fmt, issues: list[Issue], registry: Registry) -> None:
 
 def write_summary(path, catalogue: Catalogue, registry: Registry, rec: Reconciliation,
                   city: dict[str, dict], issues: list[Issue], results_count: int,
-                  inbox: str, when: datetime) -> None:
-    """Write the summary workbook to ``path`` (rows stream through temporary files)."""
+                  inbox: str, when: datetime, reports: dict[str, str] | None = None) -> None:
+    """Write the summary workbook to ``path`` (rows stream through temporary files);
+    ``reports``: unit → status of its narrative report, a column of the status sheet."""
     wb = Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
                               "strings_to_numbers": False, "strings_to_urls": False})
     fmt = _Fmt(wb)
@@ -319,7 +322,7 @@ def write_summary(path, catalogue: Catalogue, registry: Registry, rec: Reconcili
         _city_sheet(wb, fmt, form, city[form.id], registry, order)
     for form in catalogue.forms.values():
         _unit_sheet(wb, fmt, form, registry, rec)
-    _status_sheet(wb, fmt, registry, rec)
+    _status_sheet(wb, fmt, registry, rec, reports or {})
     _issues_sheet(wb, fmt, issues, registry)
     wb.set_properties({"title": "Tổng hợp phụ lục CCHC 2011-2020", "author": registry.consolidator.name,
                        "created": when})

@@ -20,13 +20,12 @@ from harvest.issues import CONFIRM_CODES
 from harvest.process import CELL_TEXT_LIMIT
 from harvest.reconcile import WITH_ERRORS
 from xlsx_forms.fileio import atomic_write_bytes, read_csv
-from xlsx_forms.inert import inert
+from xlsx_forms.inert import FORMULA_TRIGGERS, inert
 from xlsx_forms.layout import form_layout
 from xlsx_forms.model import Catalogue
 from xlsx_forms.registry import Registry, Unit
 from xlsx_forms.writer import GenerateOptions, Prefill, build_workbook
 
-_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 COMMENT_TEXT = 1000   # characters of one problem in a cell comment
 
 
@@ -54,7 +53,8 @@ def problems_key(unit_code: str, problems: dict[str, dict[tuple[str, str], str]]
 def _unquoted(text: str) -> str:
     """A CSV text without the quote that kept it from being a formula or a number in
     spreadsheets (harvest.exports.number_text)."""
-    if text.startswith("'") and text[1:2] and (text[1] in _TRIGGERS or looks_like_number(text[1:]) is not None):
+    if text.startswith("'") and text[1:2] and (text[1] in FORMULA_TRIGGERS
+                                               or looks_like_number(text[1:]) is not None):
         return text[1:]
     return text
 

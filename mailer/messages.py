@@ -14,6 +14,7 @@ from pathlib import Path
 
 from xlsx_forms.inert import inert
 from xlsx_forms.model import Catalogue, dmy
+from xlsx_forms.outline import default_outline
 from xlsx_forms.registry import Registry, Unit
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -42,7 +43,13 @@ class Letter:
 
 
 def form_line(catalogue: Catalogue, form_id: str) -> str:
-    """'Phụ lục 3: Thống kê …' for a form id."""
+    """'Phụ lục 3: Thống kê …' for a form id; the narrative report (the outline's id, "BC")
+    by its title."""
+    if form_id not in catalogue.forms:
+        outline = default_outline()
+        if outline is not None and form_id == outline.id:
+            subject = outline.title[0].lower() + outline.title[1:]
+            return f"Báo cáo {subject} (tệp Word: viết dưới từng đề mục của Đề cương, giữ nguyên các đề mục)"
     form = catalogue.form(form_id)
     return f"Phụ lục {form.number}: {form.title}"
 

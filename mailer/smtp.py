@@ -42,7 +42,6 @@ class SendReport:
 
     sent: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)   # (file, reason in Vietnamese)
-    skipped: int = 0
 
 
 class _Connection:
@@ -117,7 +116,6 @@ def send_outbox(outbox: Path, config: SmtpConfig, only: Callable[[Outgoing], boo
     try:
         for item in items:
             if only and not only(item):
-                report.skipped += 1
                 continue
             reason = _send_one(conn, item, config)
             now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()

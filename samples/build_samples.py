@@ -18,12 +18,15 @@ import openpyxl
 
 from xlsx_forms.fileio import atomic_write_bytes
 from xlsx_forms.model import Catalogue
+from xlsx_forms.outline import default_outline
 from xlsx_forms.registry import DEFAULT_REGISTRY, Registry, load_registry
 from xlsx_forms.spec_loader import default_catalogue
+from xlsx_forms.report_doc import build_report
 from xlsx_forms.writer import GenerateOptions, build_workbook
 
 from .fill import restamp, valid_values, write_values
 from .office import convert
+from .report_fill import fill
 
 HERE = Path(__file__).parent
 INBOX = HERE / "inbox"
@@ -168,8 +171,40 @@ def build(inbox: Path, catalogue: Catalogue, registry: Registry, key: bytes,
     atomic_write_bytes(inbox / "2020-03-20/Phụ lục 1 nhập lại.xlsx",
                        restamp(retyped.read_bytes(), _when(20, 10)))
     (inbox / "2020-03-20/ghi chú.txt").write_text("Xin gửi Ban các phụ lục.\n", encoding="utf-8")
+    narrative_reports(inbox, registry, key)
     shutil.rmtree(work, ignore_errors=True)
     return files
+
+
+# A signed copy scanned to PDF: received, listed, not read (N-NOT-READ).
+SIGNED_PDF = (b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+              b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+
+
+def narrative_reports(inbox: Path, registry: Registry, key: bytes) -> None:
+    """The units' narrative reports (Đề cương báo cáo), written on their templates: a full
+    one (Phòng Tư pháp) and its signed PDF, a corrected resubmission (phường Trần Phú), one
+    with most sections still holding only the guidance (Văn phòng). Not SampleFiles: they
+    hold text, not values; test_narrative checks what the harvest reads from them."""
+    outline = default_outline()
+    when = GENERATED.astimezone(timezone.utc)
+
+    def report(rel: str, unit: str, texts: dict[str, str], saved: datetime, **how) -> None:
+        data = build_report(outline, registry, registry.unit(unit), key, when, DEADLINE.year)[0]
+        atomic_write_bytes(inbox / rel, fill(data, outline, texts, saved_at=saved.astimezone(timezone.utc),
+                                             **how))
+
+    report("2020-03-19/Báo cáo tổng kết CCHC - Phòng Tư pháp.docx", "tu-phap", {
+        s.id: f"Phòng Tư pháp báo cáo nội dung «{s.heading}»: đã thực hiện đầy đủ theo kế hoạch."
+        for s in outline.sections if s.id in outline.leaves}, _when(19, 11, 30), drop_guidance=True)
+    (inbox / "2020-03-19/Báo cáo tổng kết CCHC - Phòng Tư pháp (bản ký).pdf").write_bytes(SIGNED_PDF)
+    report("2020-03-18/Báo cáo Trần Phú.docx", "p-tran-phu",
+           {"I.1": "Phường ban hành 4 kế hoạch CCHC.", "II.2.1": "Công khai 98% thủ tục."}, _when(18, 10, 30))
+    report("2020-03-21/Báo cáo Trần Phú (sửa lại).docx", "p-tran-phu",
+           {"I.1": "Phường ban hành 5 kế hoạch CCHC giai đoạn 2016-2020.", "II.2.1": "Công khai 100% thủ tục.",
+            "P3.3": "Đề nghị bố trí thêm 01 công chức tại Bộ phận một cửa."}, _when(21, 15, 30))
+    report("2020-03-20/BC tổng kết VP.docx", "vp", {"I.1": "Văn phòng tham mưu ban hành 9 kế hoạch CCHC.",
+                                                   "P2.6": "Hoàn thiện phần mềm một cửa điện tử."}, _when(20, 17, 30))
 
 
 def main() -> None:

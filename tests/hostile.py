@@ -7,7 +7,6 @@ import sys
 import zipfile
 from pathlib import Path
 
-import openpyxl
 
 
 def _rezip(template: bytes, replace: dict[str, bytes]) -> bytes:
@@ -158,18 +157,6 @@ def mutate(template: bytes, member: str, offset: int, value: int) -> bytes:
     if body:
         body[offset % len(body)] = value
     return _rezip(template, {member: bytes(body)})
-
-
-def with_cells(template: bytes, sheet: str, cells: dict[str, object]) -> bytes:
-    wb = openpyxl.load_workbook(io.BytesIO(template))
-    ws = wb[sheet]
-    for ref, value in cells.items():
-        ws[ref].value = value
-        if isinstance(value, str):
-            ws[ref].data_type = "s"
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
 
 
 def main(folder: str) -> None:

@@ -25,10 +25,12 @@ def test_generate_default_set(tmp_path):
     out = tmp_path / "tpl"
     result = run("generate", "--out", str(out))
     assert result.exit_code == 0, result.output
-    assert "Đã tạo 24 biểu mẫu cho 15 đơn vị" in result.output
+    assert "Đã tạo 24 biểu mẫu và 15 mẫu báo cáo (.docx) cho 15 đơn vị" in result.output
     files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.xlsx"))
     assert len(files) == 24 and "p-tran-phu/PL1_p-tran-phu.xlsx" in files
     assert "vp/PL8_vp.xlsx" in files and "tcnv/PL8_tcnv.xlsx" in files
+    reports = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.docx"))
+    assert len(reports) == 15 and "p-tran-phu/bao-cao_p-tran-phu.docx" in reports
     assert (out / "manifest.csv").is_file()
 
 
@@ -39,11 +41,12 @@ def test_key_created_on_first_use_in_config_dir_and_reused(tmp_path, monkeypatch
     key_path = home / "hmac.key"
     assert key_path.is_file() and (key_path.stat().st_mode & 0o777) == 0o600
     key = load_or_create_key(key_path, create=False)
+    first = key_path.read_bytes()
     run("generate", "--forms", "PL2", "--out", str(tmp_path / "b"))
+    assert key_path.read_bytes() == first   # the second run reused the key file, unchanged
     for folder in ("a", "b"):
         wb = openpyxl.load_workbook(tmp_path / folder / "tu-phap" / "PL2_tu-phap.xlsx")
         assert verify(key, identity_from_sheet(wb))
-    assert key_path.read_bytes() == key_path.read_bytes()
     assert key.hex() not in (tmp_path / "a" / "tu-phap" / "PL2_tu-phap.xlsx").read_bytes().decode("latin-1")
 
 
@@ -158,4 +161,4 @@ def test_parallel_generation_gives_the_same_files(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     one = {p.relative_to(tmp_path / "one"): p.read_bytes() for p in (tmp_path / "one").rglob("*") if p.is_file()}
     pool = {p.relative_to(tmp_path / "pool"): p.read_bytes() for p in (tmp_path / "pool").rglob("*") if p.is_file()}
-    assert len(one) == 27 and one == pool   # 24 workbooks, manifest.csv, settings.json, .cchc-output
+    assert len(one) == 42 and one == pool   # 24 workbooks, 15 reports, manifest.csv, settings.json, .cchc-output

@@ -23,7 +23,7 @@ def city(ratings: dict[str, str], figures: dict[tuple[str, str, str], float]) ->
     """City values: PL8 ratings by target, figures by (form, row, period)."""
     out: dict = {"PL8": {(t, ASSESSED): CityValue(r, 1, ()) for t, r in ratings.items()}}
     for (form, row, period), value in figures.items():
-        out.setdefault(form, {})[(row, period)] = CityValue(value, 3, ())
+        out.setdefault(form, {})[(row, period)] = CityValue(value, 1, ())
     return out
 
 

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from harvest.reader import read_book
-from tests import hostile
+from harvest.reader import DAMAGED, read_book
+from tests import hostile, strict_reader
 from tests.office import convert
 
 pytestmark = pytest.mark.office
@@ -35,6 +35,15 @@ def saved(generated, tmp_path_factory) -> dict[str, bytes]:
     return {fmt: convert([src], tmp / fmt, fmt)[0].read_bytes() for fmt in ("xls", "ods")}
 
 
+def _read(data: bytes):
+    """read_book, failing on any exception inside it that no damaged file explains."""
+    with strict_reader.watched() as seen:
+        book = read_book(data)
+    bugs = strict_reader.unexpected(seen)
+    assert not bugs, "the reader raised what no damaged file explains:\n" + "\n".join(bugs)
+    return book
+
+
 def _sound(book) -> None:
     assert book.failure or book.grids, "neither read nor refused"
 
@@ -45,7 +54,7 @@ def test_xls_bytes(saved, data):
     blob = bytearray(saved["xls"])
     for _ in range(data.draw(st.integers(1, 8))):
         blob[data.draw(st.integers(0, len(blob) - 1))] = data.draw(st.integers(0, 255))
-    _sound(read_book(bytes(blob)))
+    _sound(_read(bytes(blob)))
 
 
 @common
@@ -56,7 +65,7 @@ def test_ods_members(saved, data):
     for _ in range(data.draw(st.integers(1, 4))):
         mutated = hostile.mutate(mutated, data.draw(st.sampled_from(members)), data.draw(st.integers(0, 1 << 20)),
                                  data.draw(st.sampled_from([0, 0x3C, 0x3E, 0x22, 0x26, 0x41, 0xFF, 0x30, 0x39])))
-    _sound(read_book(mutated))
+    _sound(_read(mutated))
 
 
 def _records(stream: bytes):
@@ -101,3 +110,13 @@ def test_a_sheet_position_into_another_record_is_walked_as_a_reader_would(saved)
         first = next(p for p, t, _ in recs if t == 0x0085)
         struct.pack_into("<I", stream, first + 4, sst + 12)
     assert "quá lớn (có ô B60001" in read_book(_rewrite_stream(saved["xls"], change)).failure
+
+
+def test_a_workbook_stream_without_sheets_is_damaged(saved):
+    """A .xls always has a sheet: one whose sheet records are gone is damaged, not empty."""
+    def change(stream):
+        for pos, rtype, _size in _records(stream):
+            if rtype == 0x0085:                               # BOUNDSHEET → an unknown record
+                struct.pack_into("<H", stream, pos, 0x7FFF)
+    book = _read(_rewrite_stream(saved["xls"], change))
+    assert book.failure == DAMAGED["xls"] and not book.grids

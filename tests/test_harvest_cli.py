@@ -36,11 +36,14 @@ def test_harvest_the_samples(inbox, tmp_path):
     out = tmp_path / "summary"
     result = run("harvest", str(inbox), "--key-file", str(DEMO_KEY), "--out", str(out))
     assert result.exit_code == 0, result.output
-    assert "Đã đọc 28 tệp: 23 được dùng, 1 bị thay bằng bản mới hơn, 1 trùng lặp, 3 bị loại." in result.output
+    # 28 workbooks and others, 5 narrative reports (2 used, 1 superseded, a signed PDF not read)
+    assert "Đã đọc 33 tệp: 26 được dùng, 2 bị thay bằng bản mới hơn, 1 trùng lặp, 4 bị loại." in result.output
     assert "Đơn vị: 12/15 đã nộp đủ không lỗi, 2 có lỗi, 1 còn thiếu phụ lục." in result.output
     assert "Chưa nộp: UBND xã Phương Thiện (PL1)." in result.output
+    assert "Báo cáo theo Đề cương: 3/15 đơn vị đã gửi; chưa gửi: Phòng Tài chính - Kế hoạch;" in result.output
     assert f"Bảng tổng hợp: {out.resolve() / 'tong-hop-cchc.xlsx'}" in result.output
-    assert sorted(p.name for p in out.iterdir()) == [".cchc-output", "city.csv", "issues.csv", "ledger.csv", "status.csv",
+    assert sorted(p.name for p in out.iterdir()) == [".cchc-output", "city.csv", "issues.csv", "ledger.csv",
+                                                     "phu-luc-thanh-pho.xlsx", "sections.csv", "status.csv",
                                                      "tong-hop-cchc.xlsx", "values.csv"]
     assert _state(inbox) == before  # returned files are never modified or moved
     assert not list(inbox.rglob(".~lock*"))
@@ -49,7 +52,7 @@ def test_harvest_the_samples(inbox, tmp_path):
 def test_same_inbox_twice_gives_identical_csvs(inbox, tmp_path):
     for name in ("a", "b"):
         run("harvest", str(inbox), "--key-file", str(DEMO_KEY), "--out", str(tmp_path / name))
-    for csv_name in ("values.csv", "issues.csv", "ledger.csv", "status.csv"):
+    for csv_name in ("values.csv", "issues.csv", "ledger.csv", "status.csv", "sections.csv"):
         assert (tmp_path / "a" / csv_name).read_bytes() == (tmp_path / "b" / csv_name).read_bytes()
 
 
@@ -111,5 +114,5 @@ def test_parallel_harvest_gives_the_same_outputs(inbox, tmp_path, monkeypatch):
     monkeypatch.setattr("xlsx_forms.parallel.cores", lambda: 2)
     result = run("harvest", str(inbox), "--key-file", str(DEMO_KEY), "--out", str(tmp_path / "pool"))
     assert result.exit_code == 0, result.output
-    for name in ("values.csv", "issues.csv", "ledger.csv", "status.csv"):
+    for name in ("values.csv", "issues.csv", "ledger.csv", "status.csv", "sections.csv"):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "pool" / name).read_bytes(), name

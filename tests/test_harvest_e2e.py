@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import subprocess
 import unicodedata
 from datetime import date
 
@@ -155,11 +156,46 @@ def test_summary_workbook_sheets_and_values(scenario, catalogue):
     assert overview._charts  # noqa: SLF001 - the chart is there
 
 
-def test_summary_converts_to_pdf(scenario, tmp_path):
+def _pdf_pages(pdf) -> list[str]:
+    """The text of each page of ``pdf``, without white space: pdftotext splits some
+    Vietnamese words by glyph position ("c ủa"), so texts are compared without it."""
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    count = int(next(line.split()[1] for line in info.splitlines() if line.startswith("Pages:")))
+    pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout.split("\f")[:count]
+    assert len(pages) == count
+    return ["".join(unicodedata.normalize("NFC", page).split()) for page in pages]
+
+
+def _flat(text) -> str:
+    return "".join(str(text).split())
+
+
+def test_summary_converts_to_pdf(scenario, tmp_path, catalogue, registry):
+    """Every sheet prints, in order, one page wide: each page shows the rows' own names."""
     from tests.office import convert
-    _, _, out = scenario
-    pdf = convert([out / "tong-hop-cchc.xlsx"], tmp_path, "pdf")[0]
-    assert pdf.stat().st_size > 10_000
+    _, result, out = scenario
+    wb = openpyxl.load_workbook(out / "tong-hop-cchc.xlsx")
+    pages = _pdf_pages(convert([out / "tong-hop-cchc.xlsx"], tmp_path, "pdf")[0])
+    assert len(wb.sheetnames) <= len(pages) <= sum(ws.max_row for ws in wb.worksheets)
+    # Each titled sheet (the overview, the city's appendices) starts a page, in order.
+    at = -1
+    for ws in wb.worksheets[:1 + len(catalogue.forms)]:
+        title = _flat(ws["A1"].value)
+        at = next((i for i in range(at + 1, len(pages)) if pages[i].startswith(title)), None)
+        assert at is not None, f"sheet «{ws.title}» is not printed after the previous one"
+    # A page that shows none of its rows' names (the first two columns: unit code and name,
+    # label, severity) is the right half of a sheet printed two pages wide.
+    names = {_flat(c.value) for ws in wb.worksheets for row in ws.iter_rows(max_col=2) for c in row
+             if isinstance(c.value, str) and not c.value.strip().isdigit()}
+    for number, page in enumerate(pages, 1):
+        assert any(name and name in page for name in names), f"page {number} shows no row names: {page[:200]}"
+    text = "".join(pages)
+    for unit in registry.units:
+        assert _flat(unit.name) in text, unit.name
+    assert _flat("Số tệp đã đọc") in text
+    total = result.city["PL1"][("PL1.1", "2015")].value   # a city total, as "#,##0" shows it
+    assert any(_flat(f"{total:,.0f}") in page or _flat(f"{total:,.0f}".replace(",", ".")) in page for page in pages)
 
 
 def test_per_unit_sheet_is_one_row_per_unit_and_indicator(scenario, catalogue):

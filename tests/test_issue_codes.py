@@ -16,7 +16,7 @@ from harvest.reconcile import Outcome
 
 ROOT = Path(__file__).parents[1]
 PACKAGES = ("harvest", "mailer", "cchc", "xlsx_forms", "samples")
-CODE = re.compile(r"[FVRP]-[A-Z0-9]+(?:-[A-Z0-9]+)*")
+CODE = re.compile(r"[FVRPN]-[A-Z0-9]+(?:-[A-Z0-9]+)*")
 
 
 @lru_cache(maxsize=1)

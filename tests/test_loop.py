@@ -148,9 +148,9 @@ def test_rejected_only_unit_gets_a_reminder_saying_why(templates, tmp_path, key_
     assert (row["status"], row["file"], row["reason"]) == ("Có lỗi", "tp-pl2.xlsx", "bố cục biểu mẫu bị thay đổi")
     sheet = openpyxl.load_workbook(summary / "tong-hop-cchc.xlsx")["Tình trạng nộp"]
     rows = [[c.value for c in r] for r in sheet.iter_rows()]
-    assert rows[0][-1] == "Tệp không dùng được vì"
+    assert rows[0][-2:] == ["Tệp không dùng được vì", "Báo cáo"]   # then the unit's narrative report
     assert ["tu-phap", "Phòng Tư pháp", "PL2", "Có lỗi"] == rows[[r[:3] for r in rows].index(
-        ["tu-phap", "Phòng Tư pháp", "PL2"])][:4] and "bố cục biểu mẫu bị thay đổi" in [r[-1] for r in rows]
+        ["tu-phap", "Phòng Tư pháp", "PL2"])][:4] and "bố cục biểu mẫu bị thay đổi" in [r[-2] for r in rows]
     outbox = tmp_path / "outbox"
     result = run("mail", "--reminders", "--summary", summary, "--templates", templates, "--out", outbox)
     assert result.exit_code == 0, result.output

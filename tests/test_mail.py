@@ -65,7 +65,9 @@ def test_mail_writes_one_eml_per_unit_with_its_workbooks(templates, tmp_path, re
     assert "Kính gửi: Ban Tổ chức - Nội vụ" in body and "chậm nhất ngày 23/3/2020" in body
     assert "Phụ lục 4: Thống kê và so sánh số lượng tổ chức cơ quan, đơn vị" in body
     names = {a.get_filename(): a.get_content() for a in msg.iter_attachments()}
-    assert sorted(names) == ["PL1_tcnv.xlsx", "PL4_tcnv.xlsx", "PL5_tcnv.xlsx", "PL6_tcnv.xlsx", "PL8_tcnv.xlsx"]
+    assert sorted(names) == ["PL1_tcnv.xlsx", "PL4_tcnv.xlsx", "PL5_tcnv.xlsx", "PL6_tcnv.xlsx", "PL8_tcnv.xlsx",
+                             "bao-cao_tcnv.docx"]   # the narrative report's template goes with them
+    assert "Báo cáo tổng kết Chương trình tổng thể cải cách hành chính" in body and "giữ nguyên các đề mục" in body
     assert names["PL5_tcnv.xlsx"] == (templates / "tcnv" / "PL5_tcnv.xlsx").read_bytes()
     raw = (outbox / "mau-tcnv.eml").read_bytes()
     assert raw.isascii()  # RFC 5322 on the wire: UTF-8 only through encoded words and MIME

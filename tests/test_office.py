@@ -6,6 +6,7 @@ import subprocess
 
 import openpyxl
 import pytest
+from openpyxl.utils import get_column_letter
 
 from tests.conftest import TEST_KEY
 from tests.office import convert
@@ -69,7 +70,37 @@ def test_identity_survives_a_libreoffice_save(through_libreoffice, catalogue):
         assert ws.protection.sheet
 
 
-def test_values_and_validations_survive(through_libreoffice, catalogue):
+def _validations(ws) -> dict[str, tuple]:
+    """A1 → what the cell's data validation checks (type, operator, bounds, error stop)."""
+    out = {}
+    for dv in ws.data_validations.dataValidation:
+        # An operator means something for bounds only, a second bound only between two
+        # (LibreOffice writes "between" and a 0 where they mean nothing).
+        operator = None if dv.type == "list" else dv.operator or "between"
+        second = _bound(dv.formula2) if operator in ("between", "notBetween") else None
+        rule = (dv.type, operator, _bound(dv.formula1), second, dv.errorStyle or "stop")
+        for rng in dv.sqref.ranges:
+            for row, col in rng.cells:
+                out[f"{get_column_letter(col)}{row}"] = rule
+    return out
+
+
+def _bound(formula):
+    """A validation bound as a value: LibreOffice may write 100 where XlsxWriter wrote 100.0."""
+    if formula is None:
+        return None
+    try:
+        return float(formula)
+    except ValueError:
+        return formula
+
+
+# The validation type each input kind must have, as the office suites store it.
+KIND_TYPE = {"count": "whole", "percent": "decimal", "flag": "whole", "rating": "list"}
+
+
+def test_values_and_validations_survive(through_libreoffice, generated, catalogue):
+    out_dir, _ = generated
     for g, values, path in through_libreoffice:
         form = catalogue.form(g.form)
         layout = form_layout(form)
@@ -78,11 +109,17 @@ def test_values_and_validations_survive(through_libreoffice, catalogue):
             got = ws[layout.input_at(row_id, period).a1]
             assert got.value == pytest.approx(value) if not isinstance(value, str) else got.value == value
             assert not got.protection.locked
-        types = {dv.type for dv in ws.data_validations.dataValidation}
-        assert {"whole", "decimal", "list"} & types
-        if g.form == "PL8":
-            lists = [dv for dv in ws.data_validations.dataValidation if dv.type == "list"]
-            assert lists and all(dv.formula1 == '"Đạt,Không đạt"' for dv in lists)
+        # Each input cell's own validation, as generated, after the LibreOffice save.
+        before = _validations(openpyxl.load_workbook(out_dir / g.path)[layout.sheet_name])
+        after = _validations(ws)
+        editable = {r.id for r in form.editable_rows(g.unit.code)}
+        inputs = [c for c in layout.inputs if c.row_id in editable]
+        assert inputs
+        for cell in inputs:
+            assert before.get(cell.a1, (None,))[0] == KIND_TYPE[cell.kind], (g.path, cell.a1)
+            assert after.get(cell.a1) == before[cell.a1], (g.path, cell.a1)
+            if cell.kind == "rating":
+                assert after[cell.a1][2] == '"Đạt,Không đạt"'
         assert ws[layout.notes[0].a1].value == "Số liệu năm 2020 là ước tính"
 
 

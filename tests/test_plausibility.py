@@ -50,8 +50,7 @@ def used_of(catalogue, values: dict[tuple[str, str], dict]) -> dict:
 
 def registry_of(units: list[tuple[str, str, tuple[str, ...]]]) -> Registry:
     return Registry(issuer="UBND", place="Thành phố", consolidator=Consolidator("Ban", "", "ban@x.example"),
-                    units=tuple(Unit(code, code, kind, f"{code}@x.example", forms) for code, kind, forms in units),
-                    source="test")
+                    units=tuple(Unit(code, code, kind, f"{code}@x.example", forms) for code, kind, forms in units))
 
 
 @pytest.mark.parametrize("cells, flagged", [

@@ -1,7 +1,10 @@
 """Generated workbooks read back with openpyxl: rows, locking, validation, identity, print."""
 from __future__ import annotations
 
+import importlib.util
 import json
+import subprocess
+import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -10,13 +13,18 @@ import pytest
 from openpyxl.utils import range_boundaries
 
 from tests.conftest import FIXED_TIME, TEST_KEY
-from tests.workbook_checks import (identity_from_properties, identity_from_sheet,
-                                   texts_match_layout)
-from xlsx_forms.identity import layout_fingerprint, verify
+from tests.specedit import spec_dir_with
+from tests.workbook_checks import identity_from_properties, identity_from_sheet, texts_match_layout
+from xlsx_forms.identity import verify
 from xlsx_forms.layout import a1, form_layout
+from xlsx_forms.spec_loader import load_catalogue
 from xlsx_forms.writer import build_workbook
 
 GOLDEN = Path(__file__).parent / "golden" / "fingerprints.json"
+FINGERPRINTS_SCRIPT = Path(__file__).parents[1] / "scripts" / "update_fingerprints.py"
+_spec = importlib.util.spec_from_file_location("update_fingerprints", FINGERPRINTS_SCRIPT)
+FINGERPRINTS = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(FINGERPRINTS)
 VALIDATION = {  # kind -> (openpyxl type, operator, formula1, formula2); "between" is implicit
     "count": ("whole", "greaterThanOrEqual", "0", None),
     "percent": ("decimal", None, "0", "100"),
@@ -173,12 +181,54 @@ def test_identity_in_hidden_sheet_and_properties_verifies(books):
         assert not verify(TEST_KEY, replace(sheet_id, unit="p-tran-phu" if g.unit.code != "p-tran-phu" else "vp"))
 
 
-def test_layout_fingerprint_is_stable(catalogue):
-    current = {fid: layout_fingerprint(form_layout(f)) for fid, f in catalogue.forms.items()}
-    golden = json.loads(GOLDEN.read_text())
-    assert current == golden, (
-        "The locked layout changed. If intended, bump the form's spec `version` and update "
-        f"{GOLDEN.name}; returned files of the old version would otherwise fail to verify.")
+def _fingerprint_problems(catalogue, recorded: dict) -> list[str]:
+    """What is wrong between the catalogue's layouts and the recorded fingerprints."""
+    _, added, refused = FINGERPRINTS.merge(recorded, FINGERPRINTS.current(catalogue))
+    return refused + [f"{what}: no fingerprint recorded; if this version is new, run {FINGERPRINTS.HOW}"
+                      for what in added]
+
+
+def test_each_form_version_has_its_recorded_layout_fingerprint(catalogue):
+    """One (form, spec version) is one layout: returned files are verified against it."""
+    assert _fingerprint_problems(catalogue, json.loads(GOLDEN.read_text())) == []
+
+
+@pytest.mark.parametrize("old, new, bump, expected", [
+    ("label: \"Nghị quyết của HĐND cấp huyện\"", "label: \"Nghị quyết HĐND cấp huyện\"", False,
+     "PL2 version 1: the layout changed but the version did not; bump `version` in xlsx_forms/specs/pl2.yaml"),
+    ("label: \"Nghị quyết của HĐND cấp huyện\"", "label: \"Nghị quyết HĐND cấp huyện\"", True,
+     "PL2 version 2: no fingerprint recorded; if this version is new, run python scripts/update_fingerprints.py"),
+    ("unit: \"Văn bản\"}\n  - {id: PL2.1,", "unit: \"Văn bản (cái)\"}\n  - {id: PL2.1,", False,
+     "PL2 version 1: the layout changed but the version did not"),
+    ("version: 1", "version: 1", False, None),
+])
+def test_a_layout_change_needs_a_version_bump_and_a_recorded_fingerprint(tmp_path, old, new, bump, expected):
+    spec_dir = spec_dir_with(tmp_path, "pl2.yaml", old, new)
+    if bump:
+        text = (spec_dir / "pl2.yaml").read_text(encoding="utf-8")
+        (spec_dir / "pl2.yaml").write_text(text.replace("version: 1", "version: 2", 1), encoding="utf-8")
+    problems = _fingerprint_problems(load_catalogue(spec_dir), json.loads(GOLDEN.read_text()))
+    assert (problems == []) if expected is None else (len(problems) == 1 and expected in problems[0])
+
+
+def test_the_fingerprint_script_adds_new_versions_and_refuses_a_changed_one(tmp_path):
+    golden = tmp_path / "fingerprints.json"
+    golden.write_text(GOLDEN.read_text())
+    (tmp_path / "a").mkdir()
+    changed = spec_dir_with(tmp_path / "a", "pl2.yaml", "Nghị quyết của HĐND cấp huyện", "Nghị quyết HĐND")
+    run = [sys.executable, str(FINGERPRINTS_SCRIPT), "--golden", str(golden)]
+    assert subprocess.run([*run, "--check"]).returncode == 0
+    refused = subprocess.run([*run, "--specs", str(changed)], capture_output=True, text=True)
+    assert refused.returncode == 2 and "bump `version`" in refused.stderr
+    assert golden.read_text() == GOLDEN.read_text()
+    bumped = changed / "pl2.yaml"
+    bumped.write_text(bumped.read_text(encoding="utf-8").replace("version: 1", "version: 2", 1), encoding="utf-8")
+    assert subprocess.run([*run, "--specs", str(changed), "--check"], capture_output=True).returncode == 1
+    assert subprocess.run([*run, "--specs", str(changed)], capture_output=True).returncode == 0
+    recorded = json.loads(golden.read_text())
+    assert recorded["PL2"]["1"] == json.loads(GOLDEN.read_text())["PL2"]["1"]   # old versions are kept
+    assert recorded["PL2"]["2"] == FINGERPRINTS.current(load_catalogue(changed))["PL2"]["2"]
+    assert subprocess.run([*run, "--specs", str(changed), "--check"]).returncode == 0
 
 
 def test_print_setup_and_view(books, catalogue):

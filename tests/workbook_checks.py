@@ -1,9 +1,7 @@
 """Reading generated workbooks back with openpyxl, for tests."""
 from __future__ import annotations
 
-from pathlib import Path
 
-import openpyxl
 
 from xlsx_forms.identity import IDENTITY_SHEET, PROPERTY_PREFIX, Identity
 from xlsx_forms.layout import SheetLayout
@@ -26,7 +24,3 @@ def identity_from_properties(wb) -> Identity:
 def texts_match_layout(ws, layout: SheetLayout) -> list[str]:
     """Addresses whose text differs from the layout's fingerprint texts."""
     return [a for a, text in layout.fingerprint_texts() if (ws[a].value or "") != text]
-
-
-def load(path: Path):
-    return openpyxl.load_workbook(path)

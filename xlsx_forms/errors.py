@@ -72,6 +72,11 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
         "Đặc tả phải khớp với lược đồ trong xlsx_forms/spec_loader.py",
         "Sửa tệp đặc tả",
     ),
+    "OUTLINE_INVALID": (
+        "đề cương báo cáo sai: {problem}",
+        "Đề cương phải khớp với lược đồ ghi ở đầu tệp outline.yaml (xlsx_forms/outline.py)",
+        "Sửa tệp đề cương",
+    ),
     "CSV_INVALID": (
         "không đọc được tệp CSV ({problem})",
         "Tệp phải là tệp CSV do cchc ghi (UTF-8, dấu phẩy)",

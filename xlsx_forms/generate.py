@@ -13,9 +13,11 @@ from .errors import CchcError
 from .fileio import atomic_write_bytes, csv_bytes
 from .identity import Identity
 from .model import Catalogue
+from .outline import Outline
 from .outwrite import LOCK_WAIT, replacing
 from .parallel import ordered_map
 from .registry import Registry, Unit
+from .report_doc import build_report, report_path
 from .writer import GenerateOptions, build_workbook
 
 MANIFEST = "manifest.csv"
@@ -65,13 +67,23 @@ def _write_one(job: tuple[Unit, str, str], catalogue: Catalogue, registry: Regis
     return GeneratedFile(unit, form_id, rel, identity)
 
 
+def _write_report(unit: Unit, outline: Outline, registry: Registry, out_dir: Path,
+                  options: GenerateOptions) -> GeneratedFile:
+    rel = report_path(unit.code)
+    data, identity = build_report(outline, registry, unit, options.key, options.generated_at, options.deadline.year)
+    atomic_write_bytes(out_dir / rel, data)
+    return GeneratedFile(unit, outline.id, rel, identity)
+
+
 def generate_all(catalogue: Catalogue, registry: Registry, out_dir: Path, options: GenerateOptions,
                  forms: tuple[str, ...] | None = None,
                  progress: Callable[[GeneratedFile], None] | None = None, *,
                  wait: float = LOCK_WAIT, on_wait: Callable[[str], None] | None = None,
-                 extra: Mapping[str, bytes] | None = None) -> list[GeneratedFile]:
-    """Write every assigned workbook, the manifest and the ``extra`` files (name → bytes,
-    e.g. the settings: xlsx_forms.settings); return the workbooks. ``out_dir`` is replaced
+                 extra: Mapping[str, bytes] | None = None, outline: Outline | None = None) -> list[GeneratedFile]:
+    """Write every assigned workbook, with ``outline`` every unit's narrative report
+    template (when all forms are made: ``forms`` None), the manifest and the ``extra`` files
+    (name → bytes, e.g. the settings: xlsx_forms.settings); return what was written
+    (reports after the workbooks, their form the outline's id). ``out_dir`` is replaced
     as a whole once all are written (a folder of templates: see outdir for the rules, the
     lock and ``wait``/``on_wait``). Raises CchcError if it may not or cannot be written."""
     done = []
@@ -82,6 +94,12 @@ def generate_all(catalogue: Catalogue, registry: Registry, out_dir: Path, option
             done.append(item)
             if progress:
                 progress(item)
+        if outline is not None and forms is None:
+            for item in ordered_map(_write_report, registry.units, (outline, registry, staging, options),
+                                    min_jobs=PARALLEL_FROM):
+                done.append(item)
+                if progress:
+                    progress(item)
         atomic_write_bytes(staging / MANIFEST, manifest_csv(done))
         for name, data in (extra or {}).items():
             atomic_write_bytes(staging / name, data)

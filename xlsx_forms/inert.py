@@ -16,6 +16,9 @@ import unicodedata
 from typing import NamedTuple
 
 # Line breaks of every kind (CR LF, CR, VT, FF, NEL, LINE/PARAGRAPH SEPARATOR) become LF.
+# The first characters that make a spreadsheet read a text as a formula (OWASP "CSV
+# injection"): a text written to a CSV or workbook starting with one gets a leading quote.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 _BREAKS = {"\r\n": "\n", "\r": "\n", "\x0b": "\n", "\x0c": "\n", "\x85": "\n", "\u2028": "\n", "\u2029": "\n"}
 ELLIPSIS = "…"
 

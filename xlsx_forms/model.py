@@ -6,7 +6,7 @@ harvester. Nothing here knows about cells: positions live in layout.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import cached_property
 
 from .kinds import BASES, Base
@@ -28,6 +28,11 @@ SEVERITIES = ("error", "warning")
 def dmy(d: date) -> str:
     """A date as every text of cchc writes it: 23/3/2020."""
     return f"{d.day}/{d.month}/{d.year}"
+
+
+def hm_dmy(t: datetime) -> str:
+    """A time as every text of cchc writes it, in ``t``'s own zone: 08:05 23/3/2020."""
+    return f"{t:%H:%M} {dmy(t)}"
 
 @dataclass(frozen=True)
 class Kind:

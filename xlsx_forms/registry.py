@@ -47,7 +47,6 @@ class Registry:
     place: str
     consolidator: Consolidator
     units: tuple[Unit, ...]
-    source: str
 
     @cached_property
     def _by_code(self) -> dict[str, Unit]:
@@ -157,4 +156,4 @@ def load_registry(path: Path, catalogue: Catalogue) -> Registry:
         units.append(unit)
     return Registry(issuer=_text(path, data, "issuer", fix="Ghi tên cơ quan ban hành, ví dụ UBND THÀNH PHỐ HÀ GIANG"),
                     place=_text(path, data, "place", fix="Ghi tên địa phương, ví dụ Thành phố Hà Giang"),
-                    consolidator=consolidator, units=tuple(units), source=str(path))
+                    consolidator=consolidator, units=tuple(units))

@@ -58,7 +58,6 @@ class Formats:
     """Formats of one workbook: a role's, an input kind's, and the conditional ones."""
 
     def __init__(self, wb: Workbook, kinds: dict) -> None:
-        self._wb = wb
         self.role = {name: wb.add_format({**_BASE, **spec}) for name, spec in ROLE_STYLES.items()}
         self.input = {}
         self.locked_input = {}

@@ -1,0 +1,176 @@
+"""The Đề cương báo cáo: the outline of the units' narrative reports, as plan data.
+
+``outline.yaml`` in the plan's spec folder (schema in its header comment) is loaded into an
+``Outline``: its sections in reading order, each with its number, heading, level and the
+guidance printed under it. The report writer (``report_doc``) prints it; the harvest
+(``harvest.narrative``) finds each heading again in a returned document and takes the
+unit's text under it. A plan without ``outline.yaml`` asks for no narrative report.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any
+
+from .errors import CchcError
+from .model import Fix
+from .yamlio import line_of, load_yaml
+
+OUTLINE_FILE = "outline.yaml"
+SPEC_DIR = Path(__file__).parent / "specs"
+MAX_LEVEL = 4
+_TOP = ("id", "version", "name", "kind", "title", "sections")
+_SECTION = {"id", "number", "heading", "level", "guidance", "fixes"}
+
+
+def normalized(text: str) -> str:
+    """How texts are compared between the outline and a document: NFC, runs of white
+    space as one space, case folded (a heading typed in capitals is the same heading)."""
+    return unicodedata.normalize("NFC", " ".join(str(text).split())).casefold()
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """One numbered heading of the outline."""
+
+    id: str
+    number: str
+    heading: str
+    level: int
+    guidance: tuple[str, ...] = ()
+    fixes: tuple[Fix, ...] = ()
+
+    @property
+    def printed(self) -> str:
+        """The heading as printed: number and text."""
+        return f"{self.number} {self.heading}"
+
+
+@dataclass(frozen=True)
+class Outline:
+    """The report's outline: title lines and sections in reading order."""
+
+    id: str
+    version: int
+    name: str
+    kind: str
+    title: str
+    sections: tuple[Section, ...]
+    attachment: str = ""
+    note: str = ""
+    source: str = ""
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """SHA-256 of the title and every section's id, number, heading and level: what a
+        report's identity signs, so a report made from other headings is told apart."""
+        payload = json.dumps([self.id, self.title, [(s.id, s.number, s.heading, s.level) for s in self.sections]],
+                             ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+    @cached_property
+    def leaves(self) -> frozenset[str]:
+        """Ids of the sections without sub-sections: the ones a unit must write."""
+        return frozenset(s.id for s, nxt in zip(self.sections, (*self.sections[1:], None))
+                         if nxt is None or nxt.level <= s.level)
+
+    def section(self, section_id: str) -> Section:
+        """The section with this id (KeyError if none)."""
+        return self._by_id[section_id]
+
+    @cached_property
+    def _by_id(self) -> dict[str, Section]:
+        return {s.id: s for s in self.sections}
+
+
+def _fail(path: Path, node: Any, problem: str) -> CchcError:
+    return CchcError("OUTLINE_INVALID", f"{path}, dòng {line_of(node)}", problem=problem)
+
+
+def _text(path: Path, node: dict, key: str, *, required: bool = True) -> str:
+    value = node.get(key)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(path, node, f"trường «{key}» thiếu hoặc không phải chuỗi ký tự")
+    return unicodedata.normalize("NFC", " ".join(value.split()))
+
+
+def _fixes(path: Path, node: dict) -> tuple[Fix, ...]:
+    items = node.get("fixes") or []
+    if not isinstance(items, list) or not all(isinstance(f, dict) and {"from", "to"} <= set(f) for f in items):
+        raise _fail(path, node, "«fixes» phải là danh sách dạng {from: …, to: …}")
+    return tuple(Fix(wrong=str(f["from"]), right=str(f["to"])) for f in items)
+
+
+def _section(path: Path, node: Any, previous: Section | None) -> Section:
+    if not isinstance(node, dict):
+        raise _fail(path, node, "mỗi mục của «sections» phải có dạng {id: …, number: …, heading: …, level: …}")
+    unknown = sorted(set(node) - _SECTION - {"__line__"})
+    if unknown:
+        raise _fail(path, node, f"trường lạ {unknown} (chỉ dùng {sorted(_SECTION)})")
+    level = node.get("level")
+    if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= MAX_LEVEL:
+        raise _fail(path, node, f"«level» phải là số nguyên từ 1 đến {MAX_LEVEL}")
+    if previous is None and level != 1:
+        raise _fail(path, node, "mục đầu tiên phải có level 1")
+    if previous is not None and level > previous.level + 1:
+        raise _fail(path, node, f"level {level} sâu hơn mục trước ({previous.id}, level {previous.level}) "
+                                "quá một bậc")
+    guidance = node.get("guidance") or ""
+    if not isinstance(guidance, str):
+        raise _fail(path, node, "«guidance» phải là một đoạn văn bản (mỗi dòng một đoạn)")
+    lines = tuple(unicodedata.normalize("NFC", " ".join(line.split())) for line in guidance.splitlines())
+    return Section(id=_text(path, node, "id"), number=_text(path, node, "number"),
+                   heading=_text(path, node, "heading"), level=level,
+                   guidance=tuple(line for line in lines if line), fixes=_fixes(path, node))
+
+
+def load_outline(spec_dir: Path = SPEC_DIR) -> Outline | None:
+    """The outline of the plan in ``spec_dir`` (its ``outline.yaml``), or None when the
+    plan has none. Raises CchcError naming the file and line of a malformed one."""
+    path = spec_dir / OUTLINE_FILE
+    if not path.exists():
+        return None
+    doc = load_yaml(path)
+    if not isinstance(doc, dict):
+        raise _fail(path, doc, f"tệp phải là một bảng có các trường {list(_TOP)}")
+    version = doc.get("version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise _fail(path, doc, "«version» phải là số nguyên dương")
+    items = doc.get("sections")
+    if not isinstance(items, list) or not items:
+        raise _fail(path, doc, "«sections» phải là danh sách các mục, ít nhất một mục")
+    sections: list[Section] = []
+    for node in items:
+        sections.append(_section(path, node, sections[-1] if sections else None))
+    seen_ids: dict[str, Any] = {}
+    seen_printed: dict[tuple[str, str], str] = {}
+    parents: list[Section] = []   # the chain of open sections above the current one
+    for node, s in zip(items, sections):
+        if s.id in seen_ids:
+            raise _fail(path, node, f"mã mục «{s.id}» bị trùng (đã có ở dòng {line_of(seen_ids[s.id])})")
+        seen_ids[s.id] = node
+        parents = [p for p in parents if p.level < s.level]
+        key = (parents[-1].id if parents else "", normalized(s.printed))
+        if key in seen_printed:
+            # The harvest finds a section by its printed heading, in order: two alike under
+            # one parent could not be told apart (alike under two parents can: "6. Về hiện
+            # đại hóa hành chính" is both a result and a proposal).
+            raise _fail(path, node, f"đề mục «{s.printed}» trùng với mục {seen_printed[key]} cùng cấp")
+        seen_printed[key] = s.id
+        parents.append(s)
+    return Outline(id=_text(path, doc, "id"), version=version, name=_text(path, doc, "name"),
+                   kind=_text(path, doc, "kind"), title=_text(path, doc, "title"), sections=tuple(sections),
+                   attachment=_text(path, doc, "attachment", required=False),
+                   note=_text(path, doc, "note", required=False), source=str(path))
+
+
+@lru_cache(maxsize=1)
+def default_outline() -> Outline | None:
+    """The outline of the embedded plan (Kế hoạch 372/KH-UBND), loaded once per process."""
+    return load_outline()
