@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
+from harvest.console import closing_lines
 from harvest.inbox import scan
-from harvest.reconcile import MISSING
 from harvest.run import INBOX_WHAT
 from harvest.run import harvest as run_harvest
 from xlsx_forms import outdir
@@ -20,7 +20,7 @@ from xlsx_forms.settings import SETTINGS
 from xlsx_forms.spec_loader import default_catalogue
 from xlsx_forms.writer import DEFAULT_PASSWORD, GenerateOptions
 
-from . import __version__, config, i18n, mail_commands, report_command, rollup_command
+from . import __version__, config, i18n, mail_commands, report_command, rollup_command, watch_commands
 from .mail_commands import waiting
 from .remembered import Remembered
 
@@ -112,11 +112,6 @@ templates_option = click.option(
          "dùng khi không ghi rõ --deadline, --units, --key-file.")
 
 
-def names_of(registry) -> dict[str, str]:
-    """Unit code → name."""
-    return {u.code: u.name for u in registry.units}
-
-
 def _registry(units: Path | None):
     catalogue = default_catalogue()
     return catalogue, load_registry(units or DEFAULT_REGISTRY, catalogue)
@@ -206,34 +201,8 @@ def harvest(inbox, units, key_file, out, deadline, templates) -> None:
         result = run_harvest(inbox, out, catalogue, registry, key, due, progress=lambda _r: bar.update(1),
                              files=files, lock_wait=wait, on_wait=waiting(out),
                              expected_key=remembered.expected_key(), outline=default_outline())
-    outcomes = [o for o, _ in result.reconciliation.outcomes.values()]
-    complete, with_errors, missing_units = result.reconciliation.unit_tally()
-    errors = sum(i.severity == "error" for i in result.issues)
-    warnings = sum(i.severity == "warning" for i in result.issues)
-    counts = result.reconciliation.outcome_counts()
-    click.echo(f"Đã đọc {len(result.results)} tệp: {', '.join(f'{n} {o.label}' for o, n in counts.items())}.")
-    click.echo(f"Đơn vị: {complete}/{len(registry.units)} đã nộp đủ không lỗi, "
-               f"{with_errors} có lỗi, {missing_units} còn thiếu phụ lục.")
-    missing = [s for s in result.reconciliation.statuses if s.status == MISSING]
-    if missing:
-        names = {u.code: u.name for u in registry.units}
-        listed = "; ".join(f"{names[s.unit]} ({s.form})" for s in missing[:20])
-        more = f" và {len(missing) - 20} phụ lục khác" if len(missing) > 20 else ""
-        click.echo(f"Chưa nộp: {listed}{more}.")
-    unusable = [s for s in result.reconciliation.statuses if s.reason]
-    if unusable:
-        names = {u.code: u.name for u in registry.units}
-        listed = "; ".join(f"{names[s.unit]} ({s.form}: {s.reason})" for s in unusable[:20])
-        more = f" và {len(unusable) - 20} phụ lục khác" if len(unusable) > 20 else ""
-        click.echo(f"Đã nhận nhưng tệp không dùng được: {listed}{more}.")
-    if result.reports is not None:
-        got = [s for s in result.reports.statuses if s.status != MISSING]
-        absent = [names_of(registry)[s.unit] for s in result.reports.statuses if s.status == MISSING]
-        click.echo(f"Báo cáo theo Đề cương: {len(got)}/{len(registry.units)} đơn vị đã gửi"
-                   + (f"; chưa gửi: {'; '.join(absent[:20])}{' …' if len(absent) > 20 else ''}." if absent else ".")
-                   + f" (nội dung: {out / 'sections.csv'})")
-    click.echo(f"Lỗi: {errors}, cảnh báo: {warnings} (chi tiết: {out / 'issues.csv'}).")
-    click.echo(f"Bảng tổng hợp: {result.summary_path}")
+    for line in closing_lines(result, registry, out):
+        click.echo(line)
 
 
 @cli.command()
@@ -253,6 +222,7 @@ def forms(fixes: bool) -> None:
 mail_commands.register(cli, units_option, key_option, templates_option, _registry)
 rollup_command.register(cli, units_option, templates_option, _registry)
 report_command.register(cli, units_option, templates_option, _registry)
+watch_commands.register(cli, _registry)
 
 
 def main() -> None:

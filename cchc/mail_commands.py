@@ -12,8 +12,8 @@ from harvest.issues import Code
 from harvest.reconcile import MISSING, WITH_ERRORS
 from mailer import outbox as box
 from mailer.feedback import make_corrections
-from mailer.messages import feedback_letter, mailout_letter, message, reminder_letter
-from mailer.smtp import PASSWORD_ENV, LoginError, SmtpConfig, send_outbox
+from mailer.messages import feedback_letter, for_office, mailout_letter, message, reminder_letter
+from mailer.smtp import PASSWORD_ENV, SmtpConfig, send_outbox
 from xlsx_forms import outdir, outwrite
 from xlsx_forms.errors import CchcError
 from xlsx_forms.fileio import read_csv
@@ -60,23 +60,38 @@ def smtp_options(func):
     return func
 
 
-def _send(outbox: Path, kind: str, smtp: str | None, security: str, user: str, retry_delay: float) -> None:
+class SendStopped(click.ClickException):
+    """Sending stopped because the SMTP settings cannot work: exit code 2, as any wrong
+    option."""
+
+    exit_code = 2
+
+
+def smtp_config(send: bool, smtp: str | None, security: str, user: str, retry_delay: float) -> SmtpConfig | None:
+    """The sending settings when ``--send`` is given (None otherwise), checked before
+    anything is written: a run that cannot send refuses to start."""
+    if not send:
+        return None
     if not smtp or ":" not in smtp:
         raise click.UsageError("--send cần --smtp MÁY_CHỦ:CỔNG, ví dụ --smtp mail.example.vn:587.")
     host, port = smtp.rsplit(":", 1)
-    if not port.isdigit():
-        raise click.UsageError(f"--smtp: cổng «{port}» không phải số.")
+    if not port.isdigit() or not host:
+        raise click.UsageError(f"--smtp: «{smtp}» phải có dạng MÁY_CHỦ:CỔNG, cổng là số (ví dụ mail.example.vn:587).")
     password = os.environ.get(PASSWORD_ENV, "")
     if user and not password:
         raise click.UsageError(f"Có tài khoản SMTP nhưng chưa đặt mật khẩu trong biến môi trường {PASSWORD_ENV}.")
-    cfg = SmtpConfig(host, int(port), security, user, password, backoff=retry_delay)
+    return SmtpConfig(host, int(port), security, user, password, backoff=retry_delay)
+
+
+def _send(outbox: Path, kind: str, cfg: SmtpConfig) -> None:
     todo = [i for i in box.pending(outbox) if i.path.name.startswith(kind + "-")]
     with click.progressbar(length=len(todo), label="Đang gửi thư", file=sys.stderr) as bar:
-        try:
-            report = send_outbox(outbox, cfg, only=lambda i: i.path.name.startswith(kind + "-"),
-                                 progress=lambda _i: bar.update(1))
-        except LoginError as exc:
-            raise click.ClickException(str(exc)) from None
+        report = send_outbox(outbox, cfg, only=lambda i: i.path.name.startswith(kind + "-"),
+                             progress=lambda _i: bar.update(1))
+    if report.stopped:
+        done = f"đã gửi {len(report.sent)} thư trước khi dừng" if report.sent else "chưa gửi thư nào"
+        raise SendStopped(f"{report.stopped}. Đã dừng gửi ({done}); các thư vẫn ở {outbox}: sửa rồi chạy lại "
+                          "lệnh để gửi (thư đã gửi không bị gửi lại).")
     click.echo(f"Đã gửi {len(report.sent)} thư" + (f", {len(report.failed)} thư chưa gửi được:" if report.failed else "."))
     for name, reason in report.failed:
         click.echo(f"  {name}: {reason}")
@@ -122,6 +137,7 @@ def register(cli, units_option, key_option, templates_option, registry_of) -> No
         còn lỗi. Với --send: gửi qua SMTP, ghi vào OUT/sent.csv; mỗi thư chỉ gửi một lần, chạy
         lại không gửi trùng. Mã thoát 1 nếu có thư chưa gửi được.
         """
+        sending = smtp_config(send, smtp, security, user, retry_delay)   # before anything is written
         remembered = Remembered.load(templates)
         with remembered.announced(click.echo):
             due = remembered.deadline(deadline, default_catalogue().plan.default_deadline)
@@ -142,22 +158,26 @@ def register(cli, units_option, key_option, templates_option, registry_of) -> No
         with outwrite.writing_into(outbox, "outbox", reads, config.lock_wait(), waiting(outbox)):
             if reminders:
                 statuses = _rows(summary / "status.csv", "--summary")
+                issues = _rows(summary / "issues.csv", "--summary")
+                # Letters name a file as the office sent it, never the inbox's folders.
+                paths = {r["file"] for r in statuses} | {r["file"] for r in issues}
                 problems = defaultdict(list)
-                for row in _rows(summary / "issues.csv", "--summary"):
+                for row in issues:
                     if row["severity"] == "error" and row["code"] != Code.R_MISSING:
-                        problems[(row["unit_code"], row["form"])].append(row["message"])
+                        problems[(row["unit_code"], row["form"])].append(for_office(row["message"], paths))
                 for unit in registry.units:
                     mine = [s for s in statuses if s["unit_code"] == unit.code]
                     missing = [s["form"] for s in mine if s["status"] == MISSING]
                     # Received but unusable (status.csv's reason): never "not submitted".
-                    unusable = {s["form"]: (s.get("reason") or "", problems[(unit.code, s["form"])])
+                    unusable = {s["form"]: (for_office(s.get("reason") or "", paths), problems[(unit.code, s["form"])])
                                 for s in mine if s["status"] == WITH_ERRORS and s.get("reason")}
                     wrong = {s["form"]: problems[(unit.code, s["form"])] for s in mine
                              if s["status"] == WITH_ERRORS and s["form"] not in unusable}
                     if not missing and not wrong and not unusable:
                         continue
                     files = [p for f, p in manifest.get(unit.code, []) if f in missing or f in unusable]
-                    letter = reminder_letter(catalogue, registry, unit, missing, wrong, files, due, unusable)
+                    sent = {s["form"]: s["file"] for s in mine if s["file"] and s["status"] != MISSING}
+                    letter = reminder_letter(catalogue, registry, unit, missing, wrong, files, due, unusable, sent)
                     box.write(outbox, f"nhac-{unit.code}", message(letter, catalogue, registry, when))
                     written.add(f"nhac-{unit.code}")
             else:
@@ -171,8 +191,8 @@ def register(cli, units_option, key_option, templates_option, registry_of) -> No
                     written.add(f"mau-{unit.code}")
             click.echo(f"Đã ghi {len(written)} thư vào {outbox}.")
             _replace_letters(outbox, kind, written)
-            if send:
-                _send(outbox, kind, smtp, security, user, retry_delay)
+            if sending:
+                _send(outbox, kind, sending)
 
     @cli.command()
     @click.option("--summary", type=click.Path(exists=True, file_okay=False, path_type=Path), required=True,
@@ -200,6 +220,7 @@ def register(cli, units_option, key_option, templates_option, registry_of) -> No
         vị sửa và gửi lại sẽ thay cho tệp trước ở lần tổng hợp sau. Mỗi danh sách lỗi chỉ
         gửi một lần: chạy lại không gửi gì nếu lỗi không đổi; lỗi đổi thì là thư mới.
         """
+        sending = smtp_config(send, smtp, security, user, retry_delay)   # before anything is written
         remembered = Remembered.load(templates)
         with remembered.announced(click.echo):
             due = remembered.deadline(deadline, default_catalogue().plan.default_deadline)
@@ -221,10 +242,11 @@ def register(cli, units_option, key_option, templates_option, registry_of) -> No
         with outwrite.writing_into(outbox, "outbox", reads_box, wait, waiting(outbox), option="--outbox"):
             for c in corrections:
                 letter = feedback_letter(catalogue, registry, c.unit, {f: n for f, (_, n) in c.files.items()},
-                                         [p for p, _ in c.files.values()], due, c.confirm, key=c.problems_key)
+                                         [p for p, _ in c.files.values()], due, c.confirm, key=c.problems_key,
+                                         sent=c.sent)
                 box.write(outbox, f"phan-hoi-{c.unit.code}", message(letter, catalogue, registry, when))
             click.echo(f"Đã tạo {sum(len(c.files) for c in corrections)} biểu mẫu cần sửa cho {len(corrections)} "
                        f"đơn vị trong {out}, thư phản hồi trong {outbox}.")
             _replace_letters(outbox, "phan-hoi", {f"phan-hoi-{c.unit.code}" for c in corrections})
-            if send:
-                _send(outbox, "phan-hoi", smtp, security, user, retry_delay)
+            if sending:
+                _send(outbox, "phan-hoi", sending)

@@ -34,12 +34,14 @@ class Correction:
     """The correction workbooks made for one unit: form id → (path, problem cells), and
     ``problems_key``, a hash of the problems they mark (form, cell, what is wrong, values to
     confirm): the identity of the letter that sends them, so one list of problems is one
-    letter, ever; and form id → cells the unit is asked to confirm."""
+    letter, ever; form id → cells the unit is asked to confirm; form id → the file the unit
+    sent (its inbox path: letters show its name only)."""
 
     unit: Unit
     files: dict[str, tuple[Path, int]]
     problems_key: str = ""
     confirm: dict[str, int] = field(default_factory=dict)
+    sent: dict[str, str] = field(default_factory=dict)   # form id → the file received (inbox path)
 
 
 def problems_key(unit_code: str, problems: dict[str, dict[tuple[str, str], str]]) -> str:
@@ -142,5 +144,6 @@ def make_corrections(summary: Path, out_dir: Path, catalogue: Catalogue, registr
         marked[unit_code][form_id] = {**problems, **{(row, f"xác nhận {period}"): text
                                                      for (row, period), text in confirm.items()}}
         asked[unit_code][form_id] = len(confirm)
-    return [Correction(registry.unit(code), files, problems_key(code, marked[code]), asked[code])
+    return [Correction(registry.unit(code), files, problems_key(code, marked[code]), asked[code],
+                       {f: s["file"] for c, f, s in wrong if c == code and f in files})
             for code, files in made.items()]

@@ -2,8 +2,11 @@
 reading the attachments given)."""
 from __future__ import annotations
 
+import base64
 import hashlib
 import mimetypes
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from email.headerregistry import Address
@@ -18,10 +21,14 @@ from xlsx_forms.outline import default_outline
 from xlsx_forms.registry import Registry, Unit
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# Python 3.11's header folding drops the space where it splits a Vietnamese subject into
-# two encoded words ("số liệu– Văn phòng"). Lines up to RFC 5322's 998 characters keep a
-# subject in one piece; the body stays 7-bit (base64 or quoted-printable).
+# Headers with Vietnamese text are encoded here (EncodedHeader), not by the email package:
+# Python 3.11's folding drops the space where it splits a subject into two encoded words
+# ("số liệu– Văn phòng"). The policy's long lines only keep it from refolding what is
+# read back from an .eml; the body stays 7-bit (base64 or quoted-printable).
 POLICY = SMTP.clone(max_line_length=998, cte_type="7bit")
+WORD_MAX = 75        # RFC 2047: characters of one encoded word
+LINE_MAX = 76        # RFC 2047: characters of a header line holding encoded words
+_WORD = "=?utf-8?b?{}?="
 HEADER_TEXT = 200    # characters of a name in a header (RFC 5322 lines stay within 998)
 PROBLEM_TEXT = 600   # characters of one problem quoted in a reminder
 KINDS = {"mau": "Gửi biểu mẫu", "nhac": "Nhắc nộp báo cáo", "phan-hoi": "Đề nghị sửa số liệu"}
@@ -39,7 +46,68 @@ class Letter:
     lines: tuple[str, ...]
     attachments: tuple[Path, ...] = field(default_factory=tuple)
     key: str = ""
+    subject: str = ""   # what the subject calls it, when not the kind's usual words
 
+
+
+def encoded_words(text: str, first: int) -> list[str]:
+    """``text`` as RFC 2047 base64 encoded words of at most WORD_MAX characters, the
+    first at most ``first``; split between characters, never inside one (nor before a
+    combining mark), after a space where there is one, so every word decodes on its own.
+    Spaces stay inside the words: readers drop the folding between two encoded words
+    (RFC 2047, 6.2), never a space of the text. (Python's own parser adds a space there in
+    a display name: splitting after a space makes that a double space, not a broken word.)"""
+    overhead = len(_WORD.format(""))
+
+    def fits(chunk: str, budget: int) -> bool:
+        return (len(chunk.encode()) + 2) // 3 * 4 + overhead <= budget
+
+    words, chunk, budget = [], "", first
+    for ch in text:
+        if chunk and not fits(chunk + ch, budget) and not unicodedata.combining(ch):
+            cut = chunk.rfind(" ") + 1
+            if not 0 < cut < len(chunk):
+                cut = len(chunk)
+            words.append(_WORD.format(base64.b64encode(chunk[:cut].encode()).decode("ascii")))
+            chunk, budget = chunk[cut:], WORD_MAX
+        chunk += ch
+    words.append(_WORD.format(base64.b64encode(chunk.encode()).decode("ascii")))
+    return words
+
+
+class EncodedHeader(str):
+    """A header whose text is kept as given (``str``) and written as encoded words folded
+    on lines of at most LINE_MAX characters (``fold``, called by the email package's
+    generator for an object with a ``name``). ASCII text needs none of it."""
+
+    name: str
+    folded: str
+
+    def __new__(cls, name: str, text: str, address: str = "", shown: str | None = None) -> EncodedHeader:
+        self = super().__new__(cls, shown if shown is not None else text)
+        self.name = name
+        words = encoded_words(text, LINE_MAX - len(name) - 2)
+        if address:
+            tail = f" <{address}>"
+            if len(words) == 1 and len(name) + 2 + len(words[0]) + len(tail) > LINE_MAX or len(words[-1]) + 1 + len(tail) > LINE_MAX:
+                words.append(tail.strip())
+            else:
+                words[-1] += tail
+        self.folded = "\r\n ".join(words)
+        return self
+
+    def fold(self, *, policy) -> str:
+        """The header as written: name, encoded words, the policy's line ends."""
+        return f"{self.name}: {self.folded.replace(chr(13) + chr(10), policy.linesep)}{policy.linesep}"
+
+
+def _header(msg: EmailMessage, name: str, text: str, address: str = "") -> None:
+    """Set ``name`` to ``text`` (with ``address``: a mailbox), encoded only when it must be."""
+    if address:
+        plain = str(Address(text, addr_spec=address))
+        msg[name] = plain if text.isascii() else EncodedHeader(name, text, address, plain)
+    else:
+        msg[name] = text if text.isascii() else EncodedHeader(name, text)
 
 
 def form_line(catalogue: Catalogue, form_id: str) -> str:
@@ -68,49 +136,88 @@ def mailout_letter(catalogue: Catalogue, registry: Registry, unit: Unit, files: 
         catalogue.plan.data_range), tuple(files))
 
 
+def sent_name(rel: str) -> str:
+    """A file as the office sent it: its name, without the consolidator's folders (the
+    inbox keeps letters in folders of its own: «thư 20-3/vp/PL3.xlsx» → «PL3.xlsx»)."""
+    return rel.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+
+
+def for_office(text: str, paths: Iterable[str]) -> str:
+    """``text`` (a harvest message) with every inbox path of ``paths`` shown as the
+    file's name only: letters to offices never show the consolidator's folders."""
+    for rel in sorted({p for p in paths if p and sent_name(p) != p}, key=len, reverse=True):
+        text = text.replace(rel, sent_name(rel))
+    return text
+
+
+def _named(catalogue: Catalogue, form_id: str, sent: dict[str, str]) -> str:
+    """'Phụ lục 3: … (tệp «PL3 văn phòng.xlsx»)': the appendix, and the file as sent."""
+    name = sent.get(form_id)
+    return form_line(catalogue, form_id) + (f" (tệp «{inert(sent_name(name), single_line=True)}»)" if name else "")
+
+
 def reminder_letter(catalogue: Catalogue, registry: Registry, unit: Unit, missing: list[str],
                     with_errors: dict[str, list[str]], files: list[Path], deadline: date,
-                    unusable: dict[str, tuple[str, list[str]]] | None = None) -> Letter:
+                    unusable: dict[str, tuple[str, list[str]]] | None = None,
+                    sent: dict[str, str] | None = None) -> Letter:
     """A reminder: which appendices are missing, which came back as a file that cannot be
     used (form → (reason, problems): received, so never called "not submitted"; the blank
-    template goes with it), which came back with errors."""
+    template goes with it), which came back with errors (form → problems). ``sent``: form
+    → the file received (named by its file name only). A unit that sent everything is
+    told what is wrong, never that its report is missing."""
     cons = registry.consolidator.name
-    lines = [f"Đến nay {cons} chưa nhận đủ báo cáo của {unit.name}." if missing else
-             f"{cons} đã nhận báo cáo của {unit.name}, nhưng còn phụ lục cần gửi lại hoặc sửa."]
+    sent = sent or {}
+    unusable = unusable or {}
+    if missing:
+        lines = [f"Đến nay {cons} chưa nhận đủ báo cáo của {unit.name}."]
+        subject = ""
+    elif unusable:
+        lines = [f"{cons} đã nhận báo cáo của {unit.name}, nhưng có tệp không dùng được số liệu"
+                 + (" và có phụ lục còn lỗi cần sửa." if with_errors else ".")]
+        subject = "Đề nghị gửi lại báo cáo"
+    else:
+        lines = [f"{cons} đã nhận đủ báo cáo của {unit.name}, nhưng số liệu còn lỗi cần sửa."]
+        subject = "Đề nghị sửa số liệu"
     if missing:
         lines += ["Các phụ lục chưa nộp (biểu mẫu gửi kèm):", *(f"  - {form_line(catalogue, f)}" for f in missing)]
     if unusable:
         lines.append("Các phụ lục đã nhận được tệp nhưng không dùng được số liệu (biểu mẫu gửi kèm, "
                      "đề nghị điền lại trên đúng biểu mẫu này):")
         for form_id, (reason, problems) in unusable.items():
-            lines.append(f"  - {form_line(catalogue, form_id)}: tệp gửi về không dùng được vì "
+            lines.append(f"  - {_named(catalogue, form_id, sent)}: tệp gửi về không dùng được vì "
                          f"{inert(reason, single_line=True, limit=PROBLEM_TEXT)}.")
             lines += [f"      · {inert(p, single_line=True, limit=PROBLEM_TEXT)}" for p in problems[:2]]
     if with_errors:
         lines.append("Các phụ lục đã nộp nhưng còn lỗi cần sửa:")
         for form_id, problems in with_errors.items():
-            lines.append(f"  - {form_line(catalogue, form_id)}: {len(problems)} lỗi, ví dụ:")
+            if not problems:
+                lines.append(f"  - {_named(catalogue, form_id, sent)}: còn lỗi cần sửa.")
+                continue
+            shown = "ví dụ:" if len(problems) > 5 else "cụ thể:"
+            lines.append(f"  - {_named(catalogue, form_id, sent)}: {len(problems)} lỗi, {shown}")
             lines += [f"      · {inert(p, single_line=True, limit=PROBLEM_TEXT)}" for p in problems[:5]]
     lines.append(f"Đề nghị đơn vị hoàn thành và gửi lại chậm nhất ngày {dmy(deadline)}.")
-    return Letter("nhac", unit, tuple(lines), tuple(files))
+    return Letter("nhac", unit, tuple(lines), tuple(files), subject=subject)
 
 
 def feedback_letter(catalogue: Catalogue, registry: Registry, unit: Unit, forms: dict[str, int],
                     files: list[Path], deadline: date, confirm: dict[str, int] | None = None,
-                    key: str = "") -> Letter:
+                    key: str = "", sent: dict[str, str] | None = None) -> Letter:
     """The correction loop: a fresh workbook with the unit's values, problems marked
     (``forms``: cells to fix per form) and unusual values to confirm (``confirm``).
     ``key``: the problems the letter is about (mailer.feedback), its identity: the same
-    problems never make a second letter, whatever the freshly built workbook's bytes."""
+    problems never make a second letter, whatever the freshly built workbook's bytes.
+    ``sent``: form → the file received, named by its file name only."""
     wrong = {f: n for f, n in forms.items() if n}
     asked = {f: n for f, n in (confirm or {}).items() if n}
+    sent = sent or {}
     lines = [f"{registry.consolidator.name} đã nhận báo cáo của {unit.name}."]
     if wrong or not asked:
-        lines += ["Số liệu còn lỗi ở:", *(f"  - {form_line(catalogue, f)}: {n} ô cần xem lại" for f, n in wrong.items())]
+        lines += ["Số liệu còn lỗi ở:", *(f"  - {_named(catalogue, f, sent)}: {n} ô cần xem lại" for f, n in wrong.items())]
     if asked:
         lines += [("Một số số liệu khác thường (so với các năm khác, các đơn vị khác hoặc số liệu tổng hợp "
                    "của thành phố), xin đơn vị xác nhận:"),
-                  *(f"  - {form_line(catalogue, f)}: {n} ô xin xác nhận" for f, n in asked.items())]
+                  *(f"  - {_named(catalogue, f, sent)}: {n} ô xin xác nhận" for f, n in asked.items())]
     lines.append("")
     lines.append("Tệp gửi kèm là biểu mẫu mới đã điền sẵn số liệu đơn vị đã gửi.")
     if wrong or not asked:
@@ -132,11 +239,14 @@ def message(letter: Letter, catalogue: Catalogue, registry: Registry, when: date
     # Headers: one line each, whatever a name holds (a CR or LF would start a new header).
     sender, unit_name = (inert(n, single_line=True, limit=HEADER_TEXT) for n in (cons.name, letter.unit.name))
     msg = EmailMessage(policy=POLICY)
-    msg["From"] = Address(sender, addr_spec=cons.email)
-    msg["To"] = Address(unit_name, addr_spec=letter.unit.email)
-    msg["Reply-To"] = Address(sender, addr_spec=cons.email)
-    msg["Subject"] = f"[CCHC 2011-2020] {KINDS[letter.kind]} – {unit_name}"
+    _header(msg, "From", sender, cons.email)
+    _header(msg, "To", unit_name, letter.unit.email)
+    _header(msg, "Reply-To", sender, cons.email)
+    _header(msg, "Subject", f"[CCHC 2011-2020] {letter.subject or KINDS[letter.kind]} – {unit_name}")
     msg["Date"] = format_datetime(when)
+    # Opened from the outbox, Outlook and Thunderbird show it as a draft ready to send
+    # (removed when cchc sends it itself: mailer.smtp).
+    msg["X-Unsent"] = "1"
     # The body quotes issue messages and names: made inert as a whole, line breaks kept.
     body = inert("\n".join([f"Kính gửi: {letter.unit.name}", "", *letter.lines, "",
                             f"Mọi thắc mắc xin liên hệ: {cons.contact or cons.name}, email {cons.email}.",

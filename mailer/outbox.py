@@ -5,6 +5,7 @@ import csv
 import re
 from dataclasses import dataclass
 from email import message_from_bytes
+from email.header import decode_header, make_header
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -28,6 +29,14 @@ class Outgoing:
     def message_id(self) -> str:
         """The message's Message-ID."""
         return str(self.message["Message-ID"])
+
+    @property
+    def to(self) -> str:
+        """The recipient as a mail client shows it. Decoded by RFC 2047's rule (the space
+        between two encoded words is dropped), not by the email package's address parser,
+        which puts a space there in a display name."""
+        raw = next((v for k, v in self.message.raw_items() if k.lower() == "to"), "")
+        return str(make_header(decode_header(" ".join(str(raw).split()))))
 
 
 def write(outbox: Path, name: str, msg: EmailMessage) -> Path:

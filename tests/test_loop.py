@@ -156,7 +156,8 @@ def test_rejected_only_unit_gets_a_reminder_saying_why(templates, tmp_path, key_
     assert result.exit_code == 0, result.output
     letter = _eml(outbox / "nhac-tu-phap.eml")
     body = " ".join(letter.get_body(("plain",)).get_content().split())
-    assert f"{form_line(catalogue, 'PL2')}: tệp gửi về không dùng được vì bố cục biểu mẫu bị thay đổi." in body
+    assert (f"{form_line(catalogue, 'PL2')} (tệp «tp-pl2.xlsx»): tệp gửi về không dùng được vì bố cục biểu mẫu "
+            "bị thay đổi.") in body
     assert "chưa nộp" not in body.lower() and "chưa nhận đủ" not in body
     assert [a.get_filename() for a in letter.iter_attachments()] == ["PL2_tu-phap.xlsx"]   # a fresh template
     # The correction loop pre-fills used files only: nothing of this one was read.

@@ -127,7 +127,8 @@ def test_login_from_the_environment(templates, tmp_path):
 
     def authenticator(server, session, envelope, mechanism, auth_data):
         handler.logins.append(auth_data.login.decode())
-        return AuthResult(success=auth_data.password == b"bi-mat-2020")
+        ok = auth_data.password == b"bi-mat-2020"
+        return AuthResult(success=ok, handled=ok)   # not handled: aiosmtpd answers 535 itself
     controller = smtpd.start(handler, authenticator=authenticator, auth_require_tls=False)
     try:
         outbox = tmp_path / "outbox"
@@ -135,8 +136,14 @@ def test_login_from_the_environment(templates, tmp_path):
                 f"127.0.0.1:{controller.port}", "--security", "none", "--user", "bantcnv")
         missing = run(*base)
         assert missing.exit_code == 2 and "CCHC_SMTP_PASSWORD" in missing.output
+        assert not outbox.exists()   # refused before anything is written
         accented = run(*base, env={"CCHC_SMTP_PASSWORD": "bí mật"})
-        assert accented.exit_code == 1 and "ngoài bảng mã ASCII" in accented.output
+        assert accented.exit_code == 2 and "ngoài bảng mã ASCII" in accented.output
+        wrong = run(*base, env={"CCHC_SMTP_PASSWORD": "sai"})
+        assert wrong.exit_code == 2 and "kiểm tra --user và mật khẩu trong biến CCHC_SMTP_PASSWORD" in wrong.output
+        # One connection (smtplib tries each mechanism the server offers once), not one per letter.
+        assert set(handler.logins) == {"bantcnv"} and len(handler.logins) <= 2 and not handler.messages
+        handler.logins.clear()
         result = run(*base, env={"CCHC_SMTP_PASSWORD": "bi-mat-2020"})
         assert result.exit_code == 0, result.output
         assert handler.logins and set(handler.logins) == {"bantcnv"} and len(handler.messages) == 15

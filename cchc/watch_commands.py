@@ -1,0 +1,108 @@
+"""``cchc watch``: keep the harvest's outputs current while files come into the inbox.
+
+A thin layer: ``watchfiles`` reports the changes, ``harvest.watch.watch_loop`` decides
+what to do with them, ``harvest.run.harvest`` does the work (and holds the output
+folder's lock while it writes, so a ``cchc harvest`` run at the same time waits).
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from harvest.console import snapshot
+from harvest.run import INBOX_WHAT
+from harvest.run import harvest as run_harvest
+from harvest.watch import SETTLE, wait_settled, watch_loop
+from xlsx_forms import outdir
+from xlsx_forms.outline import default_outline
+from xlsx_forms.spec_loader import default_catalogue
+
+from . import config
+from .mail_commands import waiting
+from .remembered import Remembered
+
+SHARED = ("inbox", "units", "key_file", "out", "deadline", "templates")   # harvest's own options
+TICK_MS = 200   # the watcher wakes this often when nothing happens (Ctrl+C is noticed at once)
+
+
+def _batches(inbox: Path, settle: float, stop_event: threading.Event | None):
+    """The watcher, started (so no change made from now on is missed), and its batches
+    of changes: each a set of (change, path)."""
+    import watchfiles  # imported here: only this command needs it
+    debounce = int(1000 * min(1.6, max(settle, 0.05)))
+    changes = watchfiles.watch(inbox, watch_filter=None, debounce=debounce, step=50, rust_timeout=TICK_MS,
+                               yield_on_timeout=True, stop_event=stop_event, raise_interrupt=True)
+    next(changes)   # returns once the watcher runs: the first harvest sees everything before it
+    return (batch for batch in changes if batch), watchfiles.Change.deleted
+
+
+def watch_inbox(inbox: Path, out: Path, run: Callable[[], object], names: dict[str, str],
+                say: Callable[[str], None] = click.echo, settle: float = SETTLE,
+                stop_event: threading.Event | None = None, explain: Callable[[Exception], str] = str):
+    """Watch ``inbox``, harvesting into ``out`` with ``run`` (a Snapshot-returning harvest)
+    after each settled batch of changes, until Ctrl+C or ``stop_event``; say a closing
+    line. Returns the loop's WatchReport."""
+    from harvest.watch import WatchReport
+    try:
+        batches, deleted = _batches(inbox, settle, stop_event)
+    except KeyboardInterrupt:
+        report = WatchReport(interrupted=True)
+    else:
+        def settled(batch) -> None:
+            wait_settled({Path(p) for change, p in batch if change != deleted}, settle)
+        say(f"Đang theo dõi {outdir.shown(inbox)}; kết quả ghi vào {outdir.shown(out)} (Ctrl+C để dừng).")
+        report = watch_loop(batches, run, say, names, settle=settled, explain=explain)
+    if report.last_at is None:
+        say("Đã dừng theo dõi trước khi tổng hợp xong; kết quả tổng hợp trước (nếu có) giữ nguyên.")
+    else:
+        say(f"Đã dừng theo dõi sau {report.runs} lần tổng hợp; kết quả trong {outdir.shown(out)} là của lần "
+            f"tổng hợp lúc {report.last_at.strftime('%H:%M')}.")
+    return report
+
+
+def register(cli, registry_of) -> None:
+    """Add ``cchc watch`` to ``cli``, with the harvest command's own argument and options."""
+    harvest_command = cli.commands["harvest"]
+    shared = [p for p in harvest_command.params if p.name in SHARED]
+
+    def watch(inbox, units, key_file, out, deadline, templates, settle) -> None:
+        from .cli import os_error_message
+        remembered = Remembered.load(templates)
+        with remembered.announced(click.echo):
+            due = remembered.deadline(deadline, default_catalogue().plan.default_deadline)
+            catalogue, registry = registry_of(remembered.registry(units))
+            key = remembered.key(key_file)
+        wait = config.lock_wait()
+        outdir.check(out, "harvest", {INBOX_WHAT: inbox})   # before reading anything
+
+        def run():
+            return snapshot(run_harvest(inbox, out, catalogue, registry, key, due, lock_wait=wait,
+                                        on_wait=waiting(out), expected_key=remembered.expected_key(),
+                                        outline=default_outline()))
+
+        def explain(exc: Exception) -> str:
+            return os_error_message(exc) if isinstance(exc, OSError) else str(exc)
+        watch_inbox(inbox, out, run, {u.code: u.name for u in registry.units}, settle=settle, explain=explain)
+
+    settle_option = click.Option(
+        ["--settle"], type=click.FloatRange(0, 60), default=SETTLE, show_default=True, metavar="GIÂY",
+        help="Chờ tệp đang chép xong: chỉ đọc lại khi kích thước và thời điểm sửa của tệp không đổi "
+             "trong chừng ấy giây.")
+    cli.add_command(cli.command_class(
+        name="watch", callback=watch, params=[*shared, settle_option], context_settings=harvest_command.context_settings,
+        short_help="Theo dõi THƯ_MỤC_NHẬN, tổng hợp lại mỗi khi có tệp đến, đổi hoặc bị xóa.",
+        help="""Theo dõi THƯ_MỤC_NHẬN và giữ kết quả tổng hợp luôn mới.
+
+        Tổng hợp một lần như cchc harvest (cùng các tùy chọn), rồi mỗi khi có tệp được chép
+        vào, sửa, đổi tên hoặc xóa khỏi thư mục (kể cả thư mục con) thì chờ tệp chép xong
+        (--settle) và tổng hợp lại vào thư mục --out. Mỗi thay đổi in một dòng, ví dụ «14:02 nhận PL3
+        của Văn phòng HĐND-UBND thành phố («PL3.xlsx») — đã nộp, 0 lỗi; còn thiếu: 3 đơn vị».
+        Mỗi lúc chỉ một lần tổng hợp; lệnh cchc harvest ghi cùng thư mục sẽ chờ. Không bao
+        giờ ghi vào THƯ_MỤC_NHẬN. Nhấn Ctrl+C để dừng (mã thoát 0); kết quả trong --out là
+        của lần tổng hợp cuối cùng đã xong. Mã thoát 2 khi tham số hoặc cấu hình sai, hoặc lần tổng hợp
+        đầu tiên không được (lỗi ở các lần sau chỉ in ra, kết quả trước giữ nguyên).
+        """))
+

@@ -1,0 +1,174 @@
+"""What the console says about a harvest: the closing summary of ``cchc harvest`` and the
+one-line news of ``cchc watch`` (pure: builds Vietnamese text from results, prints nothing).
+
+The watch compares two harvests, not two folder listings: a file's line says what the
+harvest made of it (its unit by name, its appendix, used or not and why, its errors), and
+how many units still miss an appendix, whatever the watcher saw happen on the disk.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from xlsx_forms.registry import Registry
+
+from .issues import Code
+from .reconcile import LATE, MISSING, Outcome, Reconciliation
+from .run import Harvest
+
+USED, SUPERSEDED, DUPLICATE, REJECTED = Outcome.USED, Outcome.SUPERSEDED, Outcome.DUPLICATE, Outcome.REJECTED
+
+LISTED = 20   # units named in one line of the closing summary; the rest are counted
+
+
+@dataclass(frozen=True)
+class FileState:
+    """What one harvest made of one inbox file."""
+
+    sha256: str
+    unit: str        # code, "" when the file could not be identified
+    form: str
+    outcome: str     # used, superseded, duplicate, rejected
+    reason: str      # why it is not used ("" when used)
+    errors: int
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The facts of one harvest the watch compares: every file's state, every (unit, form)
+    status, and how many units still miss an appendix."""
+
+    files: dict[str, FileState] = field(default_factory=dict)
+    statuses: dict[tuple[str, str], str] = field(default_factory=dict)
+    missing_units: int = 0
+    complete_units: int = 0
+    with_errors_units: int = 0
+
+
+def snapshot(result: Harvest) -> Snapshot:
+    """The comparable facts of a harvest (small: kept between two runs of the watch)."""
+    rec = result.reconciliation
+    files = {}
+    for r in result.results:
+        outcome, reason = rec.outcomes.get(r.rel, (REJECTED, r.reason))
+        files[r.rel] = FileState(r.sha256, r.unit, r.form, outcome, reason,
+                                 sum(i.severity == "error" for i in r.issues))
+    complete, with_errors, missing = rec.unit_tally()
+    return Snapshot(files, {(s.unit, s.form): s.status for s in rec.statuses}, missing, complete, with_errors)
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def _what(state: FileState, names: dict[str, str]) -> str:
+    """'PL3 của Văn phòng HĐND-UBND thành phố', or 'tệp không rõ đơn vị' for a file that
+    could not be attributed."""
+    if state.unit in names and state.form:
+        return f"{state.form} của {names[state.unit]}"
+    if state.form:
+        return f"{state.form} (không rõ đơn vị)"
+    return "tệp không rõ đơn vị, phụ lục"
+
+
+def _state(state: FileState, snap: Snapshot) -> str:
+    """'đã nộp, 0 lỗi', 'nộp muộn, 0 lỗi', 'không dùng được: …'."""
+    if state.outcome == USED:
+        late = snap.statuses.get((state.unit, state.form)) == LATE
+        return f"{'nộp muộn' if late else 'đã nộp'}, {state.errors} lỗi"
+    if state.outcome == SUPERSEDED:
+        return f"không dùng: đã có bản mới hơn ({state.reason})"
+    if state.outcome == DUPLICATE:
+        return f"không dùng: {state.reason}"
+    return f"không dùng được: {state.reason or 'xem issues.csv'}"
+
+
+def _missing(snap: Snapshot) -> str:
+    return f"còn thiếu: {snap.missing_units} đơn vị" if snap.missing_units else "đã đủ mọi đơn vị"
+
+
+def change_lines(before: Snapshot, after: Snapshot, names: dict[str, str], at: datetime) -> list[str]:
+    """One line per file added, changed, renamed or removed between two harvests, e.g.
+    '14:02 nhận PL3 của Văn phòng HĐND-UBND thành phố («vp/PL3.xlsx») — đã nộp, 0 lỗi;
+    còn thiếu: 3 đơn vị'. ``names``: unit code → name (people read names, not codes)."""
+    hhmm = at.strftime("%H:%M")
+    added = sorted(set(after.files) - set(before.files))
+    removed = sorted(set(before.files) - set(after.files))
+    changed = sorted(rel for rel in set(before.files) & set(after.files)
+                     if before.files[rel].sha256 != after.files[rel].sha256)
+    # A file renamed into place (or moved) is one event, not a removal and an arrival.
+    renamed = {}
+    for rel in removed:
+        same = next((a for a in added if a not in renamed.values()
+                     and after.files[a].sha256 == before.files[rel].sha256), None)
+        if same is not None:
+            renamed[rel] = same
+    lines = []
+    for rel in sorted(set(added) - set(renamed.values()), key=str):
+        state = after.files[rel]
+        lines.append((rel, f"{hhmm} nhận {_what(state, names)} («{rel}») — {_state(state, after)}"))
+    for rel in changed:
+        state = after.files[rel]
+        lines.append((rel, (f"{hhmm} nhận bản mới của {_what(state, names)} («{rel}», thay tệp cùng tên) — "
+                           f"{_state(state, after)}")))
+    for old, new in renamed.items():
+        state = after.files[new]
+        lines.append((new, (f"{hhmm} đổi tên «{old}» thành «{new}» ({_what(state, names)}) — "
+                           f"{_state(state, after)}")))
+    for rel in removed:
+        if rel in renamed:
+            continue
+        state = before.files[rel]
+        now = after.statuses.get((state.unit, state.form))
+        tail = f" — {state.form} nay: {_lower_first(now)}" if now else ""
+        lines.append((rel, f"{hhmm} bỏ {_what(state, names)} («{rel}» không còn trong thư mục nhận){tail}"))
+    return [f"{text}; {_missing(after)}" for _, text in sorted(lines, key=lambda p: p[0])]
+
+
+def tally_line(snap: Snapshot, units: int, at: datetime) -> str:
+    """The state of the outputs in one line: '14:00 đã tổng hợp 12 tệp: 10/15 đơn vị đã
+    nộp đủ không lỗi, 2 có lỗi; còn thiếu: 3 đơn vị'."""
+    return (f"{at.strftime('%H:%M')} đã tổng hợp {len(snap.files)} tệp: {snap.complete_units}/{units} đơn vị "
+            f"đã nộp đủ không lỗi, {snap.with_errors_units} có lỗi; {_missing(snap)}")
+
+
+def _listed(items: list[str]) -> str:
+    more = f" và {len(items) - LISTED} phụ lục khác" if len(items) > LISTED else ""
+    return "; ".join(items[:LISTED]) + more
+
+
+def closing_lines(result: Harvest, registry: Registry, out: Path) -> list[str]:
+    """The closing summary of ``cchc harvest``: files by outcome, units by state, what is
+    missing, late or unusable (unit names, not codes), and the count of every kind of
+    problem: errors, warnings, late appendices and rejected files."""
+    rec: Reconciliation = result.reconciliation
+    outcomes = [o for o, _ in rec.outcomes.values()]
+    complete, with_errors, missing_units = rec.unit_tally()
+    names = {u.code: u.name for u in registry.units}
+    counts = rec.outcome_counts()
+    lines = [f"Đã đọc {len(result.results)} tệp: {', '.join(f'{n} {o.label}' for o, n in counts.items())}.",
+             (f"Đơn vị: {complete}/{len(registry.units)} đã nộp đủ không lỗi, "
+             f"{with_errors} có lỗi, {missing_units} còn thiếu phụ lục.")]
+    missing = [s for s in rec.statuses if s.status == MISSING]
+    if missing:
+        lines.append(f"Chưa nộp: {_listed([f'{names.get(s.unit, s.unit)} ({s.form})' for s in missing])}.")
+    late = [i for i in result.issues if i.code == Code.R_LATE]
+    if late:
+        lines.append(f"Nộp muộn: {_listed([f'{names.get(i.unit_code, i.unit_code)} ({i.form})' for i in late])}.")
+    unusable = [s for s in rec.statuses if s.reason]
+    if unusable:
+        lines.append("Đã nhận nhưng tệp không dùng được: "
+                     f"{_listed([f'{names.get(s.unit, s.unit)} ({s.form}: {s.reason})' for s in unusable])}.")
+    if result.reports is not None:   # the narrative reports (harvest.sections)
+        absent = [names.get(s.unit, s.unit) for s in result.reports.statuses if s.status == MISSING]
+        got = len(result.reports.statuses) - len(absent)
+        lines.append(f"Báo cáo theo Đề cương: {got}/{len(registry.units)} đơn vị đã gửi"
+                     + (f"; chưa gửi: {_listed(absent)}." if absent else ".")
+                     + f" (nội dung: {out / 'sections.csv'})")
+    errors = sum(i.severity == "error" for i in result.issues)
+    warnings = sum(i.severity == "warning" for i in result.issues)
+    lines.append(f"Tổng cộng: {errors} lỗi, {warnings} cảnh báo, {len(late)} phụ lục nộp muộn, "
+                 f"{outcomes.count(REJECTED)} tệp bị loại (chi tiết: {out / 'issues.csv'}).")
+    lines.append(f"Bảng tổng hợp: {result.summary_path}")
+    return lines

@@ -1,0 +1,193 @@
+"""Letters: .eml drafts (X-Unsent, RFC 2047 encoded words within their limits), sending that
+fails once and fast on wrong settings and retries only transient errors, and what a letter
+to an office says (its file by name, never the consolidator's folders; errors, not
+"not received")."""
+from __future__ import annotations
+
+import csv
+import re
+import time
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from email import message_from_bytes
+from email.header import decode_header, make_header
+from email.policy import default
+
+import pytest
+
+from mailer.messages import (
+    EncodedHeader,
+    encoded_words,
+    feedback_letter,
+    message,
+    reminder_letter,
+)
+from tests import smtpd
+from tests.test_mail import _eml, _fill, key_file, run, server, templates  # noqa: F401 - fixtures
+
+VN = timezone(timedelta(hours=7))
+FAST = 5.0   # seconds: a bound on failing once, not a benchmark
+NAMES = ["Ban Tổ chức - Nội vụ", "Văn phòng HĐND-UBND thành phố",
+         "Trung tâm Văn hóa - Thông tin và Du lịch thành phố Hà Giang tỉnh Hà Giang",
+         "Ủy ban nhân dân phường Nguyễn Trãi, thành phố Hà Giang (bộ phận «một cửa» liên thông)",
+         "Đ" * 120, "Phòng Tài chính – Kế hoạch  (hai dấu cách)"]
+
+
+def _decoded(raw: str) -> str:
+    """A header as an RFC 2047 reader shows it (whitespace between encoded words dropped)."""
+    return str(make_header(decode_header(raw)))
+
+
+def _headers(data: bytes) -> list[str]:
+    return data.split(b"\r\n\r\n", 1)[0].decode("ascii").split("\r\n")
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("kind", ["mau", "nhac", "phan-hoi"])
+def test_eml_is_a_draft_with_encoded_words_within_the_limits(catalogue, registry, name, kind):
+    unit = replace(registry.unit("vp"), name=name)
+    due = datetime(2020, 3, 23).date()
+    letter = {"mau": lambda: reminder_letter(catalogue, registry, unit, ["PL3"], {}, [], due),
+              "nhac": lambda: reminder_letter(catalogue, registry, unit, [], {"PL3": ["ô H17: sai"]}, [], due),
+              "phan-hoi": lambda: feedback_letter(catalogue, registry, unit, {"PL3": 2}, [], due)}[kind]()
+    data = message(letter, catalogue, registry, datetime(2020, 3, 22, tzinfo=VN)).as_bytes()
+    assert data.isascii()
+    lines = _headers(data)
+    for line in lines:
+        for word in re.findall(r"=\?[^?]+\?[bBqQ]\?[^?]*\?=", line):
+            assert len(word) <= 75, word
+        if "=?" in line:
+            assert len(line) <= 76, line
+    parsed = message_from_bytes(data, policy=default)
+    assert parsed["X-Unsent"] == "1"
+    raw = {k: v for k, v in message_from_bytes(data).items()}   # unfolded, still encoded
+    assert _decoded(raw["Subject"]).endswith(f" – {name}")
+    assert _decoded(raw["Subject"]).startswith("[CCHC 2011-2020] ")
+    shown_to = _decoded(raw["To"])
+    assert shown_to == f"{name} <{registry.unit('vp').email}>"
+    assert parsed["To"].addresses[0].addr_spec == registry.unit("vp").email
+    assert _decoded(raw["From"]) == f"{registry.consolidator.name} <{registry.consolidator.email}>"
+
+
+@pytest.mark.parametrize("text", NAMES + ["a" * 200, "ệ" * 50, "e\u0301" * 40])
+@pytest.mark.parametrize("first", [10, 40, 67])
+def test_encoded_words_split_between_characters(text, first):
+    words = encoded_words(text, first)
+    assert len(words[0]) <= max(first, len(encoded_words(text[0], 75)[0]))
+    assert all(len(w) <= 75 for w in words)
+    assert "".join(str(make_header(decode_header(w))) for w in words) == text
+    header = EncodedHeader("Subject", text)
+    assert str(header) == text
+
+
+def test_sending_removes_the_draft_mark(templates, tmp_path, server, registry):  # noqa: F811
+    handler, address = server
+    outbox = tmp_path / "outbox"
+    result = run("mail", "--templates", templates, "--out", outbox, "--send", "--smtp", address, "--security", "none")
+    assert result.exit_code == 0, result.output
+    assert len(handler.messages) == 15 and all(m["X-Unsent"] is None for _, _, m in handler.messages)
+    assert _eml(outbox / "mau-vp.eml")["X-Unsent"] == "1"   # the copy kept is still a draft
+    with open(outbox / "sent.csv", encoding="utf-8-sig") as fh:
+        to = {row["file"]: row["to"] for row in csv.DictReader(fh)}
+    for unit in registry.units:   # long names too: no space added where a header was folded
+        assert to[f"mau-{unit.code}.eml"] == f"{unit.name} <{unit.email}>"
+
+
+def test_send_without_smtp_is_refused_before_anything_is_written(templates, tmp_path):  # noqa: F811
+    outbox = tmp_path / "outbox"
+    result = run("mail", "--templates", templates, "--out", outbox, "--send")
+    assert result.exit_code == 2 and "--send cần --smtp" in result.output
+    assert not outbox.exists()
+
+
+def _timed(*args):
+    start = time.monotonic()
+    result = run(*args)
+    return result, time.monotonic() - start
+
+
+@pytest.mark.parametrize(("security", "expected"), [
+    ("starttls", "máy chủ không hỗ trợ STARTTLS: thêm --security none nếu đây là máy chủ nội bộ"),
+    ("ssl", "không mã hóa được kết nối tới"),
+])
+def test_wrong_security_fails_once_and_fast(templates, tmp_path, server, security, expected):  # noqa: F811
+    handler, address = server   # a plain SMTP server: no STARTTLS, no TLS
+    outbox = tmp_path / "outbox"
+    result, elapsed = _timed("mail", "--templates", templates, "--out", outbox, "--send", "--smtp", address,
+                             "--security", security)
+    assert result.exit_code == 2, result.output
+    assert expected in result.output and "chưa gửi thư nào" in result.output
+    assert result.output.count("Lỗi:") == 1 and "Traceback" not in result.output
+    assert elapsed < FAST and not handler.messages
+    assert len(list(outbox.glob("mau-*.eml"))) == 15 and not (outbox / "sent.csv").exists()
+
+
+def test_closed_port_fails_once_and_fast(templates, tmp_path):  # noqa: F811
+    outbox = tmp_path / "outbox"
+    port = smtpd.free_port()   # nobody listens there
+    result, elapsed = _timed("mail", "--templates", templates, "--out", outbox, "--send", "--smtp",
+                             f"127.0.0.1:{port}", "--security", "none", "--retry-delay", "2")
+    assert result.exit_code == 2, result.output
+    assert f"máy chủ 127.0.0.1:{port} từ chối kết nối" in result.output and "kiểm tra --smtp" in result.output
+    assert elapsed < FAST
+
+
+class Flaky(smtpd.Recorder):
+    """Answers DATA for ``later`` with 451 (try later) once, for ``never`` with 554."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.later: set[str] = set()
+        self.never: set[str] = set()
+        self.attempts: list[str] = []
+
+    async def handle_DATA(self, smtp_server, session, envelope):
+        self.attempts.extend(envelope.rcpt_tos)
+        if set(envelope.rcpt_tos) & self.later:
+            self.later -= set(envelope.rcpt_tos)
+            return "451 4.3.0 try again later"
+        if set(envelope.rcpt_tos) & self.never:
+            return "554 5.6.0 message refused"
+        return await super().handle_DATA(smtp_server, session, envelope)
+
+
+def test_only_transient_errors_are_retried(templates, tmp_path, registry):  # noqa: F811
+    handler = Flaky()
+    later, never = registry.unit("vp").email, registry.unit("tu-phap").email
+    handler.later.add(later)
+    handler.never.add(never)
+    controller = smtpd.start(handler)
+    try:
+        result = run("mail", "--templates", templates, "--out", tmp_path / "outbox", "--send", "--smtp",
+                     f"127.0.0.1:{controller.port}", "--security", "none", "--retry-delay", "0.05")
+    finally:
+        controller.stop()
+    assert result.exit_code == 1, result.output
+    assert "Đã gửi 14 thư, 1 thư chưa gửi được:" in result.output and "mau-tu-phap.eml: máy chủ trả lời 554" in result.output
+    assert handler.attempts.count(later) == 2 and handler.attempts.count(never) == 1
+
+
+def test_letters_name_the_file_as_sent_and_tell_errors(templates, tmp_path, key_file, catalogue):  # noqa: F811
+    """A unit that sent everything, with errors, from a sub-folder of the inbox: its
+    reminder says what is wrong (not "not received"), names the file without the folder."""
+    inbox = tmp_path / "inbox"
+    when = datetime(2020, 3, 20, 9, tzinfo=VN)
+    _fill(templates, catalogue, "p-ngoc-ha", "PL1", inbox / "thư ngày 20-3" / "ngọc hà" / "PL1 Ngọc Hà.xlsx", when,
+          {("PL1.1", "2019"): "nhiều"})
+    summary = tmp_path / "summary"
+    assert run("harvest", inbox, "--key-file", key_file, "--out", summary).exit_code == 0
+    outbox = tmp_path / "outbox"
+    result = run("mail", "--reminders", "--summary", summary, "--templates", templates, "--out", outbox)
+    assert result.exit_code == 0, result.output
+    letter = _eml(outbox / "nhac-p-ngoc-ha.eml")
+    body = letter.get_body(("plain",)).get_content()
+    assert "chưa nhận đủ" not in body and "chưa nộp" not in body
+    assert "đã nhận đủ báo cáo của UBND phường Ngọc Hà, nhưng số liệu còn lỗi cần sửa" in body
+    assert "Phụ lục 1: " in body and "(tệp «PL1 Ngọc Hà.xlsx»): 1 lỗi" in body and "«nhiều» không phải là số" in body
+    assert "thư ngày 20-3" not in body and "ngọc hà/" not in body and str(tmp_path) not in body
+    assert "Đề nghị sửa số liệu" in str(letter["Subject"])
+    feedback = run("feedback", "--summary", summary, "--key-file", key_file, "--templates", templates,
+                   "--out", tmp_path / "feedback", "--outbox", outbox)
+    assert feedback.exit_code == 0, feedback.output
+    fb = _eml(outbox / "phan-hoi-p-ngoc-ha.eml").get_body(("plain",)).get_content()
+    assert "(tệp «PL1 Ngọc Hà.xlsx»): 1 ô cần xem lại" in fb and "thư ngày 20-3" not in fb
