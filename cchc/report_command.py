@@ -12,7 +12,7 @@ from harvest.reconcile import MISSING
 from xlsx_forms import outdir, outwrite
 from xlsx_forms.errors import CchcError
 from xlsx_forms.fileio import atomic_write_bytes, read_csv
-from xlsx_forms.outline import load_outline
+from xlsx_forms.outline import check_figures, default_outline
 
 from . import config
 from .mail_commands import SUMMARY_WHAT, waiting
@@ -63,11 +63,14 @@ def register(cli, units_option, templates_option, registry_of) -> None:
         remembered = Remembered.load(templates)
         with remembered.announced(click.echo):
             catalogue, registry = registry_of(remembered.registry(units))
-        outline = load_outline()
+            due = remembered.deadline(None, catalogue.plan.default_deadline)
+        outline = default_outline()
         if outline is None:
             raise CchcError("FILE_MISSING", "outline.yaml (Đề cương báo cáo của kế hoạch)")
+        check_figures(outline, catalogue.forms)
         when = config.generation_time()   # SOURCE_DATE_EPOCH, else now
         data = report_input(summary, catalogue, registry, outline, when)
+        data.year = due.year
         body = build_city_report(data)
         reads = {SUMMARY_WHAT: summary}
         outdir.check(out, "report", reads)

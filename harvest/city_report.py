@@ -20,6 +20,7 @@ from xlsx_forms.registry import Registry
 from xlsx_forms.report_doc import FONT, GUIDANCE_STYLE, MOTTO, NATION, _page, _para, _styles, _table
 
 from .charts import line_chart
+from .city_appendices import UNITS_WITH
 from .consolidate import CityValue
 
 SIGNER = "TM. ỦY BAN NHÂN DÂN"
@@ -39,6 +40,7 @@ class ReportInput:
     texts: dict[str, list[tuple[str, str]]] = field(default_factory=dict)   # section → [(unit, text)]
     gaps: list[tuple[str, str, str]] = field(default_factory=list)   # (unit name, form, what is wrong)
     when: datetime | None = None
+    year: int | None = None   # of the date line: the plan's deadline's (else the drafting time's)
 
 
 def vi_number(value, decimals: int = 0) -> str:
@@ -53,7 +55,7 @@ def vi_number(value, decimals: int = 0) -> str:
 
 def _decimals(catalogue: Catalogue, form: Form, row) -> int:
     kind = catalogue.kinds[row.kind]
-    return 0 if kind.behaviour.whole(kind) and form.aggregate_of(row) != "mean" else \
+    return 0 if kind.behaviour.whole and form.aggregate_of(row) not in ("mean", "weighted_mean") else \
         (kind.decimals if kind.decimals is not None else 1)
 
 
@@ -76,29 +78,47 @@ def _trend(catalogue: Catalogue, form: Form, values: dict[tuple[str, str], CityV
         known = [(p, cv) for p, cv in known if cv is not None and isinstance(cv.value, (int, float))]
         if len(known) >= 2:
             (p0, v0), (p1, v1) = known[0], known[-1]
-            unit = f" {row.unit.lower()}" if row.unit and row.unit not in ("%", "1/0") else ""
+            shown_unit = "đơn vị có" if form.aggregate_of(row) == "count_true" else row.unit
+            unit = f" {shown_unit.lower()}" if shown_unit and shown_unit not in ("%", "1/0") else ""
             sentences.append(f"{row.label}: {_shown(catalogue, form, row, v0)}{unit} ({p0.label.lower()}), "
                              f"{_shown(catalogue, form, row, v1)}{unit} ({p1.label.lower()}).")
     return sentences
 
 
+TEXT_WIDTH_MM = 165   # A4 less the official margins (30 mm left, 15 mm right)
+
+
+def _unit_of(form: Form, row) -> str:
+    """The unit of measure a city figure is in: a yes/no row counted across units is a
+    number of units."""
+    return UNITS_WITH if form.aggregate_of(row) == "count_true" else row.unit
+
+
 def _figure_table(doc, catalogue: Catalogue, form: Form, values: dict[tuple[str, str], CityValue]) -> None:
-    from docx.shared import Pt
+    from docx.shared import Mm, Pt
     responsible = bool(form.responsible_units)
     head = ["STT", form.label_header, "Đơn vị tính"] + [p.label for p in form.periods] + \
         (["Đơn vị báo cáo"] if responsible else [])
+    fixed = [10, 58 if len(form.periods) > 1 else 90, 18] + ([26] if responsible else [])
+    period_mm = (TEXT_WIDTH_MM - sum(fixed)) / len(form.periods)
+    widths = fixed[:3] + [period_mm] * len(form.periods) + fixed[3:]
     table = doc.add_table(rows=1, cols=len(head))
-    table.style = "Table Grid" if "Table Grid" in [s.name for s in doc.styles] else None
+    table.style = "Table Grid"
+    table.autofit = False
     for cell, text in zip(table.rows[0].cells, head):
         _cell(cell, text, bold=True)
     for row in form.rows:
         cells = table.add_row().cells
-        shown = [row.stt, row.label, "" if not row.is_input else row.unit]
+        shown = [row.stt, row.label, "" if not row.is_input else _unit_of(form, row)]
         shown += [_shown(catalogue, form, row, values.get((row.id, p.id))) if row.is_input else ""
                   for p in form.periods]
         shown += [form.responsible_units.get(row.responsible, "")] if responsible else []
         for cell, text in zip(cells, shown):
             _cell(cell, text, bold=not row.is_input)
+    for column, width in zip(table.columns, widths):   # the grid (LibreOffice) and each cell (Word)
+        column.width = Mm(width)
+        for c in column.cells:
+            c.width = Mm(width)
     for r in table.rows:
         for c in r.cells:
             for p in c.paragraphs:
@@ -107,10 +127,14 @@ def _figure_table(doc, catalogue: Catalogue, form: Form, values: dict[tuple[str,
 
 
 def _cell(cell, text: str, *, bold: bool = False) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
     cell.text = ""
-    run = cell.paragraphs[0].add_run(text)
+    paragraph = cell.paragraphs[0]
+    run = paragraph.add_run(text)
     run.font.name, run.font.bold = FONT, bold
-    cell.paragraphs[0].paragraph_format.first_line_indent = 0
+    fmt = paragraph.paragraph_format   # a table cell: no indent, not justified, tight
+    fmt.first_line_indent, fmt.space_after, fmt.line_spacing = 0, 0, 1.0
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.LEFT
 
 
 def _chart(doc, catalogue: Catalogue, form: Form, values: dict[tuple[str, str], CityValue], number: int) -> bool:
@@ -142,7 +166,7 @@ def _section(doc, data: ReportInput, section: Section, charts: list[int]) -> Non
         heading.add_run(section.heading)
     else:
         heading.add_run(section.printed)
-    for fid in getattr(section, "figures", ()):
+    for fid in section.figures:
         form = data.catalogue.forms.get(fid)
         if form is None:
             continue
@@ -157,7 +181,7 @@ def _section(doc, data: ReportInput, section: Section, charts: list[int]) -> Non
         label = p.add_run(f"{unit_name}: ")
         label.bold = True
         p.add_run(text)
-    if not getattr(section, "figures", ()) and not data.texts.get(section.id):
+    if section.id in data.outline.leaves and not section.figures and not data.texts.get(section.id):
         doc.add_paragraph("(Chưa có nội dung từ các đơn vị: Ban Tổ chức - Nội vụ bổ sung.)", style=GUIDANCE_STYLE)
 
 
@@ -178,7 +202,7 @@ def build_city_report(data: ReportInput) -> bytes:
     doc = docx.Document()
     _page(doc)
     _styles(doc)
-    year = (data.when or datetime.now()).year
+    year = data.year or (data.when or datetime.now()).year
     _header(doc, data, year)
     _para(doc, data.outline.kind, bold=True, size=14, before=12)
     _para(doc, data.outline.title, bold=True, size=14, after=6)
