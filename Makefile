@@ -31,6 +31,7 @@ office:
 demo: install
 	$(BIN)/cchc generate --key-file $(DEMO_KEY) --out output/templates
 	$(BIN)/cchc harvest samples/inbox --key-file $(DEMO_KEY) --out output/summary
+	$(BIN)/cchc report --summary output/summary --out output/bao-cao
 
 # Rebuild samples/inbox (needs LibreOffice for the file saved by LibreOffice).
 samples: install office

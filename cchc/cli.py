@@ -20,7 +20,7 @@ from xlsx_forms.settings import SETTINGS
 from xlsx_forms.spec_loader import default_catalogue
 from xlsx_forms.writer import DEFAULT_PASSWORD, GenerateOptions
 
-from . import __version__, config, i18n, mail_commands, rollup_command, watch_commands
+from . import __version__, config, i18n, mail_commands, report_command, rollup_command, watch_commands
 from .mail_commands import waiting
 from .remembered import Remembered
 
@@ -221,6 +221,7 @@ def forms(fixes: bool) -> None:
 
 mail_commands.register(cli, units_option, key_option, templates_option, _registry)
 rollup_command.register(cli, units_option, templates_option, _registry)
+report_command.register(cli, units_option, templates_option, _registry)
 watch_commands.register(cli, _registry)
 
 

@@ -54,6 +54,7 @@ KINDS = {k.name: k for k in (
     Kind("outbox", "thư đi (cchc mail, cchc feedback)", False,
          re.compile(rf"(mau|nhac|phan-hoi)-{_CODE}\.eml|sent\.csv")),
     Kind("rollup", "biểu mẫu gửi cấp trên (cchc rollup)", False, re.compile(r"(?!)")),
+    Kind("report", "dự thảo báo cáo tổng kết (cchc report)", False, re.compile(r"(?!)")),
 )}
 
 

@@ -24,7 +24,7 @@ OUTLINE_FILE = "outline.yaml"
 SPEC_DIR = Path(__file__).parent / "specs"
 MAX_LEVEL = 4
 _TOP = ("id", "version", "name", "kind", "title", "sections")
-_SECTION = {"id", "number", "heading", "level", "guidance", "fixes"}
+_SECTION = {"id", "number", "heading", "level", "guidance", "fixes", "figures"}
 
 
 def normalized(text: str) -> str:
@@ -43,6 +43,7 @@ class Section:
     level: int
     guidance: tuple[str, ...] = ()
     fixes: tuple[Fix, ...] = ()
+    figures: tuple[str, ...] = ()   # forms whose city figures the city's report sets out here
 
     @property
     def printed(self) -> str:
@@ -125,7 +126,10 @@ def _section(path: Path, node: Any, previous: Section | None) -> Section:
     if not isinstance(guidance, str):
         raise _fail(path, node, "«guidance» phải là một đoạn văn bản (mỗi dòng một đoạn)")
     lines = tuple(unicodedata.normalize("NFC", " ".join(line.split())) for line in guidance.splitlines())
-    return Section(id=_text(path, node, "id"), number=_text(path, node, "number"),
+    figures = node.get("figures") or []
+    if not isinstance(figures, list) or not all(isinstance(f, str) and f for f in figures):
+        raise _fail(path, node, "«figures» phải là danh sách mã phụ lục, ví dụ [PL3]")
+    return Section(figures=tuple(figures), id=_text(path, node, "id"), number=_text(path, node, "number"),
                    heading=_text(path, node, "heading"), level=level,
                    guidance=tuple(line for line in lines if line), fixes=_fixes(path, node))
 
@@ -174,3 +178,13 @@ def load_outline(spec_dir: Path = SPEC_DIR) -> Outline | None:
 def default_outline() -> Outline | None:
     """The outline of the embedded plan (Kế hoạch 372/KH-UBND), loaded once per process."""
     return load_outline()
+
+
+def check_figures(outline: Outline, form_ids) -> None:
+    """Every section's ``figures`` names a form of the plan (CchcError OUTLINE_INVALID)."""
+    known = set(form_ids)
+    for s in outline.sections:
+        unknown = [f for f in s.figures if f not in known]
+        if unknown:
+            raise CchcError("OUTLINE_INVALID", f"{outline.source or OUTLINE_FILE}, mục {s.id}",
+                            problem=f"«figures» nêu phụ lục không có trong kế hoạch: {', '.join(unknown)}")

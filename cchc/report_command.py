@@ -1,0 +1,80 @@
+"""``cchc report``: draft the city's Báo cáo tổng kết from a harvest's outputs."""
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from harvest.citycsv import CITY_NAME, read_city_csv
+from harvest.city_report import ReportInput, build_city_report
+from harvest.reconcile import MISSING
+from xlsx_forms import outdir, outwrite
+from xlsx_forms.errors import CchcError
+from xlsx_forms.fileio import atomic_write_bytes, read_csv
+from xlsx_forms.outline import check_figures, default_outline
+
+from . import config
+from .mail_commands import SUMMARY_WHAT, waiting
+from .remembered import Remembered
+
+REPORT_NAME = "bao-cao-tong-ket.docx"
+SECTIONS_NAME = "sections.csv"
+STATUS_NAME = "status.csv"
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    return read_csv(path) if path.is_file() else []
+
+
+def report_input(summary: Path, catalogue, registry, outline, when: datetime) -> ReportInput:
+    """What the draft is made of, from the harvest's files in ``summary``."""
+    if not (summary / CITY_NAME).is_file():
+        raise CchcError("FILE_MISSING", outdir.shown(summary / CITY_NAME))
+    texts: dict[str, list[tuple[str, str]]] = {}
+    for row in _rows(summary / SECTIONS_NAME):
+        if row.get("text", "").strip():
+            texts.setdefault(row["section_id"], []).append((row["unit_name"], row["text"].strip()))
+    gaps = [(row["unit_name"], row["form"], "chưa nộp" if row["status"] == MISSING else row["reason"])
+            for row in _rows(summary / STATUS_NAME) if row["status"] == MISSING or row.get("reason")]
+    return ReportInput(catalogue, registry, outline, read_city_csv(summary / CITY_NAME), texts, gaps, when)
+
+
+def register(cli, units_option, templates_option, registry_of) -> None:
+    """Add the report command to the ``cli`` group."""
+
+    @cli.command()
+    @click.option("--summary", type=click.Path(exists=True, file_okay=False, path_type=Path),
+                  default=Path("output/summary"), show_default=True,
+                  help=f"Thư mục kết quả của cchc harvest (đọc {CITY_NAME}, {SECTIONS_NAME}, {STATUS_NAME}).")
+    @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("output/bao-cao"),
+                  show_default=True,
+                  help=f"Thư mục ghi dự thảo {REPORT_NAME} (chỉ thư mục mới, rỗng hoặc do cchc report tạo).")
+    @units_option
+    @templates_option
+    def report(summary, out, units, templates) -> None:
+        """Lập dự thảo Báo cáo tổng kết của thành phố (tệp Word) theo Đề cương.
+
+        Mỗi mục của Đề cương có: số liệu tổng hợp thuộc mục đó (câu văn, bảng theo kỳ,
+        biểu đồ), nội dung báo cáo của từng đơn vị cho mục đó (ghi tên đơn vị), rồi phụ
+        lục số liệu của thành phố và danh sách đơn vị chưa nộp hoặc số liệu không dùng
+        được. Ban Tổ chức - Nội vụ biên tập lại trước khi trình ký.
+        """
+        remembered = Remembered.load(templates)
+        with remembered.announced(click.echo):
+            catalogue, registry = registry_of(remembered.registry(units))
+            due = remembered.deadline(None, catalogue.plan.default_deadline)
+        outline = default_outline()
+        if outline is None:
+            raise CchcError("FILE_MISSING", "outline.yaml (Đề cương báo cáo của kế hoạch)")
+        check_figures(outline, catalogue.forms)
+        when = config.generation_time()   # SOURCE_DATE_EPOCH, else now
+        data = report_input(summary, catalogue, registry, outline, when)
+        data.year = due.year
+        body = build_city_report(data)
+        reads = {SUMMARY_WHAT: summary}
+        outdir.check(out, "report", reads)
+        with outwrite.writing_into(out, "report", reads, config.lock_wait(), waiting(out)) as folder:
+            atomic_write_bytes(folder / REPORT_NAME, body)
+        click.echo(f"Đã lập dự thảo báo cáo: {out / REPORT_NAME} ({len(data.texts)} mục có nội dung của đơn "
+                   f"vị, {len(data.gaps)} phụ lục chưa nộp hoặc không dùng được).")

@@ -1,0 +1,123 @@
+"""cchc report: the city's Báo cáo tổng kết drafted from the sample harvest, following the
+Đề cương: every heading, the figures of each section (sentences, a table, a chart), the
+units' own texts labelled by unit, the annex tables and the units missing; Times New
+Roman on A4; rendered by LibreOffice with the headings and figures in the PDF's text."""
+from __future__ import annotations
+
+import io
+import subprocess
+from pathlib import Path
+
+import docx
+import pytest
+from click.testing import CliRunner
+
+from cchc.cli import cli
+from harvest.citycsv import read_city_csv
+from harvest.city_report import vi_number
+from tests.hostile_env import read_csv_rows
+from xlsx_forms.outline import check_figures, default_outline
+
+REPO = Path(__file__).parents[1]
+ARTEFACTS = Path(__file__).parent / "artefacts"
+
+
+@pytest.fixture(scope="module")
+def drafted(tmp_path_factory):
+    """The sample inbox harvested, then the report drafted from it."""
+    root = tmp_path_factory.mktemp("report")
+    key = REPO / "samples" / "demo-hmac.key"
+    runner = CliRunner()
+    result = runner.invoke(cli, ["harvest", str(REPO / "samples" / "inbox"), "--key-file", str(key),
+                                 "--out", str(root / "summary"), "--templates", str(root / "none")],
+                           catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, ["report", "--summary", str(root / "summary"), "--out", str(root / "bao-cao"),
+                                 "--templates", str(root / "none")], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    path = root / "bao-cao" / "bao-cao-tong-ket.docx"
+    return root, path, docx.Document(io.BytesIO(path.read_bytes())), result.output
+
+
+def _texts(doc) -> list[str]:
+    found = [p.text for p in doc.paragraphs]
+    for table in doc.tables:
+        for row in table.rows:
+            found += [c.text for c in row.cells]
+    return found
+
+
+def test_every_heading_of_the_outline_in_order(drafted):
+    _, _, doc, _ = drafted
+    outline = default_outline()
+    headings = [" ".join(p.text.split()) for p in doc.paragraphs if p.style.name.startswith("Heading")]
+    assert headings == [" ".join(s.printed.split()) for s in outline.sections]
+
+
+def test_each_section_holds_its_figures_and_a_chart(drafted, catalogue):
+    root, _, doc, _ = drafted
+    city = read_city_csv(root / "summary" / "city.csv")
+    texts = " ".join(_texts(doc))
+    pl3 = catalogue.form("PL3")
+    total = city["PL3"][("PL3.1", "2019")].value
+    assert f"Phụ lục {pl3.number}: {pl3.title}" in texts
+    assert vi_number(total) in texts
+    images = [r for r in doc.part.rels.values() if r.reltype.endswith("/image")]
+    assert len(images) >= 5
+    captions = [p.text for p in doc.paragraphs if p.text.startswith("Biểu đồ ")]
+    assert len(captions) == len(images) and all("toàn thành phố" in c for c in captions)
+
+
+def test_units_texts_are_labelled_and_missing_units_listed(drafted, registry):
+    root, _, doc, output = drafted
+    sections = [r for r in read_csv_rows(root / "summary" / "sections.csv") if r["text"].strip()]
+    assert sections, "the sample inbox has narrative reports"
+    paragraphs = [p for p in doc.paragraphs]
+    for row in sections:
+        assert any(p.runs and p.runs[0].text == f"{row['unit_name']}: " and row["text"].strip()[:40] in p.text
+                   for p in paragraphs), row["section_id"]
+    status = read_csv_rows(root / "summary" / "status.csv")
+    missing = {r["unit_name"] for r in status if r["status"] == "Chưa nộp"}
+    texts = " ".join(p.text for p in paragraphs)
+    assert missing and all(name in texts for name in missing)
+    assert "Đã lập dự thảo báo cáo" in output
+
+
+def test_official_page_and_font(drafted):
+    _, _, doc, _ = drafted
+    section = doc.sections[0]
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+    assert round(section.left_margin.mm) >= 30 and round(section.top_margin.mm) >= 20
+    normal = doc.styles["Normal"].font
+    assert normal.name == "Times New Roman" and 13 <= normal.size.pt <= 14
+
+
+def test_vi_number():
+    assert [vi_number(1234), vi_number(87.5, 1), vi_number(1234567.25, 2), vi_number(None)] == \
+           ["1.234", "87,5", "1.234.567,25", ""]
+
+
+def test_figures_name_forms_of_the_plan(catalogue):
+    check_figures(default_outline(), catalogue.forms)
+    from dataclasses import replace
+
+    from xlsx_forms.errors import CchcError
+    outline = default_outline()
+    bad = replace(outline, sections=(replace(outline.sections[0], figures=("PL99",)), *outline.sections[1:]))
+    with pytest.raises(CchcError, match="PL99"):
+        check_figures(bad, catalogue.forms)
+
+
+@pytest.mark.office
+def test_the_draft_renders_through_libreoffice(drafted, tmp_path, catalogue):
+    from tests.office import convert
+    _, path, _, _ = drafted
+    pdf = convert([path], tmp_path, "pdf")[0]
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    flat = " ".join(text.split())
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in flat and "BÁO CÁO" in flat
+    assert "Cải cách thủ tục hành chính" in flat and "PHỤ LỤC SỐ LIỆU TỔNG HỢP CỦA THÀNH PHỐ" in flat
+    assert text.count("\f") >= 10
+    ARTEFACTS.mkdir(exist_ok=True)
+    subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "3", str(pdf), str(ARTEFACTS / "bao-cao-tong-ket")],
+                   check=True)
