@@ -8,7 +8,8 @@ import click
 
 from harvest.citycsv import CITY_NAME, read_city_csv
 from harvest.city_report import ReportInput, build_city_report
-from harvest.reconcile import MISSING
+from harvest.exports import unguarded
+from harvest.reconcile import MISSING, WITH_ERRORS
 from xlsx_forms import outdir, outwrite
 from xlsx_forms.errors import CchcError
 from xlsx_forms.fileio import atomic_write_bytes, read_csv
@@ -33,11 +34,21 @@ def report_input(summary: Path, catalogue, registry, outline, when: datetime) ->
         raise CchcError("FILE_MISSING", outdir.shown(summary / CITY_NAME))
     texts: dict[str, list[tuple[str, str]]] = {}
     for row in _rows(summary / SECTIONS_NAME):
-        if row.get("text", "").strip():
-            texts.setdefault(row["section_id"], []).append((row["unit_name"], row["text"].strip()))
-    gaps = [(row["unit_name"], row["form"], "chưa nộp" if row["status"] == MISSING else row["reason"])
-            for row in _rows(summary / STATUS_NAME) if row["status"] == MISSING or row.get("reason")]
-    return ReportInput(catalogue, registry, outline, read_city_csv(summary / CITY_NAME), texts, gaps, when)
+        text = unguarded(row.get("text", "")).strip()
+        if text:
+            texts.setdefault(row["section_id"], []).append((unguarded(row["unit_name"]), text))
+    gaps, no_report = [], {}
+    for row in _rows(summary / STATUS_NAME):
+        if row["status"] == MISSING:
+            gaps.append((row["unit_name"], row["form"], "chưa nộp"))
+        elif row.get("reason"):
+            gaps.append((row["unit_name"], row["form"], f"tệp không dùng được ({row['reason']})"))
+        elif row["status"] == WITH_ERRORS:
+            gaps.append((row["unit_name"], row["form"], f"số liệu còn {row['errors']} lỗi, giá trị lỗi không được tính"))
+        if row.get("report") == MISSING:
+            no_report[row["unit_name"]] = (row["unit_name"], "báo cáo theo Đề cương", "chưa gửi")
+    gaps += no_report.values()
+    return ReportInput(catalogue, registry, outline, read_city_csv(summary / CITY_NAME, catalogue), texts, gaps, when)
 
 
 def register(cli, units_option, templates_option, registry_of) -> None:

@@ -47,7 +47,7 @@ def register(cli, units_option, templates_option, registry_of) -> None:
         remembered = Remembered.load(templates)
         with remembered.announced(click.echo):
             catalogue, registry = registry_of(remembered.registry(units))
-        figures = read_city_csv(summary / CITY_NAME) if (summary / CITY_NAME).is_file() else None
+        figures = read_city_csv(summary / CITY_NAME, catalogue) if (summary / CITY_NAME).is_file() else None
         if figures is None:
             raise CchcError("FILE_MISSING", outdir.shown(summary / CITY_NAME))
         try:

@@ -24,7 +24,7 @@ def line_chart(title: str, periods: list[str], series: list[tuple[str, list[floa
             if points:
                 ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", linewidth=1.6,
                         label=_short(label))
-        ax.set_xticks(x, [_short(p, 18) for p in periods], fontsize=8)
+        ax.set_xticks(x, [_short(p, 18) for p in periods], fontsize=7, rotation=30, ha="right")
         ax.tick_params(axis="y", labelsize=8)
         ax.set_title(title, fontsize=10)
         if unit:

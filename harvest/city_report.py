@@ -22,6 +22,7 @@ from xlsx_forms.report_doc import FONT, GUIDANCE_STYLE, MOTTO, NATION, _page, _p
 from .charts import line_chart
 from .city_appendices import UNITS_WITH
 from .consolidate import CityValue
+from .gaps import row_gaps
 
 SIGNER = "TM. ỦY BAN NHÂN DÂN"
 SIGNER_ROLE = "CHỦ TỊCH"
@@ -56,7 +57,7 @@ def vi_number(value, decimals: int = 0) -> str:
 def _decimals(catalogue: Catalogue, form: Form, row) -> int:
     kind = catalogue.kinds[row.kind]
     return 0 if kind.behaviour.whole and form.aggregate_of(row) not in ("mean", "weighted_mean") else \
-        (kind.decimals if kind.decimals is not None else 1)
+        (kind.decimals if kind.decimals is not None else 2)
 
 
 def _shown(catalogue: Catalogue, form: Form, row, cv: CityValue | None) -> str:
@@ -80,8 +81,10 @@ def _trend(catalogue: Catalogue, form: Form, values: dict[tuple[str, str], CityV
             (p0, v0), (p1, v1) = known[0], known[-1]
             shown_unit = "đơn vị có" if form.aggregate_of(row) == "count_true" else row.unit
             unit = f" {shown_unit.lower()}" if shown_unit and shown_unit not in ("%", "1/0") else ""
-            sentences.append(f"{row.label}: {_shown(catalogue, form, row, v0)}{unit} ({p0.label.lower()}), "
-                             f"{_shown(catalogue, form, row, v1)}{unit} ({p1.label.lower()}).")
+            lacking = [f"{p.label.lower()}: {_lacks(cv)}" for p, cv in known if _lacks(cv)]
+            said = f" Số liệu chưa đủ ({'; '.join(lacking)})." if lacking else ""
+            sentences.append(f"{row.label}: {_shown(catalogue, form, row, v0)}{unit} ({_period(p0)}), "
+                             f"{_shown(catalogue, form, row, v1)}{unit} ({_period(p1)}).{said}")
     return sentences
 
 
@@ -94,14 +97,38 @@ def _unit_of(form: Form, row) -> str:
     return UNITS_WITH if form.aggregate_of(row) == "count_true" else row.unit
 
 
-def _figure_table(doc, catalogue: Catalogue, form: Form, values: dict[tuple[str, str], CityValue]) -> None:
+def _lacks(cv: CityValue | None) -> str:
+    """What a city figure lacks, in a few words ("" when whole)."""
+    if cv is None:
+        return ""
+    parts = ([f"thiếu {len(cv.missing)} đơn vị"] if cv.missing else []) + \
+            ([f"không tính {len(cv.excluded)} giá trị"] if cv.excluded else [])
+    return ", ".join(parts)
+
+
+def _period(period) -> str:
+    """A period label inside a sentence's brackets: "năm 2020, tính đến 23/3", never nested brackets."""
+    return period.label.lower().replace(" (", ", ").replace(")", "")
+
+
+def _whole(data: "ReportInput") -> str:
+    """How the report names the whole it consolidates: "toàn Thành phố Hà Giang"."""
+    return f"toàn {data.registry.place}" if data.registry.place else "toàn địa bàn"
+
+
+INCOMPLETE_MARK = "*"   # beside a figure that lacks some units' values (explained in Ghi chú)
+
+
+def _figure_table(doc, catalogue: Catalogue, form: Form, values: dict[tuple[str, str], CityValue],
+                  registry: Registry) -> None:
     from docx.shared import Mm, Pt
     responsible = bool(form.responsible_units)
     head = ["STT", form.label_header, "Đơn vị tính"] + [p.label for p in form.periods] + \
-        (["Đơn vị báo cáo"] if responsible else [])
-    fixed = [10, 58 if len(form.periods) > 1 else 90, 18] + ([26] if responsible else [])
+        (["Đơn vị báo cáo"] if responsible else []) + ["Ghi chú"]
+    fixed = [10, 46 if len(form.periods) > 1 else 70, 16] + ([24] if responsible else []) + [30]
     period_mm = (TEXT_WIDTH_MM - sum(fixed)) / len(form.periods)
     widths = fixed[:3] + [period_mm] * len(form.periods) + fixed[3:]
+    order = {u.code: i for i, u in enumerate(registry.units)}
     table = doc.add_table(rows=1, cols=len(head))
     table.style = "Table Grid"
     table.autofit = False
@@ -110,9 +137,11 @@ def _figure_table(doc, catalogue: Catalogue, form: Form, values: dict[tuple[str,
     for row in form.rows:
         cells = table.add_row().cells
         shown = [row.stt, row.label, "" if not row.is_input else _unit_of(form, row)]
-        shown += [_shown(catalogue, form, row, values.get((row.id, p.id))) if row.is_input else ""
+        shown += [(_shown(catalogue, form, row, values.get((row.id, p.id)))
+                   + (INCOMPLETE_MARK if _lacks(values.get((row.id, p.id))) else "")) if row.is_input else ""
                   for p in form.periods]
         shown += [form.responsible_units.get(row.responsible, "")] if responsible else []
+        shown += [row_gaps(form, row.id, values, registry, order).replace("\n", "; ") if row.is_input else ""]
         for cell, text in zip(cells, shown):
             _cell(cell, text, bold=not row.is_input)
     for column, width in zip(table.columns, widths):   # the grid (LibreOffice) and each cell (Word)
@@ -137,7 +166,8 @@ def _cell(cell, text: str, *, bold: bool = False) -> None:
     paragraph.alignment = WD_ALIGN_PARAGRAPH.LEFT
 
 
-def _chart(doc, catalogue: Catalogue, form: Form, values: dict[tuple[str, str], CityValue], number: int) -> bool:
+def _chart(doc, catalogue: Catalogue, form: Form, values: dict[tuple[str, str], CityValue], number: int,
+           place: str) -> bool:
     """A chart of the form's main series (its number rows of the first unit of measure
     that has figures); False when there is nothing to draw."""
     from docx.shared import Mm
@@ -153,7 +183,7 @@ def _chart(doc, catalogue: Catalogue, form: Form, values: dict[tuple[str, str], 
     series = [s for s, r in zip(series, rows) if r.unit == unit] or series[:1]
     png = line_chart(f"Phụ lục {form.number}", [p.label for p in form.periods], series, unit)
     doc.add_picture(io.BytesIO(png), width=Mm(160))
-    _para(doc, f"Biểu đồ {number}: {form.title} (số liệu tổng hợp toàn thành phố)", italic=True, size=12,
+    _para(doc, f"Biểu đồ {number}: {form.title} (số liệu tổng hợp {place})", italic=True, size=12,
           after=6)
     return True
 
@@ -171,16 +201,19 @@ def _section(doc, data: ReportInput, section: Section, charts: list[int]) -> Non
         if form is None:
             continue
         values = data.city.get(fid, {})
-        doc.add_paragraph(f"Số liệu tổng hợp toàn thành phố (Phụ lục {form.number}: {form.title}):")
+        doc.add_paragraph(f"Số liệu tổng hợp {_whole(data)} (Phụ lục {form.number}: {form.title}):")
         for sentence in _trend(data.catalogue, form, values):
             doc.add_paragraph(f"- {sentence}")
-        _figure_table(doc, data.catalogue, form, values)
-        charts[0] += _chart(doc, data.catalogue, form, values, charts[0] + 1)
+        _figure_table(doc, data.catalogue, form, values, data.registry)
+        charts[0] += _chart(doc, data.catalogue, form, values, charts[0] + 1, _whole(data))
     for unit_name, text in data.texts.get(section.id, ()):
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
         p = doc.add_paragraph()
         label = p.add_run(f"{unit_name}: ")
         label.bold = True
-        p.add_run(text)
+        p.add_run(lines[0] if lines else "")
+        for line in lines[1:]:   # the unit's own paragraphs stay paragraphs
+            doc.add_paragraph(line)
     if section.id in data.outline.leaves and not section.figures and not data.texts.get(section.id):
         doc.add_paragraph("(Chưa có nội dung từ các đơn vị: Ban Tổ chức - Nội vụ bổ sung.)", style=GUIDANCE_STYLE)
 
@@ -211,10 +244,12 @@ def build_city_report(data: ReportInput) -> bytes:
     for section in data.outline.sections:
         _section(doc, data, section, charts)
     doc.add_page_break()
-    _para(doc, "PHỤ LỤC SỐ LIỆU TỔNG HỢP CỦA THÀNH PHỐ", bold=True, size=14, after=6)
+    _para(doc, "PHỤ LỤC SỐ LIỆU TỔNG HỢP", bold=True, size=14, after=2)
+    _para(doc, f"(Số liệu tổng hợp {_whole(data)}; {INCOMPLETE_MARK}: số liệu chưa đủ, xem cột Ghi chú)",
+          italic=True, size=12, after=6)
     for form in data.catalogue.forms.values():
         _para(doc, f"Phụ lục {form.number}: {form.title}", bold=True, size=13, before=8, after=4)
-        _figure_table(doc, data.catalogue, form, data.city.get(form.id, {}))
+        _figure_table(doc, data.catalogue, form, data.city.get(form.id, {}), data.registry)
     _para(doc, "ĐƠN VỊ CHƯA NỘP HOẶC SỐ LIỆU KHÔNG DÙNG ĐƯỢC", bold=True, size=14, before=12, after=4)
     if data.gaps:
         for unit_name, form_id, what in data.gaps:

@@ -43,6 +43,14 @@ def formula_safe(value) -> object:
     return value
 
 
+def unguarded(value: str) -> str:
+    """A text read back from cchc's own CSV, without the quote ``formula_safe`` put before
+    it (for a document, not a spreadsheet: "- Đã ban hành…" is a bullet, not a formula)."""
+    if value.startswith("'") and value[1:2] and value[1:].startswith(FORMULA_TRIGGERS):
+        return value[1:]
+    return value
+
+
 def number_text(value, bound: float | None = None) -> object:
     """A number as CSV text: 12 not 12.0; anything else made formula-safe. A number, or a
     text any reader would take for one ("NaN", "inf", "1e308"), that is not finite or is

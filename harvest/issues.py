@@ -143,6 +143,8 @@ class Code(StrEnum):
         left_out="không có trong danh sách chọn")
     V_RATING_CASE = _warning("V-RATING-CASE", "«{raw}» được hiểu là «{value}». Nên chọn trong danh sách "
         "thả xuống. Kiểm tra lại giá trị này.")
+    V_INCOMPLETE = _warning("V-INCOMPLETE", "Số liệu tổng hợp của đơn vị cấp dưới chưa đủ: {note}. Giá trị "
+        "vẫn được tính. Kiểm tra lại với đơn vị khi cần.")
     V_FORMULA = _warning("V-FORMULA", "Ô nhập liệu chứa công thức, đã dùng giá trị {value}. Ô nhập liệu "
         "chỉ nên chứa số. Kiểm tra lại giá trị này.")
     V_FORMULA_NO_VALUE = _error("V-FORMULA-NO-VALUE", "Ô nhập liệu chứa công thức chưa có giá trị. Ô nhập "

@@ -2,11 +2,13 @@
 processed in parallel and the result never depends on the order they are seen in."""
 from __future__ import annotations
 
+import json
+
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from xlsx_forms.inert import sanitize
+from xlsx_forms.inert import inert, sanitize
 from xlsx_forms.layout import a1, form_layout, sheet_name
 from xlsx_forms.model import Catalogue
 from xlsx_forms.registry import Registry
@@ -158,6 +160,7 @@ def _harvest_values(result: FileResult, book, ident, catalogue: Catalogue) -> No
         return grid.value(row, cell.col), (cell.a1 if row == cell.row else a1(row, cell.col))
 
     percent_cells = book.percent.get(layout.sheet_name, set())
+    gaps = incomplete_cells(book.properties)
     # Whole-number kinds (counts, flags): a plain integer float within the kind's bounds
     # is the common case, taken without the general parser.
     whole = {kid: (k.min, k.max) for kid, k in catalogue.kinds.items() if k.behaviour.whole and k.max is not None}
@@ -190,6 +193,8 @@ def _harvest_values(result: FileResult, book, ident, catalogue: Catalogue) -> No
                                                percent_format=address in percent_cells)
         for p in problems:
             result.issues.append(issue(p.code, cell=address, **p.fields, **where))
+        if cell.a1 in gaps and raw is not None:   # a lower level's figure that says it lacks units
+            result.issues.append(issue(Code.V_INCOMPLETE, cell=address, note=gaps[cell.a1], **where))
         status, flags = _marks(result.issues, raised) if len(result.issues) > raised else ("", "")
         if value is None and not status:
             raw = None   # nothing usable and nothing wrong: only spaces, a blank cell
@@ -221,6 +226,27 @@ def _harvest_values(result: FileResult, book, ident, catalogue: Catalogue) -> No
     result.preparer = tuple(prepared)
     result.issues += check_rules(form, store, unit=result.unit, file=result.rel)
     _exclude_unweighted(form, store)
+
+
+GAPS_PROPERTY = "gaps"      # cchc_gaps: what ``cchc rollup`` says a figure lacks, by cell
+GAPS_LIMIT = 64 << 10       # characters of that property read at most
+
+
+def incomplete_cells(properties: dict[str, str]) -> dict[str, str]:
+    """Layout cell (A1) → what a figure rolled up from a lower level lacks, from the
+    file's ``cchc_gaps`` property (JSON written by ``cchc rollup``). Bounded and made
+    inert: the property comes from a returned file; anything malformed is ignored (the
+    values themselves are checked as any others)."""
+    raw = properties.get(GAPS_PROPERTY, "")
+    if not raw or len(raw) > GAPS_LIMIT:
+        return {}
+    try:
+        found = json.loads(raw)
+    except ValueError:
+        return {}
+    if not isinstance(found, dict):
+        return {}
+    return {k: inert(v, single_line=True, limit=300) for k, v in found.items() if isinstance(k, str) and isinstance(v, str) and len(k) < 12}
 
 
 def _exclude_unweighted(form, store: CellStore) -> None:

@@ -15,12 +15,13 @@ for the console: a consolidated figure never travels silently incomplete.
 from __future__ import annotations
 
 import io
+import json
 from dataclasses import dataclass, field
 
 import openpyxl
 
 from xlsx_forms.errors import CchcError
-from xlsx_forms.identity import layout_fingerprint
+from xlsx_forms.identity import PROPERTY_PREFIX, layout_fingerprint
 from xlsx_forms.layout import form_layout
 from xlsx_forms.model import Catalogue, Form, Row
 from xlsx_forms.registry import Registry
@@ -28,7 +29,8 @@ from xlsx_forms.registry import Registry
 from .cellvalues import show
 from .consolidate import CityValue
 from .gaps import cell_comment
-from .identify import _identity
+from .identify import _identity, _norm, first_layout_difference
+from .process import GAPS_LIMIT, GAPS_PROPERTY
 from .reader import read_book
 
 NOTE_SEP = "; "
@@ -45,9 +47,11 @@ class Rollup:
     flags: list[str] = field(default_factory=list)   # Vietnamese, one per incomplete figure
 
 
-def _parent_form(data: bytes, name: str, catalogue: Catalogue) -> tuple[Form, str]:
-    """The form of this plan the parent's template is, and the unit it is addressed to."""
-    book = read_book(data, set())
+def _parent_form(data: bytes, name: str, catalogue: Catalogue, registry: Registry) -> tuple[Form, str]:
+    """The form of this plan the parent's template is, and the unit it is addressed to:
+    refused unless its identity names a form of this plan at the same version and layout,
+    its locked texts are where that layout puts them, and it is addressed to this city."""
+    book = read_book(data, None)
     if book.failure:
         raise CchcError("ROLLUP_TEMPLATE", name, problem=book.failure)
     identity = _identity(book.properties)
@@ -60,7 +64,31 @@ def _parent_form(data: bytes, name: str, catalogue: Catalogue) -> tuple[Form, st
         raise CchcError("ROLLUP_TEMPLATE", name,
                         problem=f"biểu {form.id} của cấp trên (phiên bản {identity.spec_version}) có bố cục "
                                 f"khác biểu {form.id} của kế hoạch này (phiên bản {form.version})")
+    layout = form_layout(form)
+    grid = book.grids.get(layout.sheet_name)
+    if grid is None:
+        raise CchcError("ROLLUP_TEMPLATE", name, problem=f"không có trang «{layout.sheet_name}»")
+    changed = first_layout_difference(grid, layout)
+    if changed:
+        cell, expected, found = changed
+        raise CchcError("ROLLUP_TEMPLATE", name,
+                        problem=f"ô {cell} phải là «{expected}» nhưng là «{found}» (bố cục đã bị sửa)")
+    addressed = _norm(grid.value(layout.unit_name.row, layout.unit_name.col))
+    if addressed and _body(addressed) != _body(registry.issuer):
+        raise CchcError("ROLLUP_TEMPLATE", name,
+                        problem=f"biểu mẫu gửi cho «{addressed}», không phải «{registry.issuer}» (sổ đăng ký đang "
+                                "dùng): số liệu của đơn vị này không được điền vào biểu của đơn vị khác")
     return form, identity.unit
+
+
+def _body(name: str) -> str:
+    """A body's name as compared: case, spacing and the "UBND"/"Ủy ban nhân dân" prefix
+    aside ("UBND THÀNH PHỐ HÀ GIANG" is "Thành phố Hà Giang")."""
+    text = " ".join(_norm(name).casefold().replace(".", " ").split())
+    for prefix in ("ủy ban nhân dân ", "uỷ ban nhân dân ", "ubnd "):
+        if text.startswith(prefix):
+            return text[len(prefix):]
+    return text
 
 
 def _cell_value(catalogue: Catalogue, form: Form, row: Row, cv: CityValue) -> tuple[object, str]:
@@ -88,7 +116,7 @@ def fill_parent(data: bytes, name: str, catalogue: Catalogue, registry: Registry
     """Fill a copy of the parent's template (``data``, shown as ``name``) with the city's
     figures (``city``, read from city.csv). Raises CchcError when the template is not one
     this plan can fill, or the figures name units the registry does not have."""
-    form, unit = _parent_form(data, name, catalogue)
+    form, unit = _parent_form(data, name, catalogue, registry)
     values = city.get(form.id, {})
     unknown = _unknown_units(values, registry)
     if unknown:
@@ -101,7 +129,8 @@ def fill_parent(data: bytes, name: str, catalogue: Catalogue, registry: Registry
     wb = openpyxl.load_workbook(io.BytesIO(data))
     ws = wb[layout.sheet_name]
     result = Rollup(b"", form.id, unit)
-    said: dict[tuple[str, str], str] = {}
+    said: dict[tuple[str, str], str] = {}     # what the note says of a figure
+    lacking: dict[tuple[str, str], str] = {}  # … of those, what a figure lacks (units, values)
     for row in rows:
         for period in form.periods:
             cv = values.get((row.id, period.id))
@@ -109,9 +138,15 @@ def fill_parent(data: bytes, name: str, catalogue: Catalogue, registry: Registry
                 said[(row.id, period.id)] = "không có trong city.csv"
                 continue
             value, remark = _cell_value(catalogue, form, row, cv)
-            text = NOTE_SEP.join(t for t in (remark, cell_comment(cv, form, registry).replace("\n", NOTE_SEP)) if t)
+            gap = cell_comment(cv, form, registry).replace("\n", NOTE_SEP)
+            if gap:
+                lacking[(row.id, period.id)] = gap
+            text = NOTE_SEP.join(t for t in (remark, gap) if t)
             if value is not None:
-                ws[layout.input_at(row.id, period.id).a1].value = value
+                cell = ws[layout.input_at(row.id, period.id).a1]
+                cell.value = value
+                if isinstance(value, str):
+                    cell.data_type = "s"   # a choice, as text: never a formula
                 result.filled += 1
             if text:
                 said[(row.id, period.id)] = text
@@ -130,6 +165,13 @@ def fill_parent(data: bytes, name: str, catalogue: Catalogue, registry: Registry
             ws[note.a1].value = text if len(text) <= limit else text[:limit - 1] + "…"
     result.flags = [f"{form.id} {row_id}, {period_label[period_id]}: {text}"
                     for (row_id, period_id), text in said.items()]
+    # The level above's harvest reads these and flags each figure (V-INCOMPLETE): the
+    # note alone would be read as a remark, and the figure counted as whole.
+    gaps = {layout.input_at(r, p).a1: text for (r, p), text in lacking.items()}
+    if gaps:
+        from openpyxl.packaging.custom import StringProperty
+        wb.custom_doc_props.append(StringProperty(name=PROPERTY_PREFIX + GAPS_PROPERTY,
+                                                  value=json.dumps(gaps, ensure_ascii=False)[:GAPS_LIMIT]))
     out = io.BytesIO()
     wb.save(out)
     result.data = out.getvalue()

@@ -28,7 +28,7 @@ def city_book(baseline):
 
 
 def test_each_appendix_is_its_templates_layout_with_the_city_figures(city_book, baseline, catalogue, registry):
-    figures = read_city_csv(baseline / "city.csv")
+    figures = read_city_csv(baseline / "city.csv", catalogue)
     assert city_book.sheetnames == [form_layout(f).sheet_name for f in catalogue.forms.values()] + ["_cchc"]
     for form in catalogue.forms.values():
         layout = form_layout(form)

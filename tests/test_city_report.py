@@ -56,7 +56,7 @@ def test_every_heading_of_the_outline_in_order(drafted):
 
 def test_each_section_holds_its_figures_and_a_chart(drafted, catalogue):
     root, _, doc, _ = drafted
-    city = read_city_csv(root / "summary" / "city.csv")
+    city = read_city_csv(root / "summary" / "city.csv", catalogue)
     texts = " ".join(_texts(doc))
     pl3 = catalogue.form("PL3")
     total = city["PL3"][("PL3.1", "2019")].value
@@ -65,7 +65,7 @@ def test_each_section_holds_its_figures_and_a_chart(drafted, catalogue):
     images = [r for r in doc.part.rels.values() if r.reltype.endswith("/image")]
     assert len(images) >= 5
     captions = [p.text for p in doc.paragraphs if p.text.startswith("Biểu đồ ")]
-    assert len(captions) == len(images) and all("toàn thành phố" in c for c in captions)
+    assert len(captions) == len(images) and all("toàn Thành phố Hà Giang" in c for c in captions)
 
 
 def test_units_texts_are_labelled_and_missing_units_listed(drafted, registry):
@@ -116,8 +116,58 @@ def test_the_draft_renders_through_libreoffice(drafted, tmp_path, catalogue):
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     flat = " ".join(text.split())
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in flat and "BÁO CÁO" in flat
-    assert "Cải cách thủ tục hành chính" in flat and "PHỤ LỤC SỐ LIỆU TỔNG HỢP CỦA THÀNH PHỐ" in flat
+    assert "Cải cách thủ tục hành chính" in flat and "PHỤ LỤC SỐ LIỆU TỔNG HỢP" in flat
     assert text.count("\f") >= 10
     ARTEFACTS.mkdir(exist_ok=True)
     subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "3", str(pdf), str(ARTEFACTS / "bao-cao-tong-ket")],
                    check=True)
+
+
+def test_an_incomplete_figure_is_marked_and_explained(drafted, catalogue):
+    """Every city figure that lacks some unit's value is marked in the tables and its row's
+    Ghi chú names the units; the sentences say the figure is not whole."""
+    root, _, doc, _ = drafted
+    city = read_city_csv(root / "summary" / "city.csv", catalogue)
+    lacking = [(fid, key) for fid, values in city.items() for key, cv in values.items() if cv.missing or cv.excluded]
+    assert lacking
+    texts = " ".join(_texts(doc))
+    assert "Số liệu chưa đủ (" in texts and "*" in texts
+    for table in doc.tables:
+        head = [c.text for c in table.rows[0].cells]
+        if "Ghi chú" not in head:
+            continue
+        note_col = head.index("Ghi chú")
+        for row in table.rows[1:]:
+            marked = any(c.text.endswith("*") for c in row.cells[3:note_col])
+            assert marked == bool(row.cells[note_col].text.strip()) or not marked, [c.text for c in row.cells]
+
+
+def test_units_with_errors_and_without_a_report_are_listed(drafted):
+    root, _, doc, _ = drafted
+    status = read_csv_rows(root / "summary" / "status.csv")
+    texts = " ".join(p.text for p in doc.paragraphs)
+    for row in status:
+        if row["status"] == "Có lỗi":
+            assert f"{row['unit_name']} ({row['form']}):" in texts
+        if row.get("report") == "Chưa nộp":
+            assert f"{row['unit_name']} (báo cáo theo Đề cương): chưa gửi" in texts
+
+
+def test_no_spreadsheet_guard_quote_reaches_the_document(drafted):
+    _, _, doc, _ = drafted
+    assert not [p.text for p in doc.paragraphs if "'-" in p.text or "'=" in p.text or ": '" in p.text]
+
+
+def test_bullets_read_back_from_sections_csv_lose_the_formula_guard(drafted, tmp_path, catalogue, registry):
+    """sections.csv guards "- …" as "'- …" for spreadsheets; the document gets the bullet."""
+    import shutil
+
+    from cchc.report_command import report_input
+    from xlsx_forms.fileio import write_csv
+    root, _, _, _ = drafted
+    summary = tmp_path / "sum"
+    shutil.copytree(root / "summary", summary)
+    write_csv(summary / "sections.csv", ("unit_code", "unit_name", "section_id", "heading", "text", "file"),
+              [("vp", "Văn phòng", "I.1", "h", "'- Đã ban hành 3 kế hoạch\n'=SUM(A1) không phải công thức", "f")])
+    data = report_input(summary, catalogue, registry, default_outline(), None)
+    assert data.texts["I.1"] == [("Văn phòng", "- Đã ban hành 3 kế hoạch\n'=SUM(A1) không phải công thức")]

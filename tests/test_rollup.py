@@ -194,7 +194,72 @@ def test_city_csv_reads_back_what_the_harvest_consolidated(tmp_path):
                CityValue(10**12, 5, ()), CityValue(0.1 + 0.2, 1, ())]
     for i, (row, p) in enumerate((r, p) for r in pl1.input_rows for p in pl1.periods):
         # (a mean above its kind's bound is written as text, on purpose: not a figure)
-        city["PL1"][(row.id, p.id)] = samples[i % len(samples)] if row.kind == "count" else samples[1]
+        city["PL1"][(row.id, p.id)] = (samples[i % len(samples)] if row.kind == "count" else
+                                       CityValue(3, 4, ()) if pl1.aggregate_of(row) == "count_true" else samples[1])
     city["PL8"][(pl8.input_rows[0].id, pl8.periods[0].id)] = CityValue("Không đạt", 1, (), ())
     write_city_csv(tmp_path / "city.csv", catalogue, city)
-    assert read_city_csv(tmp_path / "city.csv") == {k: v for k, v in city.items() if v}
+    assert read_city_csv(tmp_path / "city.csv", catalogue) == {k: v for k, v in city.items() if v}
+
+
+@pytest.mark.parametrize("line, fragment", [
+    ("PL1,PL1.1,x,2015,abc,3,,", "không phải số"),
+    ("PL1,PL1.2,x,2015,-5,3,,", "nhỏ hơn mức tối thiểu"),
+    ("PL1,PL1.2,x,2016,'=HYPERLINK(\"http://x\"),3,,", "không phải số"),
+    ("PL1,PL1.3.a,x,2015,nan,3,,", "không phải số"),
+    ("PL1,PL1.6.c,x,2015,250,3,,", "lớn hơn mức tối đa"),
+    ("PL9,PL9.1,x,2015,1,3,,", "phụ lục «PL9»"),
+    ("PL1,PL1.99,x,2015,1,3,,", "không phải ô của PL1"),
+    ("PL1,PL1.1,x,2099,1,3,,", "không phải ô của PL1"),
+    ("PL8,PL8.1,x,2011-2020,Tốt,1,,", "không có trong danh sách chọn"),
+])
+def test_a_hand_edited_city_csv_is_refused_at_its_line(tmp_path, province, line, fragment):
+    """Nothing from a city.csv edited by hand reaches the level above or the report unchecked."""
+    root, _, _ = province
+    summary = tmp_path / "sum"
+    shutil_copy = __import__("shutil").copytree
+    shutil_copy(root / "tp-a-sum", summary)
+    text = (summary / "city.csv").read_text(encoding="utf-8-sig").splitlines()
+    (summary / "city.csv").write_text("\n".join([*text, line]) + "\n", encoding="utf-8-sig")
+    for args in (["rollup", "--template", str(root / "prov-templates" / "tp-a" / "PL1_tp-a.xlsx"),
+                  "--out", str(tmp_path / "up")], ["report", "--out", str(tmp_path / "bc")]):
+        result = CliRunner().invoke(cli, [*args, "--summary", str(summary), "--templates", str(root / "tp-a-t")])
+        assert result.exit_code == 2, result.output
+        assert f"dòng {len(text) + 1}" in result.output and fragment in result.output, result.output
+    assert not (tmp_path / "up").exists() and not (tmp_path / "bc").exists()
+
+
+def test_a_template_for_another_unit_or_with_moved_labels_is_refused(tmp_path, province):
+    root, _, _ = province
+    other = root / "prov-templates" / "tp-b" / "PL1_tp-b.xlsx"
+    result = CliRunner().invoke(cli, ["rollup", "--template", str(other), "--summary", str(root / "tp-a-sum"),
+                                      "--templates", str(root / "tp-a-t"), "--out", str(tmp_path / "up")])
+    assert result.exit_code == 2 and "không phải «UBND THÀNH PHỐ A»" in result.output, result.output
+    import openpyxl
+    wb = openpyxl.load_workbook(root / "prov-templates" / "tp-a" / "PL1_tp-a.xlsx")
+    ws = wb.worksheets[0]
+    labels = [c for row in ws.iter_rows() for c in row if c.value == "Số lượng văn bản chỉ đạo, điều hành"]
+    labels[0].value = "Số lượng các cơ quan, đơn vị được kiểm tra CCHC"
+    moved = tmp_path / "PL1_tp-a.xlsx"
+    wb.save(moved)
+    result = CliRunner().invoke(cli, ["rollup", "--template", str(moved), "--summary", str(root / "tp-a-sum"),
+                                      "--templates", str(root / "tp-a-t"), "--out", str(tmp_path / "up")])
+    assert result.exit_code == 2 and "bố cục đã bị sửa" in result.output, result.output
+
+
+def test_the_province_flags_a_citys_incomplete_figure(tmp_path, province):
+    """A figure the city rolled up without all its units is flagged in the province's
+    harvest (V-INCOMPLETE at the cell, quoting the city's note), not only noted."""
+    root, _, _ = province
+    partial = tmp_path / "in"
+    for f in (root / "tp-a-in").iterdir():
+        if not f.name.startswith("PL1-tp-a-1"):
+            partial.mkdir(exist_ok=True)
+            (partial / f.name).write_bytes(f.read_bytes())
+    _run("harvest", partial, "--templates", root / "tp-a-t", "--out", tmp_path / "sum")
+    _run("rollup", "--template", root / "prov-templates" / "tp-a" / "PL1_tp-a.xlsx", "--summary", tmp_path / "sum",
+         "--templates", root / "tp-a-t", "--out", tmp_path / "prov-in" / "tp-a")
+    _run("harvest", tmp_path / "prov-in", "--templates", root / "prov-templates", "--out", tmp_path / "prov-sum")
+    flagged = [i for i in read_csv_rows(tmp_path / "prov-sum" / "issues.csv") if i["code"] == "V-INCOMPLETE"]
+    assert flagged and all("Đơn vị 1 của Thành phố A" in i["message"] for i in flagged)
+    values = [r for r in read_csv_rows(tmp_path / "prov-sum" / "values.csv") if "V-INCOMPLETE" in r["flags"]]
+    assert {r["cell"] for r in values} == {i["cell"] for i in flagged}
