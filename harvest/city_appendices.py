@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
-from xlsx_forms.layout import SheetLayout, form_layout
+from xlsx_forms.layout import SIGN_HEAD, SIGN_HEAD_HINT, SheetLayout, form_layout
 from xlsx_forms.model import Catalogue, Form
 from xlsx_forms.official import build_city_workbook
 from xlsx_forms.registry import Registry
@@ -43,10 +43,17 @@ def _flagged(form: Form, registry: Registry, rec: Reconciliation) -> dict[tuple[
     return found
 
 
+# What the city's own table says where a unit's form names the unit and its head: the
+# footnote "Biểu dành cho … báo cáo" is about who fills the form, not about the city's table.
+CITY_TEXTS = {SIGN_HEAD: "TM. ỦY BAN NHÂN DÂN", SIGN_HEAD_HINT: "CHỦ TỊCH"}
+
+
 def _relabel(form: Form, layout: SheetLayout) -> dict[tuple[int, int], str]:
-    """The unit-of-measure cells of rows counted as a number of units."""
+    """The unit-of-measure cells of rows counted as a number of units; the head's
+    signature as the city's; no footnote addressed to the units."""
     units = [t for t in layout.texts if t.role == "unit"]
-    relabel = {}
+    relabel = {(t.row, t.col): CITY_TEXTS[t.text] for t in layout.texts if t.text in CITY_TEXTS}
+    relabel.update({(t.row, t.col): "" for t in layout.texts if t.role == "footnote"})
     for row in form.input_rows:
         if form.aggregate_of(row) == "count_true":
             first = layout.input_at(row.id, form.periods[0].id)

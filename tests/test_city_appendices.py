@@ -33,8 +33,14 @@ def test_each_appendix_is_its_templates_layout_with_the_city_figures(city_book, 
     for form in catalogue.forms.values():
         layout = form_layout(form)
         ws = city_book[layout.sheet_name]
-        # Every locked text of the template, but "1/0" of a row counted as units.
-        assert [a for a in texts_match_layout(ws, layout) if ws[a].value != UNITS_WITH] == [], form.id
+        # Every locked text of the template, but "1/0" of a row counted as units and the
+        # footnote addressed to the units that fill the form.
+        footnotes = {t.a1 for t in layout.texts if t.role == "footnote"}
+        assert [a for a in texts_match_layout(ws, layout) if ws[a].value != UNITS_WITH and a not in footnotes] == [], \
+            form.id
+        assert all(not ws[a].value for a in footnotes)
+        signature = [ws.cell(t.row + 1, t.col + 1).value for t in layout.texts if t.role.startswith("sig_")]
+        assert "TM. ỦY BAN NHÂN DÂN" in signature and "THỦ TRƯỞNG ĐƠN VỊ" not in signature
         assert ws[layout.unit_name.a1].value == registry.issuer.upper()
         assert ws.protection.sheet
         for cell in layout.inputs:
@@ -86,7 +92,7 @@ def test_the_city_appendices_render_whole_through_libreoffice(baseline, tmp_path
     flat = " ".join(text.split())
     for form in catalogue.forms.values():
         assert f"PHỤ LỤC {form.number}" in flat
-    assert "Độc lập - Tự do - Hạnh phúc" in flat and "THỦ TRƯỞNG ĐƠN VỊ" in flat
+    assert "Độc lập - Tự do - Hạnh phúc" in flat and "TM. ỦY BAN NHÂN DÂN" in flat
     assert "Kiểm tra" not in flat   # the live check is not printed
     ARTEFACTS.mkdir(exist_ok=True)
     subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "2", str(pdf),

@@ -73,6 +73,7 @@ class Formats:
             self.value[kid] = wb.add_format(spec)   # a finished table's figure: locked, unfilled
         self.preparer = wb.add_format({**_BASE, "locked": False, "bg_color": INPUT_FILL,
                                        "bottom": 1, "num_format": "@"})
+        self.preparer_line = wb.add_format({**_BASE, "bottom": 1, "num_format": "@"})
         self.missing = wb.add_format({"bg_color": MISSING_FILL})
         self.problem = wb.add_format({"bg_color": PROBLEM_FILL, "font_color": "#C00000", "bold": True})
 

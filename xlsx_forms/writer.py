@@ -143,7 +143,7 @@ def write_form_sheet(ws, fmt: Formats, catalogue: Catalogue, registry: Registry,
         if text:
             heights[cell.row] = max(heights.get(cell.row, 1), lines_needed(text, layout.widths[cell.col]))
     _write_statuses(ws, fmt, layout, prefill.values or {})
-    _write_preparer(ws, fmt, catalogue, layout, prefill.preparer or {})
+    _write_preparer(ws, fmt, catalogue, layout, prefill.preparer or {}, prefill.final)
     for row, lines in heights.items():
         if lines > 1:
             ws.set_row(row, row_height(lines))
@@ -232,14 +232,15 @@ def _write_statuses(ws, fmt: Formats, layout: SheetLayout, values: dict) -> None
 
 
 def _write_preparer(ws, fmt: Formats, catalogue: Catalogue, layout: SheetLayout,
-                    given: dict[str, str]) -> None:
+                    given: dict[str, str], final: bool = False) -> None:
     fields = {f.id: f for f in catalogue.preparer_fields}
     for cell in layout.preparer:
         f = fields[cell.field_id]
+        style = fmt.preparer_line if final else fmt.preparer   # a printed line, not an input's fill
         if cell.last_col > cell.col:
-            ws.merge_range(cell.row, cell.col, cell.row, cell.last_col, "", fmt.preparer)
+            ws.merge_range(cell.row, cell.col, cell.row, cell.last_col, "", style)
         else:   # a narrow form: one column between the labels and the head's signature
-            ws.write_blank(cell.row, cell.col, None, fmt.preparer)
+            ws.write_blank(cell.row, cell.col, None, style)
         if given.get(cell.field_id):
             ws.write_string(cell.row, cell.col, given[cell.field_id], fmt.preparer)
         spec = {"validate": "length", "criteria": "<=", "value": f.max_length,
