@@ -11,6 +11,7 @@ from harvest.inbox import scan
 from harvest.run import INBOX_WHAT
 from harvest.run import harvest as run_harvest
 from xlsx_forms import outdir
+from xlsx_forms.describe import catalogue_lines
 from xlsx_forms.errors import CchcError
 from xlsx_forms.generate import generate_all, parse_forms, plan
 from xlsx_forms.oserrors import advice, describe
@@ -209,14 +210,8 @@ def harvest(inbox, units, key_file, out, deadline, templates) -> None:
 @click.option("--fixes", is_flag=True, help="Liệt kê cả các lỗi chính tả đã sửa so với văn bản gốc.")
 def forms(fixes: bool) -> None:
     """Liệt kê các phụ lục, số dòng, số kỳ và các kiểm tra của từng phụ lục."""
-    catalogue = default_catalogue()
-    for form in catalogue.forms.values():
-        click.echo(f"{form.id}  Phụ lục {form.number}: {form.title}")
-        click.echo(f"      {len(form.input_rows)} chỉ tiêu × {len(form.periods)} kỳ, "
-                   f"{len(form.rules)} kiểm tra, phiên bản đặc tả {form.version}")
-        if fixes:
-            for where, fix in form.all_fixes():
-                click.echo(f"      sửa ({where}): «{fix.wrong}» → «{fix.right}»")
+    for line in catalogue_lines(default_catalogue(), fixes):
+        click.echo(line)
 
 
 mail_commands.register(cli, units_option, key_option, templates_option, _registry)

@@ -16,7 +16,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from xlsx_forms.inert import as_text
-from xlsx_forms.model import Kind
+from xlsx_forms.model import Kind, dmy, hm_dmy
 
 from .cells import EPOCH, DamagedCell, DateNumber, ErrorValue, excel_serial
 from .issues import Code
@@ -42,16 +42,18 @@ class Problem:
 
 
 def show_date(serial: float) -> str:
-    """A date-formatted number as the date it shows (dd/mm/yyyy), or the number."""
+    """A date-formatted number as the date it shows, written as every text of cchc writes
+    dates (``dmy``: 23/3/2020; with a time ``hm_dmy``: 08:05 23/3/2020), or the number."""
     if not 1 <= serial < 2958466:
         return show(float(serial))
     day = EPOCH + timedelta(days=serial + (1 if serial < 61 else 0))
-    return day.strftime("%d/%m/%Y") + (day.strftime(" %H:%M") if serial % 1 else "")
+    return hm_dmy(day) if serial % 1 else dmy(day)
 
 
 def show(value) -> str:
-    """A number as Vietnamese readers write it (decimal comma); very large or very small
-    magnitudes in scientific notation; anything else as text."""
+    """A number as Vietnamese readers write it (decimal comma, never an exponent from 10^-6
+    to 10^16); only magnitudes no count or rate can have in scientific notation; anything
+    else as text."""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"      # as the spreadsheet shows it
     if not isinstance(value, (int, float)):
@@ -64,8 +66,11 @@ def show(value) -> str:
         return "NaN" if math.isnan(value) else ("-" if value < 0 else "") + "Infinity"
     if value.is_integer() and abs(value) < 1e16:
         return str(int(value))
-    text = f"{value:.6g}" if abs(value) >= 1e16 or (value and abs(value) < 1e-6) else str(value)
-    return text.replace(".", ",")
+    if abs(value) >= 1e16 or abs(value) < 1e-6:
+        return f"{value:.6g}".replace(".", ",")
+    # Positional, with the shortest digits that give the value back: repr writes 0.00005
+    # as "5e-05", which no clerk reads as a number.
+    return format(Decimal(repr(value)), "f").replace(".", ",")
 
 
 def plausible(number, bound: float | None) -> bool:

@@ -133,8 +133,9 @@ def tally_line(snap: Snapshot, units: int, at: datetime) -> str:
             f"đã nộp đủ không lỗi, {snap.with_errors_units} có lỗi; {_missing(snap)}")
 
 
-def _listed(items: list[str]) -> str:
-    more = f" và {len(items) - LISTED} phụ lục khác" if len(items) > LISTED else ""
+def _listed(items: list[str], noun: str = "phụ lục") -> str:
+    """The first LISTED items, then how many more ``noun`` (what the items count)."""
+    more = f" và {len(items) - LISTED} {noun} khác" if len(items) > LISTED else ""
     return "; ".join(items[:LISTED]) + more
 
 
@@ -159,12 +160,12 @@ def closing_lines(result: Harvest, registry: Registry, out: Path) -> list[str]:
     unusable = [s for s in rec.statuses if s.reason]
     if unusable:
         lines.append("Đã nhận nhưng tệp không dùng được: "
-                     f"{_listed([f'{names.get(s.unit, s.unit)} ({s.form}: {s.reason})' for s in unusable])}.")
+                     f"{_listed([f'{names.get(s.unit, s.unit)} ({s.form}: {s.reason})' for s in unusable], 'tệp')}.")
     if result.reports is not None:   # the narrative reports (harvest.sections)
         absent = [names.get(s.unit, s.unit) for s in result.reports.statuses if s.status == MISSING]
         got = len(result.reports.statuses) - len(absent)
         lines.append(f"Báo cáo theo Đề cương: {got}/{len(registry.units)} đơn vị đã gửi"
-                     + (f"; chưa gửi: {_listed(absent)}." if absent else ".")
+                     + (f"; chưa gửi: {_listed(absent, 'đơn vị')}." if absent else ".")
                      + f" (nội dung: {out / 'sections.csv'})")
     errors = sum(i.severity == "error" for i in result.issues)
     warnings = sum(i.severity == "warning" for i in result.issues)

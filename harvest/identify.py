@@ -9,7 +9,7 @@ from xlsx_forms.layout import SheetLayout, form_layout
 from xlsx_forms.model import Catalogue, Form
 from xlsx_forms.registry import Registry
 
-from .issues import Code, Issue, issue
+from .issues import Code, Issue, issue, unit_called
 from .reader import Book, Grid
 
 FIELDS = [f.name for f in fields(Identity)]
@@ -147,7 +147,7 @@ def identify(book: Book, rel: str, catalogue: Catalogue, registry: Registry, key
     where = {"file": rel, "unit": ident.unit, "form": ident.form}
     out.signature_ok = verify(key, ident)
     if not out.signature_ok:
-        out.issues.append(issue(Code.F_HMAC, **where))
+        out.issues.append(issue(Code.F_HMAC, claimed=unit_called(registry, ident.unit), **where))
         out.reason = "chữ ký nhận diện không khớp"
         _claim(out, ident, catalogue, registry)
         return out

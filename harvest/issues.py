@@ -55,10 +55,10 @@ class Code(StrEnum):
         "được đặt mật khẩu mở tệp. Đề nghị đơn vị gỡ mật khẩu mở (Tệp > Thông tin > Bảo vệ sổ làm việc > "
         "Mã hóa bằng mật khẩu: để trống) rồi gửi lại.")
     F_NO_IDENTITY = _error("F-NO-IDENTITY", "Tệp không có thông tin nhận diện của biểu mẫu "
-        "cchc{form_hint}. Chỉ nhận số liệu nhập trên biểu mẫu đã gửi cho đơn vị. Đề nghị đơn vị nhập lại "
+        "đã gửi cho đơn vị{form_hint}. Chỉ nhận số liệu nhập trên biểu mẫu đã gửi cho đơn vị. Đề nghị đơn vị nhập lại "
         "trên đúng tệp biểu mẫu được gửi và gửi lại.")
-    F_HMAC = _error("F-HMAC", "Chữ ký nhận diện của tệp không khớp (mẫu {form}, đơn vị «{unit}»): thông "
-        "tin nhận diện đã bị sửa hoặc biểu mẫu do nơi khác tạo. Chỉ nhận biểu mẫu do Ban tổng hợp phát "
+    F_HMAC = _error("F-HMAC", "Chữ ký nhận diện của tệp không khớp (mẫu {form}, đơn vị {claimed}): thông "
+        "tin nhận diện đã bị sửa hoặc biểu mẫu do nơi khác tạo. Chỉ nhận biểu mẫu do cơ quan tổng hợp phát "
         "hành. Đề nghị đơn vị dùng đúng tệp biểu mẫu đã nhận.")
     F_IDENTITY_MISMATCH = _error("F-IDENTITY-MISMATCH", "Thông tin nhận diện trong trang ẩn và trong thuộc "
         "tính tệp không giống nhau ({detail}). Tệp phải giữ nguyên thông tin nhận diện. Đề nghị đơn vị "
@@ -165,25 +165,25 @@ class Code(StrEnum):
         "gửi lại.")
     R_SUPERSEDED = _warning("R-SUPERSEDED", "Đã có bản nộp mới hơn ({other}); tệp này không được dùng. Các "
         "ô thay đổi: {changes}.")
-    R_UNASSIGNED = _warning("R-UNASSIGNED", "Đơn vị «{unit}» không được giao phụ lục {form}; số liệu không "
+    R_UNASSIGNED = _warning("R-UNASSIGNED", "{name} không được giao phụ lục {form}; số liệu không "
         "được tính. Mỗi đơn vị chỉ báo cáo các phụ lục được giao. Không cần gửi.")
     R_CLOCK = _warning("R-CLOCK", "Tệp ghi thời điểm lưu {saved}, {why} (tệp đến hộp thư lúc {arrived}, "
         "tổng hợp lúc {now}). Thời điểm lưu do máy người gửi ghi, không thể sau lúc tệp đến; thứ tự nộp "
         "lại của tệp này tính theo lúc tệp đến hộp thư. Kiểm tra đồng hồ máy tính của đơn vị.")
-    R_LATE = _warning("R-LATE", "Tệp {how} lúc {saved}, sau hạn {deadline}. Báo cáo phải gửi trước hạn. "
-        "Ghi nhận nộp muộn.")
+    R_LATE = _warning("R-LATE", "Tệp {how} lúc {saved}, quá hạn nộp. Báo cáo phải gửi chậm nhất ngày "
+        "{deadline}. Ghi nhận nộp muộn.")
     R_MISSING = _error("R-MISSING", "Đơn vị chưa nộp phụ lục {form}. Mỗi đơn vị phải nộp đủ các phụ lục "
-        "được giao. Đề nghị đơn vị gửi trước hạn {deadline}.")
+        "được giao. Đề nghị đơn vị gửi chậm nhất ngày {deadline}.")
     # Narrative reports (issue 12: harvest/narrative.py, harvest/sections.py): the unit's
     # text under each heading of the Đề cương báo cáo.
-    N_NOT_READ = _warning("N-NOT-READ", "Đã nhận {what} nhưng cchc không đọc nội dung loại tệp này, nên chưa tính là "
-        "báo cáo của đơn vị nào. Báo cáo theo Đề cương được đọc từ mẫu Word đã gửi "
+    N_NOT_READ = _warning("N-NOT-READ", "Đã nhận {what} nhưng nội dung loại tệp này không đọc được khi tổng hợp, nên "
+        "chưa tính là báo cáo của đơn vị nào. Báo cáo theo Đề cương được đọc từ mẫu Word đã gửi "
         "(lưu dạng .docx hoặc .odt). Nếu đây là báo cáo, đề nghị đơn vị gửi kèm bản "
         ".docx viết trên mẫu bao-cao_<mã đơn vị>.docx; bản PDF có chữ ký vẫn được lưu.")
     N_UNREADABLE = _error("N-UNREADABLE", "Không đọc được văn bản ({detail}). Báo cáo phải là tệp .docx hoặc .odt lưu "
         "từ mẫu đã gửi. Đề nghị đơn vị mở lại mẫu báo cáo, lưu lại và gửi lại.")
-    N_NO_IDENTITY = _error("N-NO-IDENTITY", "Văn bản không có thông tin nhận diện của mẫu báo cáo cchc, nên không tính là "
-        "báo cáo của đơn vị nào. Chỉ nhận báo cáo viết trên mẫu bao-cao_<mã đơn "
+    N_NO_IDENTITY = _error("N-NO-IDENTITY", "Văn bản không có thông tin nhận diện của mẫu báo cáo đã gửi cho "
+        "đơn vị, nên không tính là báo cáo của đơn vị nào. Chỉ nhận báo cáo viết trên mẫu bao-cao_<mã đơn "
         "vị>.docx đã gửi cho đơn vị. Đề nghị đơn vị chép nội dung vào đúng mẫu và gửi lại.")
     N_OUTLINE = _error("N-OUTLINE", "Mẫu báo cáo được tạo theo đề cương phiên bản {version}, không phải đề cương hiện "
         "hành (phiên bản {current}). Báo cáo phải viết trên mẫu theo đề cương hiện hành. "
@@ -200,7 +200,7 @@ class Code(StrEnum):
         "Viết nội dung báo cáo dưới lời hướng dẫn (có thể xóa lời hướng dẫn). Đề nghị "
         "đơn vị bổ sung.")
     N_MISSING = _warning("N-MISSING", "Đơn vị chưa nộp báo cáo theo Đề cương (mẫu bao-cao_{unit}.docx). Mỗi đơn vị "
-        "gửi báo cáo cùng các phụ lục. Đề nghị đơn vị gửi trước hạn {deadline}.")
+        "gửi báo cáo cùng các phụ lục. Đề nghị đơn vị gửi chậm nhất ngày {deadline}.")
     # Plausibility (issue 10, items 4 and 5: harvest/plausibility.py, harvest/evidence.py).
     # Warnings on values that are used: the unit is asked to confirm them ("xin xác nhận").
     P_YEAR_JUMP = _warning("P-YEAR-JUMP", "{label}, {period}: {value} {comparison} trung vị {median} của "
@@ -260,8 +260,17 @@ def _cell_key(cell: str) -> tuple[int, str]:
 # an output nor flood it. Fields that cchc composes from many quotes get more room.
 QUOTE_LIMIT = 120
 FIELD_LIMITS = {"changes": 1500, "headings": 1500, "detail": 600, "names": 600, "requirement": 300,
-                "others": 300,
+                "others": 300, "label": 400,
                 "figure": 300}
+
+
+def unit_called(registry, code: str) -> str:
+    """A unit as a message names it: «its name» when ``registry`` knows the code, else
+    «mã …» (an identity's unverified claim): people read names, not codes."""
+    try:
+        return f"«{registry.unit(code).name}»"
+    except (KeyError, TypeError, AttributeError):
+        return f"mã «{code}»"
 
 
 def _field(name: str, value: object) -> str:

@@ -23,7 +23,7 @@ from . import parts as parts_
 from . import sections
 from .identify import FIELDS
 from .inbox import sha256
-from .issues import Code, issue
+from .issues import Code, issue, unit_called
 from .package import Package, Refused
 from .process import FileResult, checked_saved_time
 from .reader import MAX_FILE_BYTES, OLE_MAGIC
@@ -206,7 +206,8 @@ def process_document(rel: str, data: bytes, mtime: float, kind: str, outline: Ou
     known = ident.unit in {u.code for u in registry.units}
     claim = ident.unit if known else ""
     if not result.signature_ok:
-        return reject(Code.F_HMAC, "chữ ký nhận diện không khớp", claim=claim, shown=ident.unit)
+        return reject(Code.F_HMAC, "chữ ký nhận diện không khớp", claim=claim, shown=ident.unit,
+                      claimed=unit_called(registry, ident.unit))
     if not known:
         return reject(Code.F_UNKNOWN_UNIT, f"đơn vị «{ident.unit}» không có trong sổ đăng ký", shown=ident.unit)
     if (ident.spec_version, ident.fingerprint) != (outline.version, outline.fingerprint):

@@ -57,9 +57,9 @@ def _mad(values, centre: float) -> float:
     return _median(sorted(abs(v - centre) for v in values))
 
 
-def _label(row: Row, limit: int = 70) -> str:
-    text = row.label if len(row.label) <= limit else row.label[: limit - 1].rstrip() + "…"
-    return f"«{text}»"
+def _label(row: Row) -> str:
+    """The row's label whole, quoted: a label cut short leaves the office guessing which row."""
+    return f"«{row.label}»"
 
 
 class Plan:

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 from xlsx_forms.inert import inert, sanitize
 from xlsx_forms.layout import a1, form_layout, sheet_name
-from xlsx_forms.model import Catalogue
+from xlsx_forms.model import Catalogue, hm_dmy
 from xlsx_forms.registry import Registry
 
 from . import cellvalues
@@ -101,16 +101,9 @@ def checked_saved_time(value, result: FileResult) -> datetime | None:
         if not why:
             # Within those years, shifting by any offset (less than a day) cannot overflow.
             return (value.replace(tzinfo=None) - (offset or timedelta())).replace(tzinfo=timezone.utc)
-    shown = _iso(value) if isinstance(value, datetime) else value
+    shown = hm_dmy(value) if isinstance(value, datetime) else value   # as every date is written
     result.issues.append(issue(Code.F_SAVED_TIME, file=result.rel, raw=shown, why=why))
     return None
-
-
-def _iso(value: datetime) -> str:
-    try:
-        return value.isoformat()
-    except (ValueError, TypeError, OverflowError):   # a zone that cannot tell its offset
-        return value.replace(tzinfo=None).isoformat()
 
 
 def _text(result: FileResult, raw, where: dict, cell: str, what: str, *, single_line: bool,

@@ -192,7 +192,7 @@ def reconcile(results: list[FileResult], registry: Registry, deadline: date,
         unit = registry.unit(r.unit)
         if r.form not in unit.forms:
             rec.outcomes[r.rel] = (Outcome.REJECTED, "phụ lục không được giao cho đơn vị")
-            rec.issues.append(issue(Code.R_UNASSIGNED, unit=r.unit, form=r.form, file=r.rel))
+            rec.issues.append(issue(Code.R_UNASSIGNED, unit=r.unit, form=r.form, file=r.rel, name=unit.name))
             rec.statuses.append(Status(r.unit, r.form, NOT_ASSIGNED, r.rel, saved_time(r)))
             continue
         groups.setdefault((r.unit, r.form), []).append(r)

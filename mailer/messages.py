@@ -19,6 +19,7 @@ from xlsx_forms.inert import inert
 from xlsx_forms.model import Catalogue, dmy
 from xlsx_forms.outline import default_outline
 from xlsx_forms.registry import Registry, Unit
+from xlsx_forms.styles import COLOUR_VI, CONFIRM_FILL, FIX_FILL, INPUT_FILL
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Headers with Vietnamese text are encoded here (EncodedHeader), not by the email package:
@@ -130,7 +131,7 @@ def mailout_letter(catalogue: Catalogue, registry: Registry, unit: Unit, files: 
     return Letter("mau", unit, (
         f"Thực hiện {catalogue.plan.reference}, {cons.name} gửi {unit.name} "
         f"các biểu mẫu phụ lục thống kê được giao:", *listed, "",
-        "Đề nghị đơn vị điền số liệu vào các tệp đính kèm (chỉ nhập vào các ô nền vàng; xem trang "
+        f"Đề nghị đơn vị điền số liệu vào các tệp đính kèm (chỉ nhập vào các ô nền {COLOUR_VI[INPUT_FILL]}; xem trang "
         "«Hướng dẫn» trong mỗi tệp), không đổi cấu trúc biểu, và gửi lại chính các tệp này chậm nhất "
         f"ngày {dmy(deadline)} về địa chỉ {cons.email}" + (f" ({cons.channel})." if cons.channel else "."),
         catalogue.plan.data_range), tuple(files))
@@ -221,13 +222,14 @@ def feedback_letter(catalogue: Catalogue, registry: Registry, unit: Unit, forms:
     lines.append("")
     lines.append("Tệp gửi kèm là biểu mẫu mới đã điền sẵn số liệu đơn vị đã gửi.")
     if wrong or not asked:
-        lines.append("Các ô cần sửa được tô màu đỏ và có ghi chú nêu lỗi và cách sửa. Đề nghị đơn vị sửa trực "
-                     f"tiếp trên tệp này và gửi lại chậm nhất ngày {dmy(deadline)}. Tệp gửi lại sẽ thay cho "
-                     "tệp đã gửi trước.")
+        lines.append(f"Các ô cần sửa có nền {COLOUR_VI[FIX_FILL]} và có ghi chú nêu lỗi và cách sửa. "
+                     "Đề nghị đơn vị sửa trực tiếp trên tệp này và gửi lại chậm nhất ngày "
+                     f"{dmy(deadline)}. Tệp gửi lại sẽ thay cho tệp đã gửi trước.")
     if asked:
-        lines.append("Các ô xin xác nhận được tô màu xanh và có ghi chú «Xin xác nhận» nêu lý do; số liệu này "
-                     "vẫn được dùng. Nếu số liệu đúng, đề nghị đơn vị trả lời thư này để xác nhận; nếu nhập "
-                     f"nhầm, đề nghị sửa trên tệp này và gửi lại chậm nhất ngày {dmy(deadline)}.")
+        lines.append(f"Các ô xin xác nhận có nền {COLOUR_VI[CONFIRM_FILL]} và có ghi chú «Xin xác nhận» nêu "
+                     "lý do; số liệu này vẫn được dùng. Nếu số liệu đúng, đề nghị đơn vị trả lời thư này để "
+                     "xác nhận; nếu nhập nhầm, đề nghị sửa trên tệp này và gửi lại chậm nhất ngày "
+                     f"{dmy(deadline)}.")
     return Letter("phan-hoi", unit, tuple(lines), tuple(files), key)
 
 

@@ -144,7 +144,7 @@ def test_letters_say_please_confirm_and_errors_apart(loop):
         return msg.get_body(("plain",)).get_content()
     vhtt = body("vhtt")
     assert "xin đơn vị xác nhận" in vhtt and "Phụ lục 7" in vhtt and "1 ô xin xác nhận" in vhtt
-    assert "Số liệu còn lỗi" not in vhtt and "tô màu xanh" in vhtt
+    assert "Số liệu còn lỗi" not in vhtt and "có nền xanh lam nhạt" in vhtt
     both = body("p-quang-trung")
     assert "Số liệu còn lỗi ở" in both and "1 ô xin xác nhận" in both
 

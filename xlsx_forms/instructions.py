@@ -5,10 +5,11 @@ from datetime import date
 
 from .model import Catalogue, Form, Kind, dmy
 from .registry import Registry, Unit
-from .styles import Formats, lines_needed, row_height
+from .styles import COLOUR_VI, INPUT_FILL, LOCKED_INPUT_FILL, MISSING_FILL, Formats, lines_needed, row_height
 
 KEY_WIDTH, TEXT_WIDTH, WIDE_WIDTH = 24, 60, 40
-SEVERITY_VI = {"error": "Lỗi (phải sửa)", "warning": "Cảnh báo (kiểm tra lại)"}
+PROSE = 1.1   # characters of running text per unit of column width (styles.lines_needed)
+SEVERITY_VI = {"error": "Lỗi, phải sửa trước khi gửi", "warning": "Cảnh báo, cần kiểm tra lại"}
 
 
 def _required_step(used: list[Kind]) -> str:
@@ -16,9 +17,9 @@ def _required_step(used: list[Kind]) -> str:
     else the first choice kind's choices, else a text."""
     numbers = any(k.behaviour.numeric for k in used)
     choice = next((k for k in used if k.choices), None)
-    what = ("nhập số liệu, nếu không phát sinh thì nhập 0" if numbers or not used
+    what = ("nhập số liệu; nếu không phát sinh thì nhập 0" if numbers or not used
             else f"chọn {' hoặc '.join(choice.choices)}" if choice else "nhập nội dung")
-    return f"Ô có nền cam là ô bắt buộc còn trống: {what}."
+    return f"Ô nền {COLOUR_VI[MISSING_FILL]} là ô bắt buộc còn trống: {what}."
 
 
 def how_to_fill(form: Form, kinds: dict[str, Kind]) -> list[str]:
@@ -26,7 +27,7 @@ def how_to_fill(form: Form, kinds: dict[str, Kind]) -> list[str]:
     ``instruction`` in catalogue.yaml)."""
     ids = {r.kind for r in form.input_rows}
     used = [k for kid, k in kinds.items() if kid in ids]
-    steps = ["Chỉ nhập vào các ô nền vàng; các ô khác đã được khóa.", _required_step(used)]
+    steps = [f"Chỉ nhập vào các ô nền {COLOUR_VI[INPUT_FILL]}; các ô khác đã được khóa.", _required_step(used)]
     steps += [k.instruction for k in used if k.instruction]
     if any(k.behaviour.numeric for k in used):
         steps.append("Nhập số, không nhập chữ; không dùng dấu chấm hay dấu phẩy để phân cách hàng nghìn.")
@@ -37,10 +38,12 @@ def how_to_fill(form: Form, kinds: dict[str, Kind]) -> list[str]:
         "Lưu tệp dạng .xlsx (giữ nguyên tên hoặc đổi tên tùy ý) và gửi lại chính tệp này.",
     ]
     if form.rules:
-        steps.insert(len(steps) - 3, "Cột «Kiểm tra» tự động báo «Khớp» hoặc nêu điểm chưa khớp (kể cả ô nhập chữ thay vì số); cột này không được in: sửa trước khi gửi.")
+        steps.insert(len(steps) - 3, "Cột Kiểm tra tự động hiện «Khớp» hoặc nêu điểm chưa khớp, kể cả ô nhập chữ "
+                     "thay vì số; cột này không được in. Sửa các điểm chưa khớp trước khi gửi.")
     if form.responsible_units:
         steps.insert(1, "Đơn vị chỉ đánh giá các mục tiêu ghi tên đơn vị mình ở cột «"
-                     f"{form.responsible_header}»; mục tiêu của đơn vị khác có nền xám và đã khóa.")
+                     f"{form.responsible_header}»; mục tiêu của đơn vị khác có nền "
+                     f"{COLOUR_VI[LOCKED_INPUT_FILL]} và đã khóa.")
     return steps
 
 
@@ -60,7 +63,7 @@ def write_instructions(ws, fmt: Formats, catalogue: Catalogue, registry: Registr
         nonlocal r
         ws.write_string(r, 0, key, fmt.of(key_role))
         ws.merge_range(r, 1, r, 2, text, fmt.of(text_role))
-        lines = max(lines_needed(text, TEXT_WIDTH + WIDE_WIDTH), lines_needed(key, KEY_WIDTH))
+        lines = max(lines_needed(text, TEXT_WIDTH + WIDE_WIDTH, PROSE), lines_needed(key, KEY_WIDTH))
         if lines > 1:
             ws.set_row(r, row_height(lines))
         r += 1
@@ -68,14 +71,15 @@ def write_instructions(ws, fmt: Formats, catalogue: Catalogue, registry: Registr
     ws.write_string(r, 0, f"HƯỚNG DẪN ĐIỀN PHỤ LỤC {form.number}", fmt.of("doc_title"))
     r += 2
     cons = registry.consolidator
-    send_to = f"{cons.name} – {cons.contact}" if cons.contact else cons.name
-    via = f" (qua {cons.channel})" if cons.channel else ""
+    # One sentence, commas only: the registry's names carry dashes of their own.
+    send_to = ", ".join(p for p in (cons.name + (f" (người nhận: {cons.contact})" if cons.contact else ""),
+                                    f"email {cons.email}", cons.channel and f"qua {cons.channel}") if p)
     for key, text in [
         ("Đơn vị báo cáo", unit.name),
         ("Biểu mẫu", f"Phụ lục {form.number}: {form.title}"),
         ("Căn cứ", catalogue.plan.reference),
         ("Hạn gửi", f"Chậm nhất ngày {dmy(deadline)}"),
-        ("Nơi nhận", f"{send_to}, email {cons.email}{via}"),
+        ("Gửi về", send_to),
         ("Phạm vi số liệu", catalogue.plan.data_range),
     ]:
         line(key, text)
@@ -97,7 +101,7 @@ def write_instructions(ws, fmt: Formats, catalogue: Catalogue, registry: Registr
         r += 1
         ws.write_string(r, 0, "Các kiểm tra số liệu", fmt.of("doc_heading"))
         r += 1
-        line("Mã kiểm tra", "Nội dung (mức độ)", "doc_head", "doc_head")
+        line("Mã kiểm tra", "Mức độ, nội dung và điều cột Kiểm tra hiện khi chưa khớp", "doc_head", "doc_head")
         for rule in form.rules:
-            line(rule.code, f"{rule.message} ({SEVERITY_VI[rule.severity]}). "
-                 f"Trong biểu hiện: «{rule.short}».", "doc_cell", "doc_cell")
+            line(rule.code, f"{SEVERITY_VI[rule.severity]}. {rule.message}. Cột Kiểm tra hiện: «{rule.short}».",
+                 "doc_cell", "doc_cell")

@@ -32,7 +32,8 @@ def dmy(d: date) -> str:
 
 def hm_dmy(t: datetime) -> str:
     """A time as every text of cchc writes it, in ``t``'s own zone: 08:05 23/3/2020."""
-    return f"{t:%H:%M} {dmy(t)}"
+    # From the fields, not strftime: a zone that cannot answer dst() must not break a message.
+    return f"{t.hour:02d}:{t.minute:02d} {dmy(t)}"
 
 @dataclass(frozen=True)
 class Kind:

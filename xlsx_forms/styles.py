@@ -14,6 +14,10 @@ PROBLEM_FILL = "#FCE4D6"    # conditional format: live check not OK
 FIX_FILL = "#FF9999"        # returned for correction: this cell must be looked at
 CONFIRM_FILL = "#BDD7EE"    # returned for confirmation: an unusual value, maybe right (xin xác nhận)
 LINE_HEIGHT = 15.75         # points per line of 12 pt Times New Roman
+# Each fill as the texts to offices name it (instructions sheet, letters): the colour a
+# person sees, so "nền cam nhạt" is the cell that is shown light orange, nothing else.
+COLOUR_VI = {INPUT_FILL: "vàng nhạt", LOCKED_INPUT_FILL: "xám", MISSING_FILL: "cam nhạt",
+             FIX_FILL: "đỏ nhạt", CONFIRM_FILL: "xanh lam nhạt"}
 
 _BASE = {"font_name": FONT, "font_size": 12, "valign": "vcenter", "locked": True}
 _BOX = {"border": 1, "text_wrap": True}
@@ -82,15 +86,18 @@ class Formats:
         return self.role[role.split(":", 1)[0]]
 
 
-def lines_needed(text: str, width: float) -> int:
+def lines_needed(text: str, width: float, per_unit: float = 0.85) -> int:
     """How many wrapped lines ``text`` takes in a column ``width`` characters wide.
 
-    Column width units are about one digit of the default font; Times New Roman 12
-    averages a little wider per letter (bold headers more so), hence the 0.85 factor.
+    Column width units are about one digit of the default font (7 px); Times New Roman 12
+    averages a little wider per letter in short bold headers and labels full of capitals,
+    hence the default 0.85 characters per unit. Running lower-case prose (the instructions
+    sheet) averages about 6.3 px a character: ``per_unit`` 1.1 there, else its rows show
+    empty gaps below the text.
     """
     if not text:
         return 1
-    per_line = max(1.0, width * 0.85)
+    per_line = max(1.0, width * per_unit)
     return sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n"))
 
 
