@@ -391,7 +391,7 @@ def test_generate_remembers_its_own_choices_and_announces_a_new_key(tmp_path, mo
     home = tmp_path / "home"
     monkeypatch.setenv("CCHC_HOME", str(home))
     units = tmp_path / "đơn vị.yaml"
-    registry_text = (Path(__file__).parents[1] / "xlsx_forms" / "data" / "units_hagiang.yaml").read_text("utf-8")
+    registry_text = (Path(__file__).parents[1] / "xlsx_forms" / "specs" / "units.yaml").read_text("utf-8")
     units.write_text(registry_text, "utf-8")
     out = tmp_path / "templates"
     first = run("generate", "--forms", "PL2", "--deadline", "30/4/2021", "--units", units, "--out", out)

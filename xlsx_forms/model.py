@@ -221,6 +221,7 @@ class Plan:
     attachment_line: str
     default_deadline: date
     data_range: str
+    code: str = ""   # the plan's number and symbol, as help texts name it: 372/KH-UBND
 
 
 @dataclass(frozen=True)

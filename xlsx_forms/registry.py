@@ -10,9 +10,9 @@ from .errors import CchcError
 from .fileio import NotReadable, read_regular
 from .model import Catalogue
 from .oserrors import advice, describe
-from .yamlio import line_of, load_yaml
+from .yamlio import line_of, load_yaml, place
 
-DEFAULT_REGISTRY = Path(__file__).parent / "data" / "units_hagiang.yaml"
+DEFAULT_REGISTRY = Path(__file__).parent / "specs" / "units.yaml"
 UNIT_KINDS = ("office", "ward", "commune")
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 REGISTRY_LIMIT = 32 << 20   # bytes; a national registry of ten thousand units is about 2 MB
@@ -66,41 +66,41 @@ class Registry:
 def _text(path: Path, node: dict, key: str, *, fix: str) -> str:
     value = node.get(key)
     if not isinstance(value, str) or not value.strip():
-        raise CchcError("REGISTRY_FIELD", f"{path}, dòng {line_of(node)}", field=key,
+        raise CchcError("REGISTRY_FIELD", place(path, node, key), field=key,
                         problem="thiếu hoặc không phải chuỗi ký tự", fix=fix)
     return value.strip()
 
 
 def _unit(path: Path, node: dict, catalogue: Catalogue) -> Unit:
-    where = f"{path}, dòng {line_of(node)}"
+    where = place(path, node)
     if not isinstance(node, dict):
         raise CchcError("REGISTRY_FIELD", where, field="units", problem="phải là danh sách các đơn vị",
                         fix="Viết mỗi đơn vị dạng {code: ..., name: ..., kind: ..., email: ..., forms: [...]}")
     code = _text(path, node, "code", fix="Đặt mã gồm chữ thường không dấu, số và dấu gạch ngang, ví dụ p-tran-phu")
     if not CODE_RE.match(code):
-        raise CchcError("REGISTRY_FIELD", where, field="code", problem=f"«{code}» không hợp lệ",
+        raise CchcError("REGISTRY_FIELD", place(path, node, "code"), field="code", problem=f"«{code}» không hợp lệ",
                         fix="Mã chỉ gồm chữ thường không dấu, số và dấu gạch ngang, tối đa 40 ký tự")
     name = _text(path, node, "name", fix="Ghi tên đầy đủ của đơn vị")
     kind = _text(path, node, "kind", fix=f"Dùng một trong {', '.join(UNIT_KINDS)}")
     if kind not in UNIT_KINDS:
-        raise CchcError("REGISTRY_FIELD", where, field="kind", problem=f"«{kind}» không hợp lệ",
+        raise CchcError("REGISTRY_FIELD", place(path, node, "kind"), field="kind", problem=f"«{kind}» không hợp lệ",
                         fix=f"Dùng một trong {', '.join(UNIT_KINDS)}")
     email = _text(path, node, "email", fix="Ghi địa chỉ email của đơn vị")
     if not EMAIL_RE.match(email):
-        raise CchcError("REGISTRY_FIELD", where, field="email", problem=f"«{email}» không phải địa chỉ email",
+        raise CchcError("REGISTRY_FIELD", place(path, node, "email"), field="email", problem=f"«{email}» không phải địa chỉ email",
                         fix="Ghi địa chỉ dạng ten@donvi.gov.vn")
     forms = node.get("forms")
     if not isinstance(forms, list) or not forms:
-        raise CchcError("REGISTRY_FIELD", where, field="forms", problem="thiếu hoặc rỗng",
+        raise CchcError("REGISTRY_FIELD", place(path, node, "forms"), field="forms", problem="thiếu hoặc rỗng",
                         fix="Liệt kê các phụ lục được giao, ví dụ [PL1, PL3]")
     for f in forms:
         if f not in catalogue.forms:
-            raise CchcError("REGISTRY_FIELD", where, field="forms", problem=f"có phụ lục lạ «{f}»",
+            raise CchcError("REGISTRY_FIELD", place(path, node, "forms"), field="forms", problem=f"có phụ lục lạ «{f}»",
                             fix=f"Chỉ dùng {', '.join(catalogue.forms)}")
     for f in forms:
         form = catalogue.forms[f]
         if form.responsible_units and code not in form.responsible_units:
-            raise CchcError("REGISTRY_PL8_ROLE", where, code=code,
+            raise CchcError("REGISTRY_PL8_ROLE", place(path, node, "forms"), code=code,
                             allowed=", ".join(f"{k} ({v})" for k, v in form.responsible_units.items()))
     return Unit(code=code, name=name, kind=kind, email=email, forms=tuple(dict.fromkeys(forms)))
 
@@ -132,7 +132,12 @@ def _load(path: Path):
 
 def load_registry(path: Path, catalogue: Catalogue) -> Registry:
     """Read and validate a registry file. Raises CchcError naming the file and line."""
-    data = _load(path)
+    return build_registry(_load(path), catalogue, path)
+
+
+def build_registry(data, catalogue: Catalogue, path: Path | str) -> Registry:
+    """Validate a registry's data (as a YAML file or an authoring workbook gives it;
+    ``path`` where it was read). Raises CchcError naming the place."""
     if not isinstance(data, dict):
         raise CchcError("REGISTRY_EMPTY", str(path))
     cons = data.get("consolidator") or {}
@@ -150,7 +155,7 @@ def load_registry(path: Path, catalogue: Catalogue) -> Registry:
     for node in units_node:
         unit = _unit(path, node, catalogue)
         if unit.code in first_line:
-            raise CchcError("REGISTRY_DUPLICATE", f"{path}, dòng {line_of(node)}", code=unit.code,
+            raise CchcError("REGISTRY_DUPLICATE", place(path, node, "code"), code=unit.code,
                             first_line=first_line[unit.code])
         first_line[unit.code] = line_of(node)
         units.append(unit)

@@ -20,14 +20,14 @@ from .model import (AGGREGATES, COMPARISONS, EVIDENCE_DECIDES, INPUT_KINDS, SEVE
                     Evidence, Fix, Form, Kind, Period, Plan, Plausibility, PreparerField, Row, Rule,
                     Table, UnitGroup)
 from .registry import UNIT_KINDS
-from .yamlio import LINE_KEY, line_of, load_yaml
+from .yamlio import META_KEYS, load_yaml, place
 
 SPEC_DIR = Path(__file__).parent / "specs"
 RULE_FIELDS = {"sum": ("total", "parts"), "le": ("left", "right"), "requires": ("row", "needs")}
 
 
 def _clean(d: dict) -> dict:
-    return {k: v for k, v in d.items() if k != LINE_KEY}
+    return {k: v for k, v in d.items() if k not in META_KEYS}
 
 
 def _fixes(items: Any) -> tuple[Fix, ...]:
@@ -35,7 +35,7 @@ def _fixes(items: Any) -> tuple[Fix, ...]:
 
 
 def _fail(path: Path, node: Any, problem: str) -> CchcError:
-    return CchcError("SPEC_INVALID", f"{path}, dòng {line_of(node)}", problem=problem)
+    return CchcError("SPEC_INVALID", place(path, node), problem=problem)
 
 
 def _row(path: Path, d: dict) -> Row:
@@ -172,10 +172,22 @@ def _floors(d: dict) -> dict[str, float]:
     return {k: float(v) for k, v in _clean(d).items()}
 
 
+def spec_files(spec_dir: Path) -> list[Path]:
+    """The form specs of a plan folder (pl*.yaml), in the order of their number."""
+    return sorted(spec_dir.glob("pl*.yaml"), key=lambda p: int(p.stem[2:]) if p.stem[2:].isdigit() else 1 << 30)
+
+
 def load_catalogue(spec_dir: Path = SPEC_DIR) -> Catalogue:
     """Load catalogue.yaml and every pl*.yaml of ``spec_dir``. Raises CchcError."""
     base_path = spec_dir / "catalogue.yaml"
-    base = load_yaml(base_path)
+    return build_catalogue(load_yaml(base_path), base_path,
+                           [(path, load_yaml(path)) for path in spec_files(spec_dir)])
+
+
+def build_catalogue(base: dict, base_path: Path | str, form_specs: list[tuple[Path | str, dict]]) -> Catalogue:
+    """The catalogue of a plan's shared definitions (``base``, read from ``base_path``) and
+    its form specs ((where read, dict) each), as YAML or an authoring workbook gives them.
+    Raises CchcError."""
     plan = Plan(**_clean(base["plan"]))
     period_sets = {name: tuple(Period(id=str(p["id"]), label=p["label"], partial=bool(p.get("partial")))
                                for p in items)
@@ -194,9 +206,10 @@ def load_catalogue(spec_dir: Path = SPEC_DIR) -> Catalogue:
         kinds[kid] = Kind(id=kid, **k)
     preparer = tuple(PreparerField(**_clean(p)) for p in base["preparer_fields"])
     forms, paths = {}, {}
-    for path in sorted(spec_dir.glob("pl*.yaml"), key=lambda p: int(p.stem[2:])):
-        form = _form(path, load_yaml(path), period_sets)
+    for path, spec in form_specs:
+        form = _form(path, spec, period_sets)
         forms[form.id], paths[form.id] = form, path
+    forms = dict(sorted(forms.items(), key=lambda item: item[1].number))
     for fid, form in forms.items():
         _check_evidence(paths[fid], form, forms)
     plausibility = _plausibility(base_path, base["plausibility"], kinds) if "plausibility" in base else None

@@ -1,0 +1,286 @@
+"""The one table of the authoring workbook: every sheet, every column, what it holds.
+
+The writer (blank workbook, export), the reader (workbook → the dicts of the YAML files)
+and the "Hướng dẫn" sheet all read this table; nothing else names a sheet or a header.
+A new kind field or rule operand is one ``Column`` line here (rule operands are derived
+from the rule types). Vietnamese headers; ``key`` is the key in the plan's dicts, dotted
+for a nested one (``validation.criteria``); keys starting with ``^`` name the parent a
+row belongs to (the form of an indicator, the set of a period), not a field.
+
+A "facts" sheet has one row per field (Thông tin | Giá trị | Giải thích) and keys rooted
+at ``catalogue.`` or ``registry.``; every other sheet has one row per thing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..model import AGGREGATES, COMPARISONS, EVIDENCE_DECIDES, SEVERITIES
+from ..registry import UNIT_KINDS
+from ..spec_loader import RULE_FIELDS
+
+TITLE_ROW, HEADER_ROW, FIRST_ROW = 1, 2, 3   # 1-based rows: sheet title, headers, first data row
+YES, NO = "Có", "Không"
+FACT_HEADERS = ("Thông tin", "Giá trị", "Giải thích")
+LISTS_SHEET = "Danh mục"   # hidden: the labels of the drop-downs of fixed lists
+GUIDE_SHEET = "Hướng dẫn"
+
+# Fixed lists: the label the workbook shows → the code the plan's dicts hold.
+ENUMS: dict[str, dict[str, str]] = {
+    "severity": dict(zip(("Lỗi", "Cảnh báo"), SEVERITIES)),
+    "layout": {"Chỉ tiêu theo dòng": "rows", "Chỉ tiêu theo cột": "transposed"},
+    "aggregate": dict(zip(("Cộng", "Đếm số đơn vị có (1)", "Trung bình", "Trung bình có trọng số",
+                           "Theo đơn vị phụ trách"), AGGREGATES)),
+    "rule_type": {"Tổng bằng các thành phần": "sum", "Không lớn hơn": "le", "Có thì phải có": "requires"},
+    "compare": {symbol: code for code, symbol in COMPARISONS.items()},
+    "decides": dict(zip(("Chỉ bác bỏ «Đạt»", "Cả hai chiều"), EVIDENCE_DECIDES)),
+    "unit_kind": dict(zip(("Cơ quan, đơn vị", "Phường", "Xã"), UNIT_KINDS)),
+    "yesno": {YES: True, NO: False},
+}
+assert all(len(v) == len(set(v.values())) for v in ENUMS.values())
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column (one row of a facts sheet). ``type``: text, integer, number, yesno, list,
+    date, fixes ("sai → đúng; …"), map ("khóa: số; …"), or enum (``choices`` names an ENUMS
+    list). ``source``: a drop-down of the ids in another sheet (its name)."""
+
+    header: str
+    key: str
+    type: str = "text"
+    note: str = ""
+    example: str = ""
+    choices: str = ""
+    source: str = ""
+    width: int = 18
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet: its name, what a row is (``target``), its columns, and what it is for."""
+
+    name: str
+    target: str
+    about: str
+    columns: tuple[Column, ...]
+    id_key: str = "id"   # the column other sheets' drop-downs list (``Column.source``)
+
+    @property
+    def facts(self) -> bool:
+        """Whether the sheet is one row per field (plan facts) rather than per thing."""
+        return self.target == "facts"
+
+    def column(self, key: str) -> Column:
+        """The column holding ``key``."""
+        return next(c for c in self.columns if c.key == key)
+
+
+C = Column
+FORM = C("Biểu", "^form", source="Biểu", width=10, required=True, note="Mã biểu (trang «Biểu») chứa dòng này.",
+         example="PL1")
+
+PLAN = Sheet("Kế hoạch", "facts", "Thông tin chung của kế hoạch, cơ quan ban hành và cơ quan tổng hợp.", (
+    C("Số, ký hiệu", "catalogue.plan.code", note="Số, ký hiệu của kế hoạch, dùng để gọi tên kế hoạch.",
+      example="372/KH-UBND"),
+    C("Căn cứ", "catalogue.plan.reference", required=True, example="Kế hoạch số 372/KH-UBND ngày 12/3/2020 của UBND thành phố",
+      note="Tên đầy đủ của văn bản, ghi trong hướng dẫn và thư gửi đơn vị."),
+    C("Dòng «Kèm theo»", "catalogue.plan.attachment_line", required=True,
+      example="(Kèm theo Kế hoạch số 372/KH-UBND ngày 12/3/2020 của UBND thành phố)",
+      note="Dòng in dưới tên mỗi biểu."),
+    C("Hạn nộp", "catalogue.plan.default_deadline", "date", required=True, example="23/3/2020",
+      note="Hạn nộp theo kế hoạch (ngày/tháng/năm); cchc generate --deadline thay được."),
+    C("Phạm vi số liệu", "catalogue.plan.data_range", required=True,
+      example="Số liệu báo cáo tính từ 01/01/2011 đến ngày 23/3/2020.", note="Câu nêu thời gian số liệu."),
+    C("Cơ quan ban hành", "registry.issuer", required=True, example="UBND THÀNH PHỐ HÀ GIANG",
+      note="In hoa, như ở đầu văn bản."),
+    C("Địa phương", "registry.place", required=True, example="Thành phố Hà Giang", note="Nơi ban hành."),
+    C("Cơ quan tổng hợp", "registry.consolidator.name", required=True, example="Ban Tổ chức - Nội vụ thành phố",
+      note="Cơ quan nhận và tổng hợp báo cáo."),
+    C("Người liên hệ", "registry.consolidator.contact", example="Phan Thị Thanh Tâm – Phó Trưởng Ban",
+      note="Họ tên, chức vụ người đơn vị hỏi khi cần."),
+    C("Email nhận báo cáo", "registry.consolidator.email", required=True, example="bantcnv@tp-hagiang.example",
+      note="Địa chỉ đơn vị gửi báo cáo về."),
+    C("Kênh gửi khác", "registry.consolidator.channel", example="Vnptioffice",
+      note="Kênh gửi văn bản khác, nếu có."),
+))
+
+UNITS = Sheet("Đơn vị", "units", "Mỗi dòng một đơn vị báo cáo và các biểu đơn vị đó phải nộp.", (
+    C("Mã đơn vị", "code", required=True, width=16, example="p-tran-phu",
+      note="Chữ thường không dấu, số, dấu gạch ngang; tối đa 40 ký tự; không trùng."),
+    C("Tên đơn vị", "name", required=True, width=36, example="UBND phường Trần Phú"),
+    C("Loại đơn vị", "kind", "enum", choices="unit_kind", required=True, example="Phường",
+      note="Chọn trong danh sách; dùng để so sánh đơn vị cùng loại."),
+    C("Email", "email", required=True, width=30, example="tranphu@tp-hagiang.example"),
+    C("Biểu được giao", "forms", "list", required=True, width=22, example="PL1, PL3",
+      note="Mã các biểu (trang «Biểu»), cách nhau bằng dấu phẩy."),
+), id_key="code")
+
+PERIODS = Sheet("Kỳ báo cáo", "periods", "Các bộ kỳ báo cáo: mỗi dòng một kỳ (một cột số liệu của biểu); "
+                "các kỳ cùng bộ ghi liền nhau, theo thứ tự in.", (
+    C("Bộ kỳ", "^set", required=True, width=20, example="nam_2015_2019",
+      note="Tên bộ kỳ (chữ không dấu, không khoảng trắng); biểu chọn bộ kỳ ở trang «Biểu»."),
+    C("Mã kỳ", "id", required=True, width=12, example="2019", note="Mã kỳ trong kết quả tổng hợp, ví dụ 2019, Q1."),
+    C("Tên kỳ trên biểu", "label", required=True, width=36, example="Năm 2019"),
+    C("Chưa trọn kỳ", "partial", "yesno", width=12, example="Không",
+      note="Có: kỳ chỉ tính đến một ngày giữa kỳ (so sánh năm chỉ theo chiều tăng)."),
+), id_key="^set")
+
+KINDS = Sheet("Loại ô", "kinds", "Mỗi dòng một loại ô nhập liệu: ô nhận gì, thông báo khi nhập, định dạng số.", (
+    C("Mã loại", "id", required=True, width=12, example="count", note="Tên ngắn, chữ không dấu; trang «Chỉ tiêu» dùng tên này."),
+    C("Mô tả", "description", required=True, width=30, example="Số nguyên không âm (0, 1, 2, …)"),
+    C("Tiêu đề gợi ý", "input_title", required=True, example="Nhập số nguyên ≥ 0",
+      note="Tiêu đề khung gợi ý hiện khi chọn ô (tối đa 32 ký tự)."),
+    C("Gợi ý khi nhập", "input_message", required=True, width=30, example="Nhập một số nguyên không âm, ví dụ 12."),
+    C("Tiêu đề báo lỗi", "error_title", required=True, example="Giá trị không hợp lệ"),
+    C("Nội dung báo lỗi", "error_message", required=True, width=30, example="Ô này chỉ nhận số nguyên không âm."),
+    C("Định dạng số", "number_format", required=True, width=12, example="#,##0", note="Định dạng số của Excel."),
+    C("Kiểu kiểm tra", "validation.validate", width=12, example="integer",
+      note="integer (số nguyên), decimal (số), list (chọn trong danh sách), length (độ dài chữ)."),
+    C("Điều kiện", "validation.criteria", width=10, example=">=", note="between, >=, <=, …"),
+    C("Giá trị so sánh", "validation.value", "number", width=10, example="0"),
+    C("Nhỏ nhất", "validation.minimum", "number", width=10, example=""),
+    C("Lớn nhất (kiểm tra)", "validation.maximum", "number", width=10, example=""),
+    C("Danh sách chọn", "choices", "list", example="Đạt, Không đạt", note="Các giá trị được chọn, cách nhau bằng dấu phẩy."),
+    C("Độ dài tối đa", "max_length", "integer", width=10, example="", note="Ô chữ: số ký tự tối đa."),
+    C("Giá trị tối đa", "max", "number", width=12, example="1000000000",
+      note="Lớn hơn số này thì khi tổng hợp bị coi là sai."),
+    C("Ngưỡng hợp lý", "plausible_max", "number", width=12, example="100000",
+      note="Lớn hơn số này thì đơn vị được đề nghị xác nhận lại."),
+    C("Hướng dẫn điền", "instruction", width=30, example="", note="Một bước trong «Cách điền» của biểu có loại ô này."),
+))
+
+FORMS = Sheet("Biểu", "forms", "Mỗi dòng một biểu (phụ lục) của kế hoạch.", (
+    C("Mã biểu", "id", required=True, width=10, example="PL1", note="Mã ngắn, ví dụ PL1; không trùng."),
+    C("Số phụ lục", "number", "integer", required=True, width=8, example="1", note="Số thứ tự in «Phụ lục 1»."),
+    C("Phiên bản", "version", "integer", required=True, width=8, example="1",
+      note="Tăng lên 1 khi sửa biểu đã gửi đi."),
+    C("Tên biểu", "title", required=True, width=40, example="Thống kê các chỉ tiêu tại lĩnh vực chỉ đạo, điều hành"),
+    C("Dòng dưới tên biểu", "subtitle", width=24, example="(Tính đến ngày 31 tháng 12 năm 2019)"),
+    C("Ghi chú cuối biểu", "footnote", width=30, example="Ghi chú: Biểu dành cho các cơ quan, đơn vị"),
+    C("Tiêu đề cột chỉ tiêu", "label_header", width=16, example="Chỉ tiêu"),
+    C("Bộ kỳ", "periods", source="Kỳ báo cáo", required=True, width=16, example="nam_2015_2019",
+      note="Một bộ kỳ của trang «Kỳ báo cáo»."),
+    C("Các cột", "columns", "list", width=22, example="stt, label, periods, responsible, note",
+      note="Để trống: stt, label, unit, periods, note (STT, chỉ tiêu, đơn vị tính, các kỳ, ghi chú)."),
+    C("Tiêu đề cột đơn vị phụ trách", "responsible_header", width=16, example="Đơn vị báo cáo"),
+    C("Sửa lỗi tên biểu", "title_fixes", "fixes", width=16, example="thuế chẽ → thể chế",
+      note="Lỗi chính tả đã sửa so với văn bản gốc: «sai → đúng», cách nhau bằng dấu chấm phẩy."),
+    C("Sửa lỗi ghi chú", "footnote_fixes", "fixes", width=16, example=""),
+    C("Sửa lỗi tiêu đề STT", "stt_header_fixes", "fixes", width=16, example=""),
+))
+
+TABLES = Sheet("Bảng", "tables", "Chỉ cần khi một biểu có nhiều bảng: mỗi dòng một bảng, theo thứ tự in.", (
+    FORM,
+    C("Mã bảng", "id", required=True, width=8, example="I"),
+    C("Tên bảng", "title", width=40, example="I. Số lượng, cơ cấu tổ chức"),
+    C("Bố cục", "layout", "enum", choices="layout", width=18, example="Chỉ tiêu theo cột",
+      note="Chỉ tiêu theo dòng (mặc định) hoặc theo cột (các kỳ theo dòng)."),
+    C("Tiêu đề cột địa phương", "place_header", width=16, example="Tỉnh, thành phố"),
+    C("Tiêu đề cột kỳ", "period_header", width=14, example="Giai đoạn"),
+))
+
+ROWS = Sheet("Chỉ tiêu", "rows", "Mỗi dòng một chỉ tiêu (hoặc một dòng đề mục) của một biểu, theo thứ tự in.", (
+    FORM,
+    C("Bảng", "^table", width=8, example="", note="Mã bảng (trang «Bảng»); để trống nếu biểu chỉ có một bảng."),
+    C("Mã chỉ tiêu", "id", required=True, width=12, example="PL1.1",
+      note="Mã không trùng trong biểu; quy tắc và kết quả tổng hợp dùng mã này."),
+    C("STT", "stt", width=6, example="1"),
+    C("Tên chỉ tiêu", "label", required=True, width=50, example="Số lượng văn bản chỉ đạo, điều hành"),
+    C("Loại ô", "kind", source="Loại ô", width=10, example="count",
+      note="Một loại của trang «Loại ô»; để trống cho dòng đề mục (không nhập số liệu)."),
+    C("Đơn vị tính", "unit", width=12, example="Văn bản"),
+    C("Bắt buộc", "required", "yesno", width=9, example="Có", note="Không: được để trống. Để trống là Có."),
+    C("Cách tổng hợp", "aggregate", "enum", choices="aggregate", width=18, example="",
+      note="Để trống: theo loại ô (số đếm thì cộng, tỷ lệ thì trung bình, …)."),
+    C("Trọng số theo", "weight", source="Chỉ tiêu", width=12, example="PL1.6.b",
+      note="Với «Trung bình có trọng số»: mã chỉ tiêu dùng làm trọng số."),
+    C("Đơn vị phụ trách", "responsible", width=12, example="",
+      note="Mã đơn vị (trang «Đơn vị phụ trách») duy nhất được điền chỉ tiêu này."),
+    C("Ngưỡng hợp lý", "plausible_max", "number", width=10, example="",
+      note="Ngưỡng riêng của chỉ tiêu (nhỏ hơn ngưỡng của loại ô)."),
+    C("Sửa lỗi chính tả", "fixes", "fixes", width=16, example=""),
+))
+
+RESPONSIBLE = Sheet("Đơn vị phụ trách", "responsible", "Biểu có cột «đơn vị phụ trách»: mỗi dòng một đơn vị "
+                    "và tên in trên biểu; chỉ các đơn vị này được giao biểu đó.", (
+    FORM,
+    C("Mã đơn vị", "code", source="Đơn vị", required=True, width=14, example="vp"),
+    C("Tên in trên biểu", "name", required=True, width=30, example="Văn phòng HĐND-UBND TP"),
+))
+
+_OPERAND_LABELS = {"total": "Dòng tổng", "parts": "Các dòng thành phần", "left": "Vế trái (≤)",
+                   "right": "Vế phải", "row": "Dòng có số liệu", "needs": "Dòng cần có số liệu"}
+_LIST_OPERANDS = {"parts"}
+OPERANDS = tuple(dict.fromkeys(f for fields in RULE_FIELDS.values() for f in fields))
+
+RULES = Sheet("Quy tắc", "rules", "Mỗi dòng một quy tắc kiểm tra giữa các chỉ tiêu của một biểu, theo từng kỳ.", (
+    FORM,
+    C("Mã quy tắc", "code", required=True, width=10, example="PL2-R01"),
+    C("Loại quy tắc", "type", "enum", choices="rule_type", required=True, width=20,
+      example="Tổng bằng các thành phần"),
+    C("Mức độ", "severity", "enum", choices="severity", required=True, width=10, example="Lỗi",
+      note="Lỗi: số liệu không được dùng; Cảnh báo: đơn vị được đề nghị xem lại."),
+    C("Thông báo ngắn", "short", required=True, width=24, example="Tổng ≠ tổng các dòng con",
+      note="Hiện ngay trên biểu cạnh dòng khi quy tắc bị vi phạm."),
+    C("Nội dung", "message", required=True, width=40, example="Tổng số phải bằng tổng các dòng con"),
+    *(C(_OPERAND_LABELS.get(f, f), f, "list" if f in _LIST_OPERANDS else "text",
+        source="" if f in _LIST_OPERANDS else "Chỉ tiêu", width=14,
+        example={"total": "PL2.0", "parts": "PL2.1.a, PL2.1.b"}.get(f, ""),
+        note="Mã chỉ tiêu" + ("; nhiều mã cách nhau bằng dấu phẩy." if f in _LIST_OPERANDS else ".")
+        + " Chỉ điền các cột của loại quy tắc đã chọn.")
+      for f in OPERANDS),
+))
+
+EVIDENCE = Sheet("Đối chiếu", "evidence", "Mục tiêu đánh giá Đạt/Không đạt đối chiếu với số liệu tổng hợp của "
+                 "biểu khác.", (
+    C("Biểu", "^form", source="Biểu", required=True, width=8, example="PL8", note="Biểu có mục tiêu được đánh giá."),
+    C("Mục tiêu", "target", source="Chỉ tiêu", required=True, width=10, example="PL8.5"),
+    C("Biểu số liệu", "form", source="Biểu", required=True, width=10, example="PL1"),
+    C("Chỉ tiêu số liệu", "row", source="Chỉ tiêu", required=True, width=12, example="PL1.6.c"),
+    C("Các kỳ", "periods", "list", required=True, width=12, example="2020, 2019",
+      note="Kỳ ưu tiên trước: dùng kỳ đầu tiên có số liệu."),
+    C("So sánh", "compare", "enum", choices="compare", required=True, width=8, example=">"),
+    C("Ngưỡng", "threshold", "number", required=True, width=8, example="80"),
+    C("Cách kết luận", "decides", "enum", choices="decides", required=True, width=18, example="Cả hai chiều",
+      note="Chỉ bác bỏ «Đạt»: số liệu chỉ đo một phần mục tiêu; Cả hai chiều: đo toàn bộ."),
+    C("Yêu cầu", "requirement", required=True, width=40, example="sự hài lòng … đạt mức trên 80% vào năm 2020"),
+))
+
+_PLAUS = "catalogue.plausibility."
+PLAUSIBILITY = Sheet("Kiểm tra hợp lý", "facts", "Ngưỡng của các cảnh báo số liệu bất thường khi tổng hợp "
+                     "(chỉ cảnh báo, không loại số liệu). Để trống cả trang: không kiểm tra.", (
+    C("Năm: tăng gấp", _PLAUS + "year_jump.rise", "number", example="10",
+      note="Một kỳ lớn hơn trung vị các năm khác của đơn vị từng này lần thì được hỏi lại."),
+    C("Năm: giảm còn 1 phần", _PLAUS + "year_jump.drop", "number", example="20"),
+    C("Năm: chênh lệch tối thiểu", _PLAUS + "year_jump.floor", "map", example="count: 50; percent: 60",
+      note="Theo loại ô: «loại: số», cách nhau bằng dấu chấm phẩy."),
+    C("Năm: số độ lệch", _PLAUS + "year_jump.score", "number", example="5"),
+    C("Năm: số năm tối thiểu", _PLAUS + "year_jump.min_years", "integer", example="3"),
+    C("Năm: loại ô là tỷ lệ", _PLAUS + "year_jump.rates", "list", example="percent"),
+    C("Đơn vị: số độ lệch", _PLAUS + "unit_outlier.score", "number", example="5"),
+    C("Đơn vị: chênh lệch tối thiểu", _PLAUS + "unit_outlier.floor", "map", example="count: 50; percent: 30"),
+    C("Đơn vị: chênh lệch gấp", _PLAUS + "unit_outlier.factor", "map", example="count: 10"),
+    C("Đơn vị: số đơn vị tối thiểu", _PLAUS + "unit_outlier.min_units", "integer", example="5"),
+))
+
+GROUPS = Sheet("Nhóm so sánh", "groups", "Các nhóm đơn vị được so sánh với nhau khi kiểm tra hợp lý.", (
+    C("Mã nhóm", "id", required=True, width=10, example="local"),
+    C("Tên nhóm", "name", required=True, width=30, example="UBND phường, xã"),
+    C("Loại đơn vị", "kinds", "list", required=True, width=20, example="ward, commune",
+      note="Mã loại đơn vị (office, ward, commune), cách nhau bằng dấu phẩy."),
+))
+
+PREPARER = Sheet("Người lập biểu", "preparer", "Các ô người lập biểu điền ở cuối mỗi biểu.", (
+    C("Mã", "id", required=True, width=10, example="phone"),
+    C("Nhãn trên biểu", "label", required=True, width=16, example="Điện thoại:"),
+    C("Tiêu đề gợi ý", "input_title", required=True, width=24, example="Số điện thoại liên hệ"),
+    C("Gợi ý khi nhập", "input_message", required=True, width=36, example="Nhập số điện thoại liên hệ."),
+    C("Độ dài tối đa", "max_length", "integer", required=True, width=10, example="30"),
+))
+
+# The order of the workbook (after "Hướng dẫn"), which is also the order of reading.
+SHEETS: tuple[Sheet, ...] = (PLAN, UNITS, PERIODS, KINDS, FORMS, TABLES, ROWS, RESPONSIBLE, RULES, EVIDENCE,
+                             PLAUSIBILITY, GROUPS, PREPARER)
+BY_NAME = {s.name: s for s in SHEETS}
+assert len(BY_NAME) == len(SHEETS) and GUIDE_SHEET not in BY_NAME and LISTS_SHEET not in BY_NAME
