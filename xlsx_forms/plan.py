@@ -105,7 +105,9 @@ def load_plan(path: Path | None = None) -> PlanBundle:
     if path.is_dir():
         catalogue, registry = _load_folder(path)
         return PlanBundle(catalogue, registry, path, content_sha256(path))
-    from .authoring.reader import load_workbook_plan   # imported here: only --plan FILE needs it
+    from .authoring.reader import (
+        load_workbook_plan,  # imported here: only --plan FILE needs it
+    )
     data = _read(path)
     catalogue, registry = load_workbook_plan(data, path)
     return PlanBundle(catalogue, registry, path, hashlib.sha256(data).hexdigest())
@@ -139,8 +141,16 @@ def folder_sources(folder: Path) -> tuple[dict, list[tuple[Path, dict]], dict | 
 
 
 def build_plan(base: dict, forms: list[tuple[Path | str, dict]], registry: dict | None,
-               source: Path | str) -> tuple[Catalogue, Registry | None]:
-    """Validate a plan's dicts (as ``folder_sources`` or the authoring reader give them)."""
-    from .spec_loader import build_catalogue
-    catalogue = build_catalogue(base, source, forms)
-    return catalogue, (build_registry(registry, catalogue, source) if registry is not None else None)
+               source: Path | str, problems: list | None = None) -> tuple[Catalogue | None, Registry | None]:
+    """Validate a plan's dicts (as ``folder_sources`` or the authoring reader give them).
+    With ``problems``, every problem is added to it and both results are None when there
+    is any; without, they are raised as one CchcError."""
+    from .spec_loader import Problems, build_catalogue
+    found = Problems()
+    catalogue = build_catalogue(base, source, forms, found)   # what loaded, even with problems
+    # The units are checked against the forms that loaded, so a bad row hides no unit.
+    units = build_registry(registry, catalogue, source, found) if registry is not None else None
+    if problems is None:
+        found.raise_any(source)
+    problems.extend(found)
+    return (None, None) if found else (catalogue, units)

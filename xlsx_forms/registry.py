@@ -135,30 +135,57 @@ def load_registry(path: Path, catalogue: Catalogue) -> Registry:
     return build_registry(_load(path), catalogue, path)
 
 
-def build_registry(data, catalogue: Catalogue, path: Path | str) -> Registry:
+def build_registry(data, catalogue: Catalogue, path: Path | str, problems: list | None = None) -> Registry | None:
     """Validate a registry's data (as a YAML file or an authoring workbook gives it;
-    ``path`` where it was read). Raises CchcError naming the place."""
+    ``path`` where it was read). Each unit is checked on its own: every problem goes into
+    ``problems`` (the result is then None); without it, the first is raised."""
+    found: list[CchcError] = []
+
+    def checked(call, *args, **kwargs):
+        try:
+            return call(*args, **kwargs)
+        except CchcError as exc:
+            if problems is None:
+                raise
+            found.append(exc)
+            return None
+
     if not isinstance(data, dict):
-        raise CchcError("REGISTRY_EMPTY", str(path))
+        checked(_empty, path)
+        data = {}
     cons = data.get("consolidator") or {}
     if not isinstance(cons, dict):
         cons = {}
     consolidator = Consolidator(
-        name=_text(path, cons, "name", fix="Ghi tên cơ quan tổng hợp trong mục consolidator"),
+        name=checked(_text, path, cons, "name", fix="Ghi tên cơ quan tổng hợp trong mục consolidator"),
         contact=str(cons.get("contact", "")).strip(),
-        email=_text(path, cons, "email", fix="Ghi email nhận báo cáo trong mục consolidator"),
+        email=checked(_text, path, cons, "email", fix="Ghi email nhận báo cáo trong mục consolidator"),
         channel=str(cons.get("channel", "")).strip())
     units_node = data.get("units")
     if not isinstance(units_node, list) or not units_node:
-        raise CchcError("REGISTRY_EMPTY", str(path))
+        checked(_empty, path)
+        units_node = []
     units, first_line = [], {}
     for node in units_node:
-        unit = _unit(path, node, catalogue)
+        unit = checked(_unit, path, node, catalogue)
+        if unit is None:
+            continue
         if unit.code in first_line:
-            raise CchcError("REGISTRY_DUPLICATE", place(path, node, "code"), code=unit.code,
-                            first_line=first_line[unit.code])
+            checked(_duplicate, path, node, unit.code, first_line[unit.code])
+            continue
         first_line[unit.code] = line_of(node)
         units.append(unit)
-    return Registry(issuer=_text(path, data, "issuer", fix="Ghi tên cơ quan ban hành, ví dụ UBND THÀNH PHỐ HÀ GIANG"),
-                    place=_text(path, data, "place", fix="Ghi tên địa phương, ví dụ Thành phố Hà Giang"),
-                    consolidator=consolidator, units=tuple(units), source=str(path))
+    registry = Registry(issuer=checked(_text, path, data, "issuer", fix="Ghi tên cơ quan ban hành, in hoa"),
+                        place=checked(_text, path, data, "place", fix="Ghi tên địa phương ban hành"),
+                        consolidator=consolidator, units=tuple(units), source=str(path))
+    if problems is not None:
+        problems.extend(found)
+    return None if found else registry
+
+
+def _empty(path) -> None:
+    raise CchcError("REGISTRY_EMPTY", str(path))
+
+
+def _duplicate(path, node: dict, code: str, first) -> None:
+    raise CchcError("REGISTRY_DUPLICATE", place(path, node, "code"), code=code, first_line=first)

@@ -11,6 +11,7 @@ catalogue.yaml adds ``plausibility``: the thresholds of the plausibility warning
 """
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -20,10 +21,36 @@ from .model import (AGGREGATES, COMPARISONS, EVIDENCE_DECIDES, INPUT_KINDS, SEVE
                     Evidence, Fix, Form, Kind, Period, Plan, Plausibility, PreparerField, Row, Rule,
                     Table, UnitGroup)
 from .registry import UNIT_KINDS
-from .yamlio import META_KEYS, load_yaml, place
+from .yamlio import META_KEYS, line_of, load_yaml, place
 
 SPEC_DIR = Path(__file__).parent / "specs"
 RULE_FIELDS = {"sum": ("total", "parts"), "le": ("left", "right"), "requires": ("row", "needs")}
+
+
+class Problems(list):
+    """The problems found while loading a plan (CchcErrors, each naming its place). Each
+    node is checked on its own, so one bad row does not hide the others."""
+
+    def run(self, path, node, call, *args):
+        """``call(*args)``, or None with the problem kept when it fails: a CchcError as
+        raised, a missing key or a value of the wrong type as a problem of ``node``."""
+        try:
+            return call(*args)
+        except CchcError as exc:
+            self.append(exc)
+        except KeyError as exc:
+            self.append(_fail(path, node, f"thiếu trường «{exc.args[0]}»", exc.args[0]))
+        except (TypeError, ValueError, AttributeError):
+            self.append(_fail(path, node, "thiếu trường hoặc trường sai kiểu"))
+        return None
+
+    def raise_any(self, source) -> None:
+        """Raise the one problem, or all of them as one error naming ``source``."""
+        if len(self) == 1:
+            raise self[0]
+        if self:
+            raise CchcError("PLAN_INVALID", str(source), count=len(self),
+                            problems="\n".join(f"  {line}" for line in map(str, self)))
 
 
 def _clean(d: dict) -> dict:
@@ -34,16 +61,16 @@ def _fixes(items: Any) -> tuple[Fix, ...]:
     return tuple(Fix(wrong=f["from"], right=f["to"]) for f in items or ())
 
 
-def _fail(path: Path, node: Any, problem: str) -> CchcError:
-    return CchcError("SPEC_INVALID", place(path, node), problem=problem)
+def _fail(path: Path, node: Any, problem: str, key: str | None = None) -> CchcError:
+    return CchcError("SPEC_INVALID", place(path, node, key), problem=problem)
 
 
 def _row(path: Path, d: dict) -> Row:
     kind = d.get("kind")
     if kind is not None and kind not in INPUT_KINDS:
-        raise _fail(path, d, f"kind «{kind}» không thuộc {INPUT_KINDS}")
+        raise _fail(path, d, f"kind «{kind}» không thuộc {INPUT_KINDS}", "kind")
     if d.get("aggregate") is not None and d["aggregate"] not in AGGREGATES:
-        raise _fail(path, d, f"aggregate «{d['aggregate']}» không thuộc {AGGREGATES}")
+        raise _fail(path, d, f"aggregate «{d['aggregate']}» không thuộc {AGGREGATES}", "aggregate")
     return Row(id=d["id"], stt=str(d.get("stt", "")), label=d["label"], kind=kind,
                unit=d.get("unit", ""), required=bool(d.get("required", True)),
                aggregate=d.get("aggregate"), weight=d.get("weight"),
@@ -54,7 +81,7 @@ def _row(path: Path, d: dict) -> Row:
 def _bound(path: Path, d: dict, key: str) -> float | None:
     value = d.get(key)
     if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0):
-        raise _fail(path, d, f"{key} «{value}» phải là số dương")
+        raise _fail(path, d, f"{key} «{value}» phải là số dương", key)
     return value
 
 
@@ -75,53 +102,86 @@ def _rule(path: Path, d: dict, input_ids: set[str]) -> Rule:
     return rule
 
 
-def _form(path: Path, d: dict, period_sets: dict[str, tuple[Period, ...]]) -> Form:
+def _is_number(kind: Kind | None) -> bool:
+    """Whether values of ``kind`` are numbers (what the rules compare and add up)."""
+    return kind is not None and dict(kind.validation).get("validate") in ("integer", "decimal")
+
+
+def _rows(path: Path, nodes: Any, problems: Problems) -> tuple[tuple[Row, ...], list[dict]]:
+    """The rows built from ``nodes``, and the nodes they were built from (same order)."""
+    built = [(problems.run(path, n, _row, path, n), n) for n in nodes or ()]
+    return tuple(r for r, _n in built if r is not None), [n for r, n in built if r is not None]
+
+
+def _form(path: Path, d: dict, period_sets: dict[str, tuple[Period, ...]], kinds: dict[str, Kind],
+          problems: Problems) -> Form:
     if d.get("periods") not in period_sets:
-        raise _fail(path, d, f"periods «{d.get('periods')}» không có trong catalogue.yaml")
+        problems.append(_fail(path, d, f"periods «{d.get('periods')}» không có trong catalogue.yaml", "periods"))
+    nodes: list[dict] = []
     if "tables" in d:
-        tables = tuple(
-            Table(id=t["id"], title=t.get("title", ""), layout=t.get("layout", "rows"),
-                  place_header=t.get("place_header", ""), period_header=t.get("period_header", ""),
-                  rows=tuple(_row(path, r) for r in t["rows"]))
-            for t in d["tables"])
+        tables = []
+        for t in d["tables"] or ():
+            rows, row_nodes = _rows(path, t.get("rows"), problems)
+            nodes += row_nodes
+            tables.append(Table(id=t["id"], title=t.get("title", ""), layout=t.get("layout", "rows"),
+                                place_header=t.get("place_header", ""), period_header=t.get("period_header", ""),
+                                rows=rows))
+        tables = tuple(tables)
     else:
-        tables = (Table(id="", rows=tuple(_row(path, r) for r in d["rows"])),)
+        rows, nodes = _rows(path, d.get("rows"), problems)
+        tables = (Table(id="", rows=rows),)
     rows = [r for t in tables for r in t.rows]
-    ids = [r.id for r in rows]
-    if len(set(ids)) != len(ids):
-        raise _fail(path, d, "có mã dòng bị trùng")
+    first: dict[str, dict] = {}
+    for r, node in zip(rows, nodes):
+        if r.id in first:
+            problems.append(_fail(path, node, f"có mã dòng bị trùng: «{r.id}» (đã có ở dòng "
+                                  f"{line_of(first[r.id])})", "id"))
+        first.setdefault(r.id, node)
     input_ids = {r.id for r in rows if r.is_input}
     responsible = {k: v for k, v in _clean(d.get("responsible_units") or {}).items()}
-    for r in rows:
+    for r, node in zip(rows, nodes):
         if r.weight and r.weight not in input_ids:
-            raise _fail(path, d, f"dòng {r.id}: weight «{r.weight}» không phải dòng nhập liệu")
+            problems.append(_fail(path, node, f"dòng {r.id}: weight «{r.weight}» không phải dòng nhập liệu", "weight"))
         if (r.aggregate == "weighted_mean") != bool(r.weight):
-            raise _fail(path, d, f"dòng {r.id}: weighted_mean cần weight và ngược lại")
+            problems.append(_fail(path, node, f"dòng {r.id}: weighted_mean cần weight và ngược lại", "aggregate"))
         if r.responsible and r.responsible not in responsible:
-            raise _fail(path, d, f"dòng {r.id}: responsible «{r.responsible}» không có trong responsible_units")
+            problems.append(_fail(path, node, f"dòng {r.id}: responsible «{r.responsible}» không có trong "
+                                  "responsible_units", "responsible"))
+    by_id = {r.id: r for r in rows}
+    rules = []
+    for node in d.get("rules") or ():
+        rule = problems.run(path, node, _rule, path, node, input_ids)
+        if rule is None:
+            continue
+        # Every rule type compares or adds numbers: a text or a choice cannot take part.
+        wrong = [r for r in rule.row_ids if r in by_id and not _is_number(kinds.get(by_id[r].kind))]
+        if wrong:
+            problems.append(_fail(path, node, f"quy tắc {rule.code} dùng dòng không phải số "
+                                  f"{[f'{r} ({by_id[r].kind})' for r in wrong]}"))
+        rules.append(rule)
     part_fixes = [(part, f) for part in ("title", "footnote", "stt_header")
                   for f in _fixes(d.get(f"{part}_fixes"))]
+    evidence = [problems.run(path, e, _evidence, path, e) for e in d.get("evidence") or ()]
     form = Form(
         id=d["id"], number=int(d["number"]), version=int(d["version"]), title=d["title"],
         subtitle=d.get("subtitle", ""), footnote=d.get("footnote", ""),
         label_header=d.get("label_header", "Chỉ tiêu"),
-        periods=period_sets[d["periods"]], tables=tables,
-        rules=tuple(_rule(path, r, input_ids) for r in d.get("rules") or ()),
+        periods=period_sets.get(d.get("periods"), ()), tables=tables, rules=tuple(rules),
         columns=tuple(d.get("columns", Form.columns)),
         responsible_header=d.get("responsible_header", ""),
         responsible_units=responsible, fixes=tuple(part_fixes),
-        evidence=tuple(_evidence(path, e) for e in d.get("evidence") or ()))
+        evidence=tuple(e for e in evidence if e is not None))
     return form
 
 
 def _evidence(path: Path, d: dict) -> Evidence:
     if d.get("compare") not in COMPARISONS:
-        raise _fail(path, d, f"compare «{d.get('compare')}» không thuộc {tuple(COMPARISONS)}")
+        raise _fail(path, d, f"compare «{d.get('compare')}» không thuộc {tuple(COMPARISONS)}", "compare")
     if d.get("decides") not in EVIDENCE_DECIDES:
-        raise _fail(path, d, f"decides «{d.get('decides')}» không thuộc {EVIDENCE_DECIDES}")
+        raise _fail(path, d, f"decides «{d.get('decides')}» không thuộc {EVIDENCE_DECIDES}", "decides")
     periods = d.get("periods")
     if not isinstance(periods, list) or not periods:
-        raise _fail(path, d, "periods phải là danh sách kỳ, kỳ ưu tiên trước")
+        raise _fail(path, d, "periods phải là danh sách kỳ, kỳ ưu tiên trước", "periods")
     try:
         return Evidence(target=d["target"], form=d["form"], row=d["row"], periods=tuple(map(str, periods)),
                         compare=d["compare"], threshold=float(d["threshold"]), decides=d["decides"],
@@ -130,19 +190,22 @@ def _evidence(path: Path, d: dict) -> Evidence:
         raise _fail(path, d, f"evidence thiếu hoặc sai trường ({exc})") from None
 
 
-def _check_evidence(path: Path, form: Form, forms: dict[str, Form]) -> None:
+def _check_evidence(path: Path, form: Form, nodes: list, forms: dict[str, Form], problems: Problems) -> None:
     """Every evidence rule names a rating target of its form and a number row of another
     appendix, in periods of that appendix: a wrong id is an error at load, not a silent skip."""
-    for e in form.evidence:
+    if len(nodes) != len(form.evidence):
+        return   # some did not load: already reported
+    for e, node in zip(form.evidence, nodes):
         where = f"evidence {e.target} ← {e.form} {e.row}"
         if e.target not in {r.id for r in form.input_rows if r.kind == "rating"}:
-            raise CchcError("SPEC_INVALID", str(path), problem=f"{where}: mục tiêu không phải dòng đánh giá")
+            problems.append(_fail(path, node, f"{where}: mục tiêu không phải dòng đánh giá", "target"))
         source = forms.get(e.form)
         if source is None or e.row not in {r.id for r in source.input_rows if r.kind in ("count", "percent")}:
-            raise CchcError("SPEC_INVALID", str(path), problem=f"{where}: không phải dòng số liệu của {e.form}")
+            problems.append(_fail(path, node, f"{where}: không phải dòng số liệu của {e.form}", "row"))
+            continue
         unknown = set(e.periods) - {p.id for p in source.periods}
         if unknown:
-            raise CchcError("SPEC_INVALID", str(path), problem=f"{where}: kỳ lạ {sorted(unknown)}")
+            problems.append(_fail(path, node, f"{where}: kỳ lạ {sorted(unknown)}", "periods"))
 
 
 def _plausibility(path: Path, d: dict, kinds: dict[str, Kind]) -> Plausibility:
@@ -184,39 +247,86 @@ def load_catalogue(spec_dir: Path = SPEC_DIR) -> Catalogue:
                            [(path, load_yaml(path)) for path in spec_files(spec_dir)])
 
 
-def build_catalogue(base: dict, base_path: Path | str, form_specs: list[tuple[Path | str, dict]]) -> Catalogue:
+def _plan(path, d: dict) -> Plan:
+    plan = Plan(**_clean(d))
+    if not isinstance(plan.default_deadline, date):
+        raise _fail(path, d, f"default_deadline «{plan.default_deadline}» không phải ngày", "default_deadline")
+    return plan
+
+
+def _period_set(path, name: str, items: list) -> tuple[Period, ...]:
+    periods = tuple(Period(id=str(p["id"]), label=p["label"], partial=bool(p.get("partial"))) for p in items)
+    ids = [p.id for p in periods]
+    if not periods or len(ids) != len(set(ids)):
+        node = next((p for p in items if ids.count(str(p["id"])) > 1), items[0] if items else {})
+        raise _fail(path, node, f"bộ kỳ «{name}» rỗng hoặc có mã kỳ bị trùng", "id")
+    return periods
+
+
+def _kind(path, kid: str, node: dict) -> Kind:
+    bound = _bound(path, node, "plausible_max")
+    if bound is not None and (node.get("max") is None or bound > node["max"]):
+        raise _fail(path, node, f"plausible_max của «{kid}» phải nhỏ hơn max", "plausible_max")
+    k = _clean(node)
+    k["choices"] = tuple(k.get("choices", ()))
+    validation = _clean(k.get("validation") or {})
+    if "validate" not in validation:
+        raise _fail(path, k, f"kind «{kid}» thiếu validation.validate")
+    k["validation"] = tuple(validation.items())
+    return Kind(id=kid, **k)
+
+
+def build_catalogue(base: dict, base_path: Path | str, form_specs: list[tuple[Path | str, dict]],
+                    problems: Problems | None = None) -> Catalogue:
     """The catalogue of a plan's shared definitions (``base``, read from ``base_path``) and
     its form specs ((where read, dict) each), as YAML or an authoring workbook gives them.
-    Raises CchcError."""
-    plan = Plan(**_clean(base["plan"]))
-    period_sets = {name: tuple(Period(id=str(p["id"]), label=p["label"], partial=bool(p.get("partial")))
-                               for p in items)
-                   for name, items in _clean(base["period_sets"]).items()}
+    Every problem is collected into ``problems`` and what did load is returned (only for
+    further checks: it is incomplete when there are problems); without ``problems``, they
+    are raised as one CchcError."""
+    found = Problems() if problems is None else problems
+    catalogue = _build(base if isinstance(base, dict) else {}, base_path, form_specs, found)
+    if problems is None:
+        found.raise_any(base_path)
+    return catalogue
+
+
+def _build(base: dict, base_path, form_specs, problems: Problems) -> Catalogue:
+    for key in ("plan", "period_sets", "kinds", "preparer_fields"):
+        if not base.get(key):
+            problems.append(_fail(base_path, base, f"thiếu mục «{key}»", key))
+    plan = problems.run(base_path, base.get("plan"), _plan, base_path, base.get("plan") or {})
+    period_sets = {}
+    for name, items in _clean(base.get("period_sets") or {}).items():
+        found = problems.run(base_path, base["period_sets"], _period_set, base_path, name, items or [])
+        if found is not None:
+            period_sets[name] = found
     kinds = {}
-    for kid, node in _clean(base["kinds"]).items():
-        bound = _bound(base_path, node, "plausible_max")
-        if bound is not None and (node.get("max") is None or bound > node["max"]):
-            raise _fail(base_path, node, f"plausible_max của «{kid}» phải nhỏ hơn max")
-        k = _clean(node)
-        k["choices"] = tuple(k.get("choices", ()))
-        validation = _clean(k.get("validation") or {})
-        if "validate" not in validation:
-            raise _fail(base_path, k, f"kind «{kid}» thiếu validation.validate")
-        k["validation"] = tuple(validation.items())
-        kinds[kid] = Kind(id=kid, **k)
-    preparer = tuple(PreparerField(**_clean(p)) for p in base["preparer_fields"])
-    forms, paths = {}, {}
+    for kid, node in _clean(base.get("kinds") or {}).items():
+        kind = problems.run(base_path, node, _kind, base_path, kid, node)
+        if kind is not None:
+            kinds[kid] = kind
+    preparer = tuple(p for p in (problems.run(base_path, node, lambda n: PreparerField(**_clean(n)), node)
+                                 for node in base.get("preparer_fields") or ()) if p is not None)
+    forms, paths, nodes = {}, {}, {}
     for path, spec in form_specs:
-        form = _form(path, spec, period_sets)
-        forms[form.id], paths[form.id] = form, path
+        form = problems.run(path, spec, _form, path, spec, period_sets, kinds, problems)
+        if form is None:
+            continue
+        if form.id in forms:
+            problems.append(_fail(path, spec, f"mã biểu «{form.id}» bị trùng", "id"))
+            continue
+        forms[form.id], paths[form.id], nodes[form.id] = form, path, list(spec.get("evidence") or ())
     forms = dict(sorted(forms.items(), key=lambda item: item[1].number))
     for fid, form in forms.items():
-        _check_evidence(paths[fid], form, forms)
-    plausibility = _plausibility(base_path, base["plausibility"], kinds) if "plausibility" in base else None
+        _check_evidence(paths[fid], form, nodes[fid], forms, problems)
+    plausibility = None
+    if base.get("plausibility"):
+        plausibility = problems.run(base_path, base["plausibility"], _plausibility, base_path,
+                                    base["plausibility"], kinds)
     return Catalogue(plan=plan, kinds=kinds, forms=forms, preparer_fields=preparer, plausibility=plausibility)
 
 
 @lru_cache(maxsize=1)
 def default_catalogue() -> Catalogue:
-    """The embedded catalogue of Kế hoạch 372/KH-UBND (loaded once per process)."""
+    """The embedded plan's catalogue (loaded once per process)."""
     return load_catalogue()

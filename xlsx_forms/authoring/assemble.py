@@ -106,8 +106,9 @@ class Assembly:
         """Whether ``key`` is new in ``seen``; a repeated one is a problem, its row dropped."""
         if key in seen:
             first = seen[key].get(WHERE_KEY)
-            self.problems.append((_at(where, column), f"{what} «{key}» bị trùng (đã có ở dòng "
-                                  f"{first.row if first else '?'}); mỗi {what} chỉ khai báo một lần"))
+            text = (f"{what} «{key}» bị trùng (đã có ở dòng {first.row if first else '?'}); "
+                    f"mỗi {what} chỉ khai báo một lần")
+            self.problems.append((_at(where, column), text))
             return False
         return True
 

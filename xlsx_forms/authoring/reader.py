@@ -125,10 +125,15 @@ def read_workbook(data: bytes, file: Path | str) -> WorkbookPlan:
 
 def load_workbook_plan(data: bytes, file: Path | str):
     """(catalogue, registry or None) of an authoring workbook. Raises CchcError listing
-    every problem found."""
+    every problem found, in the cells and by the loader."""
     from ..plan import build_plan
+    from .workflow import problem_text
     found = read_workbook(data, file)
-    if found.problems:
-        raise CchcError("PLAN_INVALID", str(file), count=len(found.problems),
-                        problems="\n".join(f"  {w}: {p}" for w, p in found.problems))
-    return build_plan(found.base, [(str(file), f) for f in found.forms], found.registry, str(file))
+    errors: list[CchcError] = []
+    catalogue, registry = build_plan(found.base, [(str(file), f) for f in found.forms], found.registry,
+                                     str(file), errors)
+    problems = found.problems + [(e.where, problem_text(e)) for e in errors]
+    if problems:
+        raise CchcError("PLAN_INVALID", str(file), count=len(problems),
+                        problems="\n".join(f"  {w}: {p}" for w, p in problems))
+    return catalogue, registry

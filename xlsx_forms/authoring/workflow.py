@@ -65,11 +65,16 @@ def check_workbook(path: Path) -> CheckResult:
     """Every problem of the authoring workbook at ``path``. Raises CchcError only when the
     file cannot be read as a workbook at all."""
     found = read_workbook(read_plan_bytes(path), path)
-    problems = list(found.problems)
-    try:
-        catalogue, registry = build_plan(found.base, [(str(path), f) for f in found.forms], found.registry,
-                                         str(path))
-    except CchcError as exc:
-        problems.append((exc.where, str(exc)[len(exc.where) + 2:]))
-        return CheckResult(problems)
+    errors: list[CchcError] = []
+    catalogue, registry = build_plan(found.base, [(str(path), f) for f in found.forms], found.registry,
+                                     str(path), errors)
+    problems = list(found.problems) + [(e.where, problem_text(e)) for e in errors]
     return CheckResult(problems, None if problems else catalogue, None if problems else registry)
+
+
+def problem_text(error: CchcError) -> str:
+    """What a loader error says after its place: for a form spec, only the problem (the
+    rest speaks of YAML files); for the registry, the whole message."""
+    if error.code == "SPEC_INVALID":
+        return str(error.fields["problem"])
+    return str(error)[len(error.where) + 2:]

@@ -12,8 +12,21 @@ from xlsxwriter.workbook import Workbook
 from .assemble import Row
 from .cells import to_cell
 from .guide import guide_rows
-from .sheets import (BY_NAME, ENUMS, FACT_HEADERS, FIRST_ROW, GUIDE_SHEET, HEADER_ROW, LISTS_SHEET, SHEETS,
-                     TITLE_ROW, YES, NO, Column, Sheet)
+from .sheets import (
+    BY_NAME,
+    ENUMS,
+    FACT_HEADERS,
+    FIRST_ROW,
+    GUIDE_SHEET,
+    HEADER_ROW,
+    LISTS_SHEET,
+    NO,
+    SHEETS,
+    TITLE_ROW,
+    YES,
+    Column,
+    Sheet,
+)
 
 FONT = "Times New Roman"
 HEADER_FILL = "#D9E1F2"
@@ -73,7 +86,7 @@ def _table(ws, sheet: Sheet, rows: list[Row], fmt, lists: dict[str, str]) -> Non
             ws.data_validation(FIRST_ROW - 1, col, FIRST_ROW - 2 + max(VALIDATED_ROWS, len(rows) + 100), col, rule)
     for r, values in enumerate(rows, start=FIRST_ROW - 1):
         for col, column in enumerate(sheet.columns):
-            if column.key in values and values[column.key] is not None:
+            if values.get(column.key) not in (None, "", [], {}):   # an empty cell means the same
                 _write(ws, r, col, to_cell(column, values[column.key]), fmt["cell"])
     ws.freeze_panes(HEADER_ROW, 0)
 
@@ -86,7 +99,7 @@ def _facts(ws, sheet: Sheet, values: Row, fmt, lists: dict[str, str]) -> None:
         ws.write_string(HEADER_ROW - 1, col, header, fmt["header"])
     for r, column in enumerate(sheet.columns, start=FIRST_ROW - 1):
         ws.write_string(r, 0, column.header, fmt["required" if column.required else "label"])
-        if column.key in values and values[column.key] is not None:
+        if values.get(column.key) not in (None, "", [], {}):
             _write(ws, r, 1, to_cell(column, values[column.key]), fmt["cell"])
         ws.write_string(r, 2, column.note, fmt["note"])
         rule = _validation(column, lists)
