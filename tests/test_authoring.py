@@ -143,7 +143,8 @@ BAD = [
     ("Đối chiếu", ("Mục tiêu", "PL8.5"), "Ngưỡng", "tám mươi", ["«tám mươi» không phải số"]),
     ("Đối chiếu", ("Mục tiêu", "PL8.5"), "Chỉ tiêu số liệu", "PL1.99", ["không phải dòng số liệu của PL1"]),
     ("Kế hoạch", "Hạn nộp", "Giá trị", "31/2/2020", ["ngày «31/2/2020» không hợp lệ"]),
-    ("Kế hoạch", "Căn cứ", "Giá trị", None, ["chưa ghi «Căn cứ»"]),
+    ("Kế hoạch", "Căn cứ", "Giá trị", None, ["thiếu trường «reference»"]),
+    ("Kế hoạch", "Email nhận báo cáo", "Giá trị", None, ["trường «email» thiếu"]),
 ]
 
 

@@ -11,6 +11,7 @@ catalogue.yaml adds ``plausibility``: the thresholds of the plausibility warning
 """
 from __future__ import annotations
 
+from dataclasses import MISSING, fields
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -248,6 +249,9 @@ def load_catalogue(spec_dir: Path = SPEC_DIR) -> Catalogue:
 
 
 def _plan(path, d: dict) -> Plan:
+    missing = [f.name for f in fields(Plan) if f.default is MISSING and f.name not in d]
+    if missing:
+        raise _fail(path, d, f"thiếu trường «{missing[0]}»", missing[0])
     plan = Plan(**_clean(d))
     if not isinstance(plan.default_deadline, date):
         raise _fail(path, d, f"default_deadline «{plan.default_deadline}» không phải ngày", "default_deadline")
@@ -292,9 +296,9 @@ def build_catalogue(base: dict, base_path: Path | str, form_specs: list[tuple[Pa
 
 def _build(base: dict, base_path, form_specs, problems: Problems) -> Catalogue:
     for key in ("plan", "period_sets", "kinds", "preparer_fields"):
-        if not base.get(key):
+        if key not in base:   # (an authoring workbook always gives them; its reader reports empty sheets)
             problems.append(_fail(base_path, base, f"thiếu mục «{key}»", key))
-    plan = problems.run(base_path, base.get("plan"), _plan, base_path, base.get("plan") or {})
+    plan = problems.run(base_path, base.get("plan"), _plan, base_path, base["plan"]) if "plan" in base else None
     period_sets = {}
     for name, items in _clean(base.get("period_sets") or {}).items():
         found = problems.run(base_path, base["period_sets"], _period_set, base_path, name, items or [])

@@ -166,16 +166,20 @@ class Assembly:
     def _facts(self, row: Row, where: Where) -> None:
         """Each fact is a row of its own: every dict on the way gets a Where whose
         columns name each key's own row."""
-        for key, value in row.items():
+        for key in where.columns:
             root, *path = key.split(".")
             node = self.base if root == "catalogue" else self.registry
             node.setdefault(WHERE_KEY, Where(where.file, where.sheet, where.columns[key][0], {}))
             for part in path[:-1]:
                 node = node.setdefault(part, {WHERE_KEY: Where(where.file, where.sheet, where.columns[key][0], {})})
             node[WHERE_KEY].columns[path[-1]] = where.columns[key]
-            node[path[-1]] = value
+            if key in row:
+                node[path[-1]] = row[key]
 
     def result(self) -> tuple[dict, list[dict], dict | None]:
-        """(catalogue dict, form dicts in sheet order, registry dict or None when no
-        sheet gave units or registry facts)."""
-        return self.base, list(self.forms.values()), self.registry or None
+        """(catalogue dict, form dicts in sheet order, registry dict or None when the plan
+        has no units: then they come from ``--units``). An empty sheet still gives its
+        section, empty: the reader has said so, the loader need not say it is missing."""
+        for key, empty in (("period_sets", dict), ("kinds", dict), ("preparer_fields", list)):
+            self.base.setdefault(key, empty())
+        return self.base, list(self.forms.values()), self.registry if self.registry.get("units") else None

@@ -23,7 +23,8 @@ from .assemble import Assembly
 from .cells import BadCell, from_cell
 from .sheets import FACT_HEADERS, FIRST_ROW, HEADER_ROW, SHEETS, Column, Sheet
 
-OPTIONAL_SHEETS = {"Bảng", "Đơn vị phụ trách", "Quy tắc", "Đối chiếu", "Kiểm tra hợp lý", "Nhóm so sánh"}
+# Sheets that may be missing or empty ("Đơn vị": the units may come from --units instead).
+OPTIONAL_SHEETS = {"Đơn vị", "Bảng", "Đơn vị phụ trách", "Quy tắc", "Đối chiếu", "Kiểm tra hợp lý", "Nhóm so sánh"}
 
 
 @dataclass
@@ -49,7 +50,8 @@ def _at(file: str, sheet: str, row: int, col: int | None = None, header: str = "
     return f"{text}, cột {_letter(col)} «{header}»" if col is not None else text
 
 
-def _table(grid, sheet: Sheet, file: str, asm: Assembly) -> None:
+def _table(grid, sheet: Sheet, file: str, asm: Assembly) -> int | None:
+    """Read a sheet of one thing a row; the number of rows read (None: headers missing)."""
     headers = {_fold(grid.value(HEADER_ROW - 1, c)): c for c in range(256)
                if grid.value(HEADER_ROW - 1, c) is not None}
     found: dict[Column, int] = {}
@@ -60,7 +62,8 @@ def _table(grid, sheet: Sheet, file: str, asm: Assembly) -> None:
         elif column.required:
             asm.problems.append((_at(file, sheet.name, HEADER_ROW), f"thiếu cột «{column.header}»"))
     if any(c.required and c not in found for c in sheet.columns):
-        return
+        return None
+    count = 0
     for r in grid.rows():
         if r < FIRST_ROW - 1:
             continue
@@ -79,26 +82,34 @@ def _table(grid, sheet: Sheet, file: str, asm: Assembly) -> None:
             except BadCell as exc:
                 asm.problems.append((_at(file, sheet.name, r + 1, found[column], column.header), str(exc)))
         asm.add(sheet.target, row, where)
+        count += 1
+    return count
 
 
 def _facts(grid, sheet: Sheet, file: str, asm: Assembly) -> None:
+    """One field a row. Which fields must be there is the loader's to say (at the cell
+    named here, even an empty one): a sheet with a required field always gives its dicts."""
     labels = {_fold(grid.value(r, 0)): r for r in grid.rows() if r >= FIRST_ROW - 1}
+    header = FACT_HEADERS[1]
     row, cells = {}, {}
     for column in sheet.columns:
         r = labels.get(_fold(column.header))
-        raw = None if r is None else grid.value(r, 1)
-        if raw is None or (isinstance(raw, str) and not raw.strip()):
+        if r is None:
             if column.required:
-                place = _at(file, sheet.name, r + 1, 1, FACT_HEADERS[1]) if r is not None else \
-                    _at(file, sheet.name, HEADER_ROW)
-                asm.problems.append((place, f"chưa ghi «{column.header}»"))
+                asm.problems.append((_at(file, sheet.name, HEADER_ROW), f"thiếu dòng «{column.header}»"))
             continue
-        cells[column.key] = (r + 1, _letter(1), f"{FACT_HEADERS[1]}: {column.header}")
+        raw = grid.value(r, 1)
+        empty = raw is None or (isinstance(raw, str) and not raw.strip())
+        if empty and not column.required:
+            continue
+        cells[column.key] = (r + 1, _letter(1), f"{header}: {column.header}")
+        if empty:
+            continue
         try:
             row[column.key] = from_cell(column, raw)
         except BadCell as exc:
-            asm.problems.append((_at(file, sheet.name, r + 1, 1, f"{FACT_HEADERS[1]}: {column.header}"), str(exc)))
-    if row:
+            asm.problems.append((_at(file, sheet.name, r + 1, 1, f"{header}: {column.header}"), str(exc)))
+    if cells:
         asm.add("facts", row, Where(file, sheet.name, min(c[0] for c in cells.values()), cells))
 
 
@@ -118,7 +129,10 @@ def read_workbook(data: bytes, file: Path | str) -> WorkbookPlan:
             if sheet.name not in OPTIONAL_SHEETS:
                 asm.problems.append((f"Tệp {shown}", f"không có trang «{sheet.name}»"))
             continue
-        (_facts if sheet.facts else _table)(grid, sheet, shown, asm)
+        before = len(asm.problems)
+        rows = (_facts if sheet.facts else _table)(grid, sheet, shown, asm)
+        if rows == 0 and sheet.name not in OPTIONAL_SHEETS and len(asm.problems) == before:
+            asm.problems.append((_at(shown, sheet.name, FIRST_ROW), "trang chưa có dòng nào"))
     base, forms, registry = asm.result()
     return WorkbookPlan(base, forms, registry, asm.problems)
 
