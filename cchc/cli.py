@@ -18,7 +18,7 @@ from xlsx_forms.plan import default_plan_name
 from xlsx_forms.settings import SETTINGS
 from xlsx_forms.writer import DEFAULT_PASSWORD, GenerateOptions
 
-from . import __version__, config, i18n, mail_commands, plan_commands
+from . import __version__, config, i18n, mail_commands, plan_commands, rollup_command
 from .mail_commands import waiting
 from .remembered import Remembered
 
@@ -189,7 +189,7 @@ def harvest(inbox, plan_path, units, key_file, out, deadline, templates) -> None
 
     Đọc mọi tệp trong thư mục (kể cả thư mục con), nhận diện đơn vị và phụ lục, kiểm tra
     từng giá trị và quy tắc, đối chiếu với sổ đăng ký (thiếu, muộn, nộp lại), rồi ghi vào
-    OUT: tong-hop-cchc.xlsx, values.csv, issues.csv, ledger.csv, status.csv. Các tệp nhận
+    OUT: tong-hop-cchc.xlsx, values.csv, issues.csv, ledger.csv, status.csv, city.csv. Các tệp nhận
     được không bao giờ bị sửa. Mã thoát 0 khi đã tổng hợp xong (vấn đề ghi trong kết quả),
     2 khi tham số hoặc cấu hình sai, khi phần lớn tệp không khớp chữ ký (có lẽ sai khóa)
     hoặc không ghi được OUT (cả ba trường hợp: kết quả cũ giữ nguyên).
@@ -251,6 +251,7 @@ def forms(plan_path, templates, fixes: bool) -> None:
 
 
 mail_commands.register(cli, plan_option, units_option, key_option, templates_option)
+rollup_command.register(cli, plan_option, units_option, templates_option)
 plan_commands.register(cli)
 
 

@@ -19,6 +19,7 @@ import stat
 
 from xlsx_forms.model import Catalogue
 from xlsx_forms.oserrors import explain
+from xlsx_forms.outdir import MARKER
 from xlsx_forms.registry import Registry
 
 from . import inbox as kinds
@@ -73,6 +74,8 @@ def _system_file(name: str) -> tuple[str, str] | None:
         return "tệp thông tin thư mục do macOS tạo", nothing
     if low.startswith("._"):
         return "tệp thông tin phụ do macOS tạo (AppleDouble)", nothing
+    if low == MARKER:
+        return "tệp đánh dấu thư mục do cchc tạo (thư mục kết quả được chép vào đây)", nothing
     return None
 
 

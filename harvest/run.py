@@ -19,6 +19,7 @@ from xlsx_forms.registry import Registry
 from . import evidence, plausibility
 from .consolidate import CityValue, consolidate
 from .cellstore import CellStore, Spill, register
+from .citycsv import CITY_NAME, write_city_csv
 from .exports import write_issues_csv, write_ledger_csv, write_status_csv, write_values_csv
 from .inbox import InboxFile, scan, shown_path
 from .issues import Issue
@@ -95,6 +96,7 @@ def harvest(inbox: Path, out_dir: Path, catalogue: Catalogue, registry: Registry
         "issues.csv": lambda p: write_issues_csv(p, issues),
         "ledger.csv": lambda p: write_ledger_csv(p, results, rec),
         "status.csv": lambda p: write_status_csv(p, registry, rec),
+        CITY_NAME: lambda p: write_city_csv(p, catalogue, city),
     }, reads={INBOX_WHAT: inbox}, wait=lock_wait, on_wait=on_wait)
     return Harvest(results, rec, city, issues, out_dir)
 

@@ -275,10 +275,10 @@ def test_a_changed_plan_is_pointed_out(exported, tmp_path):
 
 
 def test_help_texts_name_no_plan_of_their_own():
-    for args in ((), ("generate",), ("harvest",), ("mail",), ("feedback",), ("forms",), ("plan",),
+    for args in ((), ("generate",), ("harvest",), ("mail",), ("feedback",), ("forms",), ("rollup",), ("plan",),
                  ("plan", "export")):
         text = run(*args, "--help").output
         assert "Hà Giang" not in text and "2011-2020" not in text and "23/3/2020" not in text, args
     assert "kế hoạch mặc định (372/KH-UBND)" in " ".join(run("--help").output.split())
-    for command in ("generate", "harvest", "mail", "feedback", "forms"):
+    for command in ("generate", "harvest", "mail", "feedback", "forms", "rollup"):
         assert "--plan" in run(command, "--help").output

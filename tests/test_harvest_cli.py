@@ -40,7 +40,7 @@ def test_harvest_the_samples(inbox, tmp_path):
     assert "Đơn vị: 12/15 đã nộp đủ không lỗi, 2 có lỗi, 1 còn thiếu phụ lục." in result.output
     assert "Chưa nộp: UBND xã Phương Thiện (PL1)." in result.output
     assert f"Bảng tổng hợp: {out.resolve() / 'tong-hop-cchc.xlsx'}" in result.output
-    assert sorted(p.name for p in out.iterdir()) == [".cchc-output", "issues.csv", "ledger.csv", "status.csv",
+    assert sorted(p.name for p in out.iterdir()) == [".cchc-output", "city.csv", "issues.csv", "ledger.csv", "status.csv",
                                                      "tong-hop-cchc.xlsx", "values.csv"]
     assert _state(inbox) == before  # returned files are never modified or moved
     assert not list(inbox.rglob(".~lock*"))

@@ -55,6 +55,11 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
         "Ngày viết theo dạng ngày/tháng/năm, ví dụ 23/3/2020",
         "Sửa lại giá trị ngày",
     ),
+    "ROLLUP_TEMPLATE": (
+        "không điền được biểu mẫu cấp trên ({problem})",
+        "cchc rollup chỉ điền biểu mẫu do cchc của cấp trên tạo, cùng phụ lục, cùng phiên bản và bố cục với kế hoạch đang dùng",
+        "Dùng đúng tệp biểu mẫu cấp trên gửi (không sửa, không lưu lại) và đúng kế hoạch (--plan)",
+    ),
     "KEY_FILE": (
         "khóa HMAC không dùng được ({problem})",
         "Tệp khóa chứa ít nhất 32 byte ngẫu nhiên và chỉ người tổng hợp được đọc",

@@ -53,6 +53,7 @@ KINDS = {k.name: k for k in (
          re.compile(rf"({_CODE})/PL\d+_\1_sua-loi\.xlsx")),
     Kind("outbox", "thư đi (cchc mail, cchc feedback)", False,
          re.compile(rf"(mau|nhac|phan-hoi)-{_CODE}\.eml|sent\.csv")),
+    Kind("rollup", "biểu mẫu gửi cấp trên (cchc rollup)", False, re.compile(r"(?!)")),
 )}
 
 

@@ -1,0 +1,139 @@
+"""One level up: fill a template issued by the level above (the province) with this
+harvest's city figures, so that the province harvests cities like any other units.
+
+The parent's template is the province's file, signed with the province's key, which the
+city does not have: it is never modified. Its cells are written into a copy, through
+openpyxl, which keeps what the province's harvest checks (identity properties and sheet,
+protection, locked texts, validations). Rows are matched by row id through the layout of
+this plan's form: the template's identity must name a form of this plan at the same
+version with the same locked layout (fingerprint), else nothing is filled.
+
+Every figure that is not the whole city's says so in the row's note (units missing,
+values left out, a flag rolled up as "at least one unit"), and in the result's ``flags``
+for the console: a consolidated figure never travels silently incomplete.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+import openpyxl
+
+from xlsx_forms.errors import CchcError
+from xlsx_forms.identity import layout_fingerprint
+from xlsx_forms.layout import form_layout
+from xlsx_forms.model import Catalogue, Form, Row
+from xlsx_forms.registry import Registry
+
+from .cellvalues import show
+from .citycsv import CityFigure
+from .identify import _identity
+from .reader import read_book
+
+NOTE_SEP = "; "
+
+
+@dataclass
+class Rollup:
+    """A filled copy of the parent's template and what was done to it."""
+
+    data: bytes
+    form: str
+    unit: str                   # the city's code in the parent's registry
+    filled: int = 0
+    flags: list[str] = field(default_factory=list)   # Vietnamese, one per incomplete figure
+
+
+def _parent_form(data: bytes, name: str, catalogue: Catalogue) -> tuple[Form, str]:
+    """The form of this plan the parent's template is, and the unit it is addressed to."""
+    book = read_book(data, set())
+    if book.failure:
+        raise CchcError("ROLLUP_TEMPLATE", name, problem=book.failure)
+    identity = _identity(book.properties)
+    if identity is None:
+        raise CchcError("ROLLUP_TEMPLATE", name, problem="tệp không có thông tin nhận diện của biểu mẫu cchc")
+    form = catalogue.forms.get(identity.form)
+    if form is None:
+        raise CchcError("ROLLUP_TEMPLATE", name, problem=f"biểu {identity.form} không có trong kế hoạch này")
+    if identity.spec_version != form.version or identity.fingerprint != layout_fingerprint(form_layout(form)):
+        raise CchcError("ROLLUP_TEMPLATE", name,
+                        problem=f"biểu {form.id} của cấp trên (phiên bản {identity.spec_version}) có bố cục "
+                                f"khác biểu {form.id} của kế hoạch này (phiên bản {form.version})")
+    return form, identity.unit
+
+
+def _names(registry: Registry, codes) -> str:
+    known = {u.code: u.name for u in registry.units}
+    return ", ".join(known.get(c, c) for c in codes)
+
+
+def _cell_value(catalogue: Catalogue, form: Form, row: Row, fig: CityFigure) -> tuple[object, str]:
+    """What to write for ``fig`` in the parent's cell of ``row``, and what to say about it."""
+    value, how = fig.value, form.aggregate_of(row)
+    kind = catalogue.kinds[row.kind]
+    if value is None:
+        return None, ""
+    if how == "count_true":   # a number of units; the parent's cell is a yes/no of the city
+        return int(value > 0), f"{value} đơn vị có (ghi 1 nếu ít nhất một đơn vị có)"
+    if isinstance(value, (int, float)) and kind.max is not None and value > kind.max:
+        return None, f"tổng {show(value)} vượt giới hạn của ô ({show(kind.max)}), không ghi"
+    if isinstance(value, str) and kind.choices and value not in kind.choices:
+        return None, f"«{value}» không phải lựa chọn của ô, không ghi"
+    return value, ""
+
+
+def _gaps(registry: Registry, fig: CityFigure) -> str:
+    parts = []
+    if fig.missing:
+        parts.append(f"thiếu số liệu của {len(fig.missing)} đơn vị ({_names(registry, fig.missing)})")
+    if fig.excluded:
+        left_out = ", ".join(f"{_names(registry, [u])}: {code}" for u, code in fig.excluded)
+        parts.append(f"không tính {len(fig.excluded)} giá trị ({left_out})")
+    return NOTE_SEP.join(parts)
+
+
+def fill_parent(data: bytes, name: str, catalogue: Catalogue, registry: Registry,
+                figures: dict[tuple[str, str, str], CityFigure]) -> Rollup:
+    """Fill a copy of the parent's template (``data``, shown as ``name``) with ``figures``
+    (from city.csv). Raises CchcError when the template is not one this plan can fill."""
+    form, unit = _parent_form(data, name, catalogue)
+    layout = form_layout(form)
+    rows = form.editable_rows(unit)
+    if not rows:
+        raise CchcError("ROLLUP_TEMPLATE", name, problem=f"biểu {form.id} không có ô nào đơn vị «{unit}» được điền")
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    ws = wb[layout.sheet_name]
+    result = Rollup(b"", form.id, unit)
+    said: dict[tuple[str, str], str] = {}
+    for row in rows:
+        for period in form.periods:
+            fig = figures.get((form.id, row.id, period.id))
+            if fig is None:
+                said[(row.id, period.id)] = "không có trong city.csv"
+                continue
+            value, remark = _cell_value(catalogue, form, row, fig)
+            text = NOTE_SEP.join(t for t in (remark, _gaps(registry, fig)) if t)
+            if value is not None:
+                ws[layout.input_at(row.id, period.id).a1].value = value
+                result.filled += 1
+            if text:
+                said[(row.id, period.id)] = text
+    limit = catalogue.kinds["note"].max_length or 1000
+    editable = {r.id for r in rows}
+    period_label = {p.id: p.label for p in form.periods}
+    for note in layout.notes:
+        # A row's note (plain tables) speaks of its periods; a period's note (transposed
+        # tables) of its indicators.
+        only = note.key.split("@", 1)[1] if "@" in note.key else None
+        lines = [f"{form.row(r).label if only else period_label[p.id]}: {said[(r, p.id)]}"
+                 for r in note.rows if r in editable for p in form.periods
+                 if only in (None, p.id) and (r, p.id) in said]
+        if lines:
+            text = NOTE_SEP.join(lines)
+            ws[note.a1].value = text if len(text) <= limit else text[:limit - 1] + "…"
+    result.flags = [f"{form.id} {row_id}, {period_label[period_id]}: {text}"
+                    for (row_id, period_id), text in said.items()]
+    out = io.BytesIO()
+    wb.save(out)
+    result.data = out.getvalue()
+    return result

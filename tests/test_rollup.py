@@ -1,0 +1,183 @@
+"""One level up: cities harvest their units, roll the city figures into the province's
+templates (``cchc rollup``), and the province harvests the cities like any other units.
+The province's figures must equal an independent computation from what every unit typed."""
+from __future__ import annotations
+
+import random
+import statistics
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from cchc.cli import cli
+from samples.fill import valid_values, write_values
+from tests.hostile_env import read_csv_rows
+from xlsx_forms.spec_loader import default_catalogue
+
+SAVED = datetime(2020, 3, 20, 9, tzinfo=timezone.utc)
+FORMS = ("PL1", "PL3")
+CITIES = {"tp-a": ("Thành phố A", 3), "tp-b": ("Thành phố B", 4), "tp-c": ("Thành phố C", 2)}
+
+
+def _registry(path: Path, issuer: str, units: list[dict]) -> Path:
+    path.write_text(yaml.safe_dump({
+        "issuer": issuer, "place": issuer.title(),
+        "consolidator": {"name": "Ban Tổ chức - Nội vụ", "contact": "Người liên hệ", "email": "bt@x.example"},
+        "units": units}, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _key(path: Path, seed: int) -> Path:
+    path.write_text(random.Random(seed).randbytes(32).hex())
+    return path
+
+
+def _run(*args) -> str:
+    result = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.fixture(scope="module")
+def province(tmp_path_factory):
+    """Every city's units filled in, each city harvested and rolled up, the province harvested."""
+    root = tmp_path_factory.mktemp("rollup")
+    catalogue = default_catalogue()
+    prov_units = [{"code": code, "kind": "office", "name": name, "email": f"{code}@x.example", "forms": list(FORMS)}
+                  for code, (name, _) in CITIES.items()]
+    prov_reg = _registry(root / "province.yaml", "UBND TỈNH X", prov_units)
+    prov_key = _key(root / "province.key", 1)
+    _run("generate", "--units", prov_reg, "--key-file", prov_key, "--out", root / "prov-templates")
+    typed: dict[str, list[dict]] = {}
+    outputs = {}
+    for i, (city, (name, n)) in enumerate(CITIES.items()):
+        units = [{"code": f"{city}-{j}", "kind": "office" if j == 0 else "ward", "name": f"Đơn vị {j} của {name}",
+                  "email": f"u{j}@{city}.example", "forms": ["PL1", "PL3"] if j == 0 else ["PL1"]}
+                 for j in range(n)]
+        reg = _registry(root / f"{city}.yaml", f"UBND {name.upper()}", units)
+        key = _key(root / f"{city}.key", 10 + i)
+        templates, inbox, summary = root / f"{city}-t", root / f"{city}-in", root / f"{city}-sum"
+        _run("generate", "--units", reg, "--key-file", key, "--out", templates)
+        rnd = random.Random(i)
+        typed[city] = []
+        for u in units:
+            for fid in u["forms"]:
+                form = catalogue.form(fid)
+                values = valid_values(form, u["code"], rnd)
+                typed[city].append({"form": fid, "values": values})
+                write_values(templates / u["code"] / f"{fid}_{u['code']}.xlsx", form, values,
+                             inbox / f"{fid}-{u['code']}.xlsx", saved_at=SAVED)
+        _run("harvest", inbox, "--templates", templates, "--out", summary)
+        for fid in FORMS:
+            outputs[(city, fid)] = _run("rollup", "--template", root / "prov-templates" / city / f"{fid}_{city}.xlsx",
+                                        "--summary", summary, "--templates", templates,
+                                        "--out", root / "prov-inbox" / city)
+    _run("harvest", root / "prov-inbox", "--templates", root / "prov-templates", "--out", root / "prov-sum")
+    return root, typed, outputs
+
+
+def _expected(typed, catalogue):
+    """The province's values computed from the typed values, without cchc's harvest."""
+    expected = {}
+    for city, returns in typed.items():
+        for fid in FORMS:
+            form = catalogue.form(fid)
+            for row in form.input_rows:
+                for p in form.periods:
+                    got = [r["values"][(row.id, p.id)] for r in returns
+                           if r["form"] == fid and (row.id, p.id) in r["values"]]
+                    how = form.aggregate_of(row)
+                    if how == "sum":
+                        value = sum(got)
+                    elif how == "count_true":
+                        value = int(any(v == 1 for v in got))
+                    elif how == "mean":
+                        value = statistics.fmean(got)
+                    else:   # weighted by the samples of the same units
+                        weights = [r["values"][(row.weight, p.id)] for r in returns
+                                   if r["form"] == fid and (row.id, p.id) in r["values"]]
+                        value = sum(v * w for v, w in zip(got, weights)) / sum(weights)
+                    expected[(city, fid, row.id, p.id)] = value
+    return expected
+
+
+def test_the_province_harvest_equals_an_independent_sum(province):
+    root, typed, _ = province
+    catalogue = default_catalogue()
+    rows = read_csv_rows(root / "prov-sum" / "values.csv")
+    got = {(r["unit_code"], r["form"], r["row_id"], r["period"]): r for r in rows if r["period"] != "ghi_chu"}
+    expected = _expected(typed, catalogue)
+    assert set(expected) == set(got)
+    for key, value in expected.items():
+        assert float(got[key]["value"]) == pytest.approx(value, rel=1e-9, abs=1e-9), key
+        assert got[key]["status"] == "ok", got[key]
+    issues = read_csv_rows(root / "prov-sum" / "issues.csv")
+    # The rolled-up files are saved now, after the province's deadline: R-LATE is right.
+    assert not [i for i in issues if i["severity"] == "error" or i["code"] not in ("R-LATE", "F-SYSTEM-FILE")], issues
+    status = read_csv_rows(root / "prov-sum" / "status.csv")
+    assert {(s["unit_code"], s["form"]) for s in status} == {(c, f) for c in CITIES for f in FORMS}
+    assert {(s["status"], s["errors"]) for s in status} == {("Nộp muộn", "0")}, status
+
+
+def test_flags_rolled_up_say_so_in_the_note(province):
+    root, _, outputs = province
+    rows = read_csv_rows(root / "prov-sum" / "values.csv")
+    notes = [r for r in rows if r["period"] == "ghi_chu" and r["form"] == "PL1"]
+    assert any("đơn vị có" in r["value"] for r in notes), notes
+    assert "Chú ý:" in outputs[("tp-b", "PL1")]
+
+
+def test_a_missing_unit_is_named_in_the_note_and_on_the_console(tmp_path, province):
+    root, _, _ = province
+    inbox = root / "tp-a-in"
+    partial = tmp_path / "in"
+    for f in inbox.iterdir():
+        if not f.name.startswith("PL1-tp-a-1"):
+            (partial / f.name).parent.mkdir(exist_ok=True)
+            (partial / f.name).write_bytes(f.read_bytes())
+    _run("harvest", partial, "--templates", root / "tp-a-t", "--out", tmp_path / "sum")
+    out = _run("rollup", "--template", root / "prov-templates" / "tp-a" / "PL1_tp-a.xlsx", "--summary",
+               tmp_path / "sum", "--templates", root / "tp-a-t", "--out", tmp_path / "up")
+    assert "thiếu số liệu của 1 đơn vị (Đơn vị 1 của Thành phố A)" in out
+    import openpyxl
+    ws = openpyxl.load_workbook(tmp_path / "up" / "PL1_tp-a.xlsx").worksheets[0]
+    texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert any("thiếu số liệu của 1 đơn vị (Đơn vị 1 của Thành phố A)" in t for t in texts)
+
+
+@pytest.mark.parametrize("mutate, fragment", [
+    (lambda data: b"not a workbook", "không phải sổ Excel"),
+    (lambda data: _without_identity(data), "không có thông tin nhận diện"),
+])
+def test_a_template_that_is_not_the_levels_above_is_refused(tmp_path, province, mutate, fragment):
+    root, _, _ = province
+    parent = tmp_path / "PL1_tp-a.xlsx"
+    parent.write_bytes(mutate((root / "prov-templates" / "tp-a" / "PL1_tp-a.xlsx").read_bytes()))
+    result = CliRunner().invoke(cli, ["rollup", "--template", str(parent), "--summary", str(root / "tp-a-sum"),
+                                      "--templates", str(root / "tp-a-t"), "--out", str(tmp_path / "up")])
+    assert result.exit_code == 2 and fragment in result.output, result.output
+    assert not (tmp_path / "up").exists()
+
+
+def _without_identity(data: bytes) -> bytes:
+    import io
+    import zipfile
+    src, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            if info.filename != "docProps/custom.xml":
+                dst.writestr(info, src.read(info.filename))
+    return out.getvalue()
+
+
+def test_the_parents_template_is_never_modified(province):
+    root, _, _ = province
+    template = root / "prov-templates" / "tp-a" / "PL1_tp-a.xlsx"
+    filled = root / "prov-inbox" / "tp-a" / "PL1_tp-a.xlsx"
+    assert template.read_bytes() != filled.read_bytes()
+    import openpyxl
+    assert not any(isinstance(c.value, (int, float)) for row in openpyxl.load_workbook(template).worksheets[0].iter_rows()
+                   for c in row if c.row > 8 and c.column > 3)
