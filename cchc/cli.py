@@ -207,13 +207,11 @@ def harvest(inbox, plan_path, units, key_file, out, deadline, templates) -> None
         result = run_harvest(inbox, out, catalogue, registry, key, due, progress=lambda _r: bar.update(1),
                              files=files, lock_wait=wait, on_wait=waiting(out),
                              expected_key=remembered.expected_key())
-    outcomes = [o for o, _ in result.reconciliation.outcomes.values()]
     complete, with_errors, missing_units = result.reconciliation.unit_tally()
     errors = sum(i.severity == "error" for i in result.issues)
     warnings = sum(i.severity == "warning" for i in result.issues)
-    click.echo(f"Đã đọc {len(result.results)} tệp: {outcomes.count('used')} được dùng, "
-               f"{outcomes.count('superseded')} bị thay bằng bản mới hơn, {outcomes.count('duplicate')} trùng lặp, "
-               f"{outcomes.count('rejected')} bị loại.")
+    counts = result.reconciliation.outcome_counts()
+    click.echo(f"Đã đọc {len(result.results)} tệp: {', '.join(f'{n} {o.label}' for o, n in counts.items())}.")
     click.echo(f"Đơn vị: {complete}/{len(registry.units)} đã nộp đủ không lỗi, "
                f"{with_errors} có lỗi, {missing_units} còn thiếu phụ lục.")
     missing = [s for s in result.reconciliation.statuses if s.status == MISSING]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from harvest.issues import Code
 from harvest.reconcile import MISSING, WITH_ERRORS
 from mailer import outbox as box
 from mailer.feedback import make_corrections
@@ -145,7 +146,7 @@ def register(cli, plan_option, units_option, key_option, templates_option) -> No
                 statuses = _rows(summary / "status.csv", "--summary")
                 problems = defaultdict(list)
                 for row in _rows(summary / "issues.csv", "--summary"):
-                    if row["severity"] == "error" and row["code"] != "R-MISSING":
+                    if row["severity"] == "error" and row["code"] != Code.R_MISSING:
                         problems[(row["unit_code"], row["form"])].append(row["message"])
                 for unit in registry.units:
                     mine = [s for s in statuses if s["unit_code"] == unit.code]

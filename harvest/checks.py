@@ -1,8 +1,8 @@
 """The spec's consistency rules, evaluated on one file's values (never on cached formulas).
 
-A broken rule is an issue at its anchor cell, and a mark on the values it names (what
-"names" means: every row it reads, ``Rule.row_ids``): an error rule
-leaves them out of every total (status = the rule's code), a warning rule flags them.
+A broken rule is an issue at its anchor cell, and a mark on the values it puts in doubt
+(its type says which: ``RuleType.in_doubt``, every row it reads): an error rule leaves
+them out of every total (status = the rule's code), a warning rule flags them.
 """
 from __future__ import annotations
 
@@ -35,8 +35,8 @@ def broken_rules(form: Form, values: Mapping[tuple[str, str], object],
 def check_rules(form: Form, store: CellStore, *, unit: str, file: str) -> list[Issue]:
     """An issue per rule and period where the rule does not hold, at the anchor's cell
     (where the value really was: rows of a file may have moved), marking the values the
-    rule reads: a broken rule cannot tell which of them is wrong, so an error rule leaves
-    them all out of the totals and a warning rule flags them."""
+    broken rule puts in doubt: an error rule leaves them out of the totals and a warning
+    rule flags them."""
     found = []
 
     def address(key):   # only asked for a broken rule
@@ -45,7 +45,7 @@ def check_rules(form: Form, store: CellStore, *, unit: str, file: str) -> list[I
     for rule, period, v in broken_rules(form, store.usable(), store.unusable()):
         found.append(_issue(form, rule, period, v, unit, file, address))
         mark = store.exclude if rule.severity == ERROR else store.flag
-        for row_id in rule.row_ids:
+        for row_id in rules.rule_type(rule).in_doubt(rule):
             mark((row_id, period.id), rule.code)
     return found
 

@@ -8,7 +8,6 @@ not the whole city's never travels without saying so.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from xlsx_forms.errors import CchcError
@@ -46,16 +45,6 @@ def write_city_csv(path: Path, catalogue: Catalogue, city: dict[str, dict[tuple[
     write_csv(path, CITY_HEADER, city_rows(catalogue, city))
 
 
-@dataclass(frozen=True)
-class CityFigure:
-    """One line of city.csv, read back: the value (a number, a text, or None) and its gaps."""
-
-    value: object
-    units: int
-    missing: tuple[str, ...]
-    excluded: tuple[tuple[str, str], ...]
-
-
 def _value(text: str) -> object:
     if text == "":
         return None
@@ -68,9 +57,10 @@ def _value(text: str) -> object:
     return int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
 
 
-def read_city_csv(path: Path) -> dict[tuple[str, str, str], CityFigure]:
-    """(form, row id, period) → CityFigure from a harvest's city.csv. Raises CchcError
-    (CSV_INVALID) for a file that is not one."""
+def read_city_csv(path: Path) -> dict[str, dict[tuple[str, str], CityValue]]:
+    """form → (row id, period) → CityValue, read back from a harvest's city.csv (the
+    shape the harvest consolidates into). Raises CchcError (CSV_INVALID) for a file that
+    is not one."""
     rows = read_csv(path)
     if rows and set(CITY_HEADER) - set(rows[0]):
         raise CchcError("CSV_INVALID", str(path), problem=f"thiếu cột {sorted(set(CITY_HEADER) - set(rows[0]))}")
@@ -78,7 +68,7 @@ def read_city_csv(path: Path) -> dict[tuple[str, str, str], CityFigure]:
     for row in rows:
         try:
             excluded = tuple(tuple(x.rsplit(":", 1)) for x in row["excluded"].split(SEP) if x)
-            figures[(row["form"], row["row_id"], row["period"])] = CityFigure(
+            figures.setdefault(row["form"], {})[(row["row_id"], row["period"])] = CityValue(
                 _value(row["value"]), int(row["units"] or 0),
                 tuple(x for x in row["missing"].split(SEP) if x), excluded)
         except (ValueError, TypeError) as exc:

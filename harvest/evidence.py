@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from xlsx_forms.model import COMPARISONS, Catalogue, Evidence, Form
 
 from .consolidate import CityValue
-from .issues import Issue, issue
+from .issues import Code, Issue, issue
 from .plausibility import Finding, num_text
 from .process import FileResult
 
@@ -46,9 +46,9 @@ class EvidenceCheck:
             period, value = figure
             met = e.met(value)
             if rating.value == self.met and not met:
-                code = "P-PL8-CONTRADICTED"
+                code = Code.P_PL8_CONTRADICTED
             elif rating.value == self.not_met and met and e.decides == "both":
-                code = "P-PL8-UNDERRATED"
+                code = Code.P_PL8_UNDERRATED
             else:
                 continue
             target = form.row(e.target)

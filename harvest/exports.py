@@ -110,7 +110,7 @@ def write_ledger_csv(path: Path, results: list[FileResult], rec: Reconciliation)
     """ledger.csv: every file seen, with what became of it."""
     def rows():
         for r in sorted(results, key=lambda r: r.rel):
-            outcome, reason = rec.outcomes.get(r.rel, ("rejected", r.reason))
+            outcome, reason = rec.outcome_of(r)
             yield formula_safe(r.rel), r.size, r.sha256, r.unit, r.form, outcome, formula_safe(reason)
     write_csv(path, LEDGER_HEADER, rows())
 

@@ -9,7 +9,7 @@ from xlsx_forms.layout import SheetLayout, form_layout
 from xlsx_forms.model import Catalogue, Form
 from xlsx_forms.registry import Registry
 
-from .issues import Issue, issue
+from .issues import Code, Issue, issue
 from .reader import Book, Grid
 
 FIELDS = [f.name for f in fields(Identity)]
@@ -130,7 +130,7 @@ def identify(book: Book, rel: str, catalogue: Catalogue, registry: Registry, key
     props, sheet = _identity(book.properties), _identity(book.identity_sheet)
     if props and sheet and props != sheet:
         diff = ", ".join(k for k in FIELDS if getattr(props, k) != getattr(sheet, k))
-        out.issues.append(issue("F-IDENTITY-MISMATCH", file=rel, detail=diff))
+        out.issues.append(issue(Code.F_IDENTITY_MISMATCH, file=rel, detail=diff))
         out.reason = "thông tin nhận diện không thống nhất"
         if (props.unit, props.form) == (sheet.unit, sheet.form):
             _claim(out, props, catalogue, registry)
@@ -139,7 +139,7 @@ def identify(book: Book, rel: str, catalogue: Catalogue, registry: Registry, key
     if ident is None:
         out.form = guess_form(book, catalogue)
         hint = f" (có vẻ là Phụ lục {out.form.number}, không rõ đơn vị)" if out.form else ""
-        out.issues.append(issue("F-NO-IDENTITY", file=rel, form=out.form.id if out.form else "",
+        out.issues.append(issue(Code.F_NO_IDENTITY, file=rel, form=out.form.id if out.form else "",
                                 form_hint=hint))
         out.reason = "không nhận diện được đơn vị" if out.form else "không phải biểu mẫu cchc"
         return out
@@ -147,14 +147,14 @@ def identify(book: Book, rel: str, catalogue: Catalogue, registry: Registry, key
     where = {"file": rel, "unit": ident.unit, "form": ident.form}
     out.signature_ok = verify(key, ident)
     if not out.signature_ok:
-        out.issues.append(issue("F-HMAC", **where))
+        out.issues.append(issue(Code.F_HMAC, **where))
         out.reason = "chữ ký nhận diện không khớp"
         _claim(out, ident, catalogue, registry)
         return out
     form = catalogue.forms.get(ident.form)
     if form is None or form.version != ident.spec_version or \
             layout_fingerprint(form_layout(form)) != ident.fingerprint:
-        out.issues.append(issue("F-SPEC-VERSION", version=ident.spec_version,
+        out.issues.append(issue(Code.F_SPEC_VERSION, version=ident.spec_version,
                                 current=form.version if form else "không còn", **where))
         out.reason = "phiên bản biểu mẫu cũ"
         _claim(out, ident, catalogue, registry)
@@ -163,20 +163,20 @@ def identify(book: Book, rel: str, catalogue: Catalogue, registry: Registry, key
     try:
         registry.unit(ident.unit)
     except KeyError:
-        out.issues.append(issue("F-UNKNOWN-UNIT", **where))
+        out.issues.append(issue(Code.F_UNKNOWN_UNIT, **where))
         out.reason = "đơn vị không có trong sổ đăng ký"
         return out
     out.unit_code = ident.unit
     layout = form_layout(form)
     grid = book.grids.get(layout.sheet_name)
     if grid is None:
-        out.issues.append(issue("F-NO-SHEET", sheet=layout.sheet_name, **where))
+        out.issues.append(issue(Code.F_NO_SHEET, sheet=layout.sheet_name, **where))
         out.reason = "thiếu trang biểu mẫu"
         return out
     unit_name = registry.unit(ident.unit).name.upper()
     shown = _norm(grid.value(layout.unit_name.row, layout.unit_name.col))
     if shown != _norm(unit_name):
-        out.issues.append(issue("F-UNIT-NAME", sheet=layout.sheet_name, cell=layout.unit_name.a1,
+        out.issues.append(issue(Code.F_UNIT_NAME, sheet=layout.sheet_name, cell=layout.unit_name.a1,
                                 found=shown, expected=unit_name, **where))
         out.reason = "tên đơn vị trên biểu khác thông tin nhận diện"
         out.unit_code = ""   # who sent it is unknown: never told "your file was unusable"
@@ -187,18 +187,18 @@ def identify(book: Book, rel: str, catalogue: Catalogue, registry: Registry, key
         rows = locate_rows(grid, layout, form)
         moved = sorted(r for r in rows or {} if rows[r] != r)
         if not moved or not _texts_match(grid, layout, rows):
-            out.issues.append(issue("F-LAYOUT", sheet=layout.sheet_name, cell=cell, expected=expected,
+            out.issues.append(issue(Code.F_LAYOUT, sheet=layout.sheet_name, cell=cell, expected=expected,
                                     found=found, **where))
             out.reason = "bố cục biểu mẫu bị thay đổi"
             return out
         out.rows = rows
-        out.issues.append(issue("F-SHIFTED", sheet=layout.sheet_name, cell=cell,
+        out.issues.append(issue(Code.F_SHIFTED, sheet=layout.sheet_name, cell=cell,
                                 detail=f"dòng {moved[0] + 1} của biểu mẫu nằm ở dòng {rows[moved[0]] + 1}",
                                 **where))
     if book.protected.get(layout.sheet_name) is False:
-        out.issues.append(issue("F-UNPROTECTED", sheet=layout.sheet_name, **where))
+        out.issues.append(issue(Code.F_UNPROTECTED, sheet=layout.sheet_name, **where))
     extra = [n for n in book.sheet_names if n not in (layout.sheet_name, "Hướng dẫn", IDENTITY_SHEET)]
     if extra:
-        out.issues.append(issue("F-EXTRA-SHEET", names=", ".join(f"«{n}»" for n in extra), **where))
+        out.issues.append(issue(Code.F_EXTRA_SHEET, names=", ".join(f"«{n}»" for n in extra), **where))
     out.accepted = True
     return out

@@ -24,7 +24,7 @@ from xlsx_forms.registry import Registry
 
 from . import inbox as kinds
 from .inbox import InboxFile, kind_of
-from .issues import issue
+from .issues import Code, issue
 from .process import FileResult, process
 from .reader import MAX_FILE_BYTES
 
@@ -86,7 +86,7 @@ def _same(a: os.stat_result, b: os.stat_result) -> bool:
 def _too_large(size: int) -> _NotRead:
     # The reader's own limit and words: a file over it is refused the same way, read or not.
     shown = f"{size:,}".replace(",", ".")   # Vietnamese groups thousands with dots
-    return _NotRead("F-UNREADABLE", f"tệp lớn hơn {MAX_FILE_BYTES // 1024 // 1024} MB: {shown} byte", "")
+    return _NotRead(Code.F_UNREADABLE, f"tệp lớn hơn {MAX_FILE_BYTES // 1024 // 1024} MB: {shown} byte", "")
 
 
 def _read_at_most(fd: int, limit: int) -> bytes:
@@ -108,7 +108,7 @@ def read_entry(f: InboxFile, limit: int = MAX_FILE_BYTES, attempts: int = 2) -> 
     for _ in range(attempts):
         pre = os.lstat(f.path)
         if not stat.S_ISREG(pre.st_mode):
-            raise _NotRead("F-NOT-READ", *_NOT_A_FILE.get(kind_of(pre), _OTHER))
+            raise _NotRead(Code.F_NOT_READ, *_NOT_A_FILE.get(kind_of(pre), _OTHER))
         if f.ino and (pre.st_dev, pre.st_ino) != (f.dev, f.ino):
             return None   # replaced since the scan (saved again?): as if it changed
         if pre.st_size > limit:
@@ -119,7 +119,7 @@ def read_entry(f: InboxFile, limit: int = MAX_FILE_BYTES, attempts: int = 2) -> 
             # O_NOFOLLOW refuses a link swapped in after the lstat (ELOOP, or EMLINK on BSD):
             # say so, rather than the system's words for a loop of links.
             if os.path.islink(f.path):
-                raise _NotRead("F-NOT-READ", *_NOT_A_FILE[kinds.LINK]) from None
+                raise _NotRead(Code.F_NOT_READ, *_NOT_A_FILE[kinds.LINK]) from None
             raise
         try:
             before = os.fstat(fd)
@@ -142,15 +142,15 @@ def read_entry(f: InboxFile, limit: int = MAX_FILE_BYTES, attempts: int = 2) -> 
 def _refusal(f: InboxFile) -> _NotRead | None:
     """Why the scanned entry ``f`` is not read at all, or None if it is a file to read."""
     if f.kind == kinds.FOLDER:
-        return _NotRead("F-NOT-READ", f"không mở được thư mục: {f.error}",
+        return _NotRead(Code.F_NOT_READ, f"không mở được thư mục: {f.error}",
                         "Các tệp trong thư mục này chưa được đọc, nên đơn vị gửi chúng có thể bị tính là "
                         "chưa nộp.")
     if f.kind == kinds.GONE:
-        return _NotRead("F-NOT-READ", f"không xem được mục này: {f.error}", _NOT_COUNTED)
+        return _NotRead(Code.F_NOT_READ, f"không xem được mục này: {f.error}", _NOT_COUNTED)
     if f.kind != kinds.FILE:
-        return _NotRead("F-NOT-READ", *_NOT_A_FILE.get(f.kind, _OTHER))
+        return _NotRead(Code.F_NOT_READ, *_NOT_A_FILE.get(f.kind, _OTHER))
     system = _system_file(f.rel.rsplit("/", 1)[-1])
-    return _NotRead("F-SYSTEM-FILE", *system) if system else None
+    return _NotRead(Code.F_SYSTEM_FILE, *system) if system else None
 
 
 def read_one(f: InboxFile, catalogue: Catalogue, registry: Registry, key: bytes) -> FileResult:
@@ -162,9 +162,9 @@ def read_one(f: InboxFile, catalogue: Catalogue, registry: Registry, key: bytes)
         try:
             data = read_entry(f)
         except OSError as exc:
-            raise _NotRead("F-NOT-READ", f"không đọc được tệp: {explain(exc)}", _NOT_COUNTED) from None
+            raise _NotRead(Code.F_NOT_READ, f"không đọc được tệp: {explain(exc)}", _NOT_COUNTED) from None
         if data is None:
-            raise _NotRead("F-NOT-READ", *_CHANGING)
+            raise _NotRead(Code.F_NOT_READ, *_CHANGING)
     except _NotRead as exc:
         code, detail, advice = exc.args
         res = FileResult(rel=f.rel, size=f.size, sha256="", mtime=f.mtime, reason=detail)
@@ -174,7 +174,7 @@ def read_one(f: InboxFile, catalogue: Catalogue, registry: Registry, key: bytes)
         return process(f.rel, data, f.mtime, catalogue, registry, key)
     except Exception as exc:  # noqa: BLE001 - last resort: one odd file never stops the harvest
         res = FileResult(rel=f.rel, size=len(data), sha256="", mtime=f.mtime, reason="lỗi khi xử lý tệp")
-        res.issues.append(issue("F-UNREADABLE", file=f.rel,
+        res.issues.append(issue(Code.F_UNREADABLE, file=f.rel,
                                 detail=f"cchc gặp lỗi khi xử lý tệp ({type(exc).__name__}); hãy gửi tệp này "
                                        "cho người phát triển"))
         return res

@@ -25,7 +25,7 @@ from xlsx_forms.model import Catalogue, Form, Kind, Plausibility, Row, UnitGroup
 from xlsx_forms.registry import Registry
 
 from .cellvalues import show
-from .issues import Issue, issue
+from .issues import Code, Issue, issue
 from .process import FileResult
 
 MAD_SCALE = 1.4826   # MAD × this estimates the standard deviation of normal data
@@ -102,7 +102,7 @@ class YearJump:
     deviations of those years. A partial year (2020 to 23/3) holds part of a year's counts:
     compared upwards only, except for rates (percentages)."""
 
-    code = "P-YEAR-JUMP"
+    code = Code.P_YEAR_JUMP
 
     def __init__(self, cfg: Plausibility) -> None:
         self.cfg = cfg
@@ -179,7 +179,7 @@ class Magnitude:
     """A count above its row's ``plausible_max``, else its kind's: accepted (below the
     kind's hard ``max``) but more than a unit could report."""
 
-    code = "P-MAGNITUDE"
+    code = Code.P_MAGNITUDE
 
     def __init__(self, kinds: Mapping[str, Kind]) -> None:
         self.kinds = kinds
@@ -207,7 +207,7 @@ class UnitOutlier:
     times above or below it), when at least ``min_units`` reported it. ``observe`` every
     unit's values, then ask for the ``findings``."""
 
-    code = "P-UNIT-OUTLIER"
+    code = Code.P_UNIT_OUTLIER
 
     def __init__(self, cfg: Plausibility) -> None:
         self.cfg = cfg

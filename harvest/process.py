@@ -17,7 +17,7 @@ from .cellstore import FLAG_SEP, CellStore, CellValue
 from .checks import check_rules
 from .identify import identify
 from .inbox import sha256
-from .issues import ERROR, Issue, issue
+from .issues import ERROR, Code, Issue, issue
 from .reader import read_book
 
 # Text typed into a number or rating cell is kept (inert) to show what was typed, up to
@@ -60,12 +60,12 @@ def process(rel: str, data: bytes, mtime: float, catalogue: Catalogue, registry:
     result = FileResult(rel=rel, size=len(data), sha256=sha256(data), mtime=mtime)
     book = read_book(data, sheets=form_sheets(catalogue))
     if book.failure:
-        code = "F-ENCRYPTED" if book.encrypted else "F-UNREADABLE"
+        code = Code.F_ENCRYPTED if book.encrypted else Code.F_UNREADABLE
         result.issues.append(issue(code, file=rel, detail=book.failure))
         result.reason = book.failure
         return result
     if book.has_macros:
-        result.issues.append(issue("F-MACRO", file=rel))
+        result.issues.append(issue(Code.F_MACRO, file=rel))
     ident = identify(book, rel, catalogue, registry, key)
     result.issues += ident.issues
     result.form = ident.form.id if ident.form else ""
@@ -100,7 +100,7 @@ def checked_saved_time(value, result: FileResult) -> datetime | None:
             # Within those years, shifting by any offset (less than a day) cannot overflow.
             return (value.replace(tzinfo=None) - (offset or timedelta())).replace(tzinfo=timezone.utc)
     shown = _iso(value) if isinstance(value, datetime) else value
-    result.issues.append(issue("F-SAVED-TIME", file=result.rel, raw=shown, why=why))
+    result.issues.append(issue(Code.F_SAVED_TIME, file=result.rel, raw=shown, why=why))
     return None
 
 
@@ -117,9 +117,9 @@ def _text(result: FileResult, raw, where: dict, cell: str, what: str, *, single_
     when characters were removed or the text was cut."""
     clean = sanitize(raw if isinstance(raw, str) else cellvalues.show(raw), single_line=single_line, limit=limit)
     if clean.removed:
-        result.issues.append(issue("V-TEXT-HIDDEN", cell=cell, what=what, count=clean.removed, **where))
+        result.issues.append(issue(Code.V_TEXT_HIDDEN, cell=cell, what=what, count=clean.removed, **where))
     if clean.truncated:
-        result.issues.append(issue("V-TEXT-LONG", cell=cell, what=what, length=clean.length, limit=limit,
+        result.issues.append(issue(Code.V_TEXT_LONG, cell=cell, what=what, length=clean.length, limit=limit,
                                    **where))
     return clean.text
 
@@ -170,16 +170,16 @@ def _harvest_values(result: FileResult, book, ident, catalogue: Catalogue) -> No
         if cell.row_id not in editable:
             if raw is not None:
                 owner = form.responsible_units.get(row.responsible, "")
-                result.issues.append(issue("V-NOT-RESPONSIBLE", cell=address, raw=raw, row=row.stt.rstrip("."),
+                result.issues.append(issue(Code.V_NOT_RESPONSIBLE, cell=address, raw=raw, row=row.stt.rstrip("."),
                                            owner=owner, **where))
             continue
         if address in formulas and not isinstance(raw, ErrorValue):   # an error value says it all
             if raw is None:
-                result.issues.append(issue("V-FORMULA-NO-VALUE", cell=address, **where))
+                result.issues.append(issue(Code.V_FORMULA_NO_VALUE, cell=address, **where))
                 store.put((cell.row_id, cell.period_id), None, None, address,
                           *_marks(result.issues, raised))
                 continue
-            result.issues.append(issue("V-FORMULA", cell=address, value=cellvalues.show(raw), **where))
+            result.issues.append(issue(Code.V_FORMULA, cell=address, value=cellvalues.show(raw), **where))
         if type(raw) is float and cell.kind == "count" and 0 <= raw <= count_max and raw.is_integer():
             value, problems = int(raw), ()   # the common case, without the general parser
         else:
@@ -191,7 +191,7 @@ def _harvest_values(result: FileResult, book, ident, catalogue: Catalogue) -> No
         if value is None and not status:
             raw = None   # nothing usable and nothing wrong: only spaces, a blank cell
         if raw is None and row.required:
-            result.issues.append(issue("V-REQUIRED", cell=address, label=_short(row.label),
+            result.issues.append(issue(Code.V_REQUIRED, cell=address, label=_short(row.label),
                                        period=periods[cell.period_id], **where))
         if raw is not None:
             store.put((cell.row_id, cell.period_id), value, _kept_raw(raw, catalogue.kinds[cell.kind].max), address,

@@ -20,19 +20,38 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from enum import StrEnum
 
 from xlsx_forms.inert import inert
 from xlsx_forms.model import dmy
 from xlsx_forms.registry import Registry
 
 from .cellvalues import show
-from .issues import Issue, issue
+from .issues import Code, Issue, issue
 from .process import FileResult
 
 LOCAL = timezone(timedelta(hours=7))   # Vietnam: deadlines are local days
 SUBMITTED, WITH_ERRORS, MISSING, LATE, NOT_ASSIGNED = (
     "Đã nộp", "Có lỗi", "Chưa nộp", "Nộp muộn", "Không được giao")
-USED, SUPERSEDED, DUPLICATE, REJECTED = "used", "superseded", "duplicate", "rejected"
+
+
+class Outcome(StrEnum):
+    """What became of a file read from the inbox: its value in ledger.csv (the member is
+    that string) and its Vietnamese label in the summary and the command's report."""
+
+    label: str
+
+    def __new__(cls, value: str, label: str):
+        member = str.__new__(cls, value)
+        member._value_, member.label = value, label
+        return member
+
+    USED = "used", "được dùng"
+    SUPERSEDED = "superseded", "bị thay bằng bản mới hơn"
+    DUPLICATE = "duplicate", "trùng lặp"
+    REJECTED = "rejected", "bị loại"
+
+
 MAX_CHANGES = 12
 QUOTE_CHARS = 40   # of one value in the list of changes
 # How far a believable saved time may lie after the file's arrival or the harvest. Office
@@ -67,9 +86,18 @@ class Reconciliation:
     """The chosen file per (unit, form), every file's outcome, statuses, extra issues."""
 
     used: dict[tuple[str, str], FileResult] = field(default_factory=dict)
-    outcomes: dict[str, tuple[str, str]] = field(default_factory=dict)   # rel -> (outcome, reason)
+    outcomes: dict[str, tuple[Outcome, str]] = field(default_factory=dict)   # rel -> (outcome, reason)
     statuses: list[Status] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
+
+    def outcome_of(self, result: FileResult) -> tuple[Outcome, str]:
+        """(outcome, reason) of a file read: a file never reconciled was rejected."""
+        return self.outcomes.get(result.rel) or (Outcome.REJECTED, result.reason)
+
+    def outcome_counts(self) -> dict[Outcome, int]:
+        """How many files had each outcome, every outcome listed, in the enum's order."""
+        found = [o for o, _ in self.outcomes.values()]
+        return {o: found.count(o) for o in Outcome}
 
     def unit_tally(self) -> tuple[int, int, int]:
         """(units that returned every assigned form without errors, units with errors,
@@ -157,14 +185,14 @@ def reconcile(results: list[FileResult], registry: Registry, deadline: date,
     unusable: dict[tuple[str, str], list[FileResult]] = {}   # received, rejected, attributed
     for r in results:
         if not r.accepted:
-            rec.outcomes[r.rel] = (REJECTED, r.reason)
+            rec.outcomes[r.rel] = (Outcome.REJECTED, r.reason)
             if r.unit and r.form:
                 unusable.setdefault((r.unit, r.form), []).append(r)
             continue
         unit = registry.unit(r.unit)
         if r.form not in unit.forms:
-            rec.outcomes[r.rel] = (REJECTED, "phụ lục không được giao cho đơn vị")
-            rec.issues.append(issue("R-UNASSIGNED", unit=r.unit, form=r.form, file=r.rel))
+            rec.outcomes[r.rel] = (Outcome.REJECTED, "phụ lục không được giao cho đơn vị")
+            rec.issues.append(issue(Code.R_UNASSIGNED, unit=r.unit, form=r.form, file=r.rel))
             rec.statuses.append(Status(r.unit, r.form, NOT_ASSIGNED, r.rel, saved_time(r)))
             continue
         groups.setdefault((r.unit, r.form), []).append(r)
@@ -172,7 +200,7 @@ def reconcile(results: list[FileResult], registry: Registry, deadline: date,
         for r in files:
             why = clock_problem(r, now)
             if why:
-                rec.issues.append(issue("R-CLOCK", unit=key[0], form=key[1], file=r.rel, why=why,
+                rec.issues.append(issue(Code.R_CLOCK, unit=key[0], form=key[1], file=r.rel, why=why,
                                         saved=_local(saved_time(r)), now=_local(now),
                                         arrived=_local(arrival_time(r)) if arrival_time(r) else "không rõ"))
         # Latest first; the content hash breaks ties, so names and order never matter.
@@ -185,16 +213,17 @@ def reconcile(results: list[FileResult], registry: Registry, deadline: date,
             same.sort(key=lambda r: r.rel)
             distinct.append(same[0])
             for dup in same[1:]:
-                rec.outcomes[dup.rel] = (DUPLICATE, f"giống hệt {same[0].rel}")
-                rec.issues.append(issue("R-DUPLICATE", unit=key[0], form=key[1], file=dup.rel, other=same[0].rel))
+                rec.outcomes[dup.rel] = (Outcome.DUPLICATE, f"giống hệt {same[0].rel}")
+                rec.issues.append(issue(Code.R_DUPLICATE, unit=key[0], form=key[1], file=dup.rel,
+                                        other=same[0].rel))
         winner = _winner(distinct, now)
         distinct.remove(winner)
         distinct.insert(0, winner)
         rec.used[key] = winner
-        rec.outcomes[winner.rel] = (USED, "")
+        rec.outcomes[winner.rel] = (Outcome.USED, "")
         for old in distinct[1:]:
-            rec.outcomes[old.rel] = (SUPERSEDED, f"thay bằng {winner.rel}")
-            rec.issues.append(issue("R-SUPERSEDED", unit=key[0], form=key[1], file=old.rel,
+            rec.outcomes[old.rel] = (Outcome.SUPERSEDED, f"thay bằng {winner.rel}")
+            rec.issues.append(issue(Code.R_SUPERSEDED, unit=key[0], form=key[1], file=old.rel,
                                     other=winner.rel, changes=_changes(old, winner)))
     for unit in registry.units:
         for form in unit.forms:
@@ -204,11 +233,11 @@ def reconcile(results: list[FileResult], registry: Registry, deadline: date,
                 continue
             if r is None:
                 rec.statuses.append(Status(unit.code, form, MISSING))
-                rec.issues.append(issue("R-MISSING", unit=unit.code, form=form, deadline=dmy(deadline)))
+                rec.issues.append(issue(Code.R_MISSING, unit=unit.code, form=form, deadline=dmy(deadline)))
                 continue
             late = is_late(r, deadline, now)
             if late:
-                rec.issues.append(issue("R-LATE", unit=unit.code, form=form, file=r.rel,
+                rec.issues.append(issue(Code.R_LATE, unit=unit.code, form=form, file=r.rel,
                                         how="đến hộp thư" if clock_problem(r, now) else "lưu",
                                         saved=_local(order_time(r, now)), deadline=dmy(deadline)))
             errors = sum(i.severity == "error" for i in r.issues)

@@ -26,7 +26,8 @@ from xlsx_forms.model import Catalogue, Form, Row
 from xlsx_forms.registry import Registry
 
 from .cellvalues import show
-from .citycsv import CityFigure
+from .consolidate import CityValue
+from .gaps import cell_comment
 from .identify import _identity
 from .reader import read_book
 
@@ -62,14 +63,9 @@ def _parent_form(data: bytes, name: str, catalogue: Catalogue) -> tuple[Form, st
     return form, identity.unit
 
 
-def _names(registry: Registry, codes) -> str:
-    known = {u.code: u.name for u in registry.units}
-    return ", ".join(known.get(c, c) for c in codes)
-
-
-def _cell_value(catalogue: Catalogue, form: Form, row: Row, fig: CityFigure) -> tuple[object, str]:
-    """What to write for ``fig`` in the parent's cell of ``row``, and what to say about it."""
-    value, how = fig.value, form.aggregate_of(row)
+def _cell_value(catalogue: Catalogue, form: Form, row: Row, cv: CityValue) -> tuple[object, str]:
+    """What to write for ``cv`` in the parent's cell of ``row``, and what to say about it."""
+    value, how = cv.value, form.aggregate_of(row)
     kind = catalogue.kinds[row.kind]
     if value is None:
         return None, ""
@@ -82,21 +78,22 @@ def _cell_value(catalogue: Catalogue, form: Form, row: Row, fig: CityFigure) -> 
     return value, ""
 
 
-def _gaps(registry: Registry, fig: CityFigure) -> str:
-    parts = []
-    if fig.missing:
-        parts.append(f"thiếu số liệu của {len(fig.missing)} đơn vị ({_names(registry, fig.missing)})")
-    if fig.excluded:
-        left_out = ", ".join(f"{_names(registry, [u])}: {code}" for u, code in fig.excluded)
-        parts.append(f"không tính {len(fig.excluded)} giá trị ({left_out})")
-    return NOTE_SEP.join(parts)
+def _unknown_units(values: dict[tuple[str, str], CityValue], registry: Registry) -> set[str]:
+    known = {u.code for u in registry.units}
+    return {u for cv in values.values() for u in (*cv.missing, *(x for x, _ in cv.excluded))} - known
 
 
 def fill_parent(data: bytes, name: str, catalogue: Catalogue, registry: Registry,
-                figures: dict[tuple[str, str, str], CityFigure]) -> Rollup:
-    """Fill a copy of the parent's template (``data``, shown as ``name``) with ``figures``
-    (from city.csv). Raises CchcError when the template is not one this plan can fill."""
+                city: dict[str, dict[tuple[str, str], CityValue]]) -> Rollup:
+    """Fill a copy of the parent's template (``data``, shown as ``name``) with the city's
+    figures (``city``, read from city.csv). Raises CchcError when the template is not one
+    this plan can fill, or the figures name units the registry does not have."""
     form, unit = _parent_form(data, name, catalogue)
+    values = city.get(form.id, {})
+    unknown = _unknown_units(values, registry)
+    if unknown:
+        raise CchcError("ROLLUP_TEMPLATE", name, problem=f"số liệu tổng hợp nêu đơn vị không có trong sổ đăng ký "
+                                                         f"({', '.join(sorted(unknown)[:5])}): sai --units hoặc --summary")
     layout = form_layout(form)
     rows = form.editable_rows(unit)
     if not rows:
@@ -107,12 +104,12 @@ def fill_parent(data: bytes, name: str, catalogue: Catalogue, registry: Registry
     said: dict[tuple[str, str], str] = {}
     for row in rows:
         for period in form.periods:
-            fig = figures.get((form.id, row.id, period.id))
-            if fig is None:
+            cv = values.get((row.id, period.id))
+            if cv is None:
                 said[(row.id, period.id)] = "không có trong city.csv"
                 continue
-            value, remark = _cell_value(catalogue, form, row, fig)
-            text = NOTE_SEP.join(t for t in (remark, _gaps(registry, fig)) if t)
+            value, remark = _cell_value(catalogue, form, row, cv)
+            text = NOTE_SEP.join(t for t in (remark, cell_comment(cv, form, registry).replace("\n", NOTE_SEP)) if t)
             if value is not None:
                 ws[layout.input_at(row.id, period.id).a1].value = value
                 result.filled += 1

@@ -27,7 +27,7 @@ from .intake import read_one
 from .keycheck import check_key
 from .outputs import LOCK_WAIT, write_outputs
 from .process import FileResult
-from .reconcile import Reconciliation, reconcile
+from .reconcile import Outcome, Reconciliation, reconcile
 from .summary import write_summary
 
 SUMMARY_NAME = "tong-hop-cchc.xlsx"
@@ -85,7 +85,7 @@ def harvest(inbox: Path, out_dir: Path, catalogue: Catalogue, registry: Registry
     when = now or datetime.now(timezone.utc).replace(microsecond=0)
     rec = reconcile(results, registry, deadline, when)
     city = consolidate(catalogue, registry, rec.used)
-    counted = {r.rel for r in results if rec.outcomes.get(r.rel, ("rejected",))[0] in ("used", "rejected")}
+    counted = {r.rel for r in results if rec.outcome_of(r)[0] in (Outcome.USED, Outcome.REJECTED)}
     issues = [i for r in results if r.rel in counted for i in r.issues] + rec.issues
     issues += plausibility.run(catalogue, registry, rec.used) + evidence.run(catalogue, city, rec.used)
     issues.sort(key=Issue.sort_key)

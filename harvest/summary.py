@@ -47,6 +47,7 @@ class _Fmt:
         self.head = wb.add_format({**base, "bold": True, "bg_color": HEADER_FILL, "border": 1,
                                    "text_wrap": True, "align": "center", "valign": "vcenter"})
         self.cell = wb.add_format({**base, "border": 1, "text_wrap": True})
+        self.unit = wb.add_format({**base, "border": 1, "text_wrap": True, "align": "center"})
         self.section = wb.add_format({**base, "border": 1, "text_wrap": True, "bold": True})
         self.count = wb.add_format({**base, "border": 1, "num_format": "#,##0"})
         self.decimal = wb.add_format({**base, "border": 1, "num_format": "0.0"})
@@ -96,10 +97,8 @@ def _overview(wb, fmt, catalogue, registry, rec, results_count, issues, inbox, w
     ws.write_string(1, 0, f"{catalogue.plan.reference} — {registry.issuer}", fmt.plain)
     ws.write_string(2, 0, f"Thư mục đã đọc: {inbox} — lập lúc {when.astimezone(LOCAL):%H:%M %d/%m/%Y}", fmt.plain)
     complete, with_errors, missing = rec.unit_tally()
-    outcomes = [o for o, _ in rec.outcomes.values()]
-    facts = [("Số tệp đã đọc", results_count), ("Tệp được dùng", outcomes.count("used")),
-             ("Tệp bị thay bằng bản mới hơn", outcomes.count("superseded")),
-             ("Tệp trùng lặp", outcomes.count("duplicate")), ("Tệp bị loại", outcomes.count("rejected")),
+    facts = [("Số tệp đã đọc", results_count),
+             *((f"Tệp {outcome.label}", n) for outcome, n in rec.outcome_counts().items()),
              ("Số đơn vị", len(registry.units)), ("Đơn vị đã nộp đủ, không lỗi", complete),
              ("Đơn vị có lỗi", with_errors), ("Đơn vị còn thiếu phụ lục", missing),
              ("Tổng số lỗi", sum(i.severity == "error" for i in issues)),
@@ -143,45 +142,61 @@ def _overview(wb, fmt, catalogue, registry, rec, results_count, issues, inbox, w
 
 def _city_sheet(wb, fmt, form: Form, city: dict[tuple[str, str], CityValue], registry: Registry,
                 order: dict[str, int]) -> None:
+    """The city's figures of one appendix, in the template's order of columns (STT, label,
+    unit of measure, periods), each table under its title, the responsible unit where the
+    form has one, then how each row is consolidated and who is missing."""
     ws = wb.add_worksheet(f"Phụ lục {form.number}")
     ws.write_string(0, 0, f"PHỤ LỤC {form.number} — SỐ LIỆU TỔNG HỢP TOÀN THÀNH PHỐ", fmt.title)
     ws.write_string(1, 0, form.title, fmt.bold)
-    headers = ["STT", form.label_header] + [p.label for p in form.periods] + \
-              ["Đơn vị tính", "Cách tổng hợp", "Đơn vị còn thiếu số liệu"]
-    widths = [6, 60] + [13] * len(form.periods) + [12, 22, 45]
+    responsible = bool(form.responsible_units)
+    headers = ["STT", form.label_header, "Đơn vị tính"] + [p.label for p in form.periods] + \
+              ([form.responsible_header] if responsible else []) + ["Cách tổng hợp", "Đơn vị còn thiếu số liệu"]
+    widths = [6, 60, 12] + [13] * len(form.periods) + ([22] if responsible else []) + [22, 45]
     _table_head(ws, 3, headers, widths, fmt)
     r = 4
     last = len(headers) - 1
-    for row in form.rows:
-        listed = row_gaps(form, row.id, city, registry, order) if row.is_input else ""
-        ws.set_row(r, row_height(min(25, max(lines_needed(row.label, widths[1]),
-                                             lines_needed(listed, widths[-1])))))
-        ws.write_string(r, 0, row.stt, fmt.cell)
-        ws.write_string(r, 1, row.label, fmt.cell if row.is_input else fmt.section)
-        if not row.is_input:
-            for c in range(2, last + 1):
-                ws.write_blank(r, c, None, fmt.cell)
+    first_period = 3
+    for table in form.tables:
+        if table.title and len(form.tables) > 1:
+            ws.set_row(r, row_height(lines_needed(table.title, sum(widths))))
+            ws.merge_range(r, 0, r, last, table.title, fmt.section)
             r += 1
-            continue
-        how = form.aggregate_of(row)
-        for c, period in enumerate(form.periods, 2):
-            cv = city[(row.id, period.id)]
-            out = bool(cv.excluded)
-            text_fmt = fmt.cell_out if out else fmt.cell
-            if cv.value is None:
-                ws.write_blank(r, c, None, text_fmt)
-            else:
-                number_fmt = (fmt.decimal_out if out else fmt.decimal) if row.kind == "percent" else \
-                             (fmt.count_out if out else fmt.count)
-                _write_value(ws, r, c, cv.value, number_fmt, text_fmt)
-            if cv.missing or out:
-                ws.write_comment(r, c, cell_comment(cv, form, registry),
-                                 {"x_scale": 2, "y_scale": 1.5, "font_name": FONT})
-        unit = "Đơn vị" if how == "count_true" else row.unit
-        ws.write_string(r, last - 2, unit, fmt.cell)
-        ws.write_string(r, last - 1, AGGREGATE_VI[how], fmt.cell)
-        ws.write_string(r, last, listed, fmt.cell)
-        r += 1
+        for row in table.rows:
+            listed = row_gaps(form, row.id, city, registry, order) if row.is_input else ""
+            how = form.aggregate_of(row) if row.is_input else ""
+            shown_unit = "Đơn vị" if how == "count_true" else row.unit
+            texts = [(row.label, widths[1]), (listed, widths[-1]), (shown_unit, widths[2])]
+            if row.is_input:
+                texts += [(AGGREGATE_VI[how], widths[-2])]
+            if responsible:
+                texts += [(form.responsible_units.get(row.responsible, ""), widths[-3])]
+            ws.set_row(r, row_height(min(25, max(lines_needed(t, w) for t, w in texts))))
+            ws.write_string(r, 0, row.stt, fmt.cell)
+            ws.write_string(r, 1, row.label, fmt.cell if row.is_input else fmt.section)
+            if not row.is_input:
+                for c in range(2, last + 1):
+                    ws.write_blank(r, c, None, fmt.cell)
+                r += 1
+                continue
+            ws.write_string(r, 2, shown_unit, fmt.unit)
+            for c, period in enumerate(form.periods, first_period):
+                cv = city[(row.id, period.id)]
+                out = bool(cv.excluded)
+                text_fmt = fmt.cell_out if out else fmt.cell
+                if cv.value is None:
+                    ws.write_blank(r, c, None, text_fmt)
+                else:
+                    number_fmt = (fmt.decimal_out if out else fmt.decimal) if row.kind == "percent" else \
+                                 (fmt.count_out if out else fmt.count)
+                    _write_value(ws, r, c, cv.value, number_fmt, text_fmt)
+                if cv.missing or out:
+                    ws.write_comment(r, c, cell_comment(cv, form, registry),
+                                     {"x_scale": 2, "y_scale": 1.5, "font_name": FONT})
+            if responsible:
+                ws.write_string(r, last - 2, form.responsible_units.get(row.responsible, ""), fmt.cell)
+            ws.write_string(r, last - 1, AGGREGATE_VI[how], fmt.cell)
+            ws.write_string(r, last, listed, fmt.cell)
+            r += 1
     _print(ws, 3)
     ws.freeze_panes(4, 2)
 
@@ -224,18 +239,22 @@ def _unit_sheet(wb, fmt, form: Form, registry: Registry, rec: Reconciliation) ->
                 cells.setdefault(first[row_id], []).append(
                     (where[i][1], value, decimal_fmt if percent[i] else number_fmt, text_fmt))
         for row in editable:
+            # Printed, a row is as tall as its wrapped label, name or marks need.
+            ws.set_row(r, row_height(min(25, max(lines_needed(row.label, 60), lines_needed(unit.name, 34),
+                                                 lines_needed("; ".join(said.get(r, ())), 40)))))
             ws.write_string(r, 0, unit.code, fmt.plain)
-            ws.write_string(r, 1, unit.name, fmt.plain)
-            ws.write_string(r, 2, row.label, fmt.plain)
+            ws.write_string(r, 1, unit.name, fmt.text)
+            ws.write_string(r, 2, row.label, fmt.text)
             for col, value, number_format, text_format in cells.get(r, ()):
                 if value is not None:
                     _write_value(ws, r, col, value, number_format, text_format)
                 elif text_format is not fmt.unit_value[""][2]:
                     ws.write_blank(r, col, None, text_format)   # a formula without a value: coloured
             if r in said:
-                ws.write_string(r, marks_col, "; ".join(said[r]), fmt.plain)
+                ws.write_string(r, marks_col, "; ".join(said[r]), fmt.text)
             r += 1
     ws.autofilter(0, 0, max(r - 1, 1), len(headers) - 1)
+    _print(ws, 0)
     ws.freeze_panes(1, 3)
 
 
@@ -243,9 +262,13 @@ def _status_sheet(wb, fmt, registry: Registry, rec: Reconciliation) -> None:
     ws = wb.add_worksheet("Tình trạng nộp")
     headers = ["Mã đơn vị", "Tên đơn vị", "Phụ lục", "Tình trạng", "Tệp", "Lưu lúc", "Người lập biểu",
                "Điện thoại", "Email", "Số lỗi", "Số cảnh báo", "Tệp không dùng được vì"]
-    _table_head(ws, 0, headers, [16, 34, 8, 16, 40, 17, 24, 15, 26, 8, 10, 40], fmt)
+    widths = [16, 34, 8, 16, 40, 17, 24, 15, 26, 8, 10, 40]
+    _table_head(ws, 0, headers, widths, fmt)
     names = {u.code: u.name for u in registry.units}
     for r, s in enumerate(rec.statuses, 1):
+        wrapped = (names.get(s.unit, ""), s.file, s.preparer, s.email, s.reason)
+        ws.set_row(r, row_height(min(25, max(lines_needed(t, widths[c])
+                                             for t, c in zip(wrapped, (1, 4, 6, 8, 11))))))
         ws.write_string(r, 0, s.unit, fmt.cell)
         ws.write_string(r, 1, names.get(s.unit, ""), fmt.cell)
         ws.write_string(r, 2, s.form, fmt.cell)
@@ -264,14 +287,18 @@ def _status_sheet(wb, fmt, registry: Registry, rec: Reconciliation) -> None:
     _print(ws, 0)
 
 
-def _issues_sheet(wb, fmt, issues: list[Issue]) -> None:
+def _issues_sheet(wb, fmt, issues: list[Issue], registry: Registry) -> None:
     ws = wb.add_worksheet("Vấn đề")
     headers = ["Mức độ", "Mã", "Đơn vị", "Phụ lục", "Tệp", "Trang", "Ô", "Nội dung"]
-    _table_head(ws, 0, headers, [10, 16, 16, 8, 34, 12, 7, 100], fmt)
+    widths = [10, 16, 24, 8, 34, 12, 7, 100]
+    _table_head(ws, 0, headers, widths, fmt)
+    names = {u.code: u.name for u in registry.units}   # a person reads names, not codes
     for r, i in enumerate(issues, 1):
-        for c, text in enumerate([SEVERITY_VI[i.severity], i.code, i.unit_code, i.form, i.file,
-                                  i.sheet, i.cell, i.message]):
-            ws.write_string(r, c, text, fmt.text if c == 7 else fmt.plain)
+        texts = [SEVERITY_VI[i.severity], i.code, names.get(i.unit_code, i.unit_code), i.form, i.file,
+                 i.sheet, i.cell, i.message]
+        ws.set_row(r, row_height(min(40, max(lines_needed(t, w) for t, w in zip(texts, widths)))))
+        for c, text in enumerate(texts):
+            ws.write_string(r, c, text, fmt.text)
     ws.autofilter(0, 0, max(len(issues), 1), len(headers) - 1)
     _print(ws, 0)
 
@@ -290,7 +317,7 @@ def write_summary(path, catalogue: Catalogue, registry: Registry, rec: Reconcili
     for form in catalogue.forms.values():
         _unit_sheet(wb, fmt, form, registry, rec)
     _status_sheet(wb, fmt, registry, rec)
-    _issues_sheet(wb, fmt, issues)
+    _issues_sheet(wb, fmt, issues, registry)
     wb.set_properties({"title": "Tổng hợp phụ lục CCHC 2011-2020", "author": registry.consolidator.name,
                        "created": when})
     wb.close()

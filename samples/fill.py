@@ -59,14 +59,8 @@ def _satisfy(form: Form, values: dict, period: str, editable: set[str]) -> None:
             if not all(r in editable for r in rule.row_ids):
                 continue
             get = {r: values[(r, period)] for r in rule.row_ids}
-            if rules.holds(rule, get):
-                continue
-            if rule.type == "sum":
-                values[(rule.total, period)] = sum(get[p] for p in rule.parts)
-            elif rule.type == "le":
-                values[(rule.left, period)] = get[rule.right]
-            else:
-                values[(rule.needs, period)] = max(1, get[rule.needs] or 0)
+            for row_id, value in rules.rule_type(rule).satisfy(rule, get.get).items():
+                values[(row_id, period)] = value
 
 
 def write_values(template: Path, form: Form, values: dict, out: Path, *,

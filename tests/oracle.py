@@ -38,19 +38,22 @@ def city_totals(catalogue, registry, used: dict) -> dict:
 
 def _broken(rule, get) -> bool:
     if rule.type == "sum":
-        values = [get(rule.total)] + [get(p) for p in rule.parts]
+        values = [get(rule.operand("total"))] + [get(p) for p in rule.rows_of("parts")]
         return None not in values and abs(values[0] - sum(values[1:])) > 1e-9
-    if rule.type == "le":
-        left, right = get(rule.left), get(rule.right)
-        return left is not None and right is not None and left > right + 1e-9
+    if rule.type in ("le", "ge"):
+        left, right = get(rule.operand("left")), get(rule.operand("right"))
+        if left is None or right is None:
+            return False
+        return left > right + 1e-9 if rule.type == "le" else left < right - 1e-9
     if rule.type == "requires":
-        return (get(rule.row) or 0) > 0 and not (get(rule.needs) or 0) > 0
+        return (get(rule.operand("row")) or 0) > 0 and not (get(rule.operand("needs")) or 0) > 0
     raise AssertionError(rule.type)
 
 
 def _rows_of(rule) -> tuple[str, ...]:
-    return {"sum": lambda: (rule.total, *rule.parts), "le": lambda: (rule.left, rule.right),
-            "requires": lambda: (rule.row, rule.needs)}[rule.type]()
+    names = {"sum": ("total", "parts"), "le": ("left", "right"), "ge": ("left", "right"),
+             "requires": ("row", "needs")}[rule.type]
+    return tuple(r for name in names for r in rule.rows_of(name))
 
 
 def expected_marks(form, typed: dict) -> dict:

@@ -129,7 +129,7 @@ BAD = [
     ("Biểu", ("Mã biểu", "PL1"), "Bộ kỳ", "decades", ["periods «decades»"]),
     ("Biểu", ("Mã biểu", "PL2"), "Số phụ lục", "hai", ["«hai» không phải số nguyên"]),
     ("Biểu", ("Mã biểu", "PL3"), "Mã biểu", "PL2", ["mã biểu «PL2» bị trùng"]),
-    ("Quy tắc", ("Mã quy tắc", "PL2-R02"), "Vế phải", "PL2.99", ["PL2.99"]),
+    ("Quy tắc", ("Mã quy tắc", "PL2-R02"), "Dòng so sánh", "PL2.99", ["PL2.99"]),
     ("Quy tắc", ("Mã quy tắc", "PL2-R02"), "Mức độ", "Nghiêm trọng", ["không có trong danh sách (Lỗi, Cảnh báo)"]),
     ("Quy tắc", ("Mã quy tắc", "PL2-R01"), "Các dòng thành phần", "PL2.1.a, PL2.1.b, PL2.1.c, PL2.8",
      ["PL2.8"]),
@@ -185,7 +185,7 @@ def test_a_bad_workbook_is_a_message_with_sheet_row_and_column(exported, tmp_pat
 def test_every_problem_is_reported_not_only_the_first(exported, tmp_path):
     one, both = tmp_path / "one.xlsx", tmp_path / "both.xlsx"
     _mutate(exported, one, "Chỉ tiêu", ("Mã chỉ tiêu", "PL1.1"), "Loại ô", "money")
-    _mutate(one, both, "Quy tắc", ("Mã quy tắc", "PL2-R02"), "Vế phải", "PL2.99")
+    _mutate(one, both, "Quy tắc", ("Mã quy tắc", "PL2-R02"), "Dòng so sánh", "PL2.99")
     result = run("plan", "check", both)
     assert result.exit_code == 2
     assert "kind «money»" in result.output and "PL2.99" in result.output

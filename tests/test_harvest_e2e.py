@@ -146,7 +146,8 @@ def test_summary_workbook_sheets_and_values(scenario, catalogue):
     ws = wb["Phụ lục 1"]
     assert [ws.cell(r, 2).value for r in range(5, 5 + len(catalogue.form("PL1").rows))] == \
            [r.label for r in catalogue.form("PL1").rows]
-    assert ws["C5"].value == result.city["PL1"][("PL1.1", "2015")].value  # periods start in column C
+    assert ws["C4"].value == "Đơn vị tính" and ws["C5"].value == "Văn bản"   # as in the template
+    assert ws["D5"].value == result.city["PL1"][("PL1.1", "2015")].value  # periods start in column D
     assert ws.auto_filter.ref is None and wb["Vấn đề"].auto_filter.ref
     issues_sheet = wb["Vấn đề"]
     assert issues_sheet.max_row == len(result.issues) + 1

@@ -8,7 +8,7 @@ import random
 import pytest
 
 from harvest.cellvalues import parse, show
-from harvest.issues import CATALOGUE, ERROR, WARNING, issue
+from harvest.issues import ERROR, WARNING, Code, issue
 
 TEXT, FRACTION, ASSUMED, ONE, FORMAT = ("V-TEXT-NUMBER", "V-PERCENT-FRACTION", "V-PERCENT-ASSUMED",
                                         "V-PERCENT-ONE", "V-PERCENT-FORMAT")
@@ -110,7 +110,7 @@ def test_no_value_in_zero_one_is_taken_silently(catalogue):
     for x in samples:
         for raw, formatted in [(x, False), (x, True), (show(x), False), (_english(x), False)]:
             value, problems = parse(raw, kind, percent_format=formatted)
-            severities = {p.code: CATALOGUE[p.code][0] for p in problems}
+            severities = {p.code: Code(p.code).severity for p in problems}
             if value is None:
                 assert ERROR in severities.values(), (raw, formatted)   # e.g. 1 or "1e-09"
             else:

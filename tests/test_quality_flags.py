@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from harvest.cellstore import CellStore
 from harvest.gaps import spans
-from harvest.issues import CATALOGUE, LEFT_OUT_VI
+from harvest.issues import LEFT_OUT_VI, Code
 from harvest.run import harvest
 from harvest.summary import FLAGGED_FILL, LEFT_OUT_FILL
 from samples.fill import valid_values, write_values
@@ -86,11 +86,13 @@ def break_rule(rule, period: str, raws: dict, typed: dict) -> bool:
         return False
     get = {r: typed[(r, period)][0] for r in rule.row_ids}
     if rule.type == "sum":
-        key, value = (rule.total, period), int(sum(get[p] for p in rule.parts)) + 3
+        key, value = (rule.operand("total"), period), int(sum(get[p] for p in rule.rows_of("parts"))) + 3
     elif rule.type == "le":
-        key, value = (rule.left, period), int(get[rule.right]) + 2
+        key, value = (rule.operand("left"), period), int(get[rule.operand("right")]) + 2
+    elif rule.type == "ge":
+        key, value = (rule.operand("right"), period), int(get[rule.operand("left")]) + 2
     else:
-        key, value = (rule.needs, period), 0
+        key, value = (rule.operand("needs"), period), 0
     raws[key], typed[key] = value, (value, "", [])
     return True
 
@@ -358,7 +360,7 @@ def test_period_spans(ids, expected):
 
 
 def test_every_code_that_keeps_a_value_out_has_a_short_reason():
-    value_errors = {c for c, (severity, _) in CATALOGUE.items() if c.startswith("V-") and severity == "error"}
+    value_errors = {c.value for c in Code if c.startswith("V-") and c.severity == "error"}
     assert value_errors <= set(LEFT_OUT_VI)
 
 

@@ -141,11 +141,11 @@ def test_a_missing_unit_is_named_in_the_note_and_on_the_console(tmp_path, provin
     _run("harvest", partial, "--templates", root / "tp-a-t", "--out", tmp_path / "sum")
     out = _run("rollup", "--template", root / "prov-templates" / "tp-a" / "PL1_tp-a.xlsx", "--summary",
                tmp_path / "sum", "--templates", root / "tp-a-t", "--out", tmp_path / "up")
-    assert "thiếu số liệu của 1 đơn vị (Đơn vị 1 của Thành phố A)" in out
+    assert "Thiếu số liệu của: Đơn vị 1 của Thành phố A" in out
     import openpyxl
     ws = openpyxl.load_workbook(tmp_path / "up" / "PL1_tp-a.xlsx").worksheets[0]
     texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
-    assert any("thiếu số liệu của 1 đơn vị (Đơn vị 1 của Thành phố A)" in t for t in texts)
+    assert any("Thiếu số liệu của: Đơn vị 1 của Thành phố A" in t for t in texts)
 
 
 @pytest.mark.parametrize("mutate, fragment", [
@@ -181,3 +181,19 @@ def test_the_parents_template_is_never_modified(province):
     import openpyxl
     assert not any(isinstance(c.value, (int, float)) for row in openpyxl.load_workbook(template).worksheets[0].iter_rows()
                    for c in row if c.row > 8 and c.column > 3)
+
+
+def test_city_csv_reads_back_what_the_harvest_consolidated(tmp_path):
+    from harvest.citycsv import read_city_csv, write_city_csv
+    from harvest.consolidate import CityValue
+    catalogue = default_catalogue()
+    pl1, pl8 = catalogue.form("PL1"), catalogue.form("PL8")
+    city = {fid: {} for fid in catalogue.forms}
+    samples = [CityValue(12, 3, ()), CityValue(87.25, 2, ("b",), (("c", "V-NEGATIVE"),)), CityValue(None, 0, ("a", "b")),
+               CityValue(10**12, 5, ()), CityValue(0.1 + 0.2, 1, ())]
+    for i, (row, p) in enumerate((r, p) for r in pl1.input_rows for p in pl1.periods):
+        # (a mean above its kind's bound is written as text, on purpose: not a figure)
+        city["PL1"][(row.id, p.id)] = samples[i % len(samples)] if row.kind == "count" else samples[1]
+    city["PL8"][(pl8.input_rows[0].id, pl8.periods[0].id)] = CityValue("Không đạt", 1, (), ())
+    write_city_csv(tmp_path / "city.csv", catalogue, city)
+    assert read_city_csv(tmp_path / "city.csv") == {k: v for k, v in city.items() if v}

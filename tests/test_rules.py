@@ -6,9 +6,16 @@ import pytest
 from xlsx_forms.model import Rule
 from xlsx_forms.rules import excel_condition, holds, status_formula
 
-SUM = Rule(code="S", type="sum", severity="error", short="s", message="m", total="T", parts=("A", "B"))
-LE = Rule(code="L", type="le", severity="error", short="l", message="m", left="A", right="B")
-REQ = Rule(code="R", type="requires", severity="error", short="r", message="m", row="A", needs="B")
+
+def _rule(rtype: str, code: str, short: str = "s", severity: str = "error", **operands) -> Rule:
+    return Rule(code=code, type=rtype, severity=severity, short=short, message="m",
+                operands=tuple((k, tuple(v) if isinstance(v, tuple) else (v,)) for k, v in operands.items()))
+
+
+SUM = _rule("sum", "S", total="T", parts=("A", "B"))
+LE = _rule("le", "L", "l", left="A", right="B")
+GE = _rule("ge", "G", "g", left="A", right="B")
+REQ = _rule("requires", "R", "r", row="A", needs="B")
 
 
 @pytest.mark.parametrize("rule, values, expected", [
@@ -21,6 +28,10 @@ REQ = Rule(code="R", type="requires", severity="error", short="r", message="m", 
     (LE, {"A": 4, "B": 3}, False),
     (LE, {"A": 4}, True),
     (LE, {"B": 0, "A": 0}, True),
+    (GE, {"A": 3, "B": 3}, True),
+    (GE, {"A": 2, "B": 3}, False),
+    (GE, {"A": 2}, True),
+    (GE, {"A": 0.30000000000000004, "B": 0.1 + 0.2}, True),
     (REQ, {"A": 85, "B": 120}, True),
     (REQ, {"A": 85, "B": 0}, False),
     (REQ, {"A": 85}, False),                   # a blank "needs" counts as none
@@ -34,6 +45,7 @@ def test_holds(rule, values, expected):
 @pytest.mark.parametrize("rule, expected", [
     (SUM, "OR(COUNT(T1,A1,B1)<3,T1=SUM(A1,B1))"),
     (LE, "OR(COUNT(A1,B1)<2,A1<=B1)"),
+    (GE, "OR(COUNT(A1,B1)<2,A1>=B1)"),
     (REQ, "OR(N(A1)<=0,N(B1)>0)"),
 ])
 def test_excel_condition(rule, expected):
@@ -41,8 +53,7 @@ def test_excel_condition(rule, expected):
 
 
 def test_status_formula_names_each_broken_rule_and_quotes_text():
-    quoted = Rule(code="Q", type="le", severity="warning", short='Có "ngoặc"', message="m",
-                  left="A", right="B")
+    quoted = _rule("le", "Q", 'Có "ngoặc"', "warning", left="A", right="B")
     formula = status_formula(((LE, ("1", "2")), (quoted, ("1",))), lambda r, p: f"{r}{p}")
     assert formula.startswith('=IF(AND(AND(OR(COUNT(A1,B1)<2,A1<=B1),OR(COUNT(A2,B2)<2,A2<=B2))')
     assert '"OK"' in formula and '"l. "' in formula and '"Có ""ngoặc"". "' in formula

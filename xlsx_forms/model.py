@@ -97,9 +97,10 @@ class Table:
 class Rule:
     """A consistency rule between rows, checked per period.
 
-    Types: ``sum`` (total = sum of parts), ``le`` (left ≤ right), ``requires``
-    (row > 0 needs needs > 0). ``short`` is the live-check text in the workbook;
-    ``message`` the full statement used in the harvest report.
+    ``type`` names its meaning (``xlsx_forms.rules.RULE_TYPES``: sum, le, ge, requires);
+    ``operands`` are the rows it names, as (field, row ids) in the order of the type's
+    fields. ``short`` is the live-check text in the workbook; ``message`` the full
+    statement used in the harvest report.
     """
 
     code: str
@@ -107,21 +108,24 @@ class Rule:
     severity: str
     short: str
     message: str
-    total: str | None = None
-    parts: tuple[str, ...] = ()
-    left: str | None = None
-    right: str | None = None
-    row: str | None = None
-    needs: str | None = None
+    operands: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
-    @property
+    def rows_of(self, name: str) -> tuple[str, ...]:
+        """The row ids of operand ``name`` (KeyError if the rule has none such)."""
+        for field_name, ids in self.operands:
+            if field_name == name:
+                return ids
+        raise KeyError(name)
+
+    def operand(self, name: str) -> str:
+        """The one row id of a one-row operand (``total``, ``left``…)."""
+        (row_id,) = self.rows_of(name)
+        return row_id
+
+    @cached_property
     def row_ids(self) -> tuple[str, ...]:
-        """Every row the rule reads, anchor first."""
-        if self.type == "sum":
-            return (self.total, *self.parts)
-        if self.type == "le":
-            return (self.left, self.right)
-        return (self.row, self.needs)
+        """Every row the rule reads, anchor first (operands in their type's order)."""
+        return tuple(r for _, ids in self.operands for r in ids)
 
     @property
     def anchor(self) -> str:

@@ -1,87 +1,175 @@
-"""Meaning of each rule type, side by side: as Python (for the harvester), as an Excel
-condition (for the live check in the workbook), and which values a broken rule puts in
-doubt (left out of the city totals when the rule is an error). One object per rule type
-holds all three, so a new type is one class, never a branch elsewhere. Keep the Python
-and Excel meanings in step: tests compare them through LibreOffice's recalculation.
+"""Rule types, one class each, holding everything a type means: its operands (the fields
+a rule of the type names, with their Vietnamese labels for the authoring workbook), its
+Vietnamese name, its meaning in Python (for the harvester) and as an Excel condition (for
+the live check in the workbook), the numbers quoted when it breaks, the rows a broken
+rule puts in doubt (left out of the city totals when the rule is an error), and how the
+sample filler makes a period satisfy it. A new type is one class added to ``RULE_TYPES``;
+the loader, the harvester, the writer and the filler only ask this table.
+
+Keep the Python and Excel meanings in step: tests compare them with a small evaluator of
+the Excel subset used here (tests/excel_eval.py) and through LibreOffice's recalculation.
 
 A rule holds for a period when its values are incomplete (missing values are reported
 on their own), except ``requires``, where a blank "needs" counts as 0.
 """
 from __future__ import annotations
 
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from .model import Rule
 
 Value = float | int | None
+Get = Callable[[str], Value]
 EPSILON = 1e-9
 Show = Callable[[object], str]
 
 
-class RuleType:
-    """What one type of rule means. Subclasses define every method."""
+@dataclass(frozen=True)
+class Field:
+    """One operand of a rule type: the key in the spec, one row or a list of rows, and
+    its Vietnamese label (a column of the authoring workbook's rule sheet)."""
 
-    def holds(self, rule: Rule, get: Callable[[str], Value]) -> bool:
+    name: str
+    label: str
+    many: bool = False
+    numeric: bool = True   # its rows must hold numbers (not ratings, not text)
+
+
+class RuleType:
+    """What one type of rule means. Subclasses set the class attributes and define
+    ``holds``, ``condition``, ``detail`` and ``repair``."""
+
+    id: str                     # the ``type`` of a rule in a spec
+    label: str                  # Vietnamese name, the authoring workbook's drop-down
+    description: str            # Vietnamese, one sentence, for the authoring workbook's guide
+    fields: tuple[Field, ...]   # in order: the first field's first row is the rule's anchor
+
+    def holds(self, rule: Rule, get: Get) -> bool:
         """Whether ``rule`` holds for one period; ``get(row_id)`` is the row's value."""
         raise NotImplementedError
 
-    def condition(self, rule: Rule, cells: list[str]) -> str:
-        """Excel expression, TRUE when the rule holds; ``cells`` in ``rule.row_ids`` order."""
+    def condition(self, rule: Rule, cell: Callable[[str], str]) -> str:
+        """Excel expression, TRUE when the rule holds; ``cell(row_id)`` is an address."""
         raise NotImplementedError
 
-    def detail(self, rule: Rule, get: Callable[[str], Value], show: Show) -> str:
+    def detail(self, rule: Rule, get: Get, show: Show) -> str:
         """The numbers that break the rule, in Vietnamese, for the harvest's message."""
         raise NotImplementedError
 
+    def in_doubt(self, rule: Rule) -> tuple[str, ...]:
+        """The rows a broken rule puts in doubt. A broken rule cannot tell which of the
+        values it reads is wrong, so by default: all of them."""
+        return rule.row_ids
+
+    def repair(self, rule: Rule, get: Get) -> dict[str, Value]:
+        """New values for some of the rule's rows that make a broken rule hold, every
+        row having a value (the sample filler's way: change the fewest rows)."""
+        raise NotImplementedError
+
+    def satisfy(self, rule: Rule, get: Get) -> dict[str, Value]:
+        """The changes that make ``rule`` hold: none when it holds already."""
+        return {} if self.holds(rule, get) else self.repair(rule, get)
+
 
 class Sum(RuleType):
-    """``total`` = sum of ``parts``. Broken, any of them may be the wrong one."""
+    """``total`` = sum of ``parts``."""
+
+    id, label = "sum", "Tổng bằng"
+    description = "Dòng tổng bằng tổng các dòng thành phần."
+    fields = (Field("total", "Dòng tổng"), Field("parts", "Các dòng thành phần", many=True))
 
     def holds(self, rule, get):
-        nums = [get(r) for r in rule.row_ids]
-        if any(v is None for v in nums):
+        total, parts = get(rule.operand("total")), [get(r) for r in rule.rows_of("parts")]
+        if total is None or None in parts:
             return True
-        return abs(nums[0] - sum(nums[1:])) < EPSILON
+        return abs(total - sum(parts)) < EPSILON
 
-    def condition(self, rule, cells):
-        return f"OR(COUNT({','.join(cells)})<{len(cells)},{cells[0]}=SUM({','.join(cells[1:])}))"
+    def condition(self, rule, cell):
+        total, parts = cell(rule.operand("total")), [cell(r) for r in rule.rows_of("parts")]
+        return f"OR(COUNT({total},{','.join(parts)})<{len(parts) + 1},{total}=SUM({','.join(parts)}))"
 
     def detail(self, rule, get, show):
-        return f"dòng tổng = {show(get(rule.total))}, cộng các dòng con = {show(sum(get(r) for r in rule.parts))}"
+        parts = sum(get(r) for r in rule.rows_of("parts"))
+        return f"dòng tổng = {show(get(rule.operand('total')))}, cộng các dòng con = {show(parts)}"
+
+    def repair(self, rule, get):
+        return {rule.operand("total"): sum(get(r) for r in rule.rows_of("parts"))}
 
 
+class _Compare(RuleType):
+    """``left`` compared with ``right``; holds when either is blank."""
 
-class LessOrEqual(RuleType):
-    """``left`` ≤ ``right`` (resolved ≤ received). Broken, either side may be wrong."""
+    excel: str      # the comparison holding, in Excel
+    broken: str     # the comparison shown when broken
 
     def holds(self, rule, get):
-        left, right = get(rule.left), get(rule.right)
-        return left is None or right is None or left <= right + EPSILON
+        left, right = get(rule.operand("left")), get(rule.operand("right"))
+        return left is None or right is None or self._ok(left, right)
 
-    def condition(self, rule, cells):
-        return f"OR(COUNT({cells[0]},{cells[1]})<2,{cells[0]}<={cells[1]})"
+    def _ok(self, left: float, right: float) -> bool:
+        raise NotImplementedError
+
+    def condition(self, rule, cell):
+        left, right = cell(rule.operand("left")), cell(rule.operand("right"))
+        return f"OR(COUNT({left},{right})<2,{left}{self.excel}{right})"
 
     def detail(self, rule, get, show):
-        return f"{show(get(rule.left))} > {show(get(rule.right))}"
+        return f"{show(get(rule.operand('left')))} {self.broken} {show(get(rule.operand('right')))}"
 
+    def repair(self, rule, get):
+        return {rule.operand("left"): get(rule.operand("right"))}
+
+
+class LessOrEqual(_Compare):
+    """``left`` ≤ ``right`` (resolved ≤ received)."""
+
+    id, label = "le", "Không lớn hơn"
+    description = "Dòng thứ nhất không lớn hơn dòng thứ hai (ví dụ: số đã giải quyết ≤ số đã tiếp nhận)."
+    fields = (Field("left", "Dòng không lớn hơn"), Field("right", "Dòng so sánh"))
+    excel, broken = "<=", ">"
+
+    def _ok(self, left, right):
+        return left <= right + EPSILON
+
+
+class GreaterOrEqual(_Compare):
+    """``left`` ≥ ``right`` (samples surveyed ≥ services surveyed)."""
+
+    id, label = "ge", "Không nhỏ hơn"
+    description = "Dòng thứ nhất không nhỏ hơn dòng thứ hai (ví dụ: số mẫu khảo sát ≥ số dịch vụ được khảo sát)."
+    fields = (Field("left", "Dòng không nhỏ hơn"), Field("right", "Dòng so sánh"))
+    excel, broken = ">=", "<"
+
+    def _ok(self, left, right):
+        return left + EPSILON >= right
 
 
 class Requires(RuleType):
-    """``row`` > 0 needs ``needs`` > 0 (a satisfaction rate needs a survey sample).
-    Broken, the value is reported without its basis, or the basis is wrong: both rows."""
+    """``row`` > 0 needs ``needs`` > 0 (a satisfaction rate needs a survey sample);
+    a blank counts as 0."""
+
+    id, label = "requires", "Cần có"
+    description = ("Dòng thứ nhất lớn hơn 0 thì dòng thứ hai cũng phải lớn hơn 0 (ví dụ: có tỷ lệ hài lòng "
+                   "thì phải có số mẫu khảo sát).")
+    fields = (Field("row", "Dòng có số liệu"), Field("needs", "Dòng cần có số liệu"))
 
     def holds(self, rule, get):
-        return (get(rule.row) or 0) <= 0 or (get(rule.needs) or 0) > 0
+        return (get(rule.operand("row")) or 0) <= 0 or (get(rule.operand("needs")) or 0) > 0
 
-    def condition(self, rule, cells):
-        return f"OR(N({cells[0]})<=0,N({cells[1]})>0)"
+    def condition(self, rule, cell):
+        return f"OR(N({cell(rule.operand('row'))})<=0,N({cell(rule.operand('needs'))})>0)"
 
     def detail(self, rule, get, show):
-        return f"{show(get(rule.row))} nhưng giá trị cần có = {show(get(rule.needs) or 0)}"
+        row, needs = get(rule.operand("row")), get(rule.operand("needs"))
+        return f"{show(row)} nhưng giá trị cần có = {show(needs or 0)}"
+
+    def repair(self, rule, get):
+        needs = rule.operand("needs")
+        return {needs: max(1, get(needs) or 0)}
 
 
-
-RULE_TYPES: dict[str, RuleType] = {"sum": Sum(), "le": LessOrEqual(), "requires": Requires()}
+RULE_TYPES: dict[str, RuleType] = {t.id: t for t in (Sum(), LessOrEqual(), GreaterOrEqual(), Requires())}
 
 
 def rule_type(rule: Rule) -> RuleType:
@@ -99,7 +187,7 @@ def holds(rule: Rule, values: Mapping[str, Value]) -> bool:
 
 def excel_condition(rule: Rule, addr: Callable[[str], str]) -> str:
     """Excel expression, TRUE when ``rule`` holds; ``addr`` maps a row id to a cell."""
-    return rule_type(rule).condition(rule, [addr(r) for r in rule.row_ids])
+    return rule_type(rule).condition(rule, addr)
 
 
 def status_formula(checks: tuple[tuple[Rule, tuple[str, ...]], ...],

@@ -6,6 +6,8 @@ Schema of an appendix spec (see specs/pl1.yaml for a full example):
   (each with id, title, layout, rows), [rules], and ``*_fixes`` lists recording typo
   fixes against the seed. A row: id, stt, label, [kind, unit, required, aggregate,
   weight, responsible, fixes, plausible_max]; without ``kind`` it is a section header.
+A rule: code, type (a key of ``rules.RULE_TYPES``), severity, short, message, and the
+fields of its type (a row id each, or a list of row ids for a ``many`` field).
 PL8 adds ``evidence``: targets checked against other appendices' figures (model.Evidence).
 catalogue.yaml adds ``plausibility``: the thresholds of the plausibility warnings.
 """
@@ -22,10 +24,10 @@ from .model import (AGGREGATES, COMPARISONS, EVIDENCE_DECIDES, INPUT_KINDS, SEVE
                     Evidence, Fix, Form, Kind, Period, Plan, Plausibility, PreparerField, Row, Rule,
                     Table, UnitGroup)
 from .registry import UNIT_KINDS
+from .rules import RULE_TYPES
 from .yamlio import META_KEYS, line_of, load_yaml, place
 
 SPEC_DIR = Path(__file__).parent / "specs"
-RULE_FIELDS = {"sum": ("total", "parts"), "le": ("left", "right"), "requires": ("row", "needs")}
 
 
 class Problems(list):
@@ -86,26 +88,55 @@ def _bound(path: Path, d: dict, key: str) -> float | None:
     return value
 
 
-def _rule(path: Path, d: dict, input_ids: set[str]) -> Rule:
+RULE_KEYS = ("code", "type", "severity", "short", "message")
+
+
+def _rule(path: Path, d: dict, rows: dict[str, Row], numeric: frozenset[str]) -> Rule:
+    """A rule from its spec node, its operands read by its type's fields (rules.RULE_TYPES):
+    every field given, each a row (or a list of rows for a ``many`` field) that takes values,
+    of a number kind where the field needs numbers; no other key."""
+    code = d.get("code")
+    name = f"quy tắc {code}" if code else "quy tắc"
     rtype = d.get("type")
-    if rtype not in RULE_FIELDS:
-        raise _fail(path, d, f"rule type «{rtype}» không thuộc {tuple(RULE_FIELDS)}")
+    meaning = RULE_TYPES.get(rtype) if isinstance(rtype, str) else None
+    if meaning is None:
+        known = ", ".join(f"{t.id} ({t.label})" for t in RULE_TYPES.values())
+        raise _fail(path, d, f"{name}: loại quy tắc «{rtype}» không có; các loại: {known}", "type")
     if d.get("severity") not in SEVERITIES:
-        raise _fail(path, d, f"severity «{d.get('severity')}» không thuộc {SEVERITIES}")
-    fields = {k: d.get(k) for k in RULE_FIELDS[rtype]}
-    if "parts" in fields:
-        fields["parts"] = tuple(fields["parts"] or ())
-    rule = Rule(code=d["code"], type=rtype, severity=d["severity"], short=d["short"],
-                message=d["message"], **fields)
-    unknown = [r for r in rule.row_ids if r not in input_ids]
-    if unknown:
-        raise _fail(path, d, f"rule {rule.code} dùng dòng không nhập liệu {unknown}")
-    return rule
-
-
-def _is_number(kind: Kind | None) -> bool:
-    """Whether values of ``kind`` are numbers (what the rules compare and add up)."""
-    return kind is not None and dict(kind.validation).get("validate") in ("integer", "decimal")
+        raise _fail(path, d, f"{name}: severity «{d.get('severity')}» không thuộc {SEVERITIES}", "severity")
+    for key in RULE_KEYS:
+        if not isinstance(d.get(key), str) or not d[key].strip():
+            raise _fail(path, d, f"{name}: thiếu «{key}»", key)
+    fields = {f.name: f for f in meaning.fields}
+    extra = [k for k in _clean(d) if k not in RULE_KEYS and k not in fields]
+    if extra:
+        raise _fail(path, d, f"{name}: loại {rtype} ({meaning.label}) không có trường {extra}; "
+                             f"các trường: {', '.join(fields)}")
+    operands = []
+    for f in meaning.fields:
+        value = d.get(f.name)
+        if value is None or value == []:
+            raise _fail(path, d, f"{name}: thiếu «{f.name}» ({f.label})", f.name)
+        if f.many and not isinstance(value, list):
+            raise _fail(path, d, f"{name}: «{f.name}» ({f.label}) phải là danh sách dòng, "
+                                 "ví dụ [PL2.1.a, PL2.1.b]", f.name)
+        if not f.many and isinstance(value, list):
+            raise _fail(path, d, f"{name}: «{f.name}» ({f.label}) chỉ nhận một dòng, không nhận danh sách", f.name)
+        ids = tuple(str(v) for v in (value if f.many else [value]))
+        for row_id in ids:
+            row = rows.get(row_id)
+            if row is None:
+                raise _fail(path, d, f"{name}: «{f.name}» ({f.label}) dùng dòng «{row_id}» không có trong phụ lục",
+                            f.name)
+            if not row.is_input:
+                raise _fail(path, d, f"{name}: «{f.name}» ({f.label}) dùng dòng «{row_id}» là dòng tiêu đề, "
+                                     "không nhập liệu", f.name)
+            if f.numeric and row.kind not in numeric:
+                raise _fail(path, d, f"{name}: «{f.name}» ({f.label}) dùng dòng «{row_id}» loại «{row.kind}», "
+                                     "không phải dòng số", f.name)
+        operands.append((f.name, ids))
+    return Rule(code=code, type=rtype, severity=d["severity"], short=d["short"], message=d["message"],
+                operands=tuple(operands))
 
 
 def _rows(path: Path, nodes: Any, problems: Problems) -> tuple[tuple[Row, ...], list[dict]]:
@@ -114,7 +145,7 @@ def _rows(path: Path, nodes: Any, problems: Problems) -> tuple[tuple[Row, ...], 
     return tuple(r for r, _n in built if r is not None), [n for r, n in built if r is not None]
 
 
-def _form(path: Path, d: dict, period_sets: dict[str, tuple[Period, ...]], kinds: dict[str, Kind],
+def _form(path: Path, d: dict, period_sets: dict[str, tuple[Period, ...]], numeric: frozenset[str],
           problems: Problems) -> Form:
     if d.get("periods") not in period_sets:
         problems.append(_fail(path, d, f"periods «{d.get('periods')}» không có trong catalogue.yaml", "periods"))
@@ -149,17 +180,7 @@ def _form(path: Path, d: dict, period_sets: dict[str, tuple[Period, ...]], kinds
             problems.append(_fail(path, node, f"dòng {r.id}: responsible «{r.responsible}» không có trong "
                                   "responsible_units", "responsible"))
     by_id = {r.id: r for r in rows}
-    rules = []
-    for node in d.get("rules") or ():
-        rule = problems.run(path, node, _rule, path, node, input_ids)
-        if rule is None:
-            continue
-        # Every rule type compares or adds numbers: a text or a choice cannot take part.
-        wrong = [r for r in rule.row_ids if r in by_id and not _is_number(kinds.get(by_id[r].kind))]
-        if wrong:
-            problems.append(_fail(path, node, f"quy tắc {rule.code} dùng dòng không phải số "
-                                  f"{[f'{r} ({by_id[r].kind})' for r in wrong]}"))
-        rules.append(rule)
+    rules = [problems.run(path, node, _rule, path, node, by_id, numeric) for node in d.get("rules") or ()]
     part_fixes = [(part, f) for part in ("title", "footnote", "stt_header")
                   for f in _fixes(d.get(f"{part}_fixes"))]
     evidence = [problems.run(path, e, _evidence, path, e) for e in d.get("evidence") or ()]
@@ -167,7 +188,8 @@ def _form(path: Path, d: dict, period_sets: dict[str, tuple[Period, ...]], kinds
         id=d["id"], number=int(d["number"]), version=int(d["version"]), title=d["title"],
         subtitle=d.get("subtitle", ""), footnote=d.get("footnote", ""),
         label_header=d.get("label_header", "Chỉ tiêu"),
-        periods=period_sets.get(d.get("periods"), ()), tables=tables, rules=tuple(rules),
+        periods=period_sets.get(d.get("periods"), ()), tables=tables,
+        rules=tuple(r for r in rules if r is not None),
         columns=tuple(d.get("columns", Form.columns)),
         responsible_header=d.get("responsible_header", ""),
         responsible_units=responsible, fixes=tuple(part_fixes),
@@ -230,6 +252,12 @@ def _plausibility(path: Path, d: dict, kinds: dict[str, Kind]) -> Plausibility:
             or found.year_min_years < 1:
         raise _fail(path, d, "plausibility: rise, drop, factor phải > 1, min_units ≥ 3, min_years ≥ 1")
     return found
+
+
+def _numeric_kinds(kinds: dict[str, Kind]) -> frozenset[str]:
+    """Kinds whose cells hold numbers (a rule's operands must be of one of them)."""
+    return frozenset(k for k, kind in kinds.items()
+                     if dict(kind.validation).get("validate") in ("integer", "decimal"))
 
 
 def _floors(d: dict) -> dict[str, float]:
@@ -313,7 +341,7 @@ def _build(base: dict, base_path, form_specs, problems: Problems) -> Catalogue:
                                  for node in base.get("preparer_fields") or ()) if p is not None)
     forms, paths, nodes = {}, {}, {}
     for path, spec in form_specs:
-        form = problems.run(path, spec, _form, path, spec, period_sets, kinds, problems)
+        form = problems.run(path, spec, _form, path, spec, period_sets, _numeric_kinds(kinds), problems)
         if form is None:
             continue
         if form.id in forms:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from ..model import AGGREGATES, COMPARISONS, EVIDENCE_DECIDES, SEVERITIES
 from ..registry import UNIT_KINDS
-from ..spec_loader import RULE_FIELDS
+from ..rules import RULE_TYPES
 
 TITLE_ROW, HEADER_ROW, FIRST_ROW = 1, 2, 3   # 1-based rows: sheet title, headers, first data row
 YES, NO = "Có", "Không"
@@ -30,7 +30,7 @@ ENUMS: dict[str, dict[str, str]] = {
     "layout": {"Chỉ tiêu theo dòng": "rows", "Chỉ tiêu theo cột": "transposed"},
     "aggregate": dict(zip(("Cộng", "Đếm số đơn vị có (1)", "Trung bình", "Trung bình có trọng số",
                            "Theo đơn vị phụ trách"), AGGREGATES)),
-    "rule_type": {"Tổng bằng các thành phần": "sum", "Không lớn hơn": "le", "Có thì phải có": "requires"},
+    "rule_type": {t.label: t.id for t in RULE_TYPES.values()},
     "compare": {symbol: code for code, symbol in COMPARISONS.items()},
     "decides": dict(zip(("Chỉ bác bỏ «Đạt»", "Cả hai chiều"), EVIDENCE_DECIDES)),
     "unit_kind": dict(zip(("Cơ quan, đơn vị", "Phường", "Xã"), UNIT_KINDS)),
@@ -209,27 +209,37 @@ RESPONSIBLE = Sheet("Đơn vị phụ trách", "responsible", "Biểu có cột 
     C("Tên in trên biểu", "name", required=True, width=30, example="Văn phòng HĐND-UBND TP"),
 ))
 
-_OPERAND_LABELS = {"total": "Dòng tổng", "parts": "Các dòng thành phần", "left": "Vế trái (≤)",
-                   "right": "Vế phải", "row": "Dòng có số liệu", "needs": "Dòng cần có số liệu"}
-_LIST_OPERANDS = {"parts"}
-OPERANDS = tuple(dict.fromkeys(f for fields in RULE_FIELDS.values() for f in fields))
+def _operands() -> tuple[Column, ...]:
+    """One column per operand name of the rule types (rules.RULE_TYPES), in their order;
+    a name shared by several types (left, right) is one column, headed by their labels."""
+    named: dict[str, list] = {}
+    for rtype in RULE_TYPES.values():
+        for f in rtype.fields:
+            named.setdefault(f.name, []).append(f)
+    columns = []
+    for name, fields in named.items():
+        many = any(f.many for f in fields)
+        header = " / ".join(dict.fromkeys(f.label for f in fields))
+        note = ("Mã các chỉ tiêu, cách nhau bằng dấu phẩy." if many else "Mã chỉ tiêu.") + \
+            " Chỉ điền các cột của loại quy tắc đã chọn (" + ", ".join(
+                t.label for t in RULE_TYPES.values() if any(f.name == name for f in t.fields)) + ")."
+        columns.append(C(header, name, "list" if many else "text", source="" if many else "Chỉ tiêu", width=14,
+                         example={"total": "PL2.0", "parts": "PL2.1.a, PL2.1.b"}.get(name, ""), note=note))
+    return tuple(columns)
+
 
 RULES = Sheet("Quy tắc", "rules", "Mỗi dòng một quy tắc kiểm tra giữa các chỉ tiêu của một biểu, theo từng kỳ.", (
     FORM,
     C("Mã quy tắc", "code", required=True, width=10, example="PL2-R01"),
     C("Loại quy tắc", "type", "enum", choices="rule_type", required=True, width=20,
-      example="Tổng bằng các thành phần"),
+      example=next(iter(RULE_TYPES.values())).label,
+      note="; ".join(f"{t.label}: {t.description}" for t in RULE_TYPES.values())),
     C("Mức độ", "severity", "enum", choices="severity", required=True, width=10, example="Lỗi",
       note="Lỗi: số liệu không được dùng; Cảnh báo: đơn vị được đề nghị xem lại."),
     C("Thông báo ngắn", "short", required=True, width=24, example="Tổng ≠ tổng các dòng con",
       note="Hiện ngay trên biểu cạnh dòng khi quy tắc bị vi phạm."),
     C("Nội dung", "message", required=True, width=40, example="Tổng số phải bằng tổng các dòng con"),
-    *(C(_OPERAND_LABELS.get(f, f), f, "list" if f in _LIST_OPERANDS else "text",
-        source="" if f in _LIST_OPERANDS else "Chỉ tiêu", width=14,
-        example={"total": "PL2.0", "parts": "PL2.1.a, PL2.1.b"}.get(f, ""),
-        note="Mã chỉ tiêu" + ("; nhiều mã cách nhau bằng dấu phẩy." if f in _LIST_OPERANDS else ".")
-        + " Chỉ điền các cột của loại quy tắc đã chọn.")
-      for f in OPERANDS),
+    *_operands(),
 ))
 
 EVIDENCE = Sheet("Đối chiếu", "evidence", "Mục tiêu đánh giá Đạt/Không đạt đối chiếu với số liệu tổng hợp của "
