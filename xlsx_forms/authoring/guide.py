@@ -21,8 +21,8 @@ STEPS = (
      "chú …), với lời gợi ý và lời báo lỗi hiện khi đơn vị nhập. Phải có loại «note» (ô ghi chú của mỗi biểu)."),
     ("Bước 4. Trang «Biểu»: mỗi biểu một dòng. Trang «Chỉ tiêu»: các chỉ tiêu của từng biểu, theo thứ tự in. "
      "Biểu có nhiều bảng thì khai báo các bảng ở trang «Bảng»."),
-    ("Bước 5. Trang «Quy tắc» (nếu cần): các kiểm tra giữa các chỉ tiêu (tổng bằng các thành phần, không "
-     "lớn hơn, có thì phải có)."),
+    ("Bước 5. Trang «Quy tắc» (nếu cần): các kiểm tra giữa các chỉ tiêu, theo từng kỳ; các loại quy tắc "
+     "và cột cần điền của mỗi loại ghi ở phần về trang «Quy tắc» dưới đây."),
     "Bước 6. Trang «Đơn vị»: các đơn vị báo cáo, email và các biểu được giao.",
     ("Bước 7. Kiểm tra sổ bằng lệnh: cchc plan check TỆP. Lệnh nêu từng chỗ sai (trang, dòng, cột); sửa đến "
      "khi lệnh báo «Kế hoạch hợp lệ». Sau đó: cchc generate --plan TỆP, và khi nhận được báo cáo: cchc "
