@@ -17,7 +17,6 @@ from pathlib import Path
 
 from xlsx_forms.inert import inert
 from xlsx_forms.model import Catalogue, dmy
-from xlsx_forms.outline import default_outline
 from xlsx_forms.registry import Registry, Unit
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -114,7 +113,7 @@ def form_line(catalogue: Catalogue, form_id: str) -> str:
     """'Phụ lục 3: Thống kê …' for a form id; the narrative report (the outline's id, "BC")
     by its title."""
     if form_id not in catalogue.forms:
-        outline = default_outline()
+        outline = catalogue.outline
         if outline is not None and form_id == outline.id:
             subject = outline.title[0].lower() + outline.title[1:]
             return f"Báo cáo {subject} (tệp Word: viết dưới từng đề mục của Đề cương, giữ nguyên các đề mục)"
