@@ -156,7 +156,7 @@ class Code(StrEnum):
     V_REQUIRED = _warning("V-REQUIRED", "Ô bắt buộc còn trống ({label}, {period}). Mọi chỉ tiêu bắt buộc "
         "phải có số liệu, không phát sinh thì ghi 0. Đề nghị đơn vị bổ sung.")
     V_NOT_RESPONSIBLE = _warning("V-NOT-RESPONSIBLE", "Đơn vị đã nhập «{raw}» vào mục tiêu {row} của đơn "
-        "vị khác ({owner}); giá trị này không được dùng. Mỗi mục tiêu PL8 chỉ do đơn vị chịu trách nhiệm "
+        "vị khác ({owner}); giá trị này không được dùng. Mỗi mục tiêu chỉ do đơn vị chịu trách nhiệm "
         "đánh giá. Không cần sửa.")
     # Reconciliation
     R_DUPLICATE = _warning("R-DUPLICATE", "Tệp giống hệt tệp {other} đã nhận; chỉ tính một lần. Không cần "

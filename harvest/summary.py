@@ -98,7 +98,7 @@ def _overview(wb, fmt, catalogue, registry, rec, results_count, issues, inbox, w
     ws = wb.add_worksheet("Tổng quan")
     ws.set_column(0, 0, 34)
     ws.set_column(1, 9, 13)
-    ws.write_string(0, 0, "TỔNG HỢP PHỤ LỤC THỐNG KÊ TỔNG KẾT CCHC 2011-2020", fmt.title)
+    ws.write_string(0, 0, catalogue.plan.summary_heading, fmt.title)
     ws.write_string(1, 0, f"{catalogue.plan.reference} — {registry.issuer}", fmt.plain)
     ws.write_string(2, 0, f"Thư mục đã đọc: {inbox} — lập lúc {hm_dmy(when.astimezone(LOCAL))}", fmt.plain)
     complete, with_errors, missing = rec.unit_tally()
@@ -324,6 +324,7 @@ def write_summary(path, catalogue: Catalogue, registry: Registry, rec: Reconcili
         _unit_sheet(wb, fmt, form, registry, rec)
     _status_sheet(wb, fmt, registry, rec, reports or {})
     _issues_sheet(wb, fmt, issues, registry)
-    wb.set_properties({"title": "Tổng hợp phụ lục CCHC 2011-2020", "author": registry.consolidator.name,
+    wb.set_properties({"title": f"Tổng hợp {catalogue.plan.short or catalogue.plan.code}".strip(),
+                       "author": registry.consolidator.name,
                        "created": when})
     wb.close()

@@ -241,7 +241,8 @@ def message(letter: Letter, catalogue: Catalogue, registry: Registry, when: date
     _header(msg, "From", sender, cons.email)
     _header(msg, "To", unit_name, letter.unit.email)
     _header(msg, "Reply-To", sender, cons.email)
-    _header(msg, "Subject", f"[CCHC 2011-2020] {letter.subject or KINDS[letter.kind]} – {unit_name}")
+    tag = catalogue.plan.short or catalogue.plan.code   # the plan's own name for its reports
+    _header(msg, "Subject", (f"[{tag}] " if tag else "") + f"{letter.subject or KINDS[letter.kind]} – {unit_name}")
     msg["Date"] = format_datetime(when)
     # Opened from the outbox, Outlook and Thunderbird show it as a draft ready to send
     # (removed when cchc sends it itself: mailer.smtp).

@@ -123,15 +123,33 @@ def _close(a, b) -> bool:
     return a == b
 
 
+def _sheet_row(ws, form, row_id: str) -> int:
+    """The city sheet's row of ``row_id``: rows from row 5 in form order, after each
+    table's title row when the form has several tables."""
+    r = 5
+    for table in form.tables:
+        r += bool(table.title and len(form.tables) > 1)
+        for row in table.rows:
+            if row.id == row_id:
+                assert ws.cell(r, 2).value == row.label
+                return r
+            r += 1
+    raise KeyError(row_id)
+
+
+def _header_col(ws, text: str) -> int:
+    return next(c for c in range(1, ws.max_column + 1) if ws.cell(4, c).value == text)
+
+
 def _city_cell(wb, form, row_id: str, period: str):
     ws = wb[f"Phụ lục {form.number}"]
-    r = 5 + [row.id for row in form.rows].index(row_id)
-    return ws.cell(r, 3 + [p.id for p in form.periods].index(period))
+    label = next(p.label for p in form.periods if p.id == period)
+    return ws.cell(_sheet_row(ws, form, row_id), _header_col(ws, label))
 
 
 def _gaps_cell(wb, form, row_id: str):
     ws = wb[f"Phụ lục {form.number}"]
-    return ws.cell(5 + [row.id for row in form.rows].index(row_id), len(form.periods) + 5)
+    return ws.cell(_sheet_row(ws, form, row_id), _header_col(ws, "Đơn vị còn thiếu số liệu"))
 
 
 def check_outputs(out: Path, result, catalogue, registry, typed_by_file: dict) -> dict:

@@ -265,6 +265,13 @@ class Plan:
     default_deadline: date
     data_range: str
     code: str = ""   # the plan's number and symbol, as help texts name it: 372/KH-UBND
+    short: str = ""  # the report's short name: e-mail subjects «[CCHC 2011-2020] …», the summary's title
+    summary_title: str = ""   # the first line of the summary workbook (else from ``short``)
+
+    @property
+    def summary_heading(self) -> str:
+        """The summary workbook's title line."""
+        return self.summary_title or f"TỔNG HỢP BÁO CÁO {self.short or self.code}".strip().upper()
 
 
 @dataclass(frozen=True)

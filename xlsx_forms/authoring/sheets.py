@@ -84,6 +84,10 @@ FORM = C("Biểu", "^form", source="Biểu", width=10, required=True, note="Mã 
 PLAN = Sheet("Kế hoạch", "facts", "Thông tin chung của kế hoạch, cơ quan ban hành và cơ quan tổng hợp.", (
     C("Số, ký hiệu", "catalogue.plan.code", note="Số, ký hiệu của kế hoạch, dùng để gọi tên kế hoạch.",
       example="372/KH-UBND"),
+    C("Tên ngắn", "catalogue.plan.short", example="CCHC 2011-2020",
+      note="Tên ngắn của đợt báo cáo, ghi ở đầu tiêu đề thư gửi đơn vị: «[CCHC 2011-2020] …»."),
+    C("Tiêu đề bảng tổng hợp", "catalogue.plan.summary_title", example="TỔNG HỢP PHỤ LỤC THỐNG KÊ TỔNG KẾT CCHC 2011-2020",
+      note="Dòng đầu của bảng tổng hợp; để trống: «TỔNG HỢP BÁO CÁO» và tên ngắn."),
     C("Căn cứ", "catalogue.plan.reference", required=True, example="Kế hoạch số 372/KH-UBND ngày 12/3/2020 của UBND thành phố",
       note="Tên đầy đủ của văn bản, ghi trong hướng dẫn và thư gửi đơn vị."),
     C("Dòng «Kèm theo»", "catalogue.plan.attachment_line", required=True,
