@@ -11,6 +11,7 @@ order (constant-memory mode), so national-size harvests stay small in memory.
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime
 from typing import ClassVar
 
@@ -31,6 +32,7 @@ from .reconcile import LATE, LOCAL, MISSING, SUBMITTED, WITH_ERRORS, Reconciliat
 STATUS_COLORS = {SUBMITTED: "#C6EFCE", LATE: "#FFEB9C", WITH_ERRORS: "#FFC7CE", MISSING: "#D9D9D9"}
 LEFT_OUT_FILL = "#F8CBAD"   # a figure without some unit's value, or a value left out
 FLAGGED_FILL = "#FFF2CC"    # a value with warnings: counted, worth a look
+SHEET_UNSAFE = re.compile(r"[][:*?/\\]")   # characters Excel refuses in a sheet name
 _PLAIN = (OK, "")
 
 
@@ -209,7 +211,8 @@ def _unit_sheet(wb, fmt, form: Form, registry: Registry, rec: Reconciliation) ->
     """One row per unit × indicator, periods across (Excel's row limit allows about 80,000
     units even for the largest appendix). Which file each unit's values came from is on
     the status sheet."""
-    ws = wb.add_worksheet(f"PL{form.number} theo đơn vị")
+    # Named by the form's id (a plan's own: PL1, KQ…); Excel forbids []:*?/\ and 31+ characters.
+    ws = wb.add_worksheet(f"{SHEET_UNSAFE.sub('-', form.id)} theo đơn vị"[:31])
     headers = ["Mã đơn vị", "Tên đơn vị", form.label_header] + [p.label for p in form.periods] + \
               ["Số liệu không được tính / cần xem lại"]
     _table_head(ws, 0, headers, [16, 34, 60] + [13] * len(form.periods) + [40], fmt)

@@ -23,6 +23,7 @@ from typing import Any
 
 from .errors import CchcError
 from .kinds import BASES, TEXT_FIELDS, kind_problems
+from .layout import PREPARER_IDS
 from .model import (
     AGGREGATES,
     COMPARISONS,
@@ -405,6 +406,11 @@ def _build(base: dict, base_path, form_specs, problems: Problems) -> Catalogue:
     unit_kinds = problems.run(base_path, base, _unit_kinds, base_path, base) if "unit_kinds" in base else None
     preparer = tuple(p for p in (problems.run(base_path, node, lambda n: PreparerField(**_clean(n)), node)
                                  for node in base.get("preparer_fields") or ()) if p is not None)
+    if "preparer_fields" in base and tuple(p.id for p in preparer) != PREPARER_IDS \
+            and len(preparer) == len(base.get("preparer_fields") or ()):
+        problems.append(_fail(base_path, base["preparer_fields"][0] if base["preparer_fields"] else base,
+                              f"preparer_fields phải là đúng các ô {list(PREPARER_IDS)}, theo thứ tự đó "
+                              "(nhãn và lời gợi ý của mỗi ô do kế hoạch ghi)", "id"))
     forms, paths, nodes = {}, {}, {}
     for path, spec in form_specs:
         form = problems.run(path, spec, _form, path, spec, period_sets, kinds, declared, problems)

@@ -13,20 +13,24 @@ INTRO = (
 )
 
 STEPS = (
-    ("Bước 1. Trang «Kế hoạch»: ghi số, ký hiệu và căn cứ của kế hoạch, hạn nộp, cơ quan ban hành, cơ quan "
-     "tổng hợp."),
-    ("Bước 2. Trang «Kỳ báo cáo»: khai báo các bộ kỳ (các năm, các quý, các tháng, các giai đoạn, hoặc một cột "
+    ("Bước 1. Trang «Kế hoạch»: ghi số, ký hiệu, tên ngắn và căn cứ của kế hoạch, hạn nộp, cơ quan ban hành, "
+     "cơ quan tổng hợp."),
+    "Bước 2. Trang «Loại đơn vị»: các loại đơn vị báo cáo (ví dụ phường, xã, cơ quan chuyên môn), mỗi loại một mã.",
+    ("Bước 3. Trang «Kỳ báo cáo»: khai báo các bộ kỳ (các năm, các quý, các tháng, các giai đoạn, hoặc một cột "
      "duy nhất); mỗi kỳ là một cột số liệu của biểu."),
-    ("Bước 3. Trang «Loại ô»: các loại ô nhập liệu (số nguyên, tỷ lệ %, Có/Không, chọn trong danh sách, ghi "
-     "chú …), với lời gợi ý và lời báo lỗi hiện khi đơn vị nhập. Phải có loại «note» (ô ghi chú của mỗi biểu)."),
-    ("Bước 4. Trang «Biểu»: mỗi biểu một dòng. Trang «Chỉ tiêu»: các chỉ tiêu của từng biểu, theo thứ tự in. "
+    ("Bước 4. Trang «Loại ô»: các loại ô nhập liệu, mỗi loại một kiểu (số nguyên, số thập phân như số tiền "
+     "triệu đồng, tỷ lệ %, Có/Không, chọn trong danh sách do kế hoạch ghi, chữ), với lời gợi ý và lời báo lỗi "
+     "hiện khi đơn vị nhập. Phải có loại «note» kiểu Chữ (ô ghi chú của mỗi biểu)."),
+    ("Bước 5. Trang «Biểu»: mỗi biểu một dòng. Trang «Chỉ tiêu»: các chỉ tiêu của từng biểu, theo thứ tự in. "
      "Biểu có nhiều bảng thì khai báo các bảng ở trang «Bảng»."),
-    ("Bước 5. Trang «Quy tắc» (nếu cần): các kiểm tra giữa các chỉ tiêu, theo từng kỳ; các loại quy tắc "
+    ("Bước 6. Trang «Quy tắc» (nếu cần): các kiểm tra giữa các chỉ tiêu, theo từng kỳ; các loại quy tắc "
      "và cột cần điền của mỗi loại ghi ở phần về trang «Quy tắc» dưới đây."),
-    "Bước 6. Trang «Đơn vị»: các đơn vị báo cáo, email và các biểu được giao.",
-    ("Bước 7. Kiểm tra sổ bằng lệnh: cchc plan check TỆP. Lệnh nêu từng chỗ sai (trang, dòng, cột); sửa đến "
+    "Bước 7. Trang «Đơn vị»: các đơn vị báo cáo, loại, email và các biểu được giao.",
+    ("Bước 8. Trang «Đề cương» (nếu kế hoạch yêu cầu báo cáo bằng văn bản): các đề mục theo thứ tự in, và các "
+     "dòng «Đề cương: …» ở trang «Kế hoạch». Để trống thì không có mẫu báo cáo."),
+    ("Bước 9. Kiểm tra sổ bằng lệnh: cchc plan check TỆP. Lệnh nêu từng chỗ sai (trang, dòng, cột); sửa đến "
      "khi lệnh báo «Kế hoạch hợp lệ». Sau đó: cchc generate --plan TỆP, và khi nhận được báo cáo: cchc "
-     "harvest THƯ_MỤC_NHẬN --plan TỆP."),
+     "harvest THƯ_MỤC_NHẬN."),
 )
 
 RULES = (
@@ -37,8 +41,8 @@ RULES = (
     "– Nhiều giá trị trong một ô (danh sách): cách nhau bằng dấu phẩy, ví dụ «PL1, PL3».",
     "– Ngày: ngày/tháng/năm, ví dụ 23/3/2020. Số thập phân: dấu phẩy hoặc dấu chấm đều được.",
     "– Mã (mã biểu, mã chỉ tiêu, mã đơn vị …) không trùng nhau và không đổi sau khi đã gửi biểu đi.",
-    ("– Các trang «Bảng», «Đơn vị phụ trách», «Quy tắc», «Đối chiếu», «Kiểm tra hợp lý», «Nhóm so sánh» "
-     "có thể để trống."),
+    ("– Các trang «Bảng», «Đơn vị phụ trách», «Quy tắc», «Đối chiếu», «Kiểm tra hợp lý», «Nhóm so sánh», "
+     "«Đề cương» có thể để trống."),
 )
 
 

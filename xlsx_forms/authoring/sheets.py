@@ -27,14 +27,14 @@ GUIDE_SHEET = "Hướng dẫn"
 
 # Fixed lists: the label the workbook shows → the code the plan's dicts hold.
 ENUMS: dict[str, dict[str, str]] = {
-    "severity": dict(zip(("Lỗi", "Cảnh báo"), SEVERITIES)),
+    "severity": dict(zip(("Lỗi", "Cảnh báo"), SEVERITIES, strict=True)),
     "layout": {"Chỉ tiêu theo dòng": "rows", "Chỉ tiêu theo cột": "transposed"},
     # The labels of the kinds' bases and of the aggregations are their tables' own.
     "base": {b.title: name for name, b in BASES.items()},
     "aggregate": {label: code for code, label in AGGREGATES.items()},
     "rule_type": {t.label: t.id for t in RULE_TYPES.values()},
     "compare": {symbol: code for code, symbol in COMPARISONS.items()},
-    "decides": dict(zip(("Chỉ bác bỏ «Đạt»", "Cả hai chiều"), EVIDENCE_DECIDES)),
+    "decides": dict(zip(("Chỉ bác bỏ «Đạt»", "Cả hai chiều"), EVIDENCE_DECIDES, strict=True)),
     "yesno": {YES: True, NO: False},
 }
 assert all(len(v) == len(set(v.values())) for v in ENUMS.values())
@@ -86,9 +86,11 @@ PLAN = Sheet("Kế hoạch", "facts", "Thông tin chung của kế hoạch, cơ 
       example="372/KH-UBND"),
     C("Tên ngắn", "catalogue.plan.short", example="CCHC 2011-2020",
       note="Tên ngắn của đợt báo cáo, ghi ở đầu tiêu đề thư gửi đơn vị: «[CCHC 2011-2020] …»."),
-    C("Tiêu đề bảng tổng hợp", "catalogue.plan.summary_title", example="TỔNG HỢP PHỤ LỤC THỐNG KÊ TỔNG KẾT CCHC 2011-2020",
+    C("Tiêu đề bảng tổng hợp", "catalogue.plan.summary_title",
+      example="TỔNG HỢP PHỤ LỤC THỐNG KÊ TỔNG KẾT CCHC 2011-2020",
       note="Dòng đầu của bảng tổng hợp; để trống: «TỔNG HỢP BÁO CÁO» và tên ngắn."),
-    C("Căn cứ", "catalogue.plan.reference", required=True, example="Kế hoạch số 372/KH-UBND ngày 12/3/2020 của UBND thành phố",
+    C("Căn cứ", "catalogue.plan.reference", required=True,
+      example="Kế hoạch số 372/KH-UBND ngày 12/3/2020 của UBND thành phố",
       note="Tên đầy đủ của văn bản, ghi trong hướng dẫn và thư gửi đơn vị."),
     C("Dòng «Kèm theo»", "catalogue.plan.attachment_line", required=True,
       example="(Kèm theo Kế hoạch số 372/KH-UBND ngày 12/3/2020 của UBND thành phố)",
@@ -153,7 +155,8 @@ UNIT_KINDS = Sheet("Loại đơn vị", "unit_kinds", "Các loại đơn vị b�
 _BASES = "; ".join(f"{b.title}: {(b.__doc__ or '').split('.')[0].strip()}" for b in BASES.values())
 KINDS = Sheet("Loại ô", "kinds", "Mỗi dòng một loại ô nhập liệu: ô nhận gì, thông báo khi nhập, cách tổng hợp. "
               "Phải có loại «note» (ghi chú, kiểu Chữ): cột ghi chú của mọi biểu.", (
-    C("Mã loại", "id", required=True, width=12, example="count", note="Tên ngắn, chữ không dấu; trang «Chỉ tiêu» dùng tên này."),
+    C("Mã loại", "id", required=True, width=12, example="count",
+      note="Tên ngắn, chữ không dấu; trang «Chỉ tiêu» dùng tên này."),
     C("Kiểu", "base", "enum", choices="base", required=True, width=16, example=BASES["integer"].title,
       note="Chọn trong danh sách. " + _BASES),
     C("Tên loại", "label", required=True, width=16, example="Số lượng", note="Tên loại ô in trong hướng dẫn của biểu."),

@@ -94,7 +94,7 @@ def _table(ws, sheet: Sheet, rows: list[Row], fmt, lists: dict[str, str]) -> Non
 def _facts(ws, sheet: Sheet, values: Row, fmt, lists: dict[str, str]) -> None:
     ws.merge_range(TITLE_ROW - 1, 0, TITLE_ROW - 1, 2, f"{sheet.name.upper()}: {sheet.about}", fmt["title"])
     ws.set_row(TITLE_ROW - 1, 32)
-    for col, (header, width) in enumerate(zip(FACT_HEADERS, (30, 60, 60))):
+    for col, (header, width) in enumerate(zip(FACT_HEADERS, (30, 60, 60), strict=True)):
         ws.set_column(col, col, width, fmt["text"] if col == 1 else fmt["cell"])
         ws.write_string(HEADER_ROW - 1, col, header, fmt["header"])
     for r, column in enumerate(sheet.columns, start=FIRST_ROW - 1):
