@@ -215,11 +215,11 @@ class Code(StrEnum):
         "cộng dồn).",
         confirm=True)
     P_PL8_CONTRADICTED = _warning("P-PL8-CONTRADICTED", "Mục tiêu {target} được đánh giá «Đạt», nhưng số "
-        "liệu tổng hợp của thành phố: {figure}, chưa đạt «{requirement}» ({needed}). Đánh giá phải khớp "
+        "liệu tổng hợp: {figure}, chưa đạt «{requirement}» ({needed}). Đánh giá phải khớp "
         "với số liệu các phụ lục. Xin đơn vị xác nhận lại đánh giá, hoặc giải thích ở cột ghi chú.",
         confirm=True)
     P_PL8_UNDERRATED = _warning("P-PL8-UNDERRATED", "Mục tiêu {target} được đánh giá «Không đạt», nhưng số "
-        "liệu tổng hợp của thành phố: {figure}, đạt «{requirement}» ({needed}). Đánh giá phải khớp với số "
+        "liệu tổng hợp: {figure}, đạt «{requirement}» ({needed}). Đánh giá phải khớp với số "
         "liệu các phụ lục. Xin đơn vị xác nhận lại đánh giá, hoặc giải thích ở cột ghi chú.",
         confirm=True)
 

@@ -153,7 +153,7 @@ def _city_sheet(wb, fmt, form: Form, city: dict[tuple[str, str], CityValue], reg
     unit of measure, periods), each table under its title, the responsible unit where the
     form has one, then how each row is consolidated and who is missing."""
     ws = wb.add_worksheet(f"Phụ lục {form.number}")
-    ws.write_string(0, 0, f"PHỤ LỤC {form.number} — SỐ LIỆU TỔNG HỢP TOÀN THÀNH PHỐ", fmt.title)
+    ws.write_string(0, 0, f"PHỤ LỤC {form.number} — SỐ LIỆU TỔNG HỢP TOÀN {registry.place.upper()}", fmt.title)
     ws.write_string(1, 0, form.title, fmt.bold)
     responsible = bool(form.responsible_units)
     headers = ["STT", form.label_header, "Đơn vị tính"] + [p.label for p in form.periods] + \

@@ -215,7 +215,7 @@ def feedback_letter(catalogue: Catalogue, registry: Registry, unit: Unit, forms:
         lines += ["Số liệu còn lỗi ở:", *(f"  - {_named(catalogue, f, sent)}: {n} ô cần xem lại" for f, n in wrong.items())]
     if asked:
         lines += [("Một số số liệu khác thường (so với các năm khác, các đơn vị khác hoặc số liệu tổng hợp "
-                   "của thành phố), xin đơn vị xác nhận:"),
+                   f"của {registry.place}), xin đơn vị xác nhận:"),
                   *(f"  - {_named(catalogue, f, sent)}: {n} ô xin xác nhận" for f, n in asked.items())]
     lines.append("")
     lines.append("Tệp gửi kèm là biểu mẫu mới đã điền sẵn số liệu đơn vị đã gửi.")
