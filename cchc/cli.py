@@ -15,13 +15,11 @@ from xlsx_forms.describe import catalogue_lines
 from xlsx_forms.errors import CchcError
 from xlsx_forms.generate import generate_all, parse_forms, plan
 from xlsx_forms.oserrors import advice, describe
-from xlsx_forms.outline import default_outline
-from xlsx_forms.registry import DEFAULT_REGISTRY, load_registry
+from xlsx_forms.plan import default_plan_name
 from xlsx_forms.settings import SETTINGS
-from xlsx_forms.spec_loader import default_catalogue
 from xlsx_forms.writer import DEFAULT_PASSWORD, GenerateOptions
 
-from . import __version__, config, i18n, mail_commands, report_command, rollup_command, watch_commands
+from . import __version__, config, i18n, mail_commands, plan_commands, report_command, rollup_command, watch_commands
 from .mail_commands import waiting
 from .remembered import Remembered
 
@@ -72,14 +70,13 @@ class Group(click.Group):
             raise ConfigError(os_error_message(exc)) from None
 
 
-@click.group(name="cchc", cls=Group, context_settings=CONTEXT)
-@click.version_option(__version__, prog_name="cchc", message="%(prog)s, phiên bản %(version)s")
-def cli() -> None:
-    """Tạo, thu và tổng hợp các phụ lục thống kê tổng kết cải cách hành chính 2011-2020
-    (Kế hoạch 372/KH-UBND).
+DEFAULT_PLAN = default_plan_name()   # from the embedded plan's data, never written here
+GROUP_HELP = f"""Tạo, thu và tổng hợp các biểu báo cáo của một kế hoạch (--plan; mặc định:
+    {DEFAULT_PLAN}).
 
     \b
     Quy trình:
+      0. cchc plan new, check   lập kế hoạch mới trong sổ Excel và kiểm tra (không bắt buộc);
       1. cchc generate          tạo biểu mẫu Excel đã khóa cho từng đơn vị;
       2. cchc mail              gửi mỗi đơn vị các biểu mẫu của mình;
       3. các đơn vị điền và gửi lại;
@@ -89,11 +86,25 @@ def cli() -> None:
     """
 
 
+@click.group(name="cchc", cls=Group, context_settings=CONTEXT, help=GROUP_HELP)
+@click.version_option(__version__, prog_name="cchc", message="%(prog)s, phiên bản %(version)s")
+def cli() -> None:
+    """The command group; its help (GROUP_HELP) names the embedded plan from its data."""
+
+
+def _plan_option(recorded: str):
+    return click.option(
+        "--plan", "plan_path", type=click.Path(exists=True, path_type=Path), default=None,
+        metavar="KẾ_HOẠCH",
+        help=f"Kế hoạch: sổ Excel lập bằng cchc plan new hoặc plan export, hoặc thư mục đặc tả YAML. "
+             f"Mặc định: kế hoạch ghi khi tạo biểu mẫu ({recorded}), nếu không có thì {DEFAULT_PLAN}.")
+
+
 def _units_option(recorded: str):
     return click.option(
         "--units", "units", type=click.Path(dir_okay=False, path_type=Path), default=None,
-        help=f"Sổ đăng ký đơn vị (YAML). Mặc định: sổ ghi khi tạo biểu mẫu ({recorded}), nếu không có "
-             "thì các đơn vị của thành phố Hà Giang.")
+        help=f"Sổ đăng ký đơn vị (YAML), thay cho danh sách đơn vị của kế hoạch. Mặc định: sổ ghi khi tạo "
+             f"biểu mẫu ({recorded}), nếu không có thì danh sách đơn vị của kế hoạch.")
 
 
 def _key_option(recorded: str):
@@ -106,19 +117,16 @@ def _key_option(recorded: str):
 
 # generate reads what its own last run into OUT recorded; the other commands, --templates.
 units_option, key_option = _units_option("--templates"), _key_option("--templates")
+plan_option = _plan_option("--templates")
 templates_option = click.option(
     "--templates", type=click.Path(file_okay=False, path_type=Path), default=Path("output/templates"),
     show_default=True,
-    help=f"Thư mục biểu mẫu của cchc generate: hạn nộp, sổ đăng ký và khóa ghi ở đó ({SETTINGS}) được "
-         "dùng khi không ghi rõ --deadline, --units, --key-file.")
-
-
-def _registry(units: Path | None):
-    catalogue = default_catalogue()
-    return catalogue, load_registry(units or DEFAULT_REGISTRY, catalogue)
+    help=f"Thư mục biểu mẫu của cchc generate: kế hoạch, hạn nộp, sổ đăng ký và khóa ghi ở đó ({SETTINGS}) "
+         "được dùng khi không ghi rõ --plan, --deadline, --units, --key-file.")
 
 
 @cli.command()
+@_plan_option("trong OUT")
 @_units_option("trong OUT")
 @click.option("--forms", default=None, metavar="PL1,PL3",
               help="Chỉ tạo các phụ lục này (cách nhau bằng dấu phẩy). Mặc định: tất cả.")
@@ -132,29 +140,31 @@ def _registry(units: Path | None):
               help="Mật khẩu bảo vệ trang tính và cấu trúc sổ (biến CCHC_PASSWORD).")
 @click.option("--deadline", default=None, metavar="NGÀY/THÁNG/NĂM",
               help="Hạn gửi ghi trong hướng dẫn và ghi nhớ cho các lệnh sau. Mặc định: hạn đã ghi "
-                   "trong OUT, nếu không có thì 23/3/2020 theo kế hoạch.")
-def generate(units, forms, out, key_file, password, deadline) -> None:
+                   "trong OUT, nếu không có thì hạn của kế hoạch.")
+def generate(plan_path, units, forms, out, key_file, password, deadline) -> None:
     """Tạo biểu mẫu Excel đã khóa, có kiểm tra dữ liệu, cho từng đơn vị.
 
     Ghi OUT/<mã đơn vị>/<phụ lục>_<mã đơn vị>.xlsx cho mọi phụ lục được giao, mẫu báo
-    cáo theo Đề cương OUT/<mã đơn vị>/bao-cao_<mã đơn vị>.docx (khi tạo mọi phụ lục),
-    OUT/manifest.csv (mã, tên, email đơn vị, phụ lục, tệp) và OUT/settings.json (hạn nộp,
-    sổ đăng ký và khóa đã dùng: harvest, mail, feedback dùng lại khi không ghi rõ).
+    cáo theo Đề cương của kế hoạch (nếu có) OUT/<mã đơn vị>/bao-cao_<mã đơn vị>.docx (khi
+    tạo mọi phụ lục), OUT/manifest.csv (mã, tên, email đơn vị, phụ lục, tệp) và
+    OUT/settings.json (kế hoạch, hạn nộp, sổ đăng ký và khóa đã dùng: harvest, forms, mail,
+    feedback dùng lại khi không ghi rõ).
     """
     wait = config.lock_wait()
     outdir.check(out, "templates")
     # A run into the same folder keeps the choices of the last one, unless told otherwise.
     remembered = Remembered.load(out, say_missing=False)
     with remembered.announced(click.echo):
-        due = remembered.deadline(deadline, default_catalogue().plan.default_deadline)
-        registry_path = remembered.registry(units)
-        catalogue, registry = _registry(registry_path)
+        bundle = remembered.plan(plan_path)
+        catalogue = bundle.catalogue
+        due = remembered.deadline(deadline, catalogue.plan.default_deadline)
+        registry = remembered.registry(units)
         selected = parse_forms(forms, catalogue)
         key = remembered.key(key_file, create=True)
     when = config.generation_time()
     options = GenerateOptions(key=key, generated_at=when, deadline=due, password=password)
-    settings = remembered.record(due, registry_path, when.isoformat())
-    outline = default_outline()   # the Đề cương: a report template per unit when all forms are made
+    settings = remembered.record(due, when.isoformat())
+    outline = bundle.outline   # the plan's Đề cương: a report template per unit when all forms are made
     total = len(plan(registry, selected)) + (len(registry.units) if outline and selected is None else 0)
     with click.progressbar(length=total, label="Đang tạo biểu mẫu", file=sys.stderr) as bar:
         files = generate_all(catalogue, registry, out, options, selected,
@@ -168,6 +178,7 @@ def generate(units, forms, out, key_file, password, deadline) -> None:
 
 @cli.command()
 @click.argument("inbox", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="THƯ_MỤC_NHẬN")
+@plan_option
 @units_option
 @key_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
@@ -176,9 +187,9 @@ def generate(units, forms, out, key_file, password, deadline) -> None:
                    "thư mục mới, rỗng hoặc do cchc harvest tạo, không nằm trong hay chứa THƯ_MỤC_NHẬN).")
 @click.option("--deadline", default=None, metavar="NGÀY/THÁNG/NĂM",
               help="Hạn nộp; tệp lưu sau ngày này là nộp muộn. Mặc định: hạn ghi khi tạo biểu mẫu "
-                   "(--templates), nếu không có thì 23/3/2020 theo kế hoạch.")
+                   "(--templates), nếu không có thì hạn của kế hoạch.")
 @templates_option
-def harvest(inbox, units, key_file, out, deadline, templates) -> None:
+def harvest(inbox, plan_path, units, key_file, out, deadline, templates) -> None:
     """Đọc các tệp đơn vị gửi lại trong THƯ_MỤC_NHẬN và lập bảng tổng hợp.
 
     Đọc mọi tệp trong thư mục (kể cả thư mục con), nhận diện đơn vị và phụ lục, kiểm tra
@@ -192,8 +203,10 @@ def harvest(inbox, units, key_file, out, deadline, templates) -> None:
     """
     remembered = Remembered.load(templates)
     with remembered.announced(click.echo):
-        due = remembered.deadline(deadline, default_catalogue().plan.default_deadline)
-        catalogue, registry = _registry(remembered.registry(units))
+        bundle = remembered.plan(plan_path)
+        catalogue = bundle.catalogue
+        due = remembered.deadline(deadline, catalogue.plan.default_deadline)
+        registry = remembered.registry(units)
         key = remembered.key(key_file)
     wait = config.lock_wait()
     outdir.check(out, "harvest", {INBOX_WHAT: inbox})   # before reading anything
@@ -201,23 +214,29 @@ def harvest(inbox, units, key_file, out, deadline, templates) -> None:
     with click.progressbar(length=len(files), label="Đang đọc tệp", file=sys.stderr) as bar:
         result = run_harvest(inbox, out, catalogue, registry, key, due, progress=lambda _r: bar.update(1),
                              files=files, lock_wait=wait, on_wait=waiting(out),
-                             expected_key=remembered.expected_key(), outline=default_outline())
+                             expected_key=remembered.expected_key(), outline=bundle.outline)
     for line in closing_lines(result, registry, out):
         click.echo(line)
 
 
 @cli.command()
+@plan_option
+@templates_option
 @click.option("--fixes", is_flag=True, help="Liệt kê cả các lỗi chính tả đã sửa so với văn bản gốc.")
-def forms(fixes: bool) -> None:
-    """Liệt kê các phụ lục, số dòng, số kỳ và các kiểm tra của từng phụ lục."""
-    for line in catalogue_lines(default_catalogue(), fixes):
+def forms(plan_path, templates, fixes: bool) -> None:
+    """Liệt kê các phụ lục của kế hoạch: các dòng, các kỳ và các kiểm tra của từng phụ lục."""
+    remembered = Remembered.load(templates, say_missing=False)
+    with remembered.announced(click.echo):
+        catalogue = remembered.plan(plan_path).catalogue
+    for line in catalogue_lines(catalogue, fixes):
         click.echo(line)
 
 
-mail_commands.register(cli, units_option, key_option, templates_option, _registry)
-rollup_command.register(cli, units_option, templates_option, _registry)
-report_command.register(cli, units_option, templates_option, _registry)
-watch_commands.register(cli, _registry)
+mail_commands.register(cli, plan_option, units_option, key_option, templates_option)
+rollup_command.register(cli, plan_option, units_option, templates_option)
+report_command.register(cli, plan_option, units_option, templates_option)
+watch_commands.register(cli)
+plan_commands.register(cli)
 
 
 def main() -> None:

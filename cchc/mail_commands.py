@@ -17,7 +17,6 @@ from mailer.smtp import PASSWORD_ENV, SmtpConfig, send_outbox
 from xlsx_forms import outdir, outwrite
 from xlsx_forms.errors import CchcError
 from xlsx_forms.fileio import read_csv
-from xlsx_forms.spec_loader import default_catalogue
 from xlsx_forms.writer import DEFAULT_PASSWORD, GenerateOptions
 
 from . import config
@@ -47,7 +46,7 @@ def smtp_options(func):
     """The sending options shared by mail and feedback."""
     for option in reversed([
         click.option("--send", is_flag=True, help="Gửi ngay các thư vừa ghi qua SMTP (mỗi thư chỉ gửi một lần)."),
-        click.option("--smtp", "smtp", metavar="MÁY_CHỦ:CỔNG", help="Máy chủ SMTP, ví dụ smtp.tp-hagiang.example:587."),
+        click.option("--smtp", "smtp", metavar="MÁY_CHỦ:CỔNG", help="Máy chủ SMTP, ví dụ smtp.example.vn:587."),
         click.option("--security", type=click.Choice(["starttls", "ssl", "none"]), default="starttls",
                      show_default=True, help="Mã hóa kết nối SMTP."),
         click.option("--retry-delay", type=click.FloatRange(0, 600), default=2.0, show_default=True,
@@ -109,15 +108,17 @@ def _replace_letters(outbox: Path, kind: str, written: set[str]) -> None:
                    + ", ".join(p.name for p in dropped) + ".")
 
 
-def register(cli, units_option, key_option, templates_option, registry_of) -> None:
+def register(cli, plan_option, units_option, key_option, templates_option) -> None:
     """Add the mail and feedback commands to the ``cli`` group."""
 
     @cli.command()
+    @plan_option
     @units_option
     @click.option("--templates", type=click.Path(file_okay=False, path_type=Path),
                   default=Path("output/templates"), show_default=True,
-                  help="Thư mục biểu mẫu đã tạo bằng cchc generate (có manifest.csv; hạn nộp và sổ đăng ký "
-                       "ghi ở đó, settings.json, được dùng khi không ghi rõ --deadline, --units).")
+                  help="Thư mục biểu mẫu đã tạo bằng cchc generate (có manifest.csv; kế hoạch, hạn nộp và "
+                       "sổ đăng ký ghi ở đó, settings.json, được dùng khi không ghi rõ --plan, --deadline, "
+                       "--units).")
     @click.option("--out", "outbox", type=click.Path(file_okay=False, path_type=Path),
                   default=Path("output/outbox"), show_default=True,
                   help="Thư mục ghi các thư .eml (chỉ thư mục mới, rỗng hoặc thư mục thư đi của cchc).")
@@ -126,9 +127,9 @@ def register(cli, units_option, key_option, templates_option, registry_of) -> No
                   help="Thư mục kết quả của cchc harvest (status.csv, issues.csv).")
     @click.option("--deadline", default=None, metavar="NGÀY/THÁNG/NĂM",
                   help="Hạn nộp ghi trong thư. Mặc định: hạn ghi khi tạo biểu mẫu (--templates), nếu không "
-                       "có thì 23/3/2020 theo kế hoạch.")
+                       "có thì hạn của kế hoạch.")
     @smtp_options
-    def mail(units, templates, outbox, reminders, summary, deadline, send, smtp, security, retry_delay,
+    def mail(plan_path, units, templates, outbox, reminders, summary, deadline, send, smtp, security, retry_delay,
              user) -> None:
         """Ghi thư điện tử (.eml) gửi mỗi đơn vị, kèm các biểu mẫu của đơn vị.
 
@@ -140,8 +141,9 @@ def register(cli, units_option, key_option, templates_option, registry_of) -> No
         sending = smtp_config(send, smtp, security, user, retry_delay)   # before anything is written
         remembered = Remembered.load(templates)
         with remembered.announced(click.echo):
-            due = remembered.deadline(deadline, default_catalogue().plan.default_deadline)
-            catalogue, registry = registry_of(remembered.registry(units))
+            catalogue = remembered.plan(plan_path).catalogue
+            due = remembered.deadline(deadline, catalogue.plan.default_deadline)
+            registry = remembered.registry(units)
         if reminders and summary is None:
             raise click.UsageError("--reminders cần --summary THƯ_MỤC (kết quả của cchc harvest).")
         reads = {TEMPLATES_WHAT: templates, **({SUMMARY_WHAT: summary} if summary else {})}
@@ -197,6 +199,7 @@ def register(cli, units_option, key_option, templates_option, registry_of) -> No
     @cli.command()
     @click.option("--summary", type=click.Path(exists=True, file_okay=False, path_type=Path), required=True,
                   help="Thư mục kết quả của cchc harvest.")
+    @plan_option
     @units_option
     @key_option
     @templates_option
@@ -210,9 +213,9 @@ def register(cli, units_option, key_option, templates_option, registry_of) -> No
                   metavar="MẬT_KHẨU", help="Mật khẩu bảo vệ trang tính (biến CCHC_PASSWORD).")
     @click.option("--deadline", default=None, metavar="NGÀY/THÁNG/NĂM",
                   help="Hạn gửi lại ghi trong thư. Mặc định: hạn ghi khi tạo biểu mẫu (--templates), nếu "
-                       "không có thì 23/3/2020 theo kế hoạch.")
+                       "không có thì hạn của kế hoạch.")
     @smtp_options
-    def feedback(summary, units, key_file, templates, out, outbox, password, deadline, send, smtp, security,
+    def feedback(summary, plan_path, units, key_file, templates, out, outbox, password, deadline, send, smtp, security,
                  retry_delay, user) -> None:
         """Gửi lại cho đơn vị có lỗi một biểu mẫu mới đã điền sẵn số liệu của đơn vị.
 
@@ -223,8 +226,9 @@ def register(cli, units_option, key_option, templates_option, registry_of) -> No
         sending = smtp_config(send, smtp, security, user, retry_delay)   # before anything is written
         remembered = Remembered.load(templates)
         with remembered.announced(click.echo):
-            due = remembered.deadline(deadline, default_catalogue().plan.default_deadline)
-            catalogue, registry = registry_of(remembered.registry(units))
+            catalogue = remembered.plan(plan_path).catalogue
+            due = remembered.deadline(deadline, catalogue.plan.default_deadline)
+            registry = remembered.registry(units)
             key = remembered.key(key_file)
         options = GenerateOptions(key=key, generated_at=config.generation_time(), deadline=due, password=password)
         _rows(summary / "status.csv", "--summary")

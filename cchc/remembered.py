@@ -17,13 +17,13 @@ from pathlib import Path
 
 from xlsx_forms.identity import key_fingerprint, load_or_create_key
 from xlsx_forms.model import dmy
-from xlsx_forms.registry import DEFAULT_REGISTRY
+from xlsx_forms.plan import PlanBundle, load_plan
+from xlsx_forms.registry import Registry
 from xlsx_forms.settings import SETTINGS, Settings, file_sha256, load_settings
 
 from . import config
 
-DEFAULT_REGISTRY_SHOWN = "sổ mặc định (các đơn vị của thành phố Hà Giang)"
-
+PLAN_UNITS_SHOWN = "danh sách đơn vị của kế hoạch"
 
 
 @dataclass
@@ -44,7 +44,9 @@ class Remembered:
         finally:
             for line in self.lines:
                 echo(line)
-    registry_choice: str = ""   # absolute path of the registry in use, "" for the built-in one
+    registry_choice: str = ""   # absolute path of the registry in use, "" for the plan's own
+    plan_choice: str = ""       # absolute path of the plan in use, "" for the embedded one
+    bundle: PlanBundle | None = None
     key_file: Path | None = None
     fingerprint: str = ""
 
@@ -82,24 +84,51 @@ class Remembered:
                               f"{self.where}).")
         return due
 
-    def registry(self, option: Path | None) -> Path:
-        """The registry file: ``--units``, else recorded, else the built-in one."""
+    def plan(self, option: Path | None) -> PlanBundle:
+        """The plan: ``--plan``, else recorded, else the embedded one. Raises CchcError
+        when it cannot be read or is not valid."""
+        recorded = self.settings
+        if option is not None:
+            path, source = option, "theo --plan"
+            self.plan_choice = os.path.abspath(option)
+        elif recorded:
+            path, source = (Path(recorded.plan) if recorded.plan else None), self._recorded()
+            self.plan_choice = recorded.plan
+        else:
+            path, source = None, "mặc định"
+        self.bundle = load_plan(path)
+        self.lines.append(f"Kế hoạch: {self.bundle.shown} ({source}).")
+        if recorded and self.plan_choice != recorded.plan:
+            then = recorded.plan or load_plan(None).shown
+            self.lines.append(f"Chú ý: kế hoạch này khác kế hoạch đã dùng khi tạo biểu mẫu ({then}); các biểu "
+                              "mẫu đã gửi được đọc theo kế hoạch đang dùng.")
+        elif recorded and recorded.plan_sha256 and recorded.plan_sha256 != self.bundle.sha256:
+            self.lines.append(f"Chú ý: nội dung kế hoạch {self.bundle.shown} đã thay đổi từ khi tạo biểu mẫu "
+                              f"({self.where}); các biểu mẫu đã gửi được đọc theo nội dung hiện nay.")
+        return self.bundle
+
+    def registry(self, option: Path | None) -> Registry:
+        """The units: ``--units``, else the file recorded, else the plan's own (after
+        ``plan``). Raises CchcError."""
+        if self.bundle is None:
+            raise RuntimeError("Remembered.plan() must run before registry()")
         recorded = self.settings
         if option is not None:
             path, source = option, "theo --units"
             self.registry_choice = os.path.abspath(option)
-        elif recorded:
-            path, source = Path(recorded.registry) if recorded.registry else DEFAULT_REGISTRY, self._recorded()
+        elif recorded and recorded.registry:
+            path, source = Path(recorded.registry), self._recorded()
             self.registry_choice = recorded.registry
         else:
-            path, source = DEFAULT_REGISTRY, "mặc định"
-        shown = str(path) if self.registry_choice else DEFAULT_REGISTRY_SHOWN
-        self.lines.append(f"Sổ đăng ký đơn vị: {shown} ({source}).")
-        if recorded and recorded.registry_sha256 and file_sha256(path) != recorded.registry_sha256:
-            then = recorded.registry or DEFAULT_REGISTRY_SHOWN
+            path, source = None, self._recorded() if recorded else "mặc định"
+        self.lines.append(f"Sổ đăng ký đơn vị: {path or PLAN_UNITS_SHOWN} ({source}).")
+        # The plan's own units are covered by the plan's hash (see plan()).
+        if path is not None and recorded and recorded.registry_sha256 \
+                and file_sha256(path) != recorded.registry_sha256:
+            then = recorded.registry or PLAN_UNITS_SHOWN
             self.lines.append(f"Chú ý: sổ đăng ký này khác sổ đã dùng khi tạo biểu mẫu ({then}, nội dung lúc "
                               "đó); các đơn vị và phụ lục được đối chiếu theo sổ đang dùng.")
-        return path
+        return self.bundle.units(path)
 
     def key(self, option: Path | None, *, create: bool = False) -> bytes:
         """The signing key: ``--key-file``, else recorded, else the default key of the
@@ -131,10 +160,11 @@ class Remembered:
         ("", "") when nothing is recorded."""
         return (self.settings.key_fingerprint, self.where) if self.settings else ("", "")
 
-    def record(self, deadline: date, registry: Path, generated_at: str) -> Settings:
-        """The settings to write beside new templates (after ``registry`` and ``key``)."""
-        if self.key_file is None:
-            raise RuntimeError("Remembered.key() must run before record()")
-        return Settings(deadline=deadline, registry=self.registry_choice, registry_sha256=file_sha256(registry),
+    def record(self, deadline: date, generated_at: str) -> Settings:
+        """The settings to write beside new templates (after ``plan``, ``registry`` and ``key``)."""
+        if self.key_file is None or self.bundle is None:
+            raise RuntimeError("Remembered.plan() and key() must run before record()")
+        registry_sha = file_sha256(Path(self.registry_choice)) if self.registry_choice else ""
+        return Settings(deadline=deadline, registry=self.registry_choice, registry_sha256=registry_sha,
                         key_file=str(self.key_file), key_fingerprint=self.fingerprint,
-                        generated_at=generated_at)
+                        generated_at=generated_at, plan=self.plan_choice, plan_sha256=self.bundle.sha256)

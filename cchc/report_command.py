@@ -13,7 +13,7 @@ from harvest.reconcile import MISSING, WITH_ERRORS
 from xlsx_forms import outdir, outwrite
 from xlsx_forms.errors import CchcError
 from xlsx_forms.fileio import atomic_write_bytes, read_csv
-from xlsx_forms.outline import check_figures, default_outline
+from xlsx_forms.outline import check_figures
 
 from . import config
 from .mail_commands import SUMMARY_WHAT, waiting
@@ -51,7 +51,7 @@ def report_input(summary: Path, catalogue, registry, outline, when: datetime) ->
     return ReportInput(catalogue, registry, outline, read_city_csv(summary / CITY_NAME, catalogue), texts, gaps, when)
 
 
-def register(cli, units_option, templates_option, registry_of) -> None:
+def register(cli, plan_option, units_option, templates_option) -> None:
     """Add the report command to the ``cli`` group."""
 
     @cli.command()
@@ -61,9 +61,10 @@ def register(cli, units_option, templates_option, registry_of) -> None:
     @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("output/bao-cao"),
                   show_default=True,
                   help=f"Thư mục ghi dự thảo {REPORT_NAME} (chỉ thư mục mới, rỗng hoặc do cchc report tạo).")
+    @plan_option
     @units_option
     @templates_option
-    def report(summary, out, units, templates) -> None:
+    def report(summary, out, plan_path, units, templates) -> None:
         """Lập dự thảo Báo cáo tổng kết của thành phố (tệp Word) theo Đề cương.
 
         Mỗi mục của Đề cương có: số liệu tổng hợp thuộc mục đó (câu văn, bảng theo kỳ,
@@ -73,9 +74,10 @@ def register(cli, units_option, templates_option, registry_of) -> None:
         """
         remembered = Remembered.load(templates)
         with remembered.announced(click.echo):
-            catalogue, registry = registry_of(remembered.registry(units))
+            catalogue = remembered.plan(plan_path).catalogue
+            registry = remembered.registry(units)
             due = remembered.deadline(None, catalogue.plan.default_deadline)
-        outline = default_outline()
+        outline = catalogue.outline   # the plan's Đề cương
         if outline is None:
             raise CchcError("FILE_MISSING", "outline.yaml (Đề cương báo cáo của kế hoạch)")
         check_figures(outline, catalogue.forms)

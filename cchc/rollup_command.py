@@ -20,7 +20,7 @@ TEMPLATE_LIMIT = 64 << 20   # bytes: a template is about 20 kB
 TEMPLATE_WHAT = "thư mục chứa biểu mẫu cấp trên (--template)"
 
 
-def register(cli, units_option, templates_option, registry_of) -> None:
+def register(cli, plan_option, units_option, templates_option) -> None:
     """Add the rollup command to the ``cli`` group."""
 
     @cli.command()
@@ -34,9 +34,10 @@ def register(cli, units_option, templates_option, registry_of) -> None:
                   show_default=True,
                   help="Thư mục ghi bản đã điền, cùng tên tệp với biểu mẫu cấp trên (chỉ thư mục mới, rỗng "
                        "hoặc do cchc rollup tạo).")
+    @plan_option
     @units_option
     @templates_option
-    def rollup(parent, summary, out, units, templates) -> None:
+    def rollup(parent, summary, out, plan_path, units, templates) -> None:
         """Điền biểu mẫu của cấp trên bằng số liệu tổng hợp của thành phố.
 
         Đọc TỆP_BIỂU_MẪU (biểu mẫu cấp trên tạo bằng cchc, cùng phụ lục và bố cục với kế
@@ -46,7 +47,8 @@ def register(cli, units_option, templates_option, registry_of) -> None:
         """
         remembered = Remembered.load(templates)
         with remembered.announced(click.echo):
-            catalogue, registry = registry_of(remembered.registry(units))
+            catalogue = remembered.plan(plan_path).catalogue
+            registry = remembered.registry(units)
         figures = read_city_csv(summary / CITY_NAME, catalogue) if (summary / CITY_NAME).is_file() else None
         if figures is None:
             raise CchcError("FILE_MISSING", outdir.shown(summary / CITY_NAME))

@@ -17,14 +17,12 @@ from harvest.run import INBOX_WHAT
 from harvest.run import harvest as run_harvest
 from harvest.watch import SETTLE, wait_settled, watch_loop
 from xlsx_forms import outdir
-from xlsx_forms.outline import default_outline
-from xlsx_forms.spec_loader import default_catalogue
 
 from . import config
 from .mail_commands import waiting
 from .remembered import Remembered
 
-SHARED = ("inbox", "units", "key_file", "out", "deadline", "templates")   # harvest's own options
+SHARED = ("inbox", "plan_path", "units", "key_file", "out", "deadline", "templates")   # harvest's own options
 TICK_MS = 200   # the watcher wakes this often when nothing happens (Ctrl+C is noticed at once)
 
 
@@ -63,17 +61,19 @@ def watch_inbox(inbox: Path, out: Path, run: Callable[[], object], names: dict[s
     return report
 
 
-def register(cli, registry_of) -> None:
+def register(cli) -> None:
     """Add ``cchc watch`` to ``cli``, with the harvest command's own argument and options."""
     harvest_command = cli.commands["harvest"]
     shared = [p for p in harvest_command.params if p.name in SHARED]
 
-    def watch(inbox, units, key_file, out, deadline, templates, settle) -> None:
+    def watch(inbox, plan_path, units, key_file, out, deadline, templates, settle) -> None:
         from .cli import os_error_message
         remembered = Remembered.load(templates)
         with remembered.announced(click.echo):
-            due = remembered.deadline(deadline, default_catalogue().plan.default_deadline)
-            catalogue, registry = registry_of(remembered.registry(units))
+            bundle = remembered.plan(plan_path)
+            catalogue = bundle.catalogue
+            due = remembered.deadline(deadline, catalogue.plan.default_deadline)
+            registry = remembered.registry(units)
             key = remembered.key(key_file)
         wait = config.lock_wait()
         outdir.check(out, "harvest", {INBOX_WHAT: inbox})   # before reading anything
@@ -81,7 +81,7 @@ def register(cli, registry_of) -> None:
         def run():
             return snapshot(run_harvest(inbox, out, catalogue, registry, key, due, lock_wait=wait,
                                         on_wait=waiting(out), expected_key=remembered.expected_key(),
-                                        outline=default_outline()))
+                                        outline=bundle.outline))
 
         def explain(exc: Exception) -> str:
             return os_error_message(exc) if isinstance(exc, OSError) else str(exc)

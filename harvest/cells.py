@@ -84,6 +84,10 @@ class Grid:
         v = self._cells.get((row, col))
         return None if v == "" else v
 
+    def rows(self) -> list[int]:
+        """The 0-based rows holding something, in order."""
+        return sorted({r for r, _c in self._cells})
+
     def texts(self):
         """Every non-empty text of the sheet."""
         return (v for v in self._cells.values() if type(v) is str and v)

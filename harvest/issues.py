@@ -158,7 +158,7 @@ class Code(StrEnum):
     V_REQUIRED = _warning("V-REQUIRED", "Ô bắt buộc còn trống ({label}, {period}). Mọi chỉ tiêu bắt buộc "
         "phải có số liệu, không phát sinh thì ghi 0. Đề nghị đơn vị bổ sung.")
     V_NOT_RESPONSIBLE = _warning("V-NOT-RESPONSIBLE", "Đơn vị đã nhập «{raw}» vào mục tiêu {row} của đơn "
-        "vị khác ({owner}); giá trị này không được dùng. Mỗi mục tiêu PL8 chỉ do đơn vị chịu trách nhiệm "
+        "vị khác ({owner}); giá trị này không được dùng. Mỗi mục tiêu chỉ do đơn vị chịu trách nhiệm "
         "đánh giá. Không cần sửa.")
     # Reconciliation
     R_DUPLICATE = _warning("R-DUPLICATE", "Tệp giống hệt tệp {other} đã nhận; chỉ tính một lần. Không cần "
@@ -217,11 +217,11 @@ class Code(StrEnum):
         "cộng dồn).",
         confirm=True)
     P_PL8_CONTRADICTED = _warning("P-PL8-CONTRADICTED", "Mục tiêu {target} được đánh giá «Đạt», nhưng số "
-        "liệu tổng hợp của thành phố: {figure}, chưa đạt «{requirement}» ({needed}). Đánh giá phải khớp "
+        "liệu tổng hợp: {figure}, chưa đạt «{requirement}» ({needed}). Đánh giá phải khớp "
         "với số liệu các phụ lục. Xin đơn vị xác nhận lại đánh giá, hoặc giải thích ở cột ghi chú.",
         confirm=True)
     P_PL8_UNDERRATED = _warning("P-PL8-UNDERRATED", "Mục tiêu {target} được đánh giá «Không đạt», nhưng số "
-        "liệu tổng hợp của thành phố: {figure}, đạt «{requirement}» ({needed}). Đánh giá phải khớp với số "
+        "liệu tổng hợp: {figure}, đạt «{requirement}» ({needed}). Đánh giá phải khớp với số "
         "liệu các phụ lục. Xin đơn vị xác nhận lại đánh giá, hoặc giải thích ở cột ghi chú.",
         confirm=True)
 

@@ -11,6 +11,7 @@ order (constant-memory mode), so national-size harvests stay small in memory.
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime
 from typing import ClassVar
 
@@ -31,6 +32,7 @@ from .reconcile import LATE, LOCAL, MISSING, SUBMITTED, WITH_ERRORS, Reconciliat
 STATUS_COLORS = {SUBMITTED: "#C6EFCE", LATE: "#FFEB9C", WITH_ERRORS: "#FFC7CE", MISSING: "#D9D9D9"}
 LEFT_OUT_FILL = "#F8CBAD"   # a figure without some unit's value, or a value left out
 FLAGGED_FILL = "#FFF2CC"    # a value with warnings: counted, worth a look
+SHEET_UNSAFE = re.compile(r"[][:*?/\\]")   # characters Excel refuses in a sheet name
 _PLAIN = (OK, "")
 
 
@@ -98,7 +100,7 @@ def _overview(wb, fmt, catalogue, registry, rec, results_count, issues, inbox, w
     ws = wb.add_worksheet("Tổng quan")
     ws.set_column(0, 0, 34)
     ws.set_column(1, 9, 13)
-    ws.write_string(0, 0, "TỔNG HỢP PHỤ LỤC THỐNG KÊ TỔNG KẾT CCHC 2011-2020", fmt.title)
+    ws.write_string(0, 0, catalogue.plan.summary_heading, fmt.title)
     ws.write_string(1, 0, f"{catalogue.plan.reference} — {registry.issuer}", fmt.plain)
     ws.write_string(2, 0, f"Thư mục đã đọc: {inbox} — lập lúc {hm_dmy(when.astimezone(LOCAL))}", fmt.plain)
     complete, with_errors, missing = rec.unit_tally()
@@ -151,7 +153,7 @@ def _city_sheet(wb, fmt, form: Form, city: dict[tuple[str, str], CityValue], reg
     unit of measure, periods), each table under its title, the responsible unit where the
     form has one, then how each row is consolidated and who is missing."""
     ws = wb.add_worksheet(f"Phụ lục {form.number}")
-    ws.write_string(0, 0, f"PHỤ LỤC {form.number} — SỐ LIỆU TỔNG HỢP TOÀN THÀNH PHỐ", fmt.title)
+    ws.write_string(0, 0, f"PHỤ LỤC {form.number} — SỐ LIỆU TỔNG HỢP TOÀN {registry.place.upper()}", fmt.title)
     ws.write_string(1, 0, form.title, fmt.bold)
     responsible = bool(form.responsible_units)
     headers = ["STT", form.label_header, "Đơn vị tính"] + [p.label for p in form.periods] + \
@@ -209,7 +211,8 @@ def _unit_sheet(wb, fmt, form: Form, registry: Registry, rec: Reconciliation) ->
     """One row per unit × indicator, periods across (Excel's row limit allows about 80,000
     units even for the largest appendix). Which file each unit's values came from is on
     the status sheet."""
-    ws = wb.add_worksheet(f"PL{form.number} theo đơn vị")
+    # Named by the form's id (a plan's own: PL1, KQ…); Excel forbids []:*?/\ and 31+ characters.
+    ws = wb.add_worksheet(f"{SHEET_UNSAFE.sub('-', form.id)} theo đơn vị"[:31])
     headers = ["Mã đơn vị", "Tên đơn vị", form.label_header] + [p.label for p in form.periods] + \
               ["Số liệu không được tính / cần xem lại"]
     _table_head(ws, 0, headers, [16, 34, 60] + [13] * len(form.periods) + [40], fmt)
@@ -324,6 +327,7 @@ def write_summary(path, catalogue: Catalogue, registry: Registry, rec: Reconcili
         _unit_sheet(wb, fmt, form, registry, rec)
     _status_sheet(wb, fmt, registry, rec, reports or {})
     _issues_sheet(wb, fmt, issues, registry)
-    wb.set_properties({"title": "Tổng hợp phụ lục CCHC 2011-2020", "author": registry.consolidator.name,
+    wb.set_properties({"title": f"Tổng hợp {catalogue.plan.short or catalogue.plan.code}".strip(),
+                       "author": registry.consolidator.name,
                        "created": when})
     wb.close()

@@ -17,7 +17,6 @@ from pathlib import Path
 
 from xlsx_forms.inert import inert
 from xlsx_forms.model import Catalogue, dmy
-from xlsx_forms.outline import default_outline
 from xlsx_forms.registry import Registry, Unit
 from xlsx_forms.styles import COLOUR_VI, CONFIRM_FILL, FIX_FILL, INPUT_FILL
 
@@ -115,7 +114,7 @@ def form_line(catalogue: Catalogue, form_id: str) -> str:
     """'Phụ lục 3: Thống kê …' for a form id; the narrative report (the outline's id, "BC")
     by its title."""
     if form_id not in catalogue.forms:
-        outline = default_outline()
+        outline = catalogue.outline
         if outline is not None and form_id == outline.id:
             subject = outline.title[0].lower() + outline.title[1:]
             return f"Báo cáo {subject} (tệp Word: viết dưới từng đề mục của Đề cương, giữ nguyên các đề mục)"
@@ -217,7 +216,7 @@ def feedback_letter(catalogue: Catalogue, registry: Registry, unit: Unit, forms:
         lines += ["Số liệu còn lỗi ở:", *(f"  - {_named(catalogue, f, sent)}: {n} ô cần xem lại" for f, n in wrong.items())]
     if asked:
         lines += [("Một số số liệu khác thường (so với các năm khác, các đơn vị khác hoặc số liệu tổng hợp "
-                   "của thành phố), xin đơn vị xác nhận:"),
+                   f"của {registry.place}), xin đơn vị xác nhận:"),
                   *(f"  - {_named(catalogue, f, sent)}: {n} ô xin xác nhận" for f, n in asked.items())]
     lines.append("")
     lines.append("Tệp gửi kèm là biểu mẫu mới đã điền sẵn số liệu đơn vị đã gửi.")
@@ -244,7 +243,8 @@ def message(letter: Letter, catalogue: Catalogue, registry: Registry, when: date
     _header(msg, "From", sender, cons.email)
     _header(msg, "To", unit_name, letter.unit.email)
     _header(msg, "Reply-To", sender, cons.email)
-    _header(msg, "Subject", f"[CCHC 2011-2020] {letter.subject or KINDS[letter.kind]} – {unit_name}")
+    tag = catalogue.plan.short or catalogue.plan.code   # the plan's own name for its reports
+    _header(msg, "Subject", (f"[{tag}] " if tag else "") + f"{letter.subject or KINDS[letter.kind]} – {unit_name}")
     msg["Date"] = format_datetime(when)
     # Opened from the outbox, Outlook and Thunderbird show it as a draft ready to send
     # (removed when cchc sends it itself: mailer.smtp).

@@ -21,6 +21,7 @@ from tests.conftest import FIXED_TIME, TEST_KEY
 from tests.test_identify import _drop_identity, _edit, _set_identity, _sheet_only
 from tests.test_mail import _eml, _fill, run
 from xlsx_forms.identity import key_fingerprint, sign
+from xlsx_forms.plan import load_plan
 from xlsx_forms.writer import GenerateOptions, build_workbook
 
 # The fixtures of the mail tests: a key file, the full template set, a loopback SMTP server.
@@ -392,7 +393,7 @@ def test_generate_remembers_its_own_choices_and_announces_a_new_key(tmp_path, mo
     home = tmp_path / "home"
     monkeypatch.setenv("CCHC_HOME", str(home))
     units = tmp_path / "đơn vị.yaml"
-    registry_text = (Path(__file__).parents[1] / "xlsx_forms" / "data" / "units_hagiang.yaml").read_text("utf-8")
+    registry_text = (Path(__file__).parents[1] / "xlsx_forms" / "specs" / "units.yaml").read_text("utf-8")
     units.write_text(registry_text, "utf-8")
     out = tmp_path / "templates"
     first = run("generate", "--forms", "PL2", "--deadline", "30/4/2021", "--units", units, "--out", out)
@@ -403,7 +404,8 @@ def test_generate_remembers_its_own_choices_and_announces_a_new_key(tmp_path, mo
     assert settings == {"format": 1, "deadline": "2021-04-30", "registry": str(units),
                         "registry_sha256": hashlib.sha256(units.read_bytes()).hexdigest(), "key_file": str(key),
                         "key_fingerprint": key_fingerprint(bytes.fromhex(key.read_text())),
-                        "generated_at": settings["generated_at"]}
+                        "generated_at": settings["generated_at"], "plan": "",
+                        "plan_sha256": load_plan(None).sha256}
     assert key.read_text().strip() not in (out / "settings.json").read_text("utf-8")
     # Again, with no options: the same choices, no new key.
     second = run("generate", "--forms", "PL2", "--out", out)

@@ -77,6 +77,28 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
         "Đề cương phải khớp với lược đồ ghi ở đầu tệp outline.yaml (xlsx_forms/outline.py)",
         "Sửa tệp đề cương",
     ),
+    "PLAN_FORMAT": (
+        "không phải kế hoạch ({problem})",
+        "Kế hoạch là một sổ Excel lập theo mẫu của cchc plan new, hoặc một thư mục có catalogue.yaml, "
+        "các tệp pl*.yaml và units.yaml",
+        "Chỉ ra đúng tệp hoặc thư mục kế hoạch bằng --plan",
+    ),
+    "PLAN_NO_UNITS": (
+        "kế hoạch không có danh sách đơn vị",
+        "Các đơn vị và biểu được giao nằm trong kế hoạch (trang «Đơn vị», hoặc units.yaml trong thư mục "
+        "kế hoạch) hoặc trong tệp chỉ ra bằng --units",
+        "Thêm các đơn vị vào kế hoạch, hoặc ghi rõ --units",
+    ),
+    "PLAN_EXISTS": (
+        "tệp đã có",
+        "cchc không ghi đè tệp của người dùng",
+        "Chọn một tên tệp mới, hoặc chuyển tệp cũ đi nơi khác",
+    ),
+    "PLAN_INVALID": (
+        "kế hoạch có {count} lỗi:\n{problems}",
+        "Mỗi lỗi ghi rõ nơi sai; kế hoạch chỉ dùng được khi không còn lỗi nào",
+        "Sửa các chỗ trên (kiểm tra lại bằng cchc plan check) rồi chạy lại",
+    ),
     "CSV_INVALID": (
         "không đọc được tệp CSV ({problem})",
         "Tệp phải là tệp CSV do cchc ghi (UTF-8, dấu phẩy)",

@@ -21,6 +21,7 @@ if TYPE_CHECKING:   # model imports this module; the type only is needed here
     from .model import Kind
 
 Found = tuple[str, dict]   # (issue code, message fields)
+Problem = tuple[str | None, str]   # (the kind field at fault, Vietnamese message) of a kind row
 # Texts every kind row has, whatever its base; a kind row may give its own number format
 # (else the base's), the aggregation its rows use by default (else the base's) and a step
 # of "Cách điền" shown on the forms that use it.
@@ -41,6 +42,7 @@ class Base:
     override what differs."""
 
     name = ""
+    title = ""   # the base as the authoring workbook's drop-down names it (Vietnamese)
     fields: tuple[str, ...] = ()       # kind fields of this base besides COMMON_FIELDS
     required: tuple[str, ...] = ()     # … of which a kind row must give these
     aggregates: tuple[str, ...] = ()   # allowed aggregations, the default first
@@ -56,8 +58,9 @@ class Base:
         """How rows of this base aggregate unless the kind or the row says otherwise."""
         return self.aggregates[0]
 
-    def problems(self, kind: Kind) -> list[str]:
-        """What is wrong with a kind row of this base (Vietnamese; empty: nothing)."""
+    def problems(self, kind: Kind) -> list[Problem]:
+        """What is wrong with a kind row of this base: (field, Vietnamese message) pairs,
+        the field the message is about (its cell in the authoring workbook); empty: nothing."""
         return []
 
     def number_format(self, kind: Kind) -> str:
@@ -101,14 +104,14 @@ class _Number(Base):
     required = ("max",)
     numeric = measure = True
 
-    def problems(self, kind: Kind) -> list[str]:
+    def problems(self, kind: Kind) -> list[Problem]:
         found = []
         if kind.min < 0:
-            found.append(f"min «{kind.min}» phải ≥ 0 (số âm không được nhận)")
+            found.append(("min", f"min «{kind.min}» phải ≥ 0 (số âm không được nhận)"))
         if kind.max is not None and kind.max <= kind.min:
-            found.append(f"min «{kind.min}» phải nhỏ hơn max «{kind.max}»")
+            found.append(("max", f"min «{kind.min}» phải nhỏ hơn max «{kind.max}»"))
         if kind.plausible_max is not None and (kind.max is None or kind.plausible_max > kind.max):
-            found.append(f"plausible_max của «{kind.id}» phải nhỏ hơn max")
+            found.append(("plausible_max", f"plausible_max của «{kind.id}» phải nhỏ hơn max"))
         return found
 
     def validation(self, kind: Kind) -> dict:
@@ -128,6 +131,7 @@ class Integer(_Number):
     """Counts: whole numbers, summed by default."""
 
     name, validate = "integer", "integer"
+    title = "Số nguyên"
     whole = True
     aggregates = ("sum", "mean", "responsible")
 
@@ -151,14 +155,15 @@ class Decimal(_Number):
     number of places is how the cell shows the amount, not a limit on what is typed."""
 
     name, validate = "decimal", "decimal"
+    title = "Số thập phân (số tiền, diện tích…)"
     fields = (*_Number.fields, "decimals")
     defaults: ClassVar[dict] = {"decimals": 2}
     aggregates = ("sum", "mean", "weighted_mean", "responsible")
 
-    def problems(self, kind: Kind) -> list[str]:
+    def problems(self, kind: Kind) -> list[Problem]:
         found = super().problems(kind)
-        if not 0 <= kind.decimals <= 6:
-            found.append(f"decimals «{kind.decimals}» phải từ 0 đến 6")
+        if isinstance(kind.decimals, bool) or not isinstance(kind.decimals, int) or not 0 <= kind.decimals <= 6:
+            found.append(("decimals", f"decimals «{kind.decimals}» phải là số nguyên từ 0 đến 6"))
         return found
 
     def number_format(self, kind: Kind) -> str:
@@ -179,15 +184,16 @@ class Percent(_Number):
     percent format a client added) is decided by ``harvest.cellvalues.percent_meant``."""
 
     name = "percent"
+    title = "Tỷ lệ % (0–100)"
     required = ()
     defaults: ClassVar[dict] = {"max": 100}
     percent_sign = True
     aggregates = ("mean", "weighted_mean", "responsible")
 
-    def problems(self, kind: Kind) -> list[str]:
+    def problems(self, kind: Kind) -> list[Problem]:
         found = super().problems(kind)
         if kind.max is not None and kind.max > 100:
-            found.append(f"max «{kind.max}» của tỷ lệ phải ≤ 100")
+            found.append(("max", f"max «{kind.max}» của tỷ lệ phải ≤ 100"))
         return found
 
     def number_format(self, kind: Kind) -> str:
@@ -216,13 +222,16 @@ class Flag(Base):
     """Yes/no as 1/0; the city value counts the units with 1."""
 
     name = "flag"
+    title = "Có/Không (1/0)"
     fields = ("max",)
     defaults: ClassVar[dict] = {"max": 1}
     numeric = whole = True
     aggregates = ("count_true", "sum", "responsible")
 
-    def problems(self, kind: Kind) -> list[str]:
-        return [] if kind.min == 0 and kind.max == 1 else [f"kind «{kind.id}» (flag) chỉ nhận 0 và 1: max phải là 1"]
+    def problems(self, kind: Kind) -> list[Problem]:
+        if kind.min == 0 and kind.max == 1:
+            return []
+        return [("max", f"kind «{kind.id}» (flag) chỉ nhận 0 và 1: max phải là 1")]
 
     def number_format(self, kind: Kind) -> str:
         return "0"
@@ -242,22 +251,24 @@ class Choice(Base):
     and spacing of the list (another case is read, with a warning)."""
 
     name = "choice"
+    title = "Chọn trong danh sách"
     fields = ("choices",)
     required = ("choices",)
     aggregates = ("tally", "responsible")
     align = "center"
 
-    def problems(self, kind: Kind) -> list[str]:
+    def problems(self, kind: Kind) -> list[Problem]:
         choices = kind.choices
         if len(choices) < 2 or not all(isinstance(c, str) and c.strip() for c in choices):
-            return [f"choices của «{kind.id}» phải có ít nhất hai lựa chọn, mỗi lựa chọn là một chuỗi"]
+            return [("choices", f"choices của «{kind.id}» phải có ít nhất hai lựa chọn, mỗi lựa chọn là một chuỗi")]
         found = []
         if len({c.casefold() for c in choices}) != len(choices):
-            found.append(f"choices của «{kind.id}» có lựa chọn bị trùng")
+            found.append(("choices", f"choices của «{kind.id}» có lựa chọn bị trùng"))
         if any("," in c or '"' in c for c in choices):
-            found.append(f"lựa chọn của «{kind.id}» không được chứa dấu phẩy hay dấu ngoặc kép")
+            found.append(("choices", f"lựa chọn của «{kind.id}» không được chứa dấu phẩy hay dấu ngoặc kép"))
         if len(",".join(choices)) > LIST_LIMIT:
-            found.append(f"choices của «{kind.id}» dài quá {LIST_LIMIT} ký tự (giới hạn danh sách thả xuống của Excel)")
+            found.append(("choices", f"choices của «{kind.id}» dài quá {LIST_LIMIT} ký tự "
+                                     "(giới hạn danh sách thả xuống của Excel)"))
         return found
 
     def validation(self, kind: Kind) -> dict:
@@ -290,6 +301,7 @@ class Text(Base):
     """Free text up to ``max_length`` characters: kept per unit, never added up."""
 
     name = "text"
+    title = "Chữ (ghi chú, văn bản ngắn)"
     fields = ("max_length",)
     required = ("max_length",)
     aggregates = ("none", "responsible")
@@ -297,10 +309,11 @@ class Text(Base):
     SAMPLES = ("Đã thực hiện theo kế hoạch", "Đang triển khai", "Hoàn thành trước thời hạn",
                "Chưa phát sinh")
 
-    def problems(self, kind: Kind) -> list[str]:
+    def problems(self, kind: Kind) -> list[Problem]:
         if not isinstance(kind.max_length, int) or isinstance(kind.max_length, bool) \
                 or not 1 <= kind.max_length <= 32767:
-            return [f"max_length của «{kind.id}» phải là số nguyên từ 1 đến 32767 (giới hạn một ô Excel)"]
+            return [("max_length", f"max_length của «{kind.id}» phải là số nguyên từ 1 đến 32767 "
+                                   "(giới hạn một ô Excel)")]
         return []
 
     def validation(self, kind: Kind) -> dict:
@@ -321,34 +334,36 @@ class Text(Base):
 BASES: dict[str, Base] = {b.name: b for b in (Integer(), Decimal(), Percent(), Flag(), Choice(), Text())}
 
 
-def kind_problems(kind: Kind, given: set[str]) -> list[str]:
-    """Everything wrong with a kind row (Vietnamese), ``given`` the keys the row has."""
+def kind_problems(kind: Kind, given: set[str]) -> list[Problem]:
+    """Everything wrong with a kind row, ``given`` the keys the row has: (field or None,
+    Vietnamese message) pairs, so a loader can name the cell of each."""
     base = BASES.get(kind.base)
     if base is None:
-        return [f"kind «{kind.id}»: base «{kind.base}» không thuộc {tuple(BASES)}"]
-    found = []
+        return [("base", f"kind «{kind.id}»: base «{kind.base}» không thuộc {tuple(BASES)}")]
+    found: list[Problem] = []
     allowed = set(COMMON_FIELDS) | set(base.fields)
     unknown = sorted(given - allowed)
     if unknown:
-        found.append(f"kind «{kind.id}» ({base.name}) có trường lạ {unknown}; dùng {sorted(allowed)}")
+        found.append((unknown[0], f"kind «{kind.id}» ({base.name}) có trường lạ {unknown}; dùng {sorted(allowed)}"))
     missing = [f for f in (*TEXT_FIELDS, *base.required) if f not in given]
     if missing:
-        return found + [f"kind «{kind.id}» ({base.name}) thiếu trường {missing}"]
+        return found + [(missing[0], f"kind «{kind.id}» ({base.name}) thiếu trường {missing}")]
     for name in TEXT_FIELDS:
         text = getattr(kind, name)
         if not isinstance(text, str) or not text.strip():
-            found.append(f"kind «{kind.id}»: {name} phải là chuỗi ký tự")
+            found.append((name, f"kind «{kind.id}»: {name} phải là chuỗi ký tự"))
         elif name in TEXT_LIMITS and len(text) > TEXT_LIMITS[name]:
-            found.append(f"kind «{kind.id}»: {name} dài {len(text)} ký tự, tối đa {TEXT_LIMITS[name]} (giới hạn của Excel)")
+            found.append((name, f"kind «{kind.id}»: {name} dài {len(text)} ký tự, tối đa {TEXT_LIMITS[name]} "
+                                "(giới hạn của Excel)"))
     for name in ("min", "max", "plausible_max"):
         value = getattr(kind, name)
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
-            found.append(f"kind «{kind.id}»: {name} «{value}» phải là số")
+            found.append((name, f"kind «{kind.id}»: {name} «{value}» phải là số"))
         elif name != "min" and value is not None and value <= 0:
-            found.append(f"kind «{kind.id}»: {name} «{value}» phải là số dương")
+            found.append((name, f"kind «{kind.id}»: {name} «{value}» phải là số dương"))
     if found:
         return found
     if kind.aggregate is not None and kind.aggregate not in base.aggregates:
-        found.append(f"kind «{kind.id}»: aggregate «{kind.aggregate}» không dùng được cho {base.name}; "
-                     f"dùng một trong {base.aggregates}")
+        found.append(("aggregate", f"kind «{kind.id}»: aggregate «{kind.aggregate}» không dùng được cho "
+                                   f"{base.name}; dùng một trong {base.aggregates}"))
     return found + base.problems(kind)

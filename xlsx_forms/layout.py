@@ -22,6 +22,9 @@ SIGN_DATE = "……, ngày …… tháng …… năm {year}"   # the year: the p
 SIGN_HEAD = "THỦ TRƯỞNG ĐƠN VỊ"
 SIGN_HEAD_HINT = "(Ký tên, đóng dấu)"
 SIGN_PREPARER = "NGƯỜI LẬP BIỂU"
+# The preparer's inputs under the signature block, in order: a plan's preparer_fields are
+# these (their labels and prompts are the plan's; the loader refuses other ids).
+PREPARER_IDS = ("name", "phone", "email")
 SIGN_PREPARER_HINT = "(Ký, ghi rõ họ tên)"
 
 # Roles whose text belongs to the locked form itself (not to the unit): they make up the
@@ -277,7 +280,7 @@ def form_layout(form: Form) -> SheetLayout:
               Text(r, sign, SIGN_DATE, "sig_date", last), Text(r + 1, sign, SIGN_HEAD, "sig_title", last),
               Text(r + 2, sign, SIGN_HEAD_HINT, "sig_hint", last)]
     preparer = []
-    for i, fid in enumerate(("name", "phone", "email")):
+    for i, fid in enumerate(PREPARER_IDS):
         texts.append(Text(r + 2 + i, 1, "", f"prep_label:{fid}"))
         preparer.append(PreparerCell(fid, r + 2 + i, 2, 2 + span - 1))
     return SheetLayout(

@@ -8,8 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from .kinds import BASES, Base
+
+if TYPE_CHECKING:   # outline imports this module; the type only is needed here
+    from .outline import Outline
 
 # How a row's values combine into the city-level value (harvest.consolidate), with what
 # the summary says of it. Which ones a kind allows, and its default, are its base's.
@@ -261,6 +265,14 @@ class Plan:
     attachment_line: str
     default_deadline: date
     data_range: str
+    code: str = ""   # the plan's number and symbol, as help texts name it: 372/KH-UBND
+    short: str = ""  # the report's short name: e-mail subjects «[CCHC 2011-2020] …», the summary's title
+    summary_title: str = ""   # the first line of the summary workbook (else from ``short``)
+
+    @property
+    def summary_heading(self) -> str:
+        """The summary workbook's title line."""
+        return self.summary_title or f"TỔNG HỢP BÁO CÁO {self.short or self.code}".strip().upper()
 
 
 @dataclass(frozen=True)
@@ -313,6 +325,8 @@ class Catalogue:
     preparer_fields: tuple[PreparerField, ...]
     plausibility: Plausibility | None = None
     unit_kinds: dict[str, str] = field(default_factory=dict)   # registry kind → Vietnamese name
+    # The Đề cương of the units' narrative report (xlsx_forms.outline); None: none asked for.
+    outline: Outline | None = None
 
     def form(self, form_id: str) -> Form:
         """The form with this id (KeyError if none)."""

@@ -18,7 +18,7 @@ from typing import Any
 
 from .errors import CchcError
 from .model import Fix
-from .yamlio import line_of, load_yaml
+from .yamlio import META_KEYS, line_of, load_yaml, place
 
 OUTLINE_FILE = "outline.yaml"
 SPEC_DIR = Path(__file__).parent / "specs"
@@ -88,8 +88,9 @@ class Outline:
         return {s.id: s for s in self.sections}
 
 
-def _fail(path: Path, node: Any, problem: str) -> CchcError:
-    return CchcError("OUTLINE_INVALID", f"{path}, dòng {line_of(node)}", problem=problem)
+def _fail(path: Path, node: Any, problem: str, key: str | None = None) -> CchcError:
+    # ``place``: a YAML line, or the sheet, row and column of an authoring workbook.
+    return CchcError("OUTLINE_INVALID", place(path, node, key), problem=problem)
 
 
 def _text(path: Path, node: dict, key: str, *, required: bool = True) -> str:
@@ -97,34 +98,34 @@ def _text(path: Path, node: dict, key: str, *, required: bool = True) -> str:
     if value is None and not required:
         return ""
     if not isinstance(value, str) or not value.strip():
-        raise _fail(path, node, f"trường «{key}» thiếu hoặc không phải chuỗi ký tự")
+        raise _fail(path, node, f"trường «{key}» thiếu hoặc không phải chuỗi ký tự", key)
     return unicodedata.normalize("NFC", " ".join(value.split()))
 
 
 def _fixes(path: Path, node: dict) -> tuple[Fix, ...]:
     items = node.get("fixes") or []
     if not isinstance(items, list) or not all(isinstance(f, dict) and {"from", "to"} <= set(f) for f in items):
-        raise _fail(path, node, "«fixes» phải là danh sách dạng {from: …, to: …}")
+        raise _fail(path, node, "«fixes» phải là danh sách dạng {from: …, to: …}", "fixes")
     return tuple(Fix(wrong=str(f["from"]), right=str(f["to"])) for f in items)
 
 
 def _section(path: Path, node: Any, previous: Section | None) -> Section:
     if not isinstance(node, dict):
         raise _fail(path, node, "mỗi mục của «sections» phải có dạng {id: …, number: …, heading: …, level: …}")
-    unknown = sorted(set(node) - _SECTION - {"__line__"})
+    unknown = sorted(set(node) - _SECTION - set(META_KEYS))
     if unknown:
         raise _fail(path, node, f"trường lạ {unknown} (chỉ dùng {sorted(_SECTION)})")
     level = node.get("level")
     if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= MAX_LEVEL:
-        raise _fail(path, node, f"«level» phải là số nguyên từ 1 đến {MAX_LEVEL}")
+        raise _fail(path, node, f"«level» phải là số nguyên từ 1 đến {MAX_LEVEL}", "level")
     if previous is None and level != 1:
-        raise _fail(path, node, "mục đầu tiên phải có level 1")
+        raise _fail(path, node, "mục đầu tiên phải có level 1", "level")
     if previous is not None and level > previous.level + 1:
         raise _fail(path, node, f"level {level} sâu hơn mục trước ({previous.id}, level {previous.level}) "
-                                "quá một bậc")
+                                "quá một bậc", "level")
     guidance = node.get("guidance") or ""
     if not isinstance(guidance, str):
-        raise _fail(path, node, "«guidance» phải là một đoạn văn bản (mỗi dòng một đoạn)")
+        raise _fail(path, node, "«guidance» phải là một đoạn văn bản (mỗi dòng một đoạn)", "guidance")
     lines = tuple(unicodedata.normalize("NFC", " ".join(line.split())) for line in guidance.splitlines())
     figures = node.get("figures") or []
     if not isinstance(figures, list) or not all(isinstance(f, str) and f for f in figures):
@@ -140,15 +141,21 @@ def load_outline(spec_dir: Path = SPEC_DIR) -> Outline | None:
     path = spec_dir / OUTLINE_FILE
     if not path.exists():
         return None
-    doc = load_yaml(path)
+    return build_outline(load_yaml(path), path)
+
+
+def build_outline(doc: Any, path: Path | str) -> Outline:
+    """The outline of ``doc``, the dict ``outline.yaml`` or the «Đề cương» sheet of an
+    authoring workbook gives (read from ``path``). Raises CchcError naming the place (line,
+    or sheet, row and column) of the first problem."""
     if not isinstance(doc, dict):
         raise _fail(path, doc, f"tệp phải là một bảng có các trường {list(_TOP)}")
     version = doc.get("version")
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise _fail(path, doc, "«version» phải là số nguyên dương")
+        raise _fail(path, doc, "«version» phải là số nguyên dương", "version")
     items = doc.get("sections")
     if not isinstance(items, list) or not items:
-        raise _fail(path, doc, "«sections» phải là danh sách các mục, ít nhất một mục")
+        raise _fail(path, doc, "«sections» phải là danh sách các mục, ít nhất một mục", "sections")
     sections: list[Section] = []
     for node in items:
         sections.append(_section(path, node, sections[-1] if sections else None))
@@ -157,7 +164,7 @@ def load_outline(spec_dir: Path = SPEC_DIR) -> Outline | None:
     parents: list[Section] = []   # the chain of open sections above the current one
     for node, s in zip(items, sections):
         if s.id in seen_ids:
-            raise _fail(path, node, f"mã mục «{s.id}» bị trùng (đã có ở dòng {line_of(seen_ids[s.id])})")
+            raise _fail(path, node, f"mã mục «{s.id}» bị trùng (đã có ở dòng {line_of(seen_ids[s.id])})", "id")
         seen_ids[s.id] = node
         parents = [p for p in parents if p.level < s.level]
         key = (parents[-1].id if parents else "", normalized(s.printed))
@@ -165,7 +172,7 @@ def load_outline(spec_dir: Path = SPEC_DIR) -> Outline | None:
             # The harvest finds a section by its printed heading, in order: two alike under
             # one parent could not be told apart (alike under two parents can: "6. Về hiện
             # đại hóa hành chính" is both a result and a proposal).
-            raise _fail(path, node, f"đề mục «{s.printed}» trùng với mục {seen_printed[key]} cùng cấp")
+            raise _fail(path, node, f"đề mục «{s.printed}» trùng với mục {seen_printed[key]} cùng cấp", "heading")
         seen_printed[key] = s.id
         parents.append(s)
     return Outline(id=_text(path, doc, "id"), version=version, name=_text(path, doc, "name"),
@@ -176,8 +183,10 @@ def load_outline(spec_dir: Path = SPEC_DIR) -> Outline | None:
 
 @lru_cache(maxsize=1)
 def default_outline() -> Outline | None:
-    """The outline of the embedded plan (Kế hoạch 372/KH-UBND), loaded once per process."""
-    return load_outline()
+    """The outline of the embedded plan, loaded once per process (its catalogue's: a plan
+    given by --plan has its own, ``Catalogue.outline``)."""
+    from .spec_loader import default_catalogue  # imported here: spec_loader imports this module
+    return default_catalogue().outline
 
 
 def check_figures(outline: Outline, form_ids) -> None:

@@ -10,9 +10,9 @@ from .errors import CchcError
 from .fileio import NotReadable, read_regular
 from .model import Catalogue
 from .oserrors import advice, describe
-from .yamlio import line_of, load_yaml
+from .yamlio import line_of, load_yaml, place
 
-DEFAULT_REGISTRY = Path(__file__).parent / "data" / "units_hagiang.yaml"
+DEFAULT_REGISTRY = Path(__file__).parent / "specs" / "units.yaml"
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 REGISTRY_LIMIT = 32 << 20   # bytes; a national registry of ten thousand units is about 2 MB
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -64,43 +64,45 @@ class Registry:
 def _text(path: Path, node: dict, key: str, *, fix: str) -> str:
     value = node.get(key)
     if not isinstance(value, str) or not value.strip():
-        raise CchcError("REGISTRY_FIELD", f"{path}, dòng {line_of(node)}", field=key,
+        raise CchcError("REGISTRY_FIELD", place(path, node, key), field=key,
                         problem="thiếu hoặc không phải chuỗi ký tự", fix=fix)
     return value.strip()
 
 
 def _unit(path: Path, node: dict, catalogue: Catalogue) -> Unit:
-    where = f"{path}, dòng {line_of(node)}"
+    where = place(path, node)
     if not isinstance(node, dict):
         raise CchcError("REGISTRY_FIELD", where, field="units", problem="phải là danh sách các đơn vị",
                         fix="Viết mỗi đơn vị dạng {code: ..., name: ..., kind: ..., email: ..., forms: [...]}")
     code = _text(path, node, "code", fix="Đặt mã gồm chữ thường không dấu, số và dấu gạch ngang, ví dụ p-tran-phu")
     if not CODE_RE.match(code):
-        raise CchcError("REGISTRY_FIELD", where, field="code", problem=f"«{code}» không hợp lệ",
+        raise CchcError("REGISTRY_FIELD", place(path, node, "code"), field="code", problem=f"«{code}» không hợp lệ",
                         fix="Mã chỉ gồm chữ thường không dấu, số và dấu gạch ngang, tối đa 40 ký tự")
     name = _text(path, node, "name", fix="Ghi tên đầy đủ của đơn vị")
     # The unit kinds are the plan's (catalogue.yaml: unit_kinds).
     kinds = ", ".join(f"{k} ({v})" for k, v in catalogue.unit_kinds.items())
     kind = _text(path, node, "kind", fix=f"Dùng một trong {kinds}")
     if kind not in catalogue.unit_kinds:
-        raise CchcError("REGISTRY_FIELD", where, field="kind", problem=f"«{kind}» không hợp lệ",
+        raise CchcError("REGISTRY_FIELD", place(path, node, "kind"), field="kind", problem=f"«{kind}» không hợp lệ",
                         fix=f"Dùng một trong {kinds}")
     email = _text(path, node, "email", fix="Ghi địa chỉ email của đơn vị")
     if not EMAIL_RE.match(email):
-        raise CchcError("REGISTRY_FIELD", where, field="email", problem=f"«{email}» không phải địa chỉ email",
+        raise CchcError("REGISTRY_FIELD", place(path, node, "email"), field="email",
+                        problem=f"«{email}» không phải địa chỉ email",
                         fix="Ghi địa chỉ dạng ten@donvi.gov.vn")
     forms = node.get("forms")
     if not isinstance(forms, list) or not forms:
-        raise CchcError("REGISTRY_FIELD", where, field="forms", problem="thiếu hoặc rỗng",
+        raise CchcError("REGISTRY_FIELD", place(path, node, "forms"), field="forms", problem="thiếu hoặc rỗng",
                         fix="Liệt kê các phụ lục được giao, ví dụ [PL1, PL3]")
     for f in forms:
         if f not in catalogue.forms:
-            raise CchcError("REGISTRY_FIELD", where, field="forms", problem=f"có phụ lục lạ «{f}»",
+            raise CchcError("REGISTRY_FIELD", place(path, node, "forms"), field="forms", problem=f"có phụ lục lạ «{f}»",
                             fix=f"Chỉ dùng {', '.join(catalogue.forms)}")
     for f in forms:
         form = catalogue.forms[f]
         if form.responsible_units and code not in form.responsible_units:
-            raise CchcError("REGISTRY_ROLE", where, code=code, form=f, header=form.responsible_header,
+            raise CchcError("REGISTRY_ROLE", place(path, node, "forms"), code=code, form=f,
+                            header=form.responsible_header,
                             allowed=", ".join(f"{k} ({v})" for k, v in form.responsible_units.items()))
     return Unit(code=code, name=name, kind=kind, email=email, forms=tuple(dict.fromkeys(forms)))
 
@@ -132,28 +134,60 @@ def _load(path: Path):
 
 def load_registry(path: Path, catalogue: Catalogue) -> Registry:
     """Read and validate a registry file. Raises CchcError naming the file and line."""
-    data = _load(path)
+    return build_registry(_load(path), catalogue, path)
+
+
+def build_registry(data, catalogue: Catalogue, path: Path | str, problems: list | None = None) -> Registry | None:
+    """Validate a registry's data (as a YAML file or an authoring workbook gives it;
+    ``path`` where it was read). Each unit is checked on its own: every problem goes into
+    ``problems`` (the result is then None); without it, the first is raised."""
+    found: list[CchcError] = []
+
+    def checked(call, *args, **kwargs):
+        try:
+            return call(*args, **kwargs)
+        except CchcError as exc:
+            if problems is None:
+                raise
+            found.append(exc)
+            return None
+
     if not isinstance(data, dict):
-        raise CchcError("REGISTRY_EMPTY", str(path))
+        checked(_empty, path)
+        data = {}
     cons = data.get("consolidator") or {}
     if not isinstance(cons, dict):
         cons = {}
     consolidator = Consolidator(
-        name=_text(path, cons, "name", fix="Ghi tên cơ quan tổng hợp trong mục consolidator"),
+        name=checked(_text, path, cons, "name", fix="Ghi tên cơ quan tổng hợp trong mục consolidator"),
         contact=str(cons.get("contact", "")).strip(),
-        email=_text(path, cons, "email", fix="Ghi email nhận báo cáo trong mục consolidator"),
+        email=checked(_text, path, cons, "email", fix="Ghi email nhận báo cáo trong mục consolidator"),
         channel=str(cons.get("channel", "")).strip())
     units_node = data.get("units")
     if not isinstance(units_node, list) or not units_node:
-        raise CchcError("REGISTRY_EMPTY", str(path))
+        checked(_empty, path)
+        units_node = []
     units, first_line = [], {}
     for node in units_node:
-        unit = _unit(path, node, catalogue)
+        unit = checked(_unit, path, node, catalogue)
+        if unit is None:
+            continue
         if unit.code in first_line:
-            raise CchcError("REGISTRY_DUPLICATE", f"{path}, dòng {line_of(node)}", code=unit.code,
-                            first_line=first_line[unit.code])
+            checked(_duplicate, path, node, unit.code, first_line[unit.code])
+            continue
         first_line[unit.code] = line_of(node)
         units.append(unit)
-    return Registry(issuer=_text(path, data, "issuer", fix="Ghi tên cơ quan ban hành, ví dụ UBND THÀNH PHỐ HÀ GIANG"),
-                    place=_text(path, data, "place", fix="Ghi tên địa phương, ví dụ Thành phố Hà Giang"),
-                    consolidator=consolidator, units=tuple(units))
+    registry = Registry(issuer=checked(_text, path, data, "issuer", fix="Ghi tên cơ quan ban hành, in hoa"),
+                        place=checked(_text, path, data, "place", fix="Ghi tên địa phương ban hành"),
+                        consolidator=consolidator, units=tuple(units))
+    if problems is not None:
+        problems.extend(found)
+    return None if found else registry
+
+
+def _empty(path) -> None:
+    raise CchcError("REGISTRY_EMPTY", str(path))
+
+
+def _duplicate(path, node: dict, code: str, first) -> None:
+    raise CchcError("REGISTRY_DUPLICATE", place(path, node, "code"), code=code, first_line=first)

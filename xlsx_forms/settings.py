@@ -1,7 +1,7 @@
 """What ``cchc generate`` chose, remembered beside the templates it made.
 
-``settings.json`` in the templates folder records the deadline printed in the templates,
-the registry of units and the key that signed them (its path and fingerprint, never the
+``settings.json`` in the templates folder records the plan (path and content hash), the
+deadline printed in the templates, the registry of units and the key that signed them (its path and fingerprint, never the
 key). It is written with the templates (staged and swapped in with them, so it always
 describes the templates beside it) and read by ``generate`` (the next run into the same
 folder), ``harvest``, ``mail`` and ``feedback`` through their ``--templates`` option.
@@ -27,9 +27,11 @@ SETTINGS_LIMIT = 64 << 10   # a few hundred bytes; anything far larger is not ou
 @dataclass(frozen=True)
 class Settings:
     """The choices of one ``cchc generate`` run. ``registry`` is the absolute path of
-    ``--units``, "" for the built-in registry; ``registry_sha256`` its content's hash then;
+    ``--units``, "" for the plan's own units; ``registry_sha256`` its content's hash then;
     ``key_file`` the absolute path of the signing key; ``key_fingerprint`` its fingerprint
-    (xlsx_forms.identity.key_fingerprint)."""
+    (xlsx_forms.identity.key_fingerprint); ``plan`` the absolute path of ``--plan``, "" for
+    the embedded plan, ``plan_sha256`` its content's hash then (xlsx_forms.plan). Settings
+    written before plans were recorded read as the embedded plan, hash unknown."""
 
     deadline: date
     registry: str
@@ -37,6 +39,8 @@ class Settings:
     key_file: str
     key_fingerprint: str
     generated_at: str
+    plan: str = ""
+    plan_sha256: str = ""
 
     def to_bytes(self) -> bytes:
         """The file's content: JSON, UTF-8, one field a line (readable, diffable)."""
@@ -77,6 +81,9 @@ def load_settings(folder: Path) -> Settings | None:
     try:
         if not all(isinstance(v, str) for v in texts.values()) or not texts["key_file"]:
             raise ValueError
-        return Settings(deadline=date.fromisoformat(data["deadline"]), **texts)
+        plan = {k: data.get(k, "") for k in ("plan", "plan_sha256")}
+        if not all(isinstance(v, str) for v in plan.values()):
+            raise ValueError
+        return Settings(deadline=date.fromisoformat(data["deadline"]), **texts, **plan)
     except (ValueError, KeyError, TypeError):
         raise CchcError("SETTINGS", str(path), problem="thiếu trường hoặc trường sai kiểu") from None

@@ -7,6 +7,7 @@ resolver and safe constructors, so values read exactly as ``yaml.safe_load`` rea
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -15,6 +16,8 @@ import yaml
 from .errors import CchcError
 
 LINE_KEY = "__line__"
+WHERE_KEY = "__where__"   # nodes read from an authoring workbook: a Where instead of a line
+META_KEYS = (LINE_KEY, WHERE_KEY)
 _Parser = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _RESOLVER = yaml.resolver.Resolver()
 _CONSTRUCTOR = yaml.SafeLoader("")   # only its scalar constructors are used
@@ -85,5 +88,41 @@ def load_yaml(path: Path, text: str | None = None) -> Any:
 
 
 def line_of(mapping: Any) -> int | str:
-    """The line a mapping started on, or '?' for values that are not mappings."""
-    return mapping.get(LINE_KEY, "?") if isinstance(mapping, dict) else "?"
+    """The line a mapping started on (its row, for a node of a workbook), or '?' for values
+    that are not mappings."""
+    if not isinstance(mapping, dict):
+        return "?"
+    return mapping[WHERE_KEY].row if WHERE_KEY in mapping else mapping.get(LINE_KEY, "?")
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where a node of an authoring workbook came from: the file, the sheet, the row, and
+    for each key the cell that held it: (row, column letter, header). The rows of a key
+    and of its node differ only on sheets of one field a row ("Kế hoạch")."""
+
+    file: str
+    sheet: str
+    row: int
+    columns: dict[str, tuple[int, str, str]] = field(default_factory=dict, compare=False)
+
+
+def place(path: Any, node: Any, key: str | None = None) -> str:
+    """Where ``node`` (``key`` of it, if given) is, for a message: ``FILE, dòng N`` for a
+    YAML node; ``Tệp FILE, trang «S», dòng R, cột C «H»`` for a node of a workbook."""
+    where = node.get(WHERE_KEY) if isinstance(node, dict) else None
+    if where is None:
+        return f"{path}, dòng {line_of(node)}"
+    cell = where.columns.get(key) if key else None
+    if cell is None:
+        return f"Tệp {where.file}, trang «{where.sheet}», dòng {where.row}"
+    return f"Tệp {where.file}, trang «{where.sheet}», dòng {cell[0]}, cột {cell[1]} «{cell[2]}»"
+
+
+def strip_meta(value: Any) -> Any:
+    """``value`` without the location entries of its mappings, at every depth."""
+    if isinstance(value, dict):
+        return {k: strip_meta(v) for k, v in value.items() if k not in META_KEYS}
+    if isinstance(value, list):
+        return [strip_meta(v) for v in value]
+    return value

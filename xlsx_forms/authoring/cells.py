@@ -1,0 +1,152 @@
+"""One cell of the authoring workbook ↔ one value of the plan's dicts, by column type.
+
+``to_cell`` writes what ``from_cell`` reads back to the same value (the round trip of
+``cchc plan export``). ``from_cell`` takes what a person or another spreadsheet program
+may have typed instead (a number where a text was meant, a real date, "có", "92,5") and
+raises ``BadCell`` with a Vietnamese reason for what it cannot take.
+"""
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from datetime import date, datetime, timedelta
+
+from harvest.cells import DamagedCell, ErrorValue
+
+from ..model import dmy
+from .sheets import ENUMS, Column
+
+LIST_SEPARATORS = (";", ",")
+ARROW = " → "
+_ARROWS = re.compile(r"\s*(?:→|->)\s*")
+_DMY = re.compile(r"^\s*(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})\s*$")
+_EPOCH = datetime(1899, 12, 30)   # day 0 of spreadsheet serial numbers
+
+
+class BadCell(ValueError):
+    """A cell whose content the column cannot take; the message says why (Vietnamese)."""
+
+
+def _text(value) -> str:
+    return unicodedata.normalize("NFC", value).strip()
+
+
+def _number_text(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _list_text(items) -> str:
+    items = [str(i) for i in items]
+    return ("; " if any("," in i for i in items) else ", ").join(items)
+
+
+def to_cell(column: Column, value):
+    """The cell content (str, int or float) that shows ``value`` in ``column``."""
+    kind = column.type
+    if kind == "enum":
+        labels = {code: label for label, code in ENUMS[column.choices].items()}
+        return labels.get(value, str(value))
+    if kind == "yesno":
+        return {True: "Có", False: "Không"}.get(value, str(value))
+    if kind == "list":
+        return _list_text(value or ())
+    if kind == "fixes":
+        return "; ".join(f"{f['from']}{ARROW}{f['to']}" for f in value or ())
+    if kind == "map":
+        return "; ".join(f"{k}: {_number_text(v) if isinstance(v, (int, float)) else v}"
+                         for k, v in value.items() if not str(k).startswith("__"))
+    if kind == "date":
+        return dmy(value) if isinstance(value, date) else str(value)
+    if kind in ("integer", "number"):
+        return value if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
+    # Stripped as ``from_cell`` reads it back (a YAML block text ends with a line end).
+    return value.strip() if isinstance(value, str) else _number_text(value) if isinstance(value, (int, float)) \
+        else str(value)
+
+
+def _as_number(raw, what: str) -> int | float:
+    if isinstance(raw, bool):
+        raise BadCell(f"«{raw}» không phải {what}")
+    if isinstance(raw, (int, float)):
+        value = raw
+    else:
+        text = _text(str(raw)).replace(" ", "").replace("\u00a0", "")
+        # 92,5 is how Vietnamese writes 92.5; a thousands separator is not expected here.
+        text = text.replace(",", ".") if text.count(",") == 1 and "." not in text else text
+        try:
+            value = float(text)
+        except ValueError:
+            raise BadCell(f"«{raw}» không phải {what}") from None
+    if not math.isfinite(value):
+        raise BadCell(f"«{raw}» không phải {what}")
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def _as_date(raw) -> date:
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool) and 1 <= raw < 2958466:
+        # A date the program stored as its serial number (1900 system, past 28/2/1900).
+        return (_EPOCH + timedelta(days=int(raw))).date()
+    found = _DMY.match(str(raw))
+    try:
+        if found:
+            day, month, year = map(int, found.groups())
+            return date(year, month, day)
+        return date.fromisoformat(_text(str(raw)))
+    except ValueError:
+        raise BadCell(f"ngày «{raw}» không hợp lệ (viết ngày/tháng/năm, ví dụ 23/3/2020)") from None
+
+
+def _split(text: str) -> list[str]:
+    sep = next((s for s in LIST_SEPARATORS if s in text), LIST_SEPARATORS[-1])
+    return [p.strip() for p in text.split(sep) if p.strip()]
+
+
+def from_cell(column: Column, raw):
+    """The value a non-empty cell of ``column`` holds. Raises BadCell."""
+    kind = column.type
+    if isinstance(raw, ErrorValue):
+        raise BadCell(f"ô chứa giá trị lỗi {raw}")
+    if isinstance(raw, DamagedCell):
+        raise BadCell(f"ô không đọc được ({raw.reason})")
+    if kind in ("integer", "number"):
+        value = _as_number(raw, "số nguyên" if kind == "integer" else "số")
+        if kind == "integer" and not isinstance(value, int):
+            raise BadCell(f"«{raw}» không phải số nguyên")
+        return value
+    if kind == "date":
+        return _as_date(raw)
+    text = _text(str(raw)) if isinstance(raw, str) else _number_text(raw) if isinstance(raw, (int, float)) \
+        and not isinstance(raw, bool) else str(raw)
+    if kind in ("enum", "yesno"):
+        table = ENUMS["yesno" if kind == "yesno" else column.choices]
+        folded = {label.casefold(): code for label, code in table.items()}
+        folded.update({str(code).casefold(): code for code in table.values() if isinstance(code, str)})
+        if isinstance(raw, bool) and kind == "yesno":
+            return raw
+        if text.casefold() in folded:
+            return folded[text.casefold()]
+        raise BadCell(f"«{text}» không có trong danh sách ({', '.join(table)})")
+    if kind == "list":
+        return _split(text)
+    if kind == "fixes":
+        fixes = []
+        for part in [p.strip() for p in text.split(";") if p.strip()]:
+            pieces = _ARROWS.split(part)
+            if len(pieces) != 2 or not all(pieces):
+                raise BadCell(f"«{part}» không có dạng «sai → đúng»")
+            fixes.append({"from": pieces[0], "to": pieces[1]})
+        return fixes
+    if kind == "map":
+        mapping = {}
+        for part in [p.strip() for p in text.split(";") if p.strip()]:
+            key, colon, value = part.partition(":")
+            if not colon or not key.strip():
+                raise BadCell(f"«{part}» không có dạng «mã: số»")
+            mapping[key.strip()] = _as_number(value, "số")
+        return mapping
+    return text

@@ -1,0 +1,83 @@
+"""What ``cchc plan new``, ``export`` and ``check`` do, without printing anything."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from ..errors import CchcError
+from ..model import Catalogue
+from ..plan import build_plan, embedded_sources, folder_sources, read_plan_bytes
+from ..registry import Registry
+from .assemble import flatten
+from .reader import read_workbook
+from .writer import unknown_keys, write_workbook
+
+
+def blank_workbook(created: datetime) -> bytes:
+    """A blank authoring workbook (headers, drop-downs, the guide)."""
+    return write_workbook(None, created)
+
+
+def plan_sources(path: Path | None) -> tuple[dict, list[dict], dict | None, dict | None]:
+    """The dicts of the plan at ``path`` (a folder or a workbook; None: the embedded
+    plan), as read, before validation: (catalogue, forms, registry, outline). Raises
+    CchcError (a workbook's cell problems)."""
+    if path is None or path.is_dir():
+        base, forms, registry, outline = embedded_sources() if path is None else folder_sources(path)
+        return base, [spec for _p, spec in forms], registry, outline
+    found = read_workbook(read_plan_bytes(path), path)
+    if found.problems:
+        raise CchcError("PLAN_INVALID", str(path), count=len(found.problems),
+                        problems="\n".join(f"  {w}: {p}" for w, p in found.problems))
+    return found.base, found.forms, found.registry, found.outline
+
+
+def export_workbook(path: Path | None, created: datetime) -> bytes:
+    """The plan at ``path`` (None: the embedded plan) as an authoring workbook. The plan
+    must load (an invalid plan is not exported); a field no column holds is an error
+    rather than a silent loss. Raises CchcError."""
+    from ..plan import load_plan
+    load_plan(path)
+    base, forms, registry, outline = plan_sources(path)
+    try:
+        rows = flatten(base, forms, registry, outline)
+    except ValueError as exc:
+        rows, missing = {}, [str(exc)]
+    else:
+        missing = unknown_keys(rows)
+    if missing:
+        raise CchcError("PLAN_FORMAT", str(path or "kế hoạch mặc định"),
+                        problem=f"sổ Excel chưa có cột cho {', '.join(missing)}")
+    return write_workbook(rows, created)
+
+
+@dataclass
+class CheckResult:
+    """A checked plan: its problems (where, what), and when there are none its catalogue,
+    registry (the outline is the catalogue's)."""
+
+    problems: list[tuple[str, str]]
+    catalogue: Catalogue | None = None
+    registry: Registry | None = None
+
+
+def check_workbook(path: Path) -> CheckResult:
+    """Every problem of the authoring workbook at ``path``. Raises CchcError only when the
+    file cannot be read as a workbook at all."""
+    found = read_workbook(read_plan_bytes(path), path)
+    errors: list[CchcError] = []
+    catalogue, registry = build_plan(found.base, [(str(path), f) for f in found.forms], found.registry,
+                                     str(path), errors, found.outline)
+    problems = list(found.problems) + [(e.where, problem_text(e)) for e in errors]
+    if problems:
+        return CheckResult(problems)
+    return CheckResult(problems, catalogue, registry)
+
+
+def problem_text(error: CchcError) -> str:
+    """What a loader error says after its place: for a form spec, only the problem (the
+    rest speaks of YAML files); for the registry, the whole message."""
+    if error.code in ("SPEC_INVALID", "OUTLINE_INVALID"):
+        return str(error.fields["problem"])
+    return str(error)[len(error.where) + 2:]
