@@ -33,12 +33,23 @@ class ConfigError(click.ClickException):
     exit_code = 2
 
 
+def first_sentence(help_text: str | None) -> str:
+    """The first sentence of a command's help, whole: the list of commands shows it
+    rather than click's cut at 45 characters ("…tạo biểu mẫu cho từng đơn...")."""
+    text = " ".join((help_text or "").split("\n\n", 1)[0].split())
+    return text.split(". ", 1)[0].rstrip(".")
+
+
 class Command(click.Command):
-    """A subcommand whose usage line reads in Vietnamese."""
+    """A subcommand whose usage line reads in Vietnamese and whose line in the list of
+    commands is its whole first sentence."""
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("options_metavar", i18n.OPTIONS_METAVAR)
         super().__init__(*args, **kwargs)
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        return self.short_help or first_sentence(self.help)
 
 
 def os_error_message(exc: OSError) -> str:
@@ -52,14 +63,19 @@ def os_error_message(exc: OSError) -> str:
 
 class Group(click.Group):
     """Turns catalogued errors and operating-system errors into exit code 2 with a
-    Vietnamese message, never a traceback."""
+    Vietnamese message, never a traceback. Its sub-groups (``cchc plan``) are Groups too."""
 
     command_class = Command
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        return self.short_help or first_sentence(self.help)
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("options_metavar", i18n.OPTIONS_METAVAR)
         kwargs.setdefault("subcommand_metavar", i18n.SUBCOMMAND_METAVAR)
         super().__init__(*args, **kwargs)
+
+    group_class = type   # a sub-group is of this class: Vietnamese usage, whole short help
 
     def invoke(self, ctx: click.Context):
         try:
@@ -115,7 +131,7 @@ def _key_option(recorded: str):
              "đầu tiên.")
 
 
-# generate reads what its own last run into OUT recorded; the other commands, --templates.
+# generate reads what its own last run recorded in --out; the other commands, --templates.
 units_option, key_option = _units_option("--templates"), _key_option("--templates")
 plan_option = _plan_option("--templates")
 templates_option = click.option(
@@ -126,28 +142,28 @@ templates_option = click.option(
 
 
 @cli.command()
-@_plan_option("trong OUT")
-@_units_option("trong OUT")
+@_plan_option("trong THƯ_MỤC_RA")
+@_units_option("trong THƯ_MỤC_RA")
 @click.option("--forms", default=None, metavar="PL1,PL3",
               help="Chỉ tạo các phụ lục này (cách nhau bằng dấu phẩy). Mặc định: tất cả.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), metavar="THƯ_MỤC_RA",
               default=Path("output/templates"), show_default=True,
               help="Thư mục ghi biểu mẫu (thay trọn vẹn khi đã tạo xong; chỉ thư mục mới, rỗng "
                    "hoặc do cchc generate tạo).")
-@_key_option("trong OUT")
+@_key_option("trong THƯ_MỤC_RA")
 @click.option("--password", envvar="CCHC_PASSWORD", default=DEFAULT_PASSWORD, show_default=True,
               metavar="MẬT_KHẨU",
               help="Mật khẩu bảo vệ trang tính và cấu trúc sổ (biến CCHC_PASSWORD).")
 @click.option("--deadline", default=None, metavar="NGÀY/THÁNG/NĂM",
               help="Hạn gửi ghi trong hướng dẫn và ghi nhớ cho các lệnh sau. Mặc định: hạn đã ghi "
-                   "trong OUT, nếu không có thì hạn của kế hoạch.")
+                   "trong THƯ_MỤC_RA, nếu không có thì hạn của kế hoạch.")
 def generate(plan_path, units, forms, out, key_file, password, deadline) -> None:
     """Tạo biểu mẫu Excel đã khóa, có kiểm tra dữ liệu, cho từng đơn vị.
 
-    Ghi OUT/<mã đơn vị>/<phụ lục>_<mã đơn vị>.xlsx cho mọi phụ lục được giao, mẫu báo
-    cáo theo Đề cương của kế hoạch (nếu có) OUT/<mã đơn vị>/bao-cao_<mã đơn vị>.docx (khi
-    tạo mọi phụ lục), OUT/manifest.csv (mã, tên, email đơn vị, phụ lục, tệp) và
-    OUT/settings.json (kế hoạch, hạn nộp, sổ đăng ký và khóa đã dùng: harvest, forms, mail,
+    Ghi THƯ_MỤC_RA/<mã đơn vị>/<phụ lục>_<mã đơn vị>.xlsx cho mọi phụ lục được giao, mẫu báo
+    cáo theo Đề cương của kế hoạch (nếu có) THƯ_MỤC_RA/<mã đơn vị>/bao-cao_<mã đơn vị>.docx (khi
+    tạo mọi phụ lục), THƯ_MỤC_RA/manifest.csv (mã, tên, email đơn vị, phụ lục, tệp) và
+    THƯ_MỤC_RA/settings.json (kế hoạch, hạn nộp, sổ đăng ký và khóa đã dùng: harvest, forms, mail,
     feedback dùng lại khi không ghi rõ).
     """
     wait = config.lock_wait()
@@ -181,7 +197,7 @@ def generate(plan_path, units, forms, out, key_file, password, deadline) -> None
 @plan_option
 @units_option
 @key_option
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), metavar="THƯ_MỤC_RA",
               default=Path("output/summary"), show_default=True,
               help="Thư mục ghi bảng tổng hợp và các tệp CSV (thay trọn vẹn khi đã ghi xong; chỉ "
                    "thư mục mới, rỗng hoặc do cchc harvest tạo, không nằm trong hay chứa THƯ_MỤC_NHẬN).")
@@ -194,12 +210,12 @@ def harvest(inbox, plan_path, units, key_file, out, deadline, templates) -> None
 
     Đọc mọi tệp trong thư mục (kể cả thư mục con), nhận diện đơn vị và phụ lục, kiểm tra
     từng giá trị và quy tắc, đối chiếu với sổ đăng ký (thiếu, muộn, nộp lại), rồi ghi vào
-    OUT: tong-hop-cchc.xlsx, values.csv, issues.csv, ledger.csv, status.csv, city.csv,
+    THƯ_MỤC_RA: tong-hop-cchc.xlsx, values.csv, issues.csv, ledger.csv, status.csv, city.csv,
     phu-luc-thanh-pho.xlsx và nội dung báo cáo theo Đề cương (tệp .docx, .odt) từng mục
     trong sections.csv. Các tệp nhận
     được không bao giờ bị sửa. Mã thoát 0 khi đã tổng hợp xong (vấn đề ghi trong kết quả),
     2 khi tham số hoặc cấu hình sai, khi phần lớn tệp không khớp chữ ký (có lẽ sai khóa)
-    hoặc không ghi được OUT (cả ba trường hợp: kết quả cũ giữ nguyên).
+    hoặc không ghi được THƯ_MỤC_RA (cả ba trường hợp: kết quả cũ giữ nguyên).
     """
     remembered = Remembered.load(templates)
     with remembered.announced(click.echo):

@@ -119,11 +119,11 @@ def register(cli, plan_option, units_option, key_option, templates_option) -> No
                   help="Thư mục biểu mẫu đã tạo bằng cchc generate (có manifest.csv; kế hoạch, hạn nộp và "
                        "sổ đăng ký ghi ở đó, settings.json, được dùng khi không ghi rõ --plan, --deadline, "
                        "--units).")
-    @click.option("--out", "outbox", type=click.Path(file_okay=False, path_type=Path),
+    @click.option("--out", "outbox", type=click.Path(file_okay=False, path_type=Path), metavar="THƯ_MỤC_RA",
                   default=Path("output/outbox"), show_default=True,
                   help="Thư mục ghi các thư .eml (chỉ thư mục mới, rỗng hoặc thư mục thư đi của cchc).")
     @click.option("--reminders", is_flag=True, help="Thư nhắc các đơn vị «Chưa nộp» hoặc «Có lỗi» (cần --summary).")
-    @click.option("--summary", type=click.Path(file_okay=False, path_type=Path), default=None,
+    @click.option("--summary", type=click.Path(file_okay=False, path_type=Path), metavar="THƯ_MỤC_TỔNG_HỢP", default=None,
                   help="Thư mục kết quả của cchc harvest (status.csv, issues.csv).")
     @click.option("--deadline", default=None, metavar="NGÀY/THÁNG/NĂM",
                   help="Hạn nộp ghi trong thư. Mặc định: hạn ghi khi tạo biểu mẫu (--templates), nếu không "
@@ -135,7 +135,7 @@ def register(cli, plan_option, units_option, key_option, templates_option) -> No
 
         Mỗi thư mở được bằng Thunderbird hoặc Outlook để gửi. Với --reminders: thư nhắc
         liệt kê đúng các phụ lục chưa nộp, đã nộp nhưng tệp không dùng được (và vì sao) hoặc
-        còn lỗi. Với --send: gửi qua SMTP, ghi vào OUT/sent.csv; mỗi thư chỉ gửi một lần, chạy
+        còn lỗi. Với --send: gửi qua SMTP, ghi vào THƯ_MỤC_RA/sent.csv; mỗi thư chỉ gửi một lần, chạy
         lại không gửi trùng. Mã thoát 1 nếu có thư chưa gửi được.
         """
         sending = smtp_config(send, smtp, security, user, retry_delay)   # before anything is written
@@ -197,13 +197,13 @@ def register(cli, plan_option, units_option, key_option, templates_option) -> No
                 _send(outbox, kind, sending)
 
     @cli.command()
-    @click.option("--summary", type=click.Path(exists=True, file_okay=False, path_type=Path), required=True,
+    @click.option("--summary", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="THƯ_MỤC_TỔNG_HỢP", required=True,
                   help="Thư mục kết quả của cchc harvest.")
     @plan_option
     @units_option
     @key_option
     @templates_option
-    @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("output/feedback"),
+    @click.option("--out", type=click.Path(file_okay=False, path_type=Path), metavar="THƯ_MỤC_RA", default=Path("output/feedback"),
                   show_default=True,
                   help="Thư mục ghi các biểu mẫu cần sửa (thay trọn vẹn; chỉ thư mục mới, rỗng hoặc "
                        "do cchc feedback tạo).")

@@ -55,10 +55,10 @@ def register(cli, plan_option, units_option, templates_option) -> None:
     """Add the report command to the ``cli`` group."""
 
     @cli.command()
-    @click.option("--summary", type=click.Path(exists=True, file_okay=False, path_type=Path),
+    @click.option("--summary", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="THƯ_MỤC_TỔNG_HỢP",
                   default=Path("output/summary"), show_default=True,
                   help=f"Thư mục kết quả của cchc harvest (đọc {CITY_NAME}, {SECTIONS_NAME}, {STATUS_NAME}).")
-    @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("output/bao-cao"),
+    @click.option("--out", type=click.Path(file_okay=False, path_type=Path), metavar="THƯ_MỤC_RA", default=Path("output/bao-cao"),
                   show_default=True,
                   help=f"Thư mục ghi dự thảo {REPORT_NAME} (chỉ thư mục mới, rỗng hoặc do cchc report tạo).")
     @plan_option
