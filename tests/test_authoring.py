@@ -261,6 +261,10 @@ def test_new_writes_a_blank_workbook_with_drop_downs(tmp_path):
     # The blank workbook is a plan with nothing in it: check says what is missing, by sheet.
     check = run("plan", "check", path)
     assert check.exit_code == 2 and "trang «Kế hoạch»" in check.output
+    # … but never about what a new user cannot guess: the signature block and the note kind.
+    assert "Người lập biểu" not in check.output and "«note»" not in check.output
+    assert [wb["Người lập biểu"].cell(r, 1).value for r in range(HEADER_ROW + 1, HEADER_ROW + 4)] == \
+        ["name", "phone", "email"]
 
 
 def test_new_and_export_never_replace_a_file(tmp_path):

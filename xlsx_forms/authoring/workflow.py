@@ -15,8 +15,14 @@ from .writer import unknown_keys, write_workbook
 
 
 def blank_workbook(created: datetime) -> bytes:
-    """A blank authoring workbook (headers, drop-downs, the guide)."""
-    return write_workbook(None, created)
+    """A blank authoring workbook (headers, drop-downs, the guide), holding what every plan
+    needs and a new user cannot guess: the signature block's three inputs (name, phone,
+    e-mail, in the order the layout prints them) and the ``note`` kind of the Ghi chú
+    column, as the embedded plan has them (the user may edit their texts)."""
+    base, forms, registry, outline = embedded_sources()
+    rows = flatten(base, [spec for _p, spec in forms], registry, outline)
+    return write_workbook({"preparer": rows["preparer"],
+                           "kinds": [k for k in rows["kinds"] if k.get("id") == "note"]}, created)
 
 
 def plan_sources(path: Path | None) -> tuple[dict, list[dict], dict | None, dict | None]:
