@@ -320,3 +320,13 @@ def test_help_texts_name_no_plan_of_their_own():
     assert "kế hoạch mặc định (372/KH-UBND)" in " ".join(run("--help").output.split())
     for command in ("generate", "harvest", "mail", "feedback", "forms", "rollup"):
         assert "--plan" in run(command, "--help").output
+
+
+def test_a_form_that_does_not_load_is_reported_once_not_at_every_unit(exported, tmp_path):
+    """One mistake, one message: units assigned a form that failed to load are not
+    reported again as assigned an unknown form."""
+    bad = tmp_path / "bad.xlsx"
+    _mutate(exported, bad, "Biểu", ("Mã biểu", "PL1"), "Bộ kỳ", "khong-co")
+    result = run("plan", "check", bad)
+    assert result.exit_code == 2 and "khong-co" in result.output, result.output
+    assert "phụ lục lạ «PL1»" not in result.output

@@ -158,7 +158,8 @@ def build_plan(base: dict, forms: list[tuple[Path | str, dict]], registry: dict 
     found = Problems()
     catalogue = build_catalogue(base, source, forms, found, outline)   # what loaded, even with problems
     # The units are checked against the forms that loaded, so a bad row hides no unit.
-    units = build_registry(registry, catalogue, source, found) if registry is not None else None
+    declared = frozenset(spec.get("id") for _p, spec in forms if isinstance(spec, dict) and spec.get("id"))
+    units = build_registry(registry, catalogue, source, found, declared) if registry is not None else None
     if problems is None:
         found.raise_any(source)
     problems.extend(found)

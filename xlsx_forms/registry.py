@@ -69,7 +69,7 @@ def _text(path: Path, node: dict, key: str, *, fix: str) -> str:
     return value.strip()
 
 
-def _unit(path: Path, node: dict, catalogue: Catalogue) -> Unit:
+def _unit(path: Path, node: dict, catalogue: Catalogue, declared: frozenset[str] = frozenset()) -> Unit:
     where = place(path, node)
     if not isinstance(node, dict):
         raise CchcError("REGISTRY_FIELD", where, field="units", problem="phải là danh sách các đơn vị",
@@ -95,10 +95,12 @@ def _unit(path: Path, node: dict, catalogue: Catalogue) -> Unit:
         raise CchcError("REGISTRY_FIELD", place(path, node, "forms"), field="forms", problem="thiếu hoặc rỗng",
                         fix="Liệt kê các phụ lục được giao, ví dụ [PL1, PL3]")
     for f in forms:
-        if f not in catalogue.forms:
+        # A form the plan declares but could not load is reported at its own rows, once:
+        # not again at every unit assigned it.
+        if f not in catalogue.forms and f not in declared:
             raise CchcError("REGISTRY_FIELD", place(path, node, "forms"), field="forms", problem=f"có phụ lục lạ «{f}»",
                             fix=f"Chỉ dùng {', '.join(catalogue.forms)}")
-    for f in forms:
+    for f in (f for f in forms if f in catalogue.forms):
         form = catalogue.forms[f]
         if form.responsible_units and code not in form.responsible_units:
             raise CchcError("REGISTRY_ROLE", place(path, node, "forms"), code=code, form=f,
@@ -137,7 +139,8 @@ def load_registry(path: Path, catalogue: Catalogue) -> Registry:
     return build_registry(_load(path), catalogue, path)
 
 
-def build_registry(data, catalogue: Catalogue, path: Path | str, problems: list | None = None) -> Registry | None:
+def build_registry(data, catalogue: Catalogue, path: Path | str, problems: list | None = None,
+                   declared: frozenset[str] = frozenset()) -> Registry | None:
     """Validate a registry's data (as a YAML file or an authoring workbook gives it;
     ``path`` where it was read). Each unit is checked on its own: every problem goes into
     ``problems`` (the result is then None); without it, the first is raised."""
@@ -169,7 +172,7 @@ def build_registry(data, catalogue: Catalogue, path: Path | str, problems: list 
         units_node = []
     units, first_line = [], {}
     for node in units_node:
-        unit = checked(_unit, path, node, catalogue)
+        unit = checked(_unit, path, node, catalogue, declared)
         if unit is None:
             continue
         if unit.code in first_line:
