@@ -326,7 +326,7 @@ def test_a_form_that_does_not_load_is_reported_once_not_at_every_unit(exported, 
     """One mistake, one message: units assigned a form that failed to load are not
     reported again as assigned an unknown form."""
     bad = tmp_path / "bad.xlsx"
-    _mutate(exported, bad, "Biểu", ("Mã biểu", "PL1"), "Bộ kỳ", "khong-co")
+    _mutate(exported, bad, "Biểu", ("Mã biểu", "PL1"), "Số phụ lục", "hai")
     result = run("plan", "check", bad)
-    assert result.exit_code == 2 and "khong-co" in result.output, result.output
+    assert result.exit_code == 2 and "«hai» không phải số nguyên" in result.output, result.output
     assert "phụ lục lạ «PL1»" not in result.output
