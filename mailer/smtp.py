@@ -70,6 +70,12 @@ def setup_problem(exc: BaseException, config: SmtpConfig, stage: str) -> SetupEr
     """The SetupError that ``exc``, raised while connecting (``stage``: connect, starttls
     or login), means; None when it is transient (a dropped connection, a 4xx reply)."""
     where, c = config.where, config
+    if isinstance(exc, smtplib.SMTPServerDisconnected) and "timed out" in str(exc):
+        # smtplib reports a reply that never came (greeting, EHLO, STARTTLS, AUTH) as a
+        # dropped connection: a server that answers nothing is a setting, not a hiccup.
+        hint = " (cổng 465 cần --security ssl)" if c.port == 465 and c.security != "ssl" else ""
+        return SetupError(f"máy chủ {where} nhận kết nối nhưng không trả lời sau {c.timeout:g} giây{hint}: "
+                          "kiểm tra --smtp, --security và kết nối mạng (tường lửa)")
     if isinstance(exc, TRANSIENT) or (isinstance(exc, smtplib.SMTPResponseException) and 400 <= exc.smtp_code < 500
                                       and not isinstance(exc, smtplib.SMTPAuthenticationError)):
         return None

@@ -191,3 +191,41 @@ def test_letters_name_the_file_as_sent_and_tell_errors(templates, tmp_path, key_
     assert feedback.exit_code == 0, feedback.output
     fb = _eml(outbox / "phan-hoi-p-ngoc-ha.eml").get_body(("plain",)).get_content()
     assert "(tệp «PL1 Ngọc Hà.xlsx»): 1 ô cần xem lại" in fb and "thư ngày 20-3" not in fb
+
+
+def test_a_server_that_never_answers_fails_once_not_per_letter(templates, tmp_path):  # noqa: F811
+    """A port that accepts and never speaks (465 with --security starttls, a firewall):
+    smtplib calls it a dropped connection; cchc stops once, saying what to check."""
+    import socket
+    import threading
+
+    from mailer.smtp import SmtpConfig
+    timeout = SmtpConfig.__dataclass_fields__["timeout"].default
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    accepted = []
+    stop = threading.Event()
+
+    def accept():
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                accepted.append(listener.accept()[0])   # and never write a byte
+            except OSError:
+                continue
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        outbox = tmp_path / "outbox"
+        result, elapsed = _timed("mail", "--templates", templates, "--out", outbox, "--send", "--smtp",
+                                 f"127.0.0.1:{listener.getsockname()[1]}", "--security", "starttls",
+                                 "--retry-delay", "0")
+    finally:
+        stop.set()
+        for conn in accepted:
+            conn.close()
+        listener.close()
+    assert result.exit_code == 2, result.output
+    assert "nhận kết nối nhưng không trả lời" in result.output and result.output.count("Lỗi:") == 1
+    # One wait for the greeting, no retry, no letter after letter (it was 66 s per letter).
+    assert elapsed < timeout + FAST and len(accepted) == 1

@@ -9,6 +9,7 @@ and the results travel between processes.
 from __future__ import annotations
 
 import os
+import signal
 import tempfile
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -30,6 +31,9 @@ def cores() -> int:
 def _init(func: Callable, context: tuple, tempdir: str | None) -> None:
     global _TASK
     _TASK = (func, context)
+    # Ctrl+C is the parent's to handle (it stops the run and says so): a worker that took
+    # it too would print a traceback of its own, in English.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Temporary files go where the caller's go (an output run keeps them in its staging
     # folder, so that a kill leaves nothing behind): a spawned worker would not know.
     tempfile.tempdir = tempdir
