@@ -51,6 +51,8 @@ def snapshot(result: Harvest) -> Snapshot:
     rec = result.reconciliation
     files = {}
     for r in result.results:
+        if any(i.code == Code.F_SYSTEM_FILE for i in r.issues):
+            continue   # an office suite's own lock or a thumbnail file comes and goes: no news
         outcome, reason = rec.outcomes.get(r.rel, (REJECTED, r.reason))
         files[r.rel] = FileState(r.sha256, r.unit, r.form, outcome, reason,
                                  sum(i.severity == "error" for i in r.issues))
@@ -69,7 +71,7 @@ def _what(state: FileState, names: dict[str, str]) -> str:
         return f"{state.form} của {names[state.unit]}"
     if state.form:
         return f"{state.form} (không rõ đơn vị)"
-    return "tệp không rõ đơn vị, phụ lục"
+    return "tệp chưa rõ của đơn vị nào, phụ lục nào"
 
 
 def _state(state: FileState, snap: Snapshot) -> str:
