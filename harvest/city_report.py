@@ -17,7 +17,7 @@ from datetime import datetime
 from xlsx_forms.model import Catalogue, Form
 from xlsx_forms.outline import Outline, Section
 from xlsx_forms.registry import Registry
-from xlsx_forms.report_doc import FONT, GUIDANCE_STYLE, MOTTO, NATION, _page, _para, _styles, _table
+from xlsx_forms.report_doc import FONT, GUIDANCE_STYLE, MOTTO, NATION, _page, _para, _styles, _table, add_heading
 
 from .charts import line_chart
 from .city_appendices import UNITS_WITH
@@ -189,13 +189,7 @@ def _chart(doc, catalogue: Catalogue, form: Form, values: dict[tuple[str, str], 
 
 
 def _section(doc, data: ReportInput, section: Section, charts: list[int]) -> None:
-    heading = doc.add_paragraph(style=f"Heading {section.level}")
-    if section.level == 1:
-        heading.add_run(section.number)
-        heading.add_run().add_break()
-        heading.add_run(section.heading)
-    else:
-        heading.add_run(section.printed)
+    add_heading(doc, section)
     for fid in section.figures:
         form = data.catalogue.forms.get(fid)
         if form is None:

@@ -9,6 +9,8 @@ import math
 import openpyxl
 import pytest
 
+from tests.workbook_checks import column_widths
+
 LINE_POINTS = 12   # a line of 11-point text is at least this tall
 
 
@@ -24,22 +26,12 @@ def test_every_sheet_prints_on_a4_landscape_one_page_wide(summary):
         assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth in (1, None), ws.title
 
 
-def _widths(ws) -> dict[int, float]:
-    """Column index → width (a <col> element may span several columns)."""
-    widths = {}
-    for dim in ws.column_dimensions.values():
-        if dim.width:
-            for c in range(dim.min, dim.max + 1):
-                widths[c] = dim.width
-    return widths
-
-
 def test_every_wrapped_text_has_the_height_it_needs(summary):
     """Independently of cchc's own estimate: at most 1.2 characters per width unit fit on
     a line, so a text needs at least len / (1.2 × width) lines."""
     short = []
     for ws in summary.worksheets:
-        widths = _widths(ws)
+        widths = column_widths(ws)
         for row in ws.iter_rows():
             for cell in row:
                 if not isinstance(cell.value, str) or not cell.alignment.wrap_text:

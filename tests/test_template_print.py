@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 
 from tests.excel_eval import evaluate
+from tests.workbook_checks import column_widths
 from xlsx_forms import rules
 from xlsx_forms.layout import CHECK_HEADER, form_layout
 
@@ -42,19 +43,10 @@ def _print_columns(ws) -> int:
     return openpyxl.utils.column_index_from_string(last)
 
 
-def _widths(ws) -> dict[int, float]:
-    widths = {}
-    for dim in ws.column_dimensions.values():
-        if dim.width:
-            for c in range(dim.min, dim.max + 1):
-                widths[c] = dim.width
-    return widths
-
-
 def test_every_text_around_the_table_is_printed_whole(sheets):
     problems = []
     for form, layout, ws in sheets:
-        printed, widths = _print_columns(ws), _widths(ws)
+        printed, widths = _print_columns(ws), column_widths(ws)
         merged = {(m.min_row, m.min_col): m for m in ws.merged_cells.ranges}
         for t in layout.texts:
             if t.role.split(":")[0] not in FRAME_ROLES:

@@ -24,3 +24,14 @@ def identity_from_properties(wb) -> Identity:
 def texts_match_layout(ws, layout: SheetLayout) -> list[str]:
     """Addresses whose text differs from the layout's fingerprint texts."""
     return [a for a, text in layout.fingerprint_texts() if (ws[a].value or "") != text]
+
+
+def column_widths(ws) -> dict[int, float]:
+    """Column index (1-based) → width, from an openpyxl sheet (a <col> element may span
+    several columns)."""
+    widths = {}
+    for dim in ws.column_dimensions.values():
+        if dim.width:
+            for c in range(dim.min, dim.max + 1):
+                widths[c] = dim.width
+    return widths

@@ -97,13 +97,7 @@ def _master(outline: Outline, issuer: str, place: str, consolidator: str, genera
     _para(doc, outline.kind, bold=True, size=14, align="center", before=12)
     _para(doc, outline.title, bold=True, size=14, align="center", after=12)
     for s in outline.sections:
-        heading = doc.add_paragraph(style=f"Heading {s.level}")
-        if s.level == 1:   # "Phần thứ nhất" above its title, as the plan prints it
-            heading.add_run(s.number)
-            heading.add_run().add_break()
-            heading.add_run(s.heading)
-        else:
-            heading.add_run(s.printed)
+        add_heading(doc, s)
         for line in s.guidance:
             doc.add_paragraph(line, style=GUIDANCE_STYLE)
         doc.add_paragraph()   # the unit's text goes here
@@ -122,6 +116,18 @@ def _master(outline: Outline, issuer: str, place: str, consolidator: str, genera
     doc.save(buf)
     with zipfile.ZipFile(buf) as z:
         return tuple((i.filename, z.read(i)) for i in z.infolist())
+
+
+def add_heading(doc, section) -> None:
+    """A section's heading in its level's style: "Phần thứ nhất" above its title, as the
+    plan prints it; any other with its number before it (the harvest finds it again)."""
+    heading = doc.add_paragraph(style=f"Heading {section.level}")
+    if section.level == 1:
+        heading.add_run(section.number)
+        heading.add_run().add_break()
+        heading.add_run(section.heading)
+    else:
+        heading.add_run(section.printed)
 
 
 def _trim(doc) -> None:
