@@ -64,8 +64,9 @@ EXPECTED = [
 
 
 def _block(output: str, form_id: str) -> list[str]:
-    blocks = output.split("\n\n")
-    (block,) = [b for b in blocks if b.startswith(f"{form_id}  Phụ lục ")]
+    # (the first block opens with the line saying which plan is used)
+    head = f"{form_id}  Phụ lục "
+    (block,) = [b[b.index(head):] for b in output.split("\n\n") if head in b]
     return block.splitlines()
 
 
