@@ -218,19 +218,15 @@ def harvest(inbox, plan_path, units, key_file, out, deadline, templates) -> None
     hoặc không ghi được THƯ_MỤC_RA (cả ba trường hợp: kết quả cũ giữ nguyên).
     """
     remembered = Remembered.load(templates)
-    with remembered.announced(click.echo):
-        bundle = remembered.plan(plan_path)
-        catalogue = bundle.catalogue
-        due = remembered.deadline(deadline, catalogue.plan.default_deadline)
-        registry = remembered.registry(units)
-        key = remembered.key(key_file)
+    use = remembered.for_harvest(click.echo, plan_path, units, key_file, deadline)
+    registry = use.registry
     wait = config.lock_wait()
     outdir.check(out, "harvest", {INBOX_WHAT: inbox})   # before reading anything
     files = scan(inbox)
     with click.progressbar(length=len(files), label="Đang đọc tệp", file=sys.stderr) as bar:
-        result = run_harvest(inbox, out, catalogue, registry, key, due, progress=lambda _r: bar.update(1),
-                             files=files, lock_wait=wait, on_wait=waiting(out),
-                             expected_key=remembered.expected_key(), outline=bundle.outline)
+        result = run_harvest(inbox, out, use.bundle.catalogue, registry, use.key, use.due,
+                             progress=lambda _r: bar.update(1), files=files, lock_wait=wait, on_wait=waiting(out),
+                             expected_key=remembered.expected_key(), outline=use.bundle.outline)
     for line in closing_lines(result, registry, out):
         click.echo(line)
 

@@ -26,6 +26,16 @@ from . import config
 PLAN_UNITS_SHOWN = "danh sách đơn vị của kế hoạch"
 
 
+@dataclass(frozen=True)
+class HarvestSettings:
+    """The plan, deadline, registry and key one harvest uses."""
+
+    bundle: PlanBundle
+    due: date
+    registry: Registry
+    key: bytes
+
+
 @dataclass
 class Remembered:
     """The recorded settings of one templates folder and the choices made against them;
@@ -154,6 +164,17 @@ class Remembered:
             self.lines.append(f"Chú ý: khóa này khác khóa đã ký các biểu mẫu trong {self.templates} "
                               f"(dấu vân tay {recorded.key_fingerprint}, {recorded.key_file}).")
         return key
+
+    def for_harvest(self, echo, plan: Path | None, units: Path | None, key_file: Path | None,
+                    deadline: str | None) -> HarvestSettings:
+        """What a harvest reads with (``cchc harvest`` and ``cchc watch`` alike), each said
+        through ``echo`` with where it came from."""
+        with self.announced(echo):
+            bundle = self.plan(plan)
+            due = self.deadline(deadline, bundle.catalogue.plan.default_deadline)
+            registry = self.registry(units)
+            key = self.key(key_file)
+        return HarvestSettings(bundle, due, registry, key)
 
     def expected_key(self) -> tuple[str, str]:
         """(fingerprint of the key that signed the templates, where that is recorded), or

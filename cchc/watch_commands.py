@@ -69,19 +69,15 @@ def register(cli) -> None:
     def watch(inbox, plan_path, units, key_file, out, deadline, templates, settle) -> None:
         from .cli import os_error_message
         remembered = Remembered.load(templates)
-        with remembered.announced(click.echo):
-            bundle = remembered.plan(plan_path)
-            catalogue = bundle.catalogue
-            due = remembered.deadline(deadline, catalogue.plan.default_deadline)
-            registry = remembered.registry(units)
-            key = remembered.key(key_file)
+        use = remembered.for_harvest(click.echo, plan_path, units, key_file, deadline)
+        registry = use.registry
         wait = config.lock_wait()
         outdir.check(out, "harvest", {INBOX_WHAT: inbox})   # before reading anything
 
         def run():
-            return snapshot(run_harvest(inbox, out, catalogue, registry, key, due, lock_wait=wait,
+            return snapshot(run_harvest(inbox, out, use.bundle.catalogue, registry, use.key, use.due, lock_wait=wait,
                                         on_wait=waiting(out), expected_key=remembered.expected_key(),
-                                        outline=bundle.outline))
+                                        outline=use.bundle.outline))
 
         def explain(exc: Exception) -> str:
             return os_error_message(exc) if isinstance(exc, OSError) else str(exc)
