@@ -44,7 +44,9 @@ class Identification:
         return self.rows.get(layout_row, layout_row)
 
 
-def _identity(d: dict[str, str]) -> Identity | None:
+def identity_from(d: dict[str, str]) -> Identity | None:
+    """The identity a file's properties (or identity sheet) state, or None when a field
+    is missing or malformed (workbooks and narrative reports alike)."""
     if not all(k in d for k in FIELDS):
         return None
     try:
@@ -53,7 +55,8 @@ def _identity(d: dict[str, str]) -> Identity | None:
         return None
 
 
-def _norm(value) -> str:
+def normalized_text(value) -> str:
+    """A cell's text as compared with a layout's: NFC, runs of white space as one space."""
     text = "" if value is None else str(value)
     return unicodedata.normalize("NFC", " ".join(text.split()))
 
@@ -65,8 +68,8 @@ def first_layout_difference(grid: Grid, layout: SheetLayout) -> tuple[str, str, 
             raw = grid.value(t.row, t.col)
             if raw == t.text:
                 continue
-            found = _norm(raw)
-            if found != _norm(t.text):
+            found = normalized_text(raw)
+            if found != normalized_text(t.text):
                 return t.a1, t.text, found
     return None
 
@@ -77,10 +80,10 @@ def locate_rows(grid: Grid, layout: SheetLayout, form: Form) -> dict[int, int] |
     if any(t.layout != "rows" for t in form.tables):
         return None
     label_col = next(t.col for t in layout.texts if t.role in ("label", "section"))
-    expected = [(t.row, _norm(t.text)) for t in layout.texts if t.role in ("label", "section")]
+    expected = [(t.row, normalized_text(t.text)) for t in layout.texts if t.role in ("label", "section")]
     found, cursor, limit = {}, layout.header_rows[1] + 1, layout.last_row + MAX_SHIFT
     for row, text in expected:
-        while cursor <= limit and _norm(grid.value(cursor, label_col)) != text:
+        while cursor <= limit and normalized_text(grid.value(cursor, label_col)) != text:
             cursor += 1
         if cursor > limit:
             return None
@@ -95,16 +98,16 @@ def locate_rows(grid: Grid, layout: SheetLayout, form: Form) -> dict[int, int] |
 def _texts_match(grid: Grid, layout: SheetLayout, rows: dict[int, int]) -> bool:
     """Every checked text where the layout puts it, body rows at the row they were found
     at: then only rows moved (not columns, not words), and reading by label is safe."""
-    return all(_norm(grid.value(rows.get(t.row, t.row), t.col)) == _norm(t.text)
+    return all(normalized_text(grid.value(rows.get(t.row, t.row), t.col)) == normalized_text(t.text)
                for t in layout.texts if t.role in CHECKED_ROLES)
 
 
 def guess_form(book: Book, catalogue: Catalogue) -> Form | None:
     """The form whose labels an unsigned workbook carries (e.g. a retyped copy)."""
     best, best_score = None, 0.0
-    seen = {_norm(v) for g in book.grids.values() for v in g.texts()}
+    seen = {normalized_text(v) for g in book.grids.values() for v in g.texts()}
     for form in catalogue.forms.values():
-        texts = {_norm(r.label) for r in form.rows}
+        texts = {normalized_text(r.label) for r in form.rows}
         score = len(texts & seen) / len(texts)
         if score > best_score:
             best, best_score = form, score
@@ -127,7 +130,7 @@ def _claim(out: Identification, ident: Identity, catalogue: Catalogue, registry:
 def identify(book: Book, rel: str, catalogue: Catalogue, registry: Registry, key: bytes) -> Identification:
     """Identify ``book`` (file ``rel``) and verify its signature and layout."""
     out = Identification()
-    props, sheet = _identity(book.properties), _identity(book.identity_sheet)
+    props, sheet = identity_from(book.properties), identity_from(book.identity_sheet)
     if props and sheet and props != sheet:
         diff = ", ".join(k for k in FIELDS if getattr(props, k) != getattr(sheet, k))
         out.issues.append(issue(Code.F_IDENTITY_MISMATCH, file=rel, detail=diff))
@@ -174,8 +177,8 @@ def identify(book: Book, rel: str, catalogue: Catalogue, registry: Registry, key
         out.reason = "thiếu trang biểu mẫu"
         return out
     unit_name = registry.unit(ident.unit).name.upper()
-    shown = _norm(grid.value(layout.unit_name.row, layout.unit_name.col))
-    if shown != _norm(unit_name):
+    shown = normalized_text(grid.value(layout.unit_name.row, layout.unit_name.col))
+    if shown != normalized_text(unit_name):
         out.issues.append(issue(Code.F_UNIT_NAME, sheet=layout.sheet_name, cell=layout.unit_name.a1,
                                 found=shown, expected=unit_name, **where))
         out.reason = "tên đơn vị trên biểu khác thông tin nhận diện"

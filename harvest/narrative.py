@@ -15,13 +15,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from xlsx_forms.identity import Identity, verify
+from xlsx_forms.identity import verify
 from xlsx_forms.outline import Outline
 from xlsx_forms.registry import Registry
 
 from . import parts as parts_
 from . import sections
-from .identify import FIELDS
+from .identify import identity_from
 from .inbox import sha256
 from .issues import Code, issue, unit_called
 from .package import Package, Refused
@@ -166,15 +166,6 @@ def read_document(data: bytes, kind: str) -> Document:
     return doc
 
 
-def _identity(props: dict[str, str]) -> Identity | None:
-    if not all(k in props for k in FIELDS):
-        return None
-    try:
-        return Identity(**{**{k: props[k] for k in FIELDS}, "spec_version": int(props["spec_version"])})
-    except ValueError:
-        return None
-
-
 def process_document(rel: str, data: bytes, mtime: float, kind: str, outline: Outline, registry: Registry,
                      key: bytes) -> FileResult | None:
     """One returned document as a FileResult (form: the outline's id when it is a report);
@@ -199,7 +190,7 @@ def process_document(rel: str, data: bytes, mtime: float, kind: str, outline: Ou
         doc = read_document(data, kind)
     except Refused as exc:
         return None if named_workbook else reject(Code.N_UNREADABLE, str(exc), detail=str(exc))
-    ident = _identity(doc.properties)
+    ident = identity_from(doc.properties)
     if ident is None or ident.form != outline.id:
         return None if named_workbook else reject(Code.N_NO_IDENTITY, "không có thông tin nhận diện mẫu báo cáo")
     result.signature_ok = verify(key, ident)

@@ -29,7 +29,7 @@ from xlsx_forms.registry import Registry
 from .cellvalues import show
 from .consolidate import CityValue
 from .gaps import cell_comment
-from .identify import _identity, _norm, first_layout_difference
+from .identify import identity_from, normalized_text, first_layout_difference
 from .process import GAPS_LIMIT, GAPS_PROPERTY
 from .reader import read_book
 
@@ -54,7 +54,7 @@ def _parent_form(data: bytes, name: str, catalogue: Catalogue, registry: Registr
     book = read_book(data, None)
     if book.failure:
         raise CchcError("ROLLUP_TEMPLATE", name, problem=book.failure)
-    identity = _identity(book.properties)
+    identity = identity_from(book.properties)
     if identity is None:
         raise CchcError("ROLLUP_TEMPLATE", name, problem="tệp không có thông tin nhận diện của biểu mẫu cchc")
     form = catalogue.forms.get(identity.form)
@@ -73,7 +73,7 @@ def _parent_form(data: bytes, name: str, catalogue: Catalogue, registry: Registr
         cell, expected, found = changed
         raise CchcError("ROLLUP_TEMPLATE", name,
                         problem=f"ô {cell} phải là «{expected}» nhưng là «{found}» (bố cục đã bị sửa)")
-    addressed = _norm(grid.value(layout.unit_name.row, layout.unit_name.col))
+    addressed = normalized_text(grid.value(layout.unit_name.row, layout.unit_name.col))
     if addressed and _body(addressed) != _body(registry.issuer):
         raise CchcError("ROLLUP_TEMPLATE", name,
                         problem=f"biểu mẫu gửi cho «{addressed}», không phải «{registry.issuer}» (sổ đăng ký đang "
@@ -84,7 +84,7 @@ def _parent_form(data: bytes, name: str, catalogue: Catalogue, registry: Registr
 def _body(name: str) -> str:
     """A body's name as compared: case, spacing and the "UBND"/"Ủy ban nhân dân" prefix
     aside ("UBND THÀNH PHỐ HÀ GIANG" is "Thành phố Hà Giang")."""
-    text = " ".join(_norm(name).casefold().replace(".", " ").split())
+    text = " ".join(normalized_text(name).casefold().replace(".", " ").split())
     for prefix in ("ủy ban nhân dân ", "uỷ ban nhân dân ", "ubnd "):
         if text.startswith(prefix):
             return text[len(prefix):]
