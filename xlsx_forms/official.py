@@ -15,8 +15,7 @@ from .identity import layout_fingerprint, sign
 from .layout import form_layout
 from .model import Catalogue, Form
 from .registry import Registry, Unit
-from .styles import Formats
-from .writer import GenerateOptions, Prefill, ProtectedWorkbook, write_form_sheet, write_identity
+from .writer import GenerateOptions, Prefill, new_workbook, write_form_sheet, write_identity
 
 CITY_FORM = "PHU-LUC"      # the identity's form: the city's appendices together
 CITY_UNIT = "thanh-pho"    # the identity's unit: the city itself
@@ -29,10 +28,7 @@ def build_city_workbook(catalogue: Catalogue, registry: Registry, sheets: list[t
     city = Unit(code=CITY_UNIT, name=registry.issuer, kind="", email=registry.consolidator.email,
                 forms=tuple(f.id for f, _ in sheets))
     buf = io.BytesIO()
-    wb = ProtectedWorkbook(buf, {"in_memory": True, "strings_to_numbers": False,
-                                 "strings_to_formulas": False, "strings_to_urls": False})
-    wb.structure_password = options.password
-    fmt = Formats(wb, catalogue.kinds)
+    wb, fmt = new_workbook(buf, catalogue, options)
     prints = []
     for form, prefill in sheets:
         layout = form_layout(form)

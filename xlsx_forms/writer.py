@@ -73,6 +73,15 @@ class Prefill:
     final: bool = False     # a finished table (the city's own): every row filled, nothing to type
 
 
+def new_workbook(buf: io.BytesIO, catalogue: Catalogue, options: GenerateOptions) -> tuple[ProtectedWorkbook, Formats]:
+    """A structure-locked workbook writing into ``buf`` (text always written as text),
+    with the formats of ``catalogue``'s kinds."""
+    wb = ProtectedWorkbook(buf, {"in_memory": True, "strings_to_numbers": False,
+                                 "strings_to_formulas": False, "strings_to_urls": False})
+    wb.structure_password = options.password
+    return wb, Formats(wb, catalogue.kinds)
+
+
 def build_workbook(catalogue: Catalogue, registry: Registry, unit: Unit, form: Form,
                    options: GenerateOptions, prefill: Prefill | None = None) -> tuple[bytes, Identity]:
     """The workbook of ``form`` for ``unit``: (xlsx bytes, its signed identity)."""
@@ -81,10 +90,7 @@ def build_workbook(catalogue: Catalogue, registry: Registry, unit: Unit, form: F
                     generated_at=options.generated_at.isoformat(),
                     fingerprint=layout_fingerprint(layout))
     buf = io.BytesIO()
-    wb = ProtectedWorkbook(buf, {"in_memory": True, "strings_to_numbers": False,
-                                 "strings_to_formulas": False, "strings_to_urls": False})
-    wb.structure_password = options.password
-    fmt = Formats(wb, catalogue.kinds)
+    wb, fmt = new_workbook(buf, catalogue, options)
     ws = wb.add_worksheet(layout.sheet_name)
     write_form_sheet(ws, fmt, catalogue, registry, unit, form, layout, options, prefill or Prefill())
     guide = wb.add_worksheet("Hướng dẫn")
