@@ -24,7 +24,7 @@ VI = {
     "Missing command.": "Thiếu lệnh.",
     "Missing {param_type}": "Thiếu {param_type}",
     "Missing parameter: {param_name}": "Thiếu tham số: {param_name}",
-    "Invalid value for {param_hint}: {message}": "Giá trị không hợp lệ cho {param_hint}: {message}",
+    "Invalid value for {param_hint}: {message}": "giá trị không hợp lệ cho {param_hint}: {message}",
     "Invalid value: {message}": "Giá trị không hợp lệ: {message}",
     "Option {name!r} does not take a value.": "Tùy chọn {name!r} không nhận giá trị.",
     "Aborted!": "Đã hủy!",

@@ -167,8 +167,8 @@ def closing_lines(result: Harvest, registry: Registry, out: Path) -> list[str]:
         absent = [names.get(s.unit, s.unit) for s in result.reports.statuses if s.status == MISSING]
         got = len(result.reports.statuses) - len(absent)
         lines.append(f"Báo cáo theo Đề cương: {got}/{len(registry.units)} đơn vị đã gửi"
-                     + (f"; chưa gửi: {_listed(absent, 'đơn vị')}." if absent else ".")
-                     + f" (nội dung: {out / 'sections.csv'})")
+                     + (f"; chưa gửi: {_listed(absent, 'đơn vị')}" if absent else "")
+                     + f" (nội dung: {out / 'sections.csv'}).")
     errors = sum(i.severity == "error" for i in result.issues)
     warnings = sum(i.severity == "warning" for i in result.issues)
     lines.append(f"Tổng cộng: {errors} lỗi, {warnings} cảnh báo, {len(late)} phụ lục nộp muộn, "

@@ -317,7 +317,7 @@ def test_help_texts_name_no_plan_of_their_own():
                  ("plan", "export")):
         text = run(*args, "--help").output
         assert "Hà Giang" not in text and "2011-2020" not in text and "23/3/2020" not in text, args
-    assert "kế hoạch mặc định (372/KH-UBND)" in " ".join(run("--help").output.split())
+    assert "kế hoạch có sẵn 372/KH-UBND" in " ".join(run("--help").output.split())
     for command in ("generate", "harvest", "mail", "feedback", "forms", "rollup"):
         assert "--plan" in run(command, "--help").output
 

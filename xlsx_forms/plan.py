@@ -129,10 +129,10 @@ def _embedded() -> PlanBundle:
 
 def default_plan_name() -> str:
     """How messages and help texts name the embedded plan, from its own data:
-    «kế hoạch mặc định (372/KH-UBND)»."""
+    «kế hoạch có sẵn 372/KH-UBND» (no brackets: messages add their own)."""
     facts = load_yaml(SPEC_DIR / "catalogue.yaml")["plan"]
     code = facts.get("code") or facts.get("reference", "")
-    return f"kế hoạch mặc định ({code})" if code else "kế hoạch mặc định"
+    return f"kế hoạch có sẵn {code}" if code else "kế hoạch có sẵn"
 
 
 def embedded_sources() -> tuple[dict, list[tuple[Path, dict]], dict, dict | None]:
