@@ -9,11 +9,14 @@ folder) is carried too: ``tests/test_packaging.py`` checks it against the wheel.
 from setuptools import find_packages, setup
 
 PACKAGES = ["cchc", "xlsx_forms", "harvest", "mailer"]
-DATA = ["*.yaml", "*.yml", "*.json", "*.csv", "*.txt", "*.key", "*.xlsx", "*.xls", "*.ods", "*.cmd"]
+# Every file below a package is data, whatever its kind (a sample return may be .docx,
+# .odt or .pdf as well as a workbook): a list of extensions would miss the next one.
+DATA = ["*"]
 
 setup(
     packages=find_packages(include=[name for p in PACKAGES for name in (p, f"{p}.*")]) + ["cchc.samples"],
     package_dir={"cchc.samples": "samples"},
     # Recursive patterns: a data folder added later (a plan, a new registry) needs no edit here.
     package_data={"": DATA + [f"**/{pattern}" for pattern in DATA]},
+    exclude_package_data={"": ["*.pyc", "**/*.pyc", "**/__pycache__/*"]},
 )
