@@ -13,7 +13,7 @@ import docx
 import pytest
 from docx.shared import Mm, Pt
 
-from harvest.narrative import _identity
+from harvest.identify import identity_from
 from harvest.parts import custom_properties
 from tests.conftest import TEST_KEY
 from tests.hostile_env import REPO
@@ -110,7 +110,7 @@ def test_identity_verifies_and_names_unit_outline_and_version(made, outline):
     out, files = made
     for g in (g for g in files if g.form == outline.id):
         props = custom_properties(zipfile.ZipFile(out / g.rel).read("docProps/custom.xml"))
-        ident = _identity(props)
+        ident = identity_from(props)
         assert ident == g.identity and verify(TEST_KEY, ident)
         assert (ident.form, ident.unit, ident.spec_version, ident.fingerprint) == (
             outline.id, g.unit.code, outline.version, outline.fingerprint)
