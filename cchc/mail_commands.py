@@ -14,9 +14,9 @@ from mailer import outbox as box
 from mailer.feedback import make_corrections
 from mailer.messages import feedback_letter, for_office, mailout_letter, message, reminder_letter
 from mailer.smtp import PASSWORD_ENV, SmtpConfig, send_outbox
+from oslayer.fileio import NotReadable, read_csv
 from xlsx_forms import outdir, outwrite
 from xlsx_forms.errors import CchcError
-from xlsx_forms.fileio import read_csv
 from xlsx_forms.writer import DEFAULT_PASSWORD, GenerateOptions
 
 from . import config
@@ -39,7 +39,10 @@ def waiting(folder: Path):
 def _rows(path: Path, where: str) -> list[dict[str, str]]:
     if not path.exists():
         raise CchcError("FILE_MISSING", f"{where}: {path}")
-    return read_csv(path)
+    try:
+        return read_csv(path)
+    except NotReadable as exc:
+        raise CchcError("CSV_INVALID", str(path), problem=str(exc)) from None
 
 
 def smtp_options(func):

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import click
 
-from harvest.citycsv import CITY_NAME, read_city_csv
 from harvest.city_report import ReportInput, build_city_report
+from harvest.citycsv import CITY_NAME, read_city_csv
 from harvest.exports import unguarded
 from harvest.reconcile import MISSING, WITH_ERRORS
+from oslayer.fileio import NotReadable, atomic_write_bytes, read_csv
 from xlsx_forms import outdir, outwrite
 from xlsx_forms.errors import CchcError
-from xlsx_forms.fileio import atomic_write_bytes, read_csv
 from xlsx_forms.outline import check_figures
 
 from . import config
@@ -25,7 +25,12 @@ STATUS_NAME = "status.csv"
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
-    return read_csv(path) if path.is_file() else []
+    if not path.is_file():
+        return []
+    try:
+        return read_csv(path)
+    except NotReadable as exc:
+        raise CchcError("CSV_INVALID", str(path), problem=str(exc)) from None
 
 
 def report_input(summary: Path, catalogue, registry, outline, when: datetime) -> ReportInput:

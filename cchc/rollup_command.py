@@ -7,10 +7,10 @@ import click
 
 from harvest.citycsv import CITY_NAME, read_city_csv
 from harvest.rollup import fill_parent
+from oslayer.fileio import NotReadable, atomic_write_bytes, read_regular
+from oslayer.oserrors import describe
 from xlsx_forms import outdir, outwrite
 from xlsx_forms.errors import CchcError
-from xlsx_forms.fileio import NotReadable, atomic_write_bytes, read_regular
-from xlsx_forms.oserrors import describe
 
 from . import config
 from .mail_commands import SUMMARY_WHAT, waiting

@@ -20,9 +20,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
+from oslayer.portable import Reader
 from xlsx_forms.layout import form_layout
 from xlsx_forms.model import Form
-from xlsx_forms.portable import Reader
 
 # EXCLUDED: read fine, but it breaks an error rule of the form: shown, never added up.
 BLANK, USABLE, UNUSABLE, EXCLUDED = 0, 1, 2, 3

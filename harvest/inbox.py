@@ -20,8 +20,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from xlsx_forms.oserrors import explain
-from xlsx_forms.portable import long_path
+from oslayer.oserrors import explain
+from oslayer.portable import long_path
 
 # Kinds of entries. Only FILE is ever opened.
 FILE, LINK, FIFO, SOCKET, CHAR_DEVICE, BLOCK_DEVICE, OTHER, FOLDER, GONE = (

@@ -29,7 +29,7 @@ from xlsx_forms.registry import Registry
 from .cellvalues import show
 from .consolidate import CityValue
 from .gaps import cell_comment
-from .identify import identity_from, normalized_text, first_layout_difference
+from .identify import first_layout_difference, identity_from, normalized_text
 from .process import GAPS_LIMIT, GAPS_PROPERTY
 from .reader import read_book
 

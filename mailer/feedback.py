@@ -19,7 +19,8 @@ from harvest.exports import NOTE_PERIOD
 from harvest.issues import CONFIRM_CODES
 from harvest.process import CELL_TEXT_LIMIT
 from harvest.reconcile import WITH_ERRORS
-from xlsx_forms.fileio import atomic_write_bytes, read_csv
+from oslayer.fileio import NotReadable, atomic_write_bytes, read_csv
+from xlsx_forms.errors import CchcError
 from xlsx_forms.inert import FORMULA_TRIGGERS, inert
 from xlsx_forms.layout import form_layout
 from xlsx_forms.model import Catalogue
@@ -83,18 +84,25 @@ def _comment(issue: dict[str, str]) -> str:
     return f"{what} ({issue['code']}): {text}"
 
 
+def _rows(path: Path) -> list[dict[str, str]]:
+    try:
+        return read_csv(path)
+    except NotReadable as exc:
+        raise CchcError("CSV_INVALID", str(path), problem=str(exc)) from None
+
+
 def make_corrections(summary: Path, out_dir: Path, catalogue: Catalogue, registry: Registry,
                      options: GenerateOptions) -> list[Correction]:
     """Write the correction workbooks of every unit whose status is 'Có lỗi' because of
     errors in a file that was used (a file that could not be used at all has a reason in
     status.csv: nothing of it can be pre-filled; the reminder sends the blank template),
     and of every unit with values to confirm (plausibility warnings on the file used)."""
-    statuses = read_csv(summary / "status.csv")
+    statuses = _rows(summary / "status.csv")
     values = defaultdict(list)
-    for row in read_csv(summary / "values.csv"):
+    for row in _rows(summary / "values.csv"):
         values[(row["unit_code"], row["form"])].append(row)
     issues = defaultdict(list)
-    for row in read_csv(summary / "issues.csv"):
+    for row in _rows(summary / "issues.csv"):
         issues[(row["unit_code"], row["form"])].append(row)
     wrong = [(s["unit_code"], s["form"], s) for s in statuses if not s.get("reason") and (
         s["status"] == WITH_ERRORS or any(i["code"] in CONFIRM_CODES and i["file"] == s["file"]

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import openpyxl
 
-from xlsx_forms.fileio import atomic_write_bytes
+from oslayer.fileio import atomic_write_bytes
 from xlsx_forms.model import Catalogue
 from xlsx_forms.outline import default_outline
 from xlsx_forms.registry import DEFAULT_REGISTRY, Registry, load_registry
-from xlsx_forms.spec_loader import default_catalogue
 from xlsx_forms.report_doc import build_report
+from xlsx_forms.spec_loader import default_catalogue
 from xlsx_forms.writer import GenerateOptions, build_workbook
 
 from .fill import restamp, valid_values, write_values

@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from cchc.cli import cli
-from harvest.citycsv import read_city_csv
 from harvest.city_report import vi_number
+from harvest.citycsv import read_city_csv
 from tests.hostile_env import read_csv_rows
 from xlsx_forms.outline import check_figures, default_outline
 
@@ -163,7 +163,7 @@ def test_bullets_read_back_from_sections_csv_lose_the_formula_guard(drafted, tmp
     import shutil
 
     from cchc.report_command import report_input
-    from xlsx_forms.fileio import write_csv
+    from oslayer.fileio import write_csv
     root, _, _, _ = drafted
     summary = tmp_path / "sum"
     shutil.copytree(root / "summary", summary)

@@ -69,6 +69,7 @@ def marked(generated, tmp_path_factory):
     date-formatted number in input cells, as .xlsx and as saved by LibreOffice and
     Gnumeric in every format: (client, format) → bytes."""
     import io
+
     import openpyxl
     out_dir, files = generated
     g = next(f for f in files if f.form == "PL1" and f.unit.code == "x-ngoc-duong")

@@ -22,9 +22,9 @@ from cchc.cli import cli
 from mailer.messages import Letter, message
 from samples.fill import valid_values
 from tests.conftest import FIXED_TIME
-from tests.rawcells import hostile_file
 from tests.hostile_env import harvest_cli
 from tests.hostile_env import read_csv_rows as _csv
+from tests.rawcells import hostile_file
 from xlsx_forms.inert import inert, sanitize
 from xlsx_forms.layout import form_layout
 

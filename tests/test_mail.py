@@ -236,6 +236,7 @@ def test_correction_loop_end_to_end(templates, tmp_path, key_file, catalogue, re
                                        "Trung tâm Văn hóa - Thông tin và Du lịch thành phố Hà Giang tỉnh Hà Giang"])
 def test_long_vietnamese_subjects_keep_every_space(catalogue, registry, unit_name):
     from dataclasses import replace as dc_replace
+
     from mailer.messages import feedback_letter, message
     unit = dc_replace(registry.unit("vp"), name=unit_name)
     msg = message(feedback_letter(catalogue, registry, unit, {"PL3": 2}, [], datetime(2020, 3, 23).date()),

@@ -15,9 +15,9 @@ import pytest
 from click.testing import CliRunner
 
 from cchc.cli import cli
+from oslayer import dirlock
 from samples.build_samples import DEMO_KEY
 from tests.conftest import TEST_KEY
-from xlsx_forms import dirlock
 from xlsx_forms.outdir import MARKER, read_marker
 
 REPO = Path(__file__).parents[1]

@@ -9,14 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.specedit import load_error, spec_dir_with
-
 from harvest import plausibility
 from harvest.cellstore import CellStore
 from harvest.plausibility import Magnitude, UnitOutlier, YearJump, findings
 from harvest.process import FileResult
 from harvest.run import harvest
 from samples.fill import valid_values
+from tests.specedit import load_error, spec_dir_with
 from xlsx_forms.layout import form_layout
 from xlsx_forms.registry import Consolidator, Registry, Unit
 from xlsx_forms.spec_loader import load_catalogue
@@ -223,6 +222,7 @@ def test_vectors_from_the_compact_store_equal_those_from_its_usable_values(catal
     """The one-pass read (CellStore.numbers) sees exactly the usable numbers: not the
     unusable cells, not the blanks, whatever the kind."""
     from math import isnan
+
     from harvest.plausibility import Plan
     for form in catalogue.forms.values():
         layout = form_layout(form)

@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
+from oslayer.fileio import atomic_write_bytes, csv_bytes
+from oslayer.parallel import ordered_map
+
 from .errors import CchcError
-from .fileio import atomic_write_bytes, csv_bytes
 from .identity import Identity
 from .model import Catalogue
 from .outline import Outline
 from .outwrite import LOCK_WAIT, replacing
-from .parallel import ordered_map
 from .registry import Registry, Unit
 from .report_doc import build_report, report_path
 from .writer import GenerateOptions, build_workbook

@@ -15,9 +15,10 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 
+from oslayer.fileio import NotReadable, read_regular
+from oslayer.oserrors import describe
+
 from .errors import CchcError
-from .fileio import NotReadable, read_regular
-from .oserrors import describe
 
 SETTINGS = "settings.json"
 FORMAT = 1
