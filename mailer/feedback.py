@@ -28,6 +28,9 @@ from xlsx_forms.registry import Registry, Unit
 from xlsx_forms.writer import GenerateOptions, Prefill, build_workbook
 
 COMMENT_TEXT = 1000   # characters of one problem in a cell comment
+# A preparer field (layout.PREPARER_IDS) → the status.csv column holding what the unit wrote
+# there: by name, so that a plan's fields are never paired with columns by position.
+STATUS_COLUMN = {"name": "preparer", "phone": "phone", "email": "email"}
 
 
 @dataclass(frozen=True)
@@ -144,8 +147,8 @@ def make_corrections(summary: Path, out_dir: Path, catalogue: Catalogue, registr
             marks[key] = (marks[key] + "\n" if key in marks else "") + comment
         data, _ = build_workbook(catalogue, registry, unit, form, options, Prefill(
             values=prefill_values, notes=notes, problems=problems, confirm=confirm,
-            preparer={f.id: inert(_unquoted(status[column]), single_line=True, limit=f.max_length)
-                      for f, column in zip(catalogue.preparer_fields, ("preparer", "phone", "email"))}))
+            preparer={f.id: inert(_unquoted(status[STATUS_COLUMN[f.id]]), single_line=True, limit=f.max_length)
+                      for f in catalogue.preparer_fields}))
         path = out_dir / unit_code / f"{form_id}_{unit_code}_sua-loi.xlsx"
         atomic_write_bytes(path, data)
         made[unit_code][form_id] = (path, len(problems))
