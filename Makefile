@@ -41,7 +41,9 @@ samples: install office
 lint: install
 	$(BIN)/ruff check .
 
+# Lint first: a finding fails the run before the suites start (and so CI, through .ci/run).
 test: install office
+	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 	$(MAKE) test-portable
 

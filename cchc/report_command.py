@@ -49,7 +49,8 @@ def report_input(summary: Path, catalogue, registry, outline, when: datetime) ->
         elif row.get("reason"):
             gaps.append((row["unit_name"], row["form"], f"tệp không dùng được ({row['reason']})"))
         elif row["status"] == WITH_ERRORS:
-            gaps.append((row["unit_name"], row["form"], f"số liệu còn {row['errors']} lỗi, giá trị lỗi không được tính"))
+            gaps.append((row["unit_name"], row["form"],
+                         f"số liệu còn {row['errors']} lỗi, giá trị lỗi không được tính"))
         if row.get("report") == MISSING:
             no_report[row["unit_name"]] = (row["unit_name"], "báo cáo theo Đề cương", "chưa gửi")
     gaps += no_report.values()
@@ -60,10 +61,11 @@ def register(cli, plan_option, units_option, templates_option) -> None:
     """Add the report command to the ``cli`` group."""
 
     @cli.command()
-    @click.option("--summary", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="THƯ_MỤC_TỔNG_HỢP",
-                  default=Path("output/summary"), show_default=True,
+    @click.option("--summary", type=click.Path(exists=True, file_okay=False, path_type=Path),
+                  metavar="THƯ_MỤC_TỔNG_HỢP", default=Path("output/summary"), show_default=True,
                   help=f"Thư mục kết quả của cchc harvest (đọc {CITY_NAME}, {SECTIONS_NAME}, {STATUS_NAME}).")
-    @click.option("--out", type=click.Path(file_okay=False, path_type=Path), metavar="THƯ_MỤC_RA", default=Path("output/bao-cao"),
+    @click.option("--out", type=click.Path(file_okay=False, path_type=Path), metavar="THƯ_MỤC_RA",
+                  default=Path("output/bao-cao"),
                   show_default=True,
                   help=f"Thư mục ghi dự thảo {REPORT_NAME} (chỉ thư mục mới, rỗng hoặc do cchc report tạo).")
     @plan_option

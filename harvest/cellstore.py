@@ -203,7 +203,7 @@ class CellStore(Mapping):
         usable number, NaN anywhere else (blank, unusable, text), without building a dict."""
         states, nums = self._data()
         nan = math.nan
-        return _index(self._form)[0], [x if s == USABLE else nan for s, x in zip(states, nums)]
+        return _index(self._form)[0], [x if s == USABLE else nan for s, x in zip(states, nums, strict=True)]
 
     def filled(self):
         """(position in the layout's inputs, value or raw text, address) of every filled

@@ -120,8 +120,9 @@ def fill_parent(data: bytes, name: str, catalogue: Catalogue, registry: Registry
     values = city.get(form.id, {})
     unknown = _unknown_units(values, registry)
     if unknown:
+        listed = ", ".join(sorted(unknown)[:5])
         raise CchcError("ROLLUP_TEMPLATE", name, problem=f"số liệu tổng hợp nêu đơn vị không có trong sổ đăng ký "
-                                                         f"({', '.join(sorted(unknown)[:5])}): sai --units hoặc --summary")
+                                                         f"({listed}): sai --units hoặc --summary")
     layout = form_layout(form)
     rows = form.editable_rows(unit)
     if not rows:

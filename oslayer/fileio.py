@@ -6,8 +6,8 @@ import io
 import os
 import stat
 import tempfile
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 
 class NotReadable(Exception):

@@ -33,7 +33,7 @@ def saved(generated, catalogue, tmp_path_factory):
         typed[(form_id, unit)] = values
     result = {}
     for fmt in ("xls", "ods"):
-        for src, out in zip(filled, convert(filled, tmp / f"lo-{fmt}", fmt)):
+        for src, out in zip(filled, convert(filled, tmp / f"lo-{fmt}", fmt), strict=True):
             result[(*src.stem.split("_", 1), "LibreOffice", fmt)] = out.read_bytes()
     for fmt in ("xlsx", "xls", "ods"):
         for src in filled:

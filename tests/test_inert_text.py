@@ -130,7 +130,7 @@ def hostile(good_inbox, generated, key_file, catalogue, registry, tmp_path_facto
         (inbox / path.relative_to(good_inbox)).write_bytes(path.read_bytes())
     cell = layout.inputs[0].a1
     placed = {}
-    for unit, (name, (text, _, _)) in zip(units, CASES.items()):
+    for unit, (name, (text, _, _)) in zip(units, CASES.items(), strict=True):
         template = out_dir / next(g.path for g in files if g.form == FORM and g.unit.code == unit)
         hostile_file(template, form, valid_values(form, unit, random.Random(4)), inbox / unit / f"{FORM}.xlsx",
                      saved_at=FIXED_TIME, texts={cell: text}, notes={layout.notes[0].key: text},
@@ -173,7 +173,7 @@ def test_csv_outputs(hostile, name):
     for file in ("values.csv", "status.csv", "issues.csv", "ledger.csv"):
         rows = _fields(out / file)
         for row in rows[1:]:
-            for column, field in zip(rows[0], row):
+            for column, field in zip(rows[0], row, strict=True):
                 # Only a note keeps its line breaks and tabs.
                 note = file == "values.csv" and column == "value" and row[rows[0].index("period")] == "ghi_chu"
                 assert not forbidden(field, single_line=not note), (file, column, field)

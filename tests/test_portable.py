@@ -68,7 +68,8 @@ HARVEST_CSVS = ("values.csv", "issues.csv", "ledger.csv", "status.csv")
 def _cchc(args: list, env: dict, sabotage: Path | None = None, pools: bool = False) -> subprocess.CompletedProcess:
     path = [str(REPO)] + ([str(sabotage)] if sabotage else [])
     command = [sys.executable, "-c", POOLS] if pools else [sys.executable, "-m", "cchc"]
-    return subprocess.run(command + [str(a) for a in args], check=False, cwd=REPO, capture_output=True, text=True, timeout=300,
+    return subprocess.run(command + [str(a) for a in args], check=False, cwd=REPO, capture_output=True, text=True,
+                          timeout=300,
                           env={**os.environ, "PYTHONPATH": os.pathsep.join(path), "SOURCE_DATE_EPOCH": "1583971200",
                                **env})
 
@@ -184,7 +185,7 @@ def test_spill_reads_back_with_or_without_pread(forced, monkeypatch):
     for i, blob in enumerate(blobs):   # writes and reads interleaved: the position moves both ways
         where.append(spill.put(blob))
         assert spill.get(where[i // 2], len(blobs[i // 2])) == blobs[i // 2]
-    assert [spill.get(w, len(b)) for w, b in zip(where, blobs)] == blobs
+    assert [spill.get(w, len(b)) for w, b in zip(where, blobs, strict=True)] == blobs
     assert (calls == []) == forced
 
 

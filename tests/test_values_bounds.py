@@ -123,9 +123,10 @@ def absurd(good_inbox, generated, key_file, catalogue, tmp_path_factory):
     layout = form_layout(form)
     counts = [c.a1 for c in layout.inputs if c.kind == "count"]
     percents = [c.a1 for c in layout.inputs if c.kind == "percent"]
-    numbers = dict(zip(counts, NUMBERS))
-    numbers.update(zip(percents, PERCENTS))
-    texts = dict(zip(counts[len(NUMBERS):], TEXTS))
+    # The first cells of each kind take the absurd values; the form has more cells than values.
+    numbers = dict(zip(counts, NUMBERS, strict=False))
+    numbers.update(zip(percents, PERCENTS, strict=False))
+    texts = dict(zip(counts[len(NUMBERS):], TEXTS, strict=False))
     root = tmp_path_factory.mktemp("absurd")
     inbox = root / "inbox"
     for path in good_inbox.rglob("*.xlsx"):
@@ -141,7 +142,7 @@ def absurd(good_inbox, generated, key_file, catalogue, tmp_path_factory):
     after = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in inbox.rglob("*") if p.is_file()}
     assert before == after and sorted(p.name for p in root.iterdir()) == ["inbox", "out"]
     shown = {a: {**NUMBERS, **PERCENTS}[v] for a, v in numbers.items()}
-    return out, run, {**shown, **{a: t for a, t in texts.items()}}, f"{UNIT}/{FORM}.xlsx"
+    return out, run, {**shown, **texts}, f"{UNIT}/{FORM}.xlsx"
 
 
 def test_absurd_numbers_never_stop_the_harvest(absurd):

@@ -1,13 +1,14 @@
 """Generate the workbooks of every (unit, form) assignment into a folder.
 
 The thin file layer over writer.build_workbook: output paths, the manifest, and the
-folder written in a staging folder and swapped in whole (xlsx_forms.outdir). Prints nothing; reports progress through an optional callback.
+folder written in a staging folder and swapped in whole (xlsx_forms.outwrite). Prints
+nothing; reports progress through an optional callback.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
 
 from oslayer.fileio import atomic_write_bytes, csv_bytes
 from oslayer.parallel import ordered_map
