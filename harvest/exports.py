@@ -72,40 +72,48 @@ def number_text(value, bound: float | None = None) -> object:
     return value
 
 
-def values_rows(catalogue: Catalogue, registry: Registry, rec: Reconciliation):
+def values_rows(catalogue: Catalogue, registry: Registry, rec: Reconciliation, *, safe: bool = False):
     """One row per filled input cell and note of every used file, in form layout order,
     in ``VALUES_HEADER``'s columns (plain values: a number, or the text as typed when it
-    could not be read)."""
+    could not be read). ``safe``: every column as ``write_values_csv`` writes it (texts
+    formula-safe, each value bounded by its row's kind, notes only finite)."""
     order = {u.code: i for i, u in enumerate(registry.units)}
+    guard = number_text if safe else _same
     described = {}
     for (unit, form_id), r in sorted(rec.used.items(), key=lambda kv: (order[kv[0][0]], kv[0][1])):
         form = catalogue.form(form_id)
         layout = form_layout(form)
-        if form_id not in described:   # (row id, label, period) per input position
-            described[form_id] = [(c.row_id, form.row(c.row_id).label, c.period_id) for c in layout.inputs]
-        head = (unit, registry.unit(unit).name, form_id)
+        if form_id not in described:   # (row id, label, period) and bound per input position
+            described[form_id] = [
+                (tuple(guard(t) for t in (c.row_id, form.row(c.row_id).label, c.period_id)),
+                 catalogue.kinds[form.row(c.row_id).kind].max) for c in layout.inputs]
+        cols = described[form_id]
+        # What is the same on every line of this file is made safe once.
+        head = tuple(guard(t) for t in (unit, registry.unit(unit).name, form_id))
+        place = (guard(r.rel), guard(r.sheet))
         marks = r.values.marks()   # the few values that are not plainly ok
         for i, value, cell in r.values.filled():
-            status, flags = marks.get(i, _PLAIN) if marks else _PLAIN
-            yield (*head, *described[form_id][i], value, status, flags, r.rel, r.sheet, cell)
+            status, flags = (guard(m) for m in marks[i]) if marks and i in marks else _PLAIN
+            described_i, bound = cols[i]
+            yield (*head, *described_i, number_text(value, bound) if safe else value, status, flags, *place,
+                   guard(cell))
         titles = {t.id: t.title for t in form.tables}
         for note in layout.notes:
             got = (r.notes or {}).get(note.key)
             if got is not None:
                 table = note.key.split("@")[0].rsplit(".", 1)[-1]
                 label = form.row(note.key).label if "@" not in note.key else titles.get(table, "")
-                yield (*head, note.key, label, NOTE_PERIOD, got.value, got.status, got.flags, r.rel, r.sheet, got.cell)
+                yield (*head, guard(note.key), guard(label), NOTE_PERIOD, guard(got.value), guard(got.status),
+                       guard(got.flags), *place, guard(got.cell))
+
+
+def _same(value):
+    return value
 
 
 def write_values_csv(path: Path, catalogue: Catalogue, registry: Registry, rec: Reconciliation) -> None:
     """values.csv, streamed. Each value is bounded by its row's kind (notes: only finite)."""
-    bounds = {(f.id, row.id): catalogue.kinds[row.kind].max for f in catalogue.forms.values() for row in f.input_rows}
-    form_at, row_at, period_at, value_at = (VALUES_HEADER.index(c) for c in ("form", "row_id", "period", "value"))
-
-    def bounded(row):
-        bound = None if row[period_at] == NOTE_PERIOD else bounds.get((row[form_at], row[row_at]))
-        return [number_text(v, bound) if i == value_at else number_text(v) for i, v in enumerate(row)]
-    write_csv(path, VALUES_HEADER, (bounded(row) for row in values_rows(catalogue, registry, rec)))
+    write_csv(path, VALUES_HEADER, values_rows(catalogue, registry, rec, safe=True))
 
 
 def write_issues_csv(path: Path, issues: list[Issue]) -> None:
