@@ -63,6 +63,7 @@ class Package:
         self._read: dict[str, bytes] = {}
         self._total = 0
         self._markup = 0
+        self._counted: set[str] = set()
         self._rels: dict[str, list[tuple[str, str, str]]] = {}
 
     def names(self) -> list[str]:
@@ -128,6 +129,10 @@ class Package:
         return result
 
     def _count(self, name: str, body: bytes) -> None:
+        # Once per part: a part parsed twice (checked, then read) is still one part of the file.
+        if name in self._counted:
+            return
+        self._counted.add(name)
         self._markup += body.count(b"<")
         if self._markup > MAX_MARKUP:
             raise Refused(f"thành phần «{name}» có quá nhiều thẻ XML (giới hạn {MAX_MARKUP} cho mỗi tệp)")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from . import xmlsafe
+from . import xlsx_plain, xmlsafe
 from .cells import DamagedCell, DateNumber, ErrorValue, Sheet, format_kind, iso_date_number, stored_number
 from .package import Package, Refused
 
@@ -84,6 +84,10 @@ def _row_number(text: str) -> int | None:
 
 def shared_strings(pkg: Package, part: str) -> list[str]:
     """The shared string table: each item's text, phonetic runs left out."""
+    if pkg.parse(part):    # expat checks the part; its plain shape is then read at once
+        plain = xlsx_plain.plain_strings(pkg.read(part))
+        if plain is not None:
+            return [unescape(t) for t in plain]
     out: list[str] = []
     buf: list[str] = []
     state = {"t": False, "rph": 0}
@@ -145,6 +149,9 @@ def _format_kinds(pkg: Package, part: str) -> list[str]:
 
 def read_sheet(pkg: Package, part: str, name: str, strings: list[str], kinds: list[str]) -> Sheet:
     """Parse one worksheet part into a bounded, sparse ``Sheet``."""
+    sheet = _plain_sheet(pkg, part, name, strings, kinds)
+    if sheet is not None:
+        return sheet
     sheet = Sheet(name, protected=False)
     pos = [-1, -1]               # current row, column (0-based)
     cell: list = []              # row, col, type, style, has formula
@@ -200,6 +207,38 @@ def read_sheet(pkg: Package, part: str, name: str, strings: list[str], kinds: li
             buf.append(data)
 
     pkg.parse(part, start, end, text)
+    return sheet
+
+
+def _plain_sheet(pkg: Package, part: str, name: str, strings: list[str], kinds: list[str]) -> Sheet | None:
+    """The sheet read through its plain shape (``xlsx_plain``) once expat has checked the
+    part; None when the part is absent or not plain, or when a reference is one whose
+    message the expat reader words."""
+    if not pkg.parse(part):
+        return None
+    plain = xlsx_plain.plain_cells(pkg.read(part), lambda text: _row_number(text) is not None)
+    if plain is None:
+        return None
+    cells, protected = plain
+    sheet = Sheet(name, protected=protected)
+    style_kinds: dict[str, str] = {}
+    put, refs, count = sheet.put, _REFS, len(strings)
+    for ref, style, typ, formula, text in cells:
+        where = refs.get(ref) or cell_ref(ref)
+        if where is None:
+            return None
+        if "&" in text:
+            text = xlsx_plain.entity_text(text)
+            if text is None:
+                return None
+        kind = style_kinds.get(style)
+        if kind is None:
+            kind = style_kinds[style] = kinds[int(style)] if style.isdigit() and int(style) < len(kinds) else ""
+        if typ == "s" and text.isdigit() and text.isascii() and int(text) < count:
+            value = strings[int(text)]      # the common case of _value, without the call
+        else:
+            value = _value(typ or "n", text or None, strings, kind)
+        put(where[0], where[1], value, bool(formula), kind == "percent")
     return sheet
 
 
