@@ -34,11 +34,10 @@ _SHEET_ATTR = re.compile(r' sheet="([^"]*)"', re.ASCII)
 _STRING = re.compile(r'<si><t(?: xml:space="preserve")?>([^<]*)</t></si>', re.ASCII)
 _XMLNS = re.compile(rb"xmlns\s*=")
 _ROOT = re.compile(rb"\s*<[A-Za-z]+[\s>]")
-
-_DECLARATION = re.compile(rb'<\?xml version="1\.[0-9]"(?: encoding="[Uu][Tt][Ff]-8")?(?: standalone="(?:yes|no)")?\s*\?>')
-# The five entities XML predefines; any other "&" (a character reference) is left to expat.
+_DECLARATION = re.compile(rb'<\?xml version="1\.0"(?: encoding="[Uu][Tt][Ff]-8")?(?: standalone="(?:yes|no)")?\s*\?>')
 # What may follow an element's name in its start tag (a carriage return never gets here).
 _AFTER_NAME = (b" ", b">", b"/", b"\t", b"\n")
+# The five entities XML predefines; any other "&" (a character reference) is left to expat.
 _ENTITY = re.compile(r"&(?!(?:amp|lt|gt|quot|apos);)", re.ASCII)
 _ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'"), ("&amp;", "&"))
 
