@@ -35,8 +35,9 @@ _STRING = re.compile(r'<si><t(?: xml:space="preserve")?>([^<]*)</t></si>', re.AS
 _XMLNS = re.compile(rb"xmlns\s*=")
 _ROOT = re.compile(rb"\s*<[A-Za-z]+[\s>]")
 _DECLARATION = re.compile(rb'<\?xml version="1\.0"(?: encoding="[Uu][Tt][Ff]-8")?(?: standalone="(?:yes|no)")?\s*\?>')
-# What may follow an element's name in its start tag (a carriage return never gets here).
-_AFTER_NAME = (b" ", b">", b"/", b"\t", b"\n")
+# Start tags (without a prefix) of the elements the shortcut reads, however written: each
+# must be one the shortcut's own patterns matched (a carriage return never gets here).
+_STARTS = re.compile(rb"<(c|row|sheetProtection|si)[ \t\n/>]")
 # The five entities XML predefines; any other "&" (a character reference) is left to expat.
 _ENTITY = re.compile(r"&(?!(?:amp|lt|gt|quot|apos);)", re.ASCII)
 _ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'"), ("&amp;", "&"))
@@ -63,11 +64,6 @@ def _plain_document(body: bytes, root: bytes) -> bool:
         body.find(b' xmlns="' + MAIN_NS + b'"', start, head) >= 0 and body.find(b"<" + root, start, head) >= 0
 
 
-def _starts(body: bytes, name: bytes) -> int:
-    """How many start tags of element ``name`` (without a prefix) the part has."""
-    return sum(body.count(b"<" + name + end) for end in _AFTER_NAME)
-
-
 def entity_text(raw: str) -> str | None:
     """A matched text with its entities replaced, or None when it holds an entity the
     shortcut leaves to expat (a character reference)."""
@@ -87,22 +83,23 @@ def plain_cells(body: bytes, valid_row):
     if not _plain_document(body, b"worksheet"):
         return None
     part = body.decode("utf-8")
+    starts = _STARTS.findall(body)
     rows = _ROW.findall(part)
-    if len(rows) != _starts(body, b"row"):
+    if len(rows) != starts.count(b"row"):
         return None
     for attrs in rows:   # every cell has its reference, but a row's number is still checked
         number = _ROW_NUMBER.search(attrs)
         if number is not None and not valid_row(number.group(1)):
             return None
     protections = _PROTECTION.findall(part)
-    if len(protections) != _starts(body, b"sheetProtection"):
+    if len(protections) != starts.count(b"sheetProtection"):
         return None
     protected = False
     for attrs in protections:       # the last one counts, as for the expat reader
         flag = _SHEET_ATTR.search(attrs)
         protected = flag is not None and flag.group(1).strip().lower() in ("1", "true")
     cells = _CELL.findall(part)
-    return (cells, protected) if len(cells) == _starts(body, b"c") else None
+    return (cells, protected) if len(cells) == starts.count(b"c") else None
 
 
 def plain_strings(body: bytes) -> list[str] | None:
@@ -111,7 +108,7 @@ def plain_strings(body: bytes) -> list[str] | None:
     if not _plain_document(body, b"sst"):
         return None
     found = _STRING.findall(body.decode("utf-8"))
-    if len(found) != _starts(body, b"si"):
+    if len(found) != _STARTS.findall(body).count(b"si"):
         return None
     for i, raw in enumerate(found):
         if "&" in raw:
