@@ -225,6 +225,7 @@ def _unit_sheet(wb, fmt, form: Form, registry: Registry, rec: Reconciliation) ->
         rows.setdefault(cell.row_id, len(rows))
         where[i] = (rows[cell.row_id], 3 + [p.id for p in form.periods].index(cell.period_id))
     codes = [_code(form.kinds[c.kind]) for c in inputs]
+    label_lines = {row.id: lines_needed(row.label, 60) for row in form.rows}
     r = 1
     for unit in registry.units:
         res = rec.used.get((unit.code, form.id))
@@ -244,10 +245,13 @@ def _unit_sheet(wb, fmt, form: Form, registry: Registry, rec: Reconciliation) ->
                     said.setdefault(first[row_id], []).append(mark_text(inputs[i].period_id, status, flags))
                 cells.setdefault(first[row_id], []).append(
                     (where[i][1], value, fmt.number(codes[i], box=False, mark=kind), fmt.unit_text[kind]))
+        name_lines = lines_needed(unit.name, 34)
         for row in editable:
             # Printed, a row is as tall as its wrapped label, name or marks need.
-            ws.set_row(r, row_height(min(25, max(lines_needed(row.label, 60), lines_needed(unit.name, 34),
-                                                 lines_needed("; ".join(said.get(r, ())), 40)))))
+            lines = max(label_lines[row.id], name_lines)
+            if r in said:
+                lines = max(lines, lines_needed("; ".join(said[r]), 40))
+            ws.set_row(r, row_height(min(25, lines)))
             ws.write_string(r, 0, unit.code, fmt.plain)
             ws.write_string(r, 1, unit.name, fmt.text)
             ws.write_string(r, 2, row.label, fmt.text)
