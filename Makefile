@@ -8,7 +8,7 @@ DEMO_KEY := samples/demo-hmac.key
 
 # The harvest and generate suites again with every fallback of the Windows paths taken
 # (CCHC_PORTABLE=1: no os.pread, no O_NOFOLLOW, spawned workers, byte-range locks; see
-# xlsx_forms/portable.py), so that what runs in the offices is tested on every change.
+# oslayer/portable.py), so that what runs in the offices is tested on every change.
 PORTABLE_SUITES := tests/test_portable.py tests/test_harvest_e2e.py tests/test_harvest_cli.py \
 	tests/test_workbook.py tests/test_inbox_entries.py tests/test_output_folder.py tests/test_atomic.py \
 	tests/test_cli.py tests/test_operator_errors.py
@@ -41,7 +41,9 @@ samples: install office
 lint: install
 	$(BIN)/ruff check .
 
+# Lint first: a finding fails the run before the suites start (and so CI, through .ci/run).
 test: install office
+	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 	$(MAKE) test-portable
 

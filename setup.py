@@ -4,11 +4,12 @@ Here because setup.cfg cannot add to ``find:`` the one package that lives elsewh
 demo samples (``samples/``: the published demo key and the sample returns) travel in the
 wheel as ``cchc.samples``, so that ``pip install`` alone gives a working ``python -m
 cchc.demo``. Every data file below a package (specs, plans, registries, whatever their
-folder) is carried too: ``tests/test_packaging.py`` checks it against the wheel.
+folder) is carried too: ``scripts/check_wheel.py`` (``make wheel-check``) checks every
+module and data file against the built wheel.
 """
 from setuptools import find_packages, setup
 
-PACKAGES = ["cchc", "xlsx_forms", "harvest", "mailer"]
+PACKAGES = ["cchc", "xlsx_forms", "harvest", "mailer", "oslayer"]
 # Every file below a package is data, whatever its kind (a sample return may be .docx,
 # .odt or .pdf as well as a workbook): a list of extensions would miss the next one.
 DATA = ["*"]

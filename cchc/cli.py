@@ -10,11 +10,11 @@ from harvest.console import closing_lines
 from harvest.inbox import scan
 from harvest.run import INBOX_WHAT
 from harvest.run import harvest as run_harvest
+from oslayer.oserrors import advice, describe
 from xlsx_forms import outdir
 from xlsx_forms.describe import catalogue_lines
 from xlsx_forms.errors import CchcError
 from xlsx_forms.generate import generate_all, parse_forms, plan
-from xlsx_forms.oserrors import advice, describe
 from xlsx_forms.plan import default_plan_name
 from xlsx_forms.settings import SETTINGS
 from xlsx_forms.writer import DEFAULT_PASSWORD, GenerateOptions

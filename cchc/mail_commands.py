@@ -14,9 +14,9 @@ from mailer import outbox as box
 from mailer.feedback import make_corrections
 from mailer.messages import feedback_letter, for_office, mailout_letter, message, reminder_letter
 from mailer.smtp import PASSWORD_ENV, SmtpConfig, send_outbox
+from oslayer.fileio import NotReadable, read_csv
 from xlsx_forms import outdir, outwrite
 from xlsx_forms.errors import CchcError
-from xlsx_forms.fileio import read_csv
 from xlsx_forms.writer import DEFAULT_PASSWORD, GenerateOptions
 
 from . import config
@@ -39,7 +39,10 @@ def waiting(folder: Path):
 def _rows(path: Path, where: str) -> list[dict[str, str]]:
     if not path.exists():
         raise CchcError("FILE_MISSING", f"{where}: {path}")
-    return read_csv(path)
+    try:
+        return read_csv(path)
+    except NotReadable as exc:
+        raise CchcError("CSV_INVALID", str(path), problem=str(exc)) from None
 
 
 def smtp_options(func):
@@ -91,7 +94,8 @@ def _send(outbox: Path, kind: str, cfg: SmtpConfig) -> None:
         done = f"đã gửi {len(report.sent)} thư trước khi dừng" if report.sent else "chưa gửi thư nào"
         raise SendStopped(f"{report.stopped}. Đã dừng gửi ({done}); các thư vẫn ở {outbox}: sửa rồi chạy lại "
                           "lệnh để gửi (thư đã gửi không bị gửi lại).")
-    click.echo(f"Đã gửi {len(report.sent)} thư" + (f", {len(report.failed)} thư chưa gửi được:" if report.failed else "."))
+    failed = f", {len(report.failed)} thư chưa gửi được:" if report.failed else "."
+    click.echo(f"Đã gửi {len(report.sent)} thư{failed}")
     for name, reason in report.failed:
         click.echo(f"  {name}: {reason}")
     if report.failed:
@@ -123,7 +127,8 @@ def register(cli, plan_option, units_option, key_option, templates_option) -> No
                   default=Path("output/outbox"), show_default=True,
                   help="Thư mục ghi các thư .eml (chỉ thư mục mới, rỗng hoặc thư mục thư đi của cchc).")
     @click.option("--reminders", is_flag=True, help="Thư nhắc các đơn vị «Chưa nộp» hoặc «Có lỗi» (cần --summary).")
-    @click.option("--summary", type=click.Path(file_okay=False, path_type=Path), metavar="THƯ_MỤC_TỔNG_HỢP", default=None,
+    @click.option("--summary", type=click.Path(file_okay=False, path_type=Path), metavar="THƯ_MỤC_TỔNG_HỢP",
+                  default=None,
                   help="Thư mục kết quả của cchc harvest (status.csv, issues.csv).")
     @click.option("--deadline", default=None, metavar="NGÀY/THÁNG/NĂM",
                   help="Hạn nộp ghi trong thư. Mặc định: hạn ghi khi tạo biểu mẫu (--templates), nếu không "
@@ -197,13 +202,15 @@ def register(cli, plan_option, units_option, key_option, templates_option) -> No
                 _send(outbox, kind, sending)
 
     @cli.command()
-    @click.option("--summary", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="THƯ_MỤC_TỔNG_HỢP", required=True,
+    @click.option("--summary", type=click.Path(exists=True, file_okay=False, path_type=Path),
+                  metavar="THƯ_MỤC_TỔNG_HỢP", required=True,
                   help="Thư mục kết quả của cchc harvest.")
     @plan_option
     @units_option
     @key_option
     @templates_option
-    @click.option("--out", type=click.Path(file_okay=False, path_type=Path), metavar="THƯ_MỤC_RA", default=Path("output/feedback"),
+    @click.option("--out", type=click.Path(file_okay=False, path_type=Path), metavar="THƯ_MỤC_RA",
+                  default=Path("output/feedback"),
                   show_default=True,
                   help="Thư mục ghi các biểu mẫu cần sửa (thay trọn vẹn; chỉ thư mục mới, rỗng hoặc "
                        "do cchc feedback tạo).")

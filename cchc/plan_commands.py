@@ -7,13 +7,13 @@ from pathlib import Path
 
 import click
 
+from oslayer.fileio import atomic_write_bytes
 from xlsx_forms.authoring.workflow import (
     blank_workbook,
     check_workbook,
     export_workbook,
 )
 from xlsx_forms.errors import CchcError
-from xlsx_forms.fileio import atomic_write_bytes
 from xlsx_forms.plan import default_plan_name
 
 from . import config

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import click
 
-from harvest.citycsv import CITY_NAME, read_city_csv
 from harvest.city_report import ReportInput, build_city_report
+from harvest.citycsv import CITY_NAME, read_city_csv
 from harvest.exports import unguarded
 from harvest.reconcile import MISSING, WITH_ERRORS
+from oslayer.fileio import NotReadable, atomic_write_bytes, read_csv
 from xlsx_forms import outdir, outwrite
 from xlsx_forms.errors import CchcError
-from xlsx_forms.fileio import atomic_write_bytes, read_csv
 from xlsx_forms.outline import check_figures
 
 from . import config
@@ -25,7 +25,12 @@ STATUS_NAME = "status.csv"
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
-    return read_csv(path) if path.is_file() else []
+    if not path.is_file():
+        return []
+    try:
+        return read_csv(path)
+    except NotReadable as exc:
+        raise CchcError("CSV_INVALID", str(path), problem=str(exc)) from None
 
 
 def report_input(summary: Path, catalogue, registry, outline, when: datetime) -> ReportInput:
@@ -44,7 +49,8 @@ def report_input(summary: Path, catalogue, registry, outline, when: datetime) ->
         elif row.get("reason"):
             gaps.append((row["unit_name"], row["form"], f"tệp không dùng được ({row['reason']})"))
         elif row["status"] == WITH_ERRORS:
-            gaps.append((row["unit_name"], row["form"], f"số liệu còn {row['errors']} lỗi, giá trị lỗi không được tính"))
+            gaps.append((row["unit_name"], row["form"],
+                         f"số liệu còn {row['errors']} lỗi, giá trị lỗi không được tính"))
         if row.get("report") == MISSING:
             no_report[row["unit_name"]] = (row["unit_name"], "báo cáo theo Đề cương", "chưa gửi")
     gaps += no_report.values()
@@ -55,10 +61,11 @@ def register(cli, plan_option, units_option, templates_option) -> None:
     """Add the report command to the ``cli`` group."""
 
     @cli.command()
-    @click.option("--summary", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="THƯ_MỤC_TỔNG_HỢP",
-                  default=Path("output/summary"), show_default=True,
+    @click.option("--summary", type=click.Path(exists=True, file_okay=False, path_type=Path),
+                  metavar="THƯ_MỤC_TỔNG_HỢP", default=Path("output/summary"), show_default=True,
                   help=f"Thư mục kết quả của cchc harvest (đọc {CITY_NAME}, {SECTIONS_NAME}, {STATUS_NAME}).")
-    @click.option("--out", type=click.Path(file_okay=False, path_type=Path), metavar="THƯ_MỤC_RA", default=Path("output/bao-cao"),
+    @click.option("--out", type=click.Path(file_okay=False, path_type=Path), metavar="THƯ_MỤC_RA",
+                  default=Path("output/bao-cao"),
                   show_default=True,
                   help=f"Thư mục ghi dự thảo {REPORT_NAME} (chỉ thư mục mới, rỗng hoặc do cchc report tạo).")
     @plan_option

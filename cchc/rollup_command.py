@@ -7,10 +7,10 @@ import click
 
 from harvest.citycsv import CITY_NAME, read_city_csv
 from harvest.rollup import fill_parent
+from oslayer.fileio import NotReadable, atomic_write_bytes, read_regular
+from oslayer.oserrors import describe
 from xlsx_forms import outdir, outwrite
 from xlsx_forms.errors import CchcError
-from xlsx_forms.fileio import NotReadable, atomic_write_bytes, read_regular
-from xlsx_forms.oserrors import describe
 
 from . import config
 from .mail_commands import SUMMARY_WHAT, waiting
@@ -27,10 +27,11 @@ def register(cli, plan_option, units_option, templates_option) -> None:
     @click.option("--template", "parent", required=True, metavar="TỆP_BIỂU_MẪU",
                   type=click.Path(exists=True, dir_okay=False, path_type=Path),
                   help="Biểu mẫu cấp trên gửi cho thành phố (tệp .xlsx do cchc của cấp trên tạo); không bị sửa.")
-    @click.option("--summary", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="THƯ_MỤC_TỔNG_HỢP",
-                  default=Path("output/summary"), show_default=True,
+    @click.option("--summary", type=click.Path(exists=True, file_okay=False, path_type=Path),
+                  metavar="THƯ_MỤC_TỔNG_HỢP", default=Path("output/summary"), show_default=True,
                   help=f"Thư mục kết quả của cchc harvest (đọc {CITY_NAME}: số liệu tổng hợp của thành phố).")
-    @click.option("--out", type=click.Path(file_okay=False, path_type=Path), metavar="THƯ_MỤC_RA", default=Path("output/cap-tren"),
+    @click.option("--out", type=click.Path(file_okay=False, path_type=Path), metavar="THƯ_MỤC_RA",
+                  default=Path("output/cap-tren"),
                   show_default=True,
                   help="Thư mục ghi bản đã điền, cùng tên tệp với biểu mẫu cấp trên (chỉ thư mục mới, rỗng "
                        "hoặc do cchc rollup tạo).")

@@ -88,7 +88,8 @@ def register(cli) -> None:
         help="Chờ tệp đang chép xong: chỉ đọc lại khi kích thước và thời điểm sửa của tệp không đổi "
              "trong chừng ấy giây.")
     cli.add_command(cli.command_class(
-        name="watch", callback=watch, params=[*shared, settle_option], context_settings=harvest_command.context_settings,
+        name="watch", callback=watch, params=[*shared, settle_option],
+        context_settings=harvest_command.context_settings,
         short_help="Theo dõi THƯ_MỤC_NHẬN, tổng hợp lại mỗi khi có tệp đến, đổi hoặc bị xóa.",
         help="""Theo dõi THƯ_MỤC_NHẬN và giữ kết quả tổng hợp luôn mới.
 

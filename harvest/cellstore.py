@@ -20,9 +20,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
+from oslayer.portable import Reader
 from xlsx_forms.layout import form_layout
 from xlsx_forms.model import Form
-from xlsx_forms.portable import Reader
 
 # EXCLUDED: read fine, but it breaks an error rule of the form: shown, never added up.
 BLANK, USABLE, UNUSABLE, EXCLUDED = 0, 1, 2, 3
@@ -203,7 +203,7 @@ class CellStore(Mapping):
         usable number, NaN anywhere else (blank, unusable, text), without building a dict."""
         states, nums = self._data()
         nan = math.nan
-        return _index(self._form)[0], [x if s == USABLE else nan for s, x in zip(states, nums)]
+        return _index(self._form)[0], [x if s == USABLE else nan for s, x in zip(states, nums, strict=True)]
 
     def filled(self):
         """(position in the layout's inputs, value or raw text, address) of every filled

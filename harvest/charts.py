@@ -20,7 +20,7 @@ def line_chart(title: str, periods: list[str], series: list[tuple[str, list[floa
     try:
         x = list(range(len(periods)))
         for label, values in series[:MAX_SERIES]:
-            points = [(i, v) for i, v in zip(x, values) if v is not None]
+            points = [(i, v) for i, v in zip(x, values, strict=True) if v is not None]
             if points:
                 ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", linewidth=1.6,
                         label=_short(label))

@@ -6,7 +6,7 @@ them out of every total (status = the rule's code), a warning rule flags them.
 """
 from __future__ import annotations
 
-from typing import Iterator, Mapping
+from collections.abc import Iterator, Mapping
 
 from xlsx_forms import rules
 from xlsx_forms.layout import form_layout

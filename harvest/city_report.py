@@ -111,7 +111,7 @@ def _period(period) -> str:
     return period.label.lower().replace(" (", ", ").replace(")", "")
 
 
-def _whole(data: "ReportInput") -> str:
+def _whole(data: ReportInput) -> str:
     """How the report names the whole it consolidates: "toàn Thành phố Hà Giang"."""
     return f"toàn {data.registry.place}" if data.registry.place else "toàn địa bàn"
 
@@ -132,7 +132,7 @@ def _figure_table(doc, catalogue: Catalogue, form: Form, values: dict[tuple[str,
     table = doc.add_table(rows=1, cols=len(head))
     table.style = "Table Grid"
     table.autofit = False
-    for cell, text in zip(table.rows[0].cells, head):
+    for cell, text in zip(table.rows[0].cells, head, strict=True):
         _cell(cell, text, bold=True)
     for row in form.rows:
         cells = table.add_row().cells
@@ -142,9 +142,9 @@ def _figure_table(doc, catalogue: Catalogue, form: Form, values: dict[tuple[str,
                   for p in form.periods]
         shown += [form.responsible_units.get(row.responsible, "")] if responsible else []
         shown += [row_gaps(form, row.id, values, registry, order).replace("\n", "; ") if row.is_input else ""]
-        for cell, text in zip(cells, shown):
+        for cell, text in zip(cells, shown, strict=True):
             _cell(cell, text, bold=not row.is_input)
-    for column, width in zip(table.columns, widths):   # the grid (LibreOffice) and each cell (Word)
+    for column, width in zip(table.columns, widths, strict=True):   # the grid (LibreOffice) and each cell (Word)
         column.width = Mm(width)
         for c in column.cells:
             c.width = Mm(width)
@@ -173,14 +173,16 @@ def _chart(doc, catalogue: Catalogue, form: Form, values: dict[tuple[str, str], 
     from docx.shared import Mm
     rows = [r for r in form.input_rows if catalogue.kinds[r.kind].behaviour.numeric
             and form.aggregate_of(r) in ("sum", "mean", "weighted_mean") and len(form.periods) > 1]
-    series = [(r.label, [values[(r.id, p.id)].value if (r.id, p.id) in values
-                         and isinstance(values[(r.id, p.id)].value, (int, float)) else None for p in form.periods])
-              for r in rows]
-    series = [s for s in series if sum(v is not None for v in s[1]) >= 2]
-    if not series:
+    # Each series stays with its row: the unit of measure is the row's, not found again by
+    # label (two rows may share one) nor by position (rows without figures are left out).
+    drawn = [(r, [values[(r.id, p.id)].value if (r.id, p.id) in values
+                  and isinstance(values[(r.id, p.id)].value, (int, float)) else None for p in form.periods])
+             for r in rows]
+    drawn = [(r, points) for r, points in drawn if sum(v is not None for v in points) >= 2]
+    if not drawn:
         return False
-    unit = next(r.unit for r in rows if r.label == series[0][0])
-    series = [s for s, r in zip(series, rows) if r.unit == unit] or series[:1]
+    unit = drawn[0][0].unit
+    series = [(r.label, points) for r, points in drawn if r.unit == unit]
     png = line_chart(f"Phụ lục {form.number}", [p.label for p in form.periods], series, unit)
     doc.add_picture(io.BytesIO(png), width=Mm(160))
     _para(doc, f"Biểu đồ {number}: {form.title} (số liệu tổng hợp {place})", italic=True, size=12,

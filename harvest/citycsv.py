@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from oslayer.fileio import NotReadable, read_csv, write_csv
 from xlsx_forms.errors import CchcError
-from xlsx_forms.fileio import read_csv, write_csv
 from xlsx_forms.model import Catalogue
 
 from .consolidate import CityValue
@@ -92,7 +92,10 @@ def read_city_csv(path: Path, catalogue: Catalogue) -> dict[str, dict[tuple[str,
     form, input row and period of the plan, a value its row's kind and aggregation allow
     (a file edited by hand is held to what the harvest writes). Raises CchcError
     (CSV_INVALID) naming the line."""
-    rows = read_csv(path)
+    try:
+        rows = read_csv(path)
+    except NotReadable as exc:
+        raise CchcError("CSV_INVALID", str(path), problem=str(exc)) from None
     if rows and set(CITY_HEADER) - set(rows[0]):
         raise CchcError("CSV_INVALID", str(path), problem=f"thiếu cột {sorted(set(CITY_HEADER) - set(rows[0]))}")
     figures: dict[str, dict[tuple[str, str], CityValue]] = {}

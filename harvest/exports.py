@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from xlsx_forms.fileio import write_csv
+from oslayer.fileio import write_csv
 from xlsx_forms.inert import FORMULA_TRIGGERS
 from xlsx_forms.layout import form_layout
 from xlsx_forms.model import Catalogue

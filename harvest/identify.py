@@ -13,10 +13,10 @@ from .issues import Code, Issue, issue, unit_called
 from .reader import Book, Grid
 
 FIELDS = [f.name for f in fields(Identity)]
-LABEL_MATCH = 0.8
+LABEL_MATCH = 0.8   # share of a form's labels that must match to recognise an unsigned copy
 # Locked texts checked in every returned file (the unit-specific ones are checked apart).
 CHECKED_ROLES = ("header", "stt", "label", "section", "unit", "title", "appendix_no", "period_label")
-MAX_SHIFT = 50     # rows a table may have grown by and still be read by its labels  # share of a form's labels that must match to recognise an unsigned copy
+MAX_SHIFT = 50     # rows a table may have grown by and still be read by its labels
 
 
 @dataclass

@@ -20,8 +20,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from xlsx_forms.oserrors import explain
-from xlsx_forms.portable import long_path
+from oslayer.oserrors import explain
+from oslayer.portable import long_path
 
 # Kinds of entries. Only FILE is ever opened.
 FILE, LINK, FIFO, SOCKET, CHAR_DEVICE, BLOCK_DEVICE, OTHER, FOLDER, GONE = (
@@ -64,8 +64,8 @@ def kind_of(st: os.stat_result) -> str:
 # Characters that never appear as themselves in a shown name: the escape character, controls
 # (C0, DEL, C1), line and paragraph separators, bidirectional controls (a name could read
 # backwards: "PL1<U+202E>xslx.exe" shows as "PL1exe.xlsx"), invisible characters (zero-width
-# spaces and joiners, the byte-order mark, soft hyphen, tags), and lone surrogates (bytes that are not UTF-8 on Linux, broken
-# UTF-16 on Windows). Everything else, Vietnamese included, is shown as it is.
+# spaces and joiners, the byte-order mark, soft hyphen, tags), and lone surrogates (bytes
+# that are not UTF-8 on Linux, broken UTF-16 on Windows). Everything else, Vietnamese included, is shown as it is.
 _ESCAPED = re.compile("[\\\\\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2069"
                       "\ufeff\ufff9-\ufffb\ud800-\udfff\U000e0000-\U000e007f]")
 

@@ -11,7 +11,7 @@ entry, with the reason and what to do; the run goes on.
 Windows has neither ``O_NOFOLLOW`` nor ``O_NONBLOCK`` (nor FIFOs in folders): there the
 descriptor's identity must equal the ``lstat`` made just before opening, so a link swapped
 in is noticed after the open and not read. ``CCHC_PORTABLE=1`` takes that path on any
-system (xlsx_forms.portable). A file another program keeps locked (Excel on Windows) fails
+system (oslayer.portable). A file another program keeps locked (Excel on Windows) fails
 to open or to read with a sharing or lock violation: an issue for that file, like any
 other system error.
 """
@@ -20,10 +20,10 @@ from __future__ import annotations
 import os
 import stat
 
+from oslayer.oserrors import explain
+from oslayer.portable import no_follow
 from xlsx_forms.model import Catalogue
-from xlsx_forms.oserrors import explain
 from xlsx_forms.outdir import MARKER
-from xlsx_forms.portable import no_follow
 from xlsx_forms.outline import Outline
 from xlsx_forms.registry import Registry
 

@@ -188,11 +188,11 @@ class Code(StrEnum):
     N_OUTLINE = _error("N-OUTLINE", "Mẫu báo cáo được tạo theo đề cương phiên bản {version}, không phải đề cương hiện "
         "hành (phiên bản {current}). Báo cáo phải viết trên mẫu theo đề cương hiện hành. "
         "Đề nghị đơn vị chép nội dung vào mẫu mới và gửi lại.")
-    N_UNIT_NAME = _error("N-UNIT-NAME", "Đầu văn bản ghi «{found}» nhưng thông tin nhận diện là của «{expected}»: có thể "
-        "đã dùng mẫu báo cáo của đơn vị khác. Mỗi đơn vị báo cáo trên mẫu mang tên "
+    N_UNIT_NAME = _error("N-UNIT-NAME", "Đầu văn bản ghi «{found}» nhưng thông tin nhận diện là của «{expected}»: "
+        "có thể đã dùng mẫu báo cáo của đơn vị khác. Mỗi đơn vị báo cáo trên mẫu mang tên "
         "mình. Đề nghị đơn vị dùng đúng mẫu đã nhận.")
-    N_HEADING = _warning("N-HEADING", "Không tìm thấy {count} đề mục của Đề cương trong văn bản: {headings}. Không được "
-        "xóa hay sửa các đề mục; nội dung dưới đề mục bị mất được tính vào mục trước nó. "
+    N_HEADING = _warning("N-HEADING", "Không tìm thấy {count} đề mục của Đề cương trong văn bản: {headings}. "
+        "Không được xóa hay sửa các đề mục; nội dung dưới đề mục bị mất được tính vào mục trước nó. "
         "Kiểm tra lại văn bản này.")
     N_EMPTY = _warning("N-EMPTY", "Mục {section} còn trống. Mỗi mục của Đề cương cần có nội dung báo cáo, không có "
         "thì ghi rõ «Không phát sinh». Đề nghị đơn vị bổ sung.")

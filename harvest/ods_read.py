@@ -9,7 +9,6 @@ and ``table:formula`` marks a formula.
 """
 from __future__ import annotations
 
-
 from . import xmlsafe
 from .cells import ErrorValue, Sheet, iso_date_number, stored_number
 from .package import Package

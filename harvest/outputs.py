@@ -8,8 +8,8 @@ import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from oslayer.portable import can_fork
 from xlsx_forms.outwrite import LOCK_WAIT, replacing
-from xlsx_forms.portable import can_fork
 
 __all__ = ["LOCK_WAIT", "write_outputs"]
 

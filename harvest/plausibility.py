@@ -192,7 +192,7 @@ class Magnitude:
         if plan.lowest_bound is None or not any(x > plan.lowest_bound for x in vector):
             return []   # the common case, in one pass (NaN is never above)
         width, found = len(plan.periods), []
-        for n, (x, bound) in enumerate(zip(vector, plan.bounds)):
+        for n, (x, bound) in enumerate(zip(vector, plan.bounds, strict=True)):
             if bound is not None and x > bound:
                 row = plan.rows[n // width]
                 found.append(Finding(self.code, unit, form.id, plan.keys[n], {

@@ -29,7 +29,7 @@ from xlsx_forms.registry import Registry
 from .cellvalues import show
 from .consolidate import CityValue
 from .gaps import cell_comment
-from .identify import identity_from, normalized_text, first_layout_difference
+from .identify import first_layout_difference, identity_from, normalized_text
 from .process import GAPS_LIMIT, GAPS_PROPERTY
 from .reader import read_book
 
@@ -120,8 +120,9 @@ def fill_parent(data: bytes, name: str, catalogue: Catalogue, registry: Registry
     values = city.get(form.id, {})
     unknown = _unknown_units(values, registry)
     if unknown:
+        listed = ", ".join(sorted(unknown)[:5])
         raise CchcError("ROLLUP_TEMPLATE", name, problem=f"số liệu tổng hợp nêu đơn vị không có trong sổ đăng ký "
-                                                         f"({', '.join(sorted(unknown)[:5])}): sai --units hoặc --summary")
+                                                         f"({listed}): sai --units hoặc --summary")
     layout = form_layout(form)
     rows = form.editable_rows(unit)
     if not rows:

@@ -11,10 +11,10 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 
+from oslayer.parallel import ordered_map
 from xlsx_forms.model import Catalogue
 from xlsx_forms.outdir import check
 from xlsx_forms.outline import Outline
-from xlsx_forms.parallel import ordered_map
 from xlsx_forms.registry import Registry
 
 from . import evidence, plausibility, sections

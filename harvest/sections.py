@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from xlsx_forms.fileio import write_csv
+from oslayer.fileio import write_csv
 from xlsx_forms.inert import sanitize
 from xlsx_forms.model import dmy
 from xlsx_forms.outline import Outline, normalized

@@ -19,7 +19,8 @@ from harvest.exports import NOTE_PERIOD
 from harvest.issues import CONFIRM_CODES
 from harvest.process import CELL_TEXT_LIMIT
 from harvest.reconcile import WITH_ERRORS
-from xlsx_forms.fileio import atomic_write_bytes, read_csv
+from oslayer.fileio import NotReadable, atomic_write_bytes, read_csv
+from xlsx_forms.errors import CchcError
 from xlsx_forms.inert import FORMULA_TRIGGERS, inert
 from xlsx_forms.layout import form_layout
 from xlsx_forms.model import Catalogue
@@ -27,6 +28,9 @@ from xlsx_forms.registry import Registry, Unit
 from xlsx_forms.writer import GenerateOptions, Prefill, build_workbook
 
 COMMENT_TEXT = 1000   # characters of one problem in a cell comment
+# A preparer field (layout.PREPARER_IDS) → the status.csv column holding what the unit wrote
+# there: by name, so that a plan's fields are never paired with columns by position.
+STATUS_COLUMN = {"name": "preparer", "phone": "phone", "email": "email"}
 
 
 @dataclass(frozen=True)
@@ -83,18 +87,25 @@ def _comment(issue: dict[str, str]) -> str:
     return f"{what} ({issue['code']}): {text}"
 
 
+def _rows(path: Path) -> list[dict[str, str]]:
+    try:
+        return read_csv(path)
+    except NotReadable as exc:
+        raise CchcError("CSV_INVALID", str(path), problem=str(exc)) from None
+
+
 def make_corrections(summary: Path, out_dir: Path, catalogue: Catalogue, registry: Registry,
                      options: GenerateOptions) -> list[Correction]:
     """Write the correction workbooks of every unit whose status is 'Có lỗi' because of
     errors in a file that was used (a file that could not be used at all has a reason in
     status.csv: nothing of it can be pre-filled; the reminder sends the blank template),
     and of every unit with values to confirm (plausibility warnings on the file used)."""
-    statuses = read_csv(summary / "status.csv")
+    statuses = _rows(summary / "status.csv")
     values = defaultdict(list)
-    for row in read_csv(summary / "values.csv"):
+    for row in _rows(summary / "values.csv"):
         values[(row["unit_code"], row["form"])].append(row)
     issues = defaultdict(list)
-    for row in read_csv(summary / "issues.csv"):
+    for row in _rows(summary / "issues.csv"):
         issues[(row["unit_code"], row["form"])].append(row)
     wrong = [(s["unit_code"], s["form"], s) for s in statuses if not s.get("reason") and (
         s["status"] == WITH_ERRORS or any(i["code"] in CONFIRM_CODES and i["file"] == s["file"]
@@ -136,8 +147,8 @@ def make_corrections(summary: Path, out_dir: Path, catalogue: Catalogue, registr
             marks[key] = (marks[key] + "\n" if key in marks else "") + comment
         data, _ = build_workbook(catalogue, registry, unit, form, options, Prefill(
             values=prefill_values, notes=notes, problems=problems, confirm=confirm,
-            preparer={f.id: inert(_unquoted(status[column]), single_line=True, limit=f.max_length)
-                      for f, column in zip(catalogue.preparer_fields, ("preparer", "phone", "email"))}))
+            preparer={f.id: inert(_unquoted(status[STATUS_COLUMN[f.id]]), single_line=True, limit=f.max_length)
+                      for f in catalogue.preparer_fields}))
         path = out_dir / unit_code / f"{form_id}_{unit_code}_sua-loi.xlsx"
         atomic_write_bytes(path, data)
         made[unit_code][form_id] = (path, len(problems))

@@ -89,7 +89,8 @@ class EncodedHeader(str):
         words = encoded_words(text, LINE_MAX - len(name) - 2)
         if address:
             tail = f" <{address}>"
-            if len(words) == 1 and len(name) + 2 + len(words[0]) + len(tail) > LINE_MAX or len(words[-1]) + 1 + len(tail) > LINE_MAX:
+            if (len(words) == 1 and len(name) + 2 + len(words[0]) + len(tail) > LINE_MAX
+                    or len(words[-1]) + 1 + len(tail) > LINE_MAX):
                 words.append(tail.strip())
             else:
                 words[-1] += tail
@@ -213,7 +214,8 @@ def feedback_letter(catalogue: Catalogue, registry: Registry, unit: Unit, forms:
     sent = sent or {}
     lines = [f"{registry.consolidator.name} đã nhận báo cáo của {unit.name}."]
     if wrong or not asked:
-        lines += ["Số liệu còn lỗi ở:", *(f"  - {_named(catalogue, f, sent)}: {n} ô cần xem lại" for f, n in wrong.items())]
+        lines += ["Số liệu còn lỗi ở:",
+                  *(f"  - {_named(catalogue, f, sent)}: {n} ô cần xem lại" for f, n in wrong.items())]
     if asked:
         lines += [("Một số số liệu khác thường (so với các năm khác, các đơn vị khác hoặc số liệu tổng hợp "
                    f"của {registry.place}), xin đơn vị xác nhận:"),

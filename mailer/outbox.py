@@ -9,7 +9,8 @@ from email.header import decode_header, make_header
 from email.message import EmailMessage
 from pathlib import Path
 
-from xlsx_forms.fileio import atomic_write_bytes, read_csv
+from oslayer.fileio import NotReadable, atomic_write_bytes, read_csv
+from xlsx_forms.errors import CchcError
 
 from .messages import POLICY
 
@@ -77,7 +78,12 @@ def prune(outbox: Path, kind: str, keep: set[str]) -> list[Path]:
 def records(outbox: Path) -> list[dict[str, str]]:
     """Every line of sent.csv (sent and failed attempts)."""
     path = outbox / SENT
-    return read_csv(path) if path.exists() else []
+    if not path.exists():
+        return []
+    try:
+        return read_csv(path)
+    except NotReadable as exc:
+        raise CchcError("CSV_INVALID", str(path), problem=str(exc)) from None
 
 
 def record(outbox: Path, rows: list[tuple]) -> None:

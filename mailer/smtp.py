@@ -9,10 +9,10 @@ import smtplib
 import socket
 import ssl
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
 
 from .outbox import Outgoing, pending, record
 

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import openpyxl
 
-from xlsx_forms.fileio import atomic_write_bytes
+from oslayer.fileio import atomic_write_bytes
 from xlsx_forms.model import Catalogue
 from xlsx_forms.outline import default_outline
 from xlsx_forms.registry import DEFAULT_REGISTRY, Registry, load_registry
-from xlsx_forms.spec_loader import default_catalogue
 from xlsx_forms.report_doc import build_report
+from xlsx_forms.spec_loader import default_catalogue
 from xlsx_forms.writer import GenerateOptions, build_workbook
 
 from .fill import restamp, valid_values, write_values
@@ -82,7 +82,7 @@ def build(inbox: Path, catalogue: Catalogue, registry: Registry, key: bytes,
         values = valid_values(form, unit_code, rnd)
         exp = dict(values)
         values.update(changes or {})
-        exp.update({k: v for k, v in (changes or {}).items()})
+        exp.update(changes or {})
         exp.update(expected or {})
         out = target or inbox / rel
         write_values(template(unit_code, form_id), form, values, out, saved_at=saved,
@@ -104,7 +104,7 @@ def build(inbox: Path, catalogue: Catalogue, registry: Registry, key: bytes,
     first = send("2020-03-18/Phụ lục 1 - Trần Phú.xlsx", "p-tran-phu", "PL1", _when(18, 10),
                  changes={("PL1.1", "2019"): 12, ("PL1.4", "2019"): 1}, used=False)
     send("2020-03-21/Phụ lục 1 - Trần Phú (sửa lại).xlsx", "p-tran-phu", "PL1", _when(21, 15),
-         changes={**{k: v for k, v in first.typed.items()}, ("PL1.1", "2019"): 15, ("PL1.4", "2019"): 2})
+         changes={**first.typed, ("PL1.1", "2019"): 15, ("PL1.4", "2019"): 2})
     # Numbers typed as Vietnamese text, one of them ambiguous.
     send("2020-03-19/PL1_phuong_Minh_Khai.xlsx", "p-minh-khai", "PL1", _when(19, 16),
          changes={("PL1.6.a", "2019"): 4, ("PL1.6.b", "2019"): "1.200", ("PL1.6.c", "2019"): "87,5",

@@ -31,7 +31,7 @@ RANGES = {
 
 def valid_values(form: Form, unit: str, rnd: random.Random) -> dict[tuple[str, str], object]:
     """Values for every input the unit edits, satisfying every rule of the form."""
-    editable = [r for r in form.editable_rows(unit)]
+    editable = list(form.editable_rows(unit))
     values: dict[tuple[str, str], object] = {}
     for period in form.periods:
         # Plan 372's 2020 columns run only to March: a quarter of a year's activity (PL2's
@@ -72,7 +72,8 @@ def write_values(template: Path, form: Form, values: dict, out: Path, *,
         note = next(n for n in layout.notes if n.key == key)
         ws[note.a1].value = text
         ws[note.a1].data_type = "s"
-    for field, text in zip(("name", "phone", "email"), preparer or ()):
+    # The texts given, in the fields' order: fewer (or none) leave the last fields empty.
+    for field, text in zip(("name", "phone", "email"), preparer or (), strict=False):
         cell = next(p for p in layout.preparer if p.field_id == field)
         ws[cell.a1].value = text
     if edit:

@@ -4,8 +4,8 @@ demo from a folder outside the repository.
 
     python scripts/check_wheel.py [--keep]
 
-Fails (exit 1, saying what) when the wheel lacks a data file of the source tree (specs,
-plans, registries, the samples), when the installed cchc reads anything from the source
+Fails (exit 1, saying what) when the wheel lacks a module or a data file of the source tree
+(a package, specs, plans, registries, the samples), when the installed cchc reads anything from the source
 tree, or when generate or harvest do not write their outputs. Runs on Linux, macOS and
 Windows; needs the package index (or a pip configured with a local one) for the
 dependencies. ``--keep`` leaves the temporary folder for a look.
@@ -23,7 +23,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGES = {"cchc": "cchc", "xlsx_forms": "xlsx_forms", "harvest": "harvest", "mailer": "mailer",
-            "samples": "cchc/samples"}   # source folder -> where it is in the wheel
+            "oslayer": "oslayer", "samples": "cchc/samples"}   # source folder -> where it is in the wheel
 HARVEST_OUTPUTS = ("tong-hop-cchc.xlsx", "values.csv", "issues.csv", "ledger.csv", "status.csv")
 
 
@@ -39,14 +39,14 @@ def run(args: list, cwd: Path, env: dict | None = None) -> str:
     return done.stdout
 
 
-def tracked_data_files() -> set[str]:
-    """Every file of the source tree's packages that is not Python source, as the wheel
-    names it (NFC: git may hold a name in NFD, the wheel as the build read it)."""
+def tracked_files() -> set[str]:
+    """Every file of the source tree's packages, modules and data, as the wheel names it
+    (NFC: git may hold a name in NFD, the wheel as the build read it)."""
     listed = run(["git", "ls-files", "-z", *PACKAGES], REPO).split("\0")
     out = set()
     for rel in filter(None, listed):
         top, _, rest = rel.partition("/")
-        if not rel.endswith((".py", ".pyc")) and rest:
+        if not rel.endswith(".pyc") and rest:
             out.add(unicodedata.normalize("NFC", f"{PACKAGES[top]}/{rest}"))
     return out
 
@@ -54,7 +54,7 @@ def tracked_data_files() -> set[str]:
 def check_contents(wheel: Path) -> None:
     with zipfile.ZipFile(wheel) as z:
         names = {unicodedata.normalize("NFC", n) for n in z.namelist()}
-    missing = sorted(tracked_data_files() - names)
+    missing = sorted(tracked_files() - names)
     if missing:
         fail("the wheel lacks " + ", ".join(missing))
 

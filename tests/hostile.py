@@ -8,7 +8,6 @@ import zipfile
 from pathlib import Path
 
 
-
 def _rezip(template: bytes, replace: dict[str, bytes]) -> bytes:
     src = zipfile.ZipFile(io.BytesIO(template))
     out = io.BytesIO()
@@ -162,6 +161,7 @@ def mutate(template: bytes, member: str, offset: int, value: int) -> bytes:
 def main(folder: str) -> None:
     """Write every hostile file made from a freshly generated PL1 template into ``folder``."""
     from datetime import date, datetime, timezone
+
     from xlsx_forms.registry import DEFAULT_REGISTRY, load_registry
     from xlsx_forms.spec_loader import default_catalogue
     from xlsx_forms.writer import GenerateOptions, build_workbook

@@ -72,6 +72,6 @@ def hostile_file(template: Path, form: Form, values: dict, out: Path, *, saved_a
     swaps.update({mark.encode(): xml_text(notes[key]) for key, mark in note_marks.items()})
     prep_marks = tuple(f"PHPREP{i:04d}" for i in range(3)) if preparer else None
     if preparer:
-        swaps.update({m.encode(): xml_text(t) for m, t in zip(prep_marks, preparer)})
+        swaps.update({m.encode(): xml_text(t) for m, t in zip(prep_marks, preparer, strict=True)})
     write_values(template, form, values, out, saved_at=saved_at, notes=note_marks, preparer=prep_marks)
     out.write_bytes(replace_raw(out.read_bytes(), swaps))   # zip entries keep their fixed times

@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from cchc.cli import cli
-from harvest.citycsv import read_city_csv
 from harvest.city_report import vi_number
+from harvest.citycsv import read_city_csv
 from tests.hostile_env import read_csv_rows
 from xlsx_forms.outline import check_figures, default_outline
 
@@ -72,7 +72,7 @@ def test_units_texts_are_labelled_and_missing_units_listed(drafted, registry):
     root, _, doc, output = drafted
     sections = [r for r in read_csv_rows(root / "summary" / "sections.csv") if r["text"].strip()]
     assert sections, "the sample inbox has narrative reports"
-    paragraphs = [p for p in doc.paragraphs]
+    paragraphs = list(doc.paragraphs)
     for row in sections:
         assert any(p.runs and p.runs[0].text == f"{row['unit_name']}: " and row["text"].strip()[:40] in p.text
                    for p in paragraphs), row["section_id"]
@@ -119,8 +119,8 @@ def test_the_draft_renders_through_libreoffice(drafted, tmp_path, catalogue):
     assert "Cải cách thủ tục hành chính" in flat and "PHỤ LỤC SỐ LIỆU TỔNG HỢP" in flat
     assert text.count("\f") >= 10
     ARTEFACTS.mkdir(exist_ok=True)
-    subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "3", str(pdf), str(ARTEFACTS / "bao-cao-tong-ket")],
-                   check=True)
+    subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "3", str(pdf),
+                    str(ARTEFACTS / "bao-cao-tong-ket")], check=True)
 
 
 def test_an_incomplete_figure_is_marked_and_explained(drafted, catalogue):
@@ -163,7 +163,7 @@ def test_bullets_read_back_from_sections_csv_lose_the_formula_guard(drafted, tmp
     import shutil
 
     from cchc.report_command import report_input
-    from xlsx_forms.fileio import write_csv
+    from oslayer.fileio import write_csv
     root, _, _, _ = drafted
     summary = tmp_path / "sum"
     shutil.copytree(root / "summary", summary)
@@ -171,3 +171,39 @@ def test_bullets_read_back_from_sections_csv_lose_the_formula_guard(drafted, tmp
               [("vp", "Văn phòng", "I.1", "h", "'- Đã ban hành 3 kế hoạch\n'=SUM(A1) không phải công thức", "f")])
     data = report_input(summary, catalogue, registry, default_outline(), None)
     assert data.texts["I.1"] == [("Văn phòng", "- Đã ban hành 3 kế hoạch\n'=SUM(A1) không phải công thức")]
+
+
+@pytest.mark.parametrize("without", [0, 1, 2, 3])
+def test_a_chart_draws_the_rows_of_one_unit_each_with_its_own_figures(catalogue, monkeypatch, without):
+    """Rows left without figures (fewer than two periods) must not shift the others: each
+    line drawn carries its own row's figures, and only rows of the first drawn row's unit
+    of measure are drawn. ``without``: how many leading chartable rows have one figure."""
+    from harvest import city_report
+    from harvest.consolidate import CityValue
+    drawn = []
+    monkeypatch.setattr(city_report, "line_chart", lambda title, periods, series, unit: drawn.append((series, unit))
+                        or _PNG)
+    checked = 0
+    for form in catalogue.forms.values():
+        rows = [r for r in form.input_rows if catalogue.kinds[r.kind].behaviour.numeric
+                and form.aggregate_of(r) in ("sum", "mean", "weighted_mean") and len(form.periods) > 1]
+        if len(rows) <= without:
+            continue
+        # A figure of its own for every row and period (row n, period m → n * 100 + m), one
+        # period only for the rows left without a line.
+        values = {(r.id, p.id): CityValue(n * 100 + m, 1, ())
+                  for n, r in enumerate(rows) for m, p in enumerate(form.periods) if n >= without or m == 0}
+        drawn.clear()
+        assert city_report._chart(docx.Document(), catalogue, form, values, 1, "toàn Thành phố")
+        [(series, unit)] = drawn
+        first = rows[without]
+        want = [(r.label, [n * 100 + m for m in range(len(form.periods))])
+                for n, r in enumerate(rows) if n >= without and r.unit == first.unit]
+        assert (series, unit) == (want, first.unit), form.id
+        checked += 1
+    assert checked, "no form of the plan has enough rows to chart"
+
+
+# The smallest valid PNG (1×1, transparent): python-docx reads its size from the header.
+_PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                     "1f15c4890000000d4944415478da63f8cfc0f01f0005000201e7e5d2d20000000049454e44ae426082")

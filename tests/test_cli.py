@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from cchc.cli import cli
-from xlsx_forms.registry import DEFAULT_REGISTRY
 from tests.workbook_checks import identity_from_sheet
 from xlsx_forms.identity import load_or_create_key, verify
+from xlsx_forms.registry import DEFAULT_REGISTRY
 
 ENGLISH = re.compile(r"\b(Usage|Options|Commands|Show this|Error|Missing|Invalid|Did you mean|TEXT|PATH|"
                      r"required|default|FLOAT|INTEGER|DIRECTORY|FILE)\b")
@@ -156,7 +156,7 @@ def test_parallel_generation_gives_the_same_files(tmp_path, monkeypatch):
     env = {"SOURCE_DATE_EPOCH": "1583971200"}
     run("generate", "--key-file", str(key_file), "--out", str(tmp_path / "one"), env=env)
     monkeypatch.setattr("xlsx_forms.generate.PARALLEL_FROM", 2)
-    monkeypatch.setattr("xlsx_forms.parallel.cores", lambda: 2)
+    monkeypatch.setattr("oslayer.parallel.cores", lambda: 2)
     result = run("generate", "--key-file", str(key_file), "--out", str(tmp_path / "pool"), env=env)
     assert result.exit_code == 0, result.output
     one = {p.relative_to(tmp_path / "one"): p.read_bytes() for p in (tmp_path / "one").rglob("*") if p.is_file()}

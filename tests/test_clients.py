@@ -33,7 +33,7 @@ def saved(generated, catalogue, tmp_path_factory):
         typed[(form_id, unit)] = values
     result = {}
     for fmt in ("xls", "ods"):
-        for src, out in zip(filled, convert(filled, tmp / f"lo-{fmt}", fmt)):
+        for src, out in zip(filled, convert(filled, tmp / f"lo-{fmt}", fmt), strict=True):
             result[(*src.stem.split("_", 1), "LibreOffice", fmt)] = out.read_bytes()
     for fmt in ("xlsx", "xls", "ods"):
         for src in filled:
@@ -69,6 +69,7 @@ def marked(generated, tmp_path_factory):
     date-formatted number in input cells, as .xlsx and as saved by LibreOffice and
     Gnumeric in every format: (client, format) → bytes."""
     import io
+
     import openpyxl
     out_dir, files = generated
     g = next(f for f in files if f.form == "PL1" and f.unit.code == "x-ngoc-duong")

@@ -111,7 +111,7 @@ def test_parallel_harvest_gives_the_same_outputs(inbox, tmp_path, monkeypatch):
     """The worker-pool path (used from 64 files) against the in-process one."""
     run("harvest", str(inbox), "--key-file", str(DEMO_KEY), "--out", str(tmp_path / "one"))
     monkeypatch.setattr(harvest.run, "PARALLEL_FROM", 2)
-    monkeypatch.setattr("xlsx_forms.parallel.cores", lambda: 2)
+    monkeypatch.setattr("oslayer.parallel.cores", lambda: 2)
     result = run("harvest", str(inbox), "--key-file", str(DEMO_KEY), "--out", str(tmp_path / "pool"))
     assert result.exit_code == 0, result.output
     for name in ("values.csv", "issues.csv", "ledger.csv", "status.csv", "sections.csv"):

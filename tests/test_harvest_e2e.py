@@ -99,7 +99,7 @@ def test_superseded_file_and_its_changes(scenario):
     assert ledger["2020-03-20/PL7 VHTT - gửi lại.xlsx"]["outcome"] == "duplicate"
     message = next(i.message for i in result.issues if i.code == "R-SUPERSEDED")
     assert "H10: 12 → 15" in message and "H18: 1 → 2" in message
-    assert set(r["outcome"] for r in ledger.values()) == {"used", "superseded", "duplicate", "rejected"}
+    assert {r["outcome"] for r in ledger.values()} == {"used", "superseded", "duplicate", "rejected"}
     assert all(len(r["sha256"]) == 64 for r in ledger.values())
 
 
@@ -153,7 +153,7 @@ def test_summary_workbook_sheets_and_values(scenario, catalogue):
     issues_sheet = wb["Vấn đề"]
     assert issues_sheet.max_row == len(result.issues) + 1
     overview = wb["Tổng quan"]
-    assert overview._charts  # noqa: SLF001 - the chart is there
+    assert overview._charts
 
 
 def _pdf_pages(pdf) -> list[str]:

@@ -221,7 +221,8 @@ ENTRIES: dict[bytes, tuple] = {
                                       "liên kết tượng trưng"),
     "xấu/liên kết hỏng.xlsx".encode(): (_link_to("không có.xlsx"), "xấu/liên kết hỏng.xlsx", NOT_FILE,
                                         "liên kết tượng trưng"),
-    "xấu/".encode() + b"\xff\xfe.xlsx": (_from_template(hostile.truncated), "xấu/\\xff\\xfe.xlsx", "F-UNREADABLE", "cắt cụt"),
+    "xấu/".encode() + b"\xff\xfe.xlsx": (_from_template(hostile.truncated), "xấu/\\xff\\xfe.xlsx", "F-UNREADABLE",
+                                        "cắt cụt"),
     "xấu/".encode() + b"a\xff.xlsx": (_put(b""), "xấu/a\\xff.xlsx", "F-UNREADABLE", "tệp rỗng"),
     "xấu/".encode() + b"a\\xff.xlsx": (_put(TEXT), "xấu/a\\\\xff.xlsx", "F-UNREADABLE", "không phải sổ Excel"),
     "xấu/".encode() + b"caf\xe9.xlsx": (_put(hostile.pdf_renamed()), "xấu/caf\\xe9.xlsx", "F-UNREADABLE",
@@ -351,7 +352,7 @@ def test_used_files_keep_their_names_in_every_output(named, baseline):
     twins = {"vp/Phụ lục 1.xlsx", "vp/Phu\\u0323 lu\\u0323c 1.xlsx"}
     got, want = _csv(named.out / "values.csv"), _csv(baseline / "values.csv")
     assert len(got) == len(want)
-    for g, w in zip(got, want):
+    for g, w in zip(got, want, strict=True):
         if w["file"] == "vp/PL1.xlsx":
             assert g["file"] in twins
             g["file"] = w["file"]

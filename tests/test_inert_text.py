@@ -22,9 +22,9 @@ from cchc.cli import cli
 from mailer.messages import Letter, message
 from samples.fill import valid_values
 from tests.conftest import FIXED_TIME
-from tests.rawcells import hostile_file
 from tests.hostile_env import harvest_cli
 from tests.hostile_env import read_csv_rows as _csv
+from tests.rawcells import hostile_file
 from xlsx_forms.inert import inert, sanitize
 from xlsx_forms.layout import form_layout
 
@@ -130,7 +130,7 @@ def hostile(good_inbox, generated, key_file, catalogue, registry, tmp_path_facto
         (inbox / path.relative_to(good_inbox)).write_bytes(path.read_bytes())
     cell = layout.inputs[0].a1
     placed = {}
-    for unit, (name, (text, _, _)) in zip(units, CASES.items()):
+    for unit, (name, (text, _, _)) in zip(units, CASES.items(), strict=True):
         template = out_dir / next(g.path for g in files if g.form == FORM and g.unit.code == unit)
         hostile_file(template, form, valid_values(form, unit, random.Random(4)), inbox / unit / f"{FORM}.xlsx",
                      saved_at=FIXED_TIME, texts={cell: text}, notes={layout.notes[0].key: text},
@@ -173,7 +173,7 @@ def test_csv_outputs(hostile, name):
     for file in ("values.csv", "status.csv", "issues.csv", "ledger.csv"):
         rows = _fields(out / file)
         for row in rows[1:]:
-            for column, field in zip(rows[0], row):
+            for column, field in zip(rows[0], row, strict=True):
                 # Only a note keeps its line breaks and tabs.
                 note = file == "values.csv" and column == "value" and row[rows[0].index("period")] == "ghi_chu"
                 assert not forbidden(field, single_line=not note), (file, column, field)

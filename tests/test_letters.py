@@ -60,7 +60,7 @@ def test_eml_is_a_draft_with_encoded_words_within_the_limits(catalogue, registry
             assert len(line) <= 76, line
     parsed = message_from_bytes(data, policy=default)
     assert parsed["X-Unsent"] == "1"
-    raw = {k: v for k, v in message_from_bytes(data).items()}   # unfolded, still encoded
+    raw = dict(message_from_bytes(data).items())   # unfolded, still encoded
     assert _decoded(raw["Subject"]).endswith(f" – {name}")
     assert _decoded(raw["Subject"]).startswith("[CCHC 2011-2020] ")
     shown_to = _decoded(raw["To"])
@@ -163,7 +163,8 @@ def test_only_transient_errors_are_retried(templates, tmp_path, registry):  # no
     finally:
         controller.stop()
     assert result.exit_code == 1, result.output
-    assert "Đã gửi 14 thư, 1 thư chưa gửi được:" in result.output and "mau-tu-phap.eml: máy chủ trả lời 554" in result.output
+    assert "Đã gửi 14 thư, 1 thư chưa gửi được:" in result.output
+    assert "mau-tu-phap.eml: máy chủ trả lời 554" in result.output
     assert handler.attempts.count(later) == 2 and handler.attempts.count(never) == 1
 
 

@@ -53,7 +53,7 @@ def _blank(catalogue, registry, unit: str, form: str, key: bytes = TEST_KEY) -> 
 # ---- 6. Received but rejected is "Có lỗi", with the reason; never "Chưa nộp" --------------
 
 def _old_version(wb):
-    ident = {k: v for k, v in ((r[0].value, r[1].value) for r in wb["_cchc"].iter_rows(max_col=2))}
+    ident = {r[0].value: r[1].value for r in wb["_cchc"].iter_rows(max_col=2)}
     old = sign(TEST_KEY, form="PL1", spec_version=0, unit="p-tran-phu", generated_at=ident["generated_at"],
                fingerprint=ident["fingerprint"])
     for field, value in old.items():

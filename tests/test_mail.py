@@ -166,7 +166,8 @@ def test_reminders_list_exactly_what_is_missing_or_wrong(templates, tmp_path, ke
     for unit in ("vp", "tu-phap", "tckh", "kinh-te", "ttvhttdl", "p-quang-trung", "p-tran-phu", "p-nguyen-trai",
                  "p-minh-khai", "p-ngoc-ha", "x-ngoc-duong", "x-phuong-do", "x-phuong-thien", "tcnv", "vhtt"):
         _fill(templates, catalogue, unit, "PL1", inbox / f"{unit}.xlsx", when)
-    _fill(templates, catalogue, "tu-phap", "PL2", inbox / "pl2.xlsx", when, {("PL2.3", "2019"): 99, ("PL2.2", "2019"): 1})
+    _fill(templates, catalogue, "tu-phap", "PL2", inbox / "pl2.xlsx", when,
+          {("PL2.3", "2019"): 99, ("PL2.2", "2019"): 1})
     for form_id in ("PL4", "PL5", "PL6", "PL8"):
         _fill(templates, catalogue, "tcnv", form_id, inbox / f"tcnv-{form_id}.xlsx", when)
     summary = tmp_path / "summary"
@@ -236,6 +237,7 @@ def test_correction_loop_end_to_end(templates, tmp_path, key_file, catalogue, re
                                        "Trung tâm Văn hóa - Thông tin và Du lịch thành phố Hà Giang tỉnh Hà Giang"])
 def test_long_vietnamese_subjects_keep_every_space(catalogue, registry, unit_name):
     from dataclasses import replace as dc_replace
+
     from mailer.messages import feedback_letter, message
     unit = dc_replace(registry.unit("vp"), name=unit_name)
     msg = message(feedback_letter(catalogue, registry, unit, {"PL3": 2}, [], datetime(2020, 3, 23).date()),
@@ -243,3 +245,12 @@ def test_long_vietnamese_subjects_keep_every_space(catalogue, registry, unit_nam
     parsed = message_from_bytes(msg.as_bytes(), policy=default)
     assert str(parsed["Subject"]) == f"[CCHC 2011-2020] Đề nghị sửa số liệu – {unit_name}"
     assert msg.as_bytes().isascii()
+
+
+def test_every_preparer_field_reads_its_own_status_column():
+    # The correction workbook pre-fills each preparer field from status.csv, by name.
+    from harvest.exports import STATUS_HEADER
+    from mailer.feedback import STATUS_COLUMN
+    from xlsx_forms.layout import PREPARER_IDS
+    assert set(STATUS_COLUMN) == set(PREPARER_IDS)
+    assert set(STATUS_COLUMN.values()) <= set(STATUS_HEADER)

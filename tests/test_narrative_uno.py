@@ -82,8 +82,8 @@ def test_template_renders_through_libreoffice(registry, tmp_path):
     assert "(A4)" in info and 6 <= pages <= 14, info
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     flat = "".join(text.split())   # pdftotext splits some Vietnamese words by glyph position
-    for needle in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", registry.unit(UNIT).name.upper(),
-                   outline.kind, *(s.printed for s in outline.sections)):
+    for needle in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
+                   registry.unit(UNIT).name.upper(), outline.kind, *(s.printed for s in outline.sections)):
         assert all(word in flat for word in needle.split()), needle
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     subprocess.run(["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "1", "-singlefile", str(pdf),

@@ -53,7 +53,7 @@ def through_libreoffice(generated, catalogue, tmp_path_factory):
         expected[g.path] = _fill(out_dir / g.path, catalogue.form(g.form), g.unit.code, src, seed=i)
         filled.append(src)
     saved = convert(filled, tmp / "saved", "xlsx", tmp / "profile")
-    return [(g, expected[g.path], path) for g, path in zip(files, saved)]
+    return [(g, expected[g.path], path) for g, path in zip(files, saved, strict=True)]
 
 
 def test_identity_survives_a_libreoffice_save(through_libreoffice, catalogue):
@@ -129,7 +129,7 @@ def test_live_checks_recalculated_by_libreoffice_agree_with_the_rules(through_li
         form = catalogue.form(g.form)
         ws = openpyxl.load_workbook(path, data_only=True)[form_layout(form).sheet_name]
         for st in form_layout(form).statuses:
-            expected = rules.status_value(st.checks, lambda r, p: values.get((r, p)))
+            expected = rules.status_value(st.checks, lambda r, p, values=values: values.get((r, p)))
             assert ws.cell(st.row + 1, st.col + 1).value == expected, (g.path, st.row)
             checked += 1
             broken += expected != rules.CHECK_OK
@@ -142,7 +142,7 @@ def test_pdf_rendering_one_page_wide_with_everything(generated, catalogue, tmp_p
     for g in files:
         firsts.setdefault(g.form, g)
     pdfs = convert([out_dir / g.path for g in firsts.values()], tmp_path, "pdf", tmp_path / "profile")
-    for (form_id, g), pdf in zip(firsts.items(), pdfs):
+    for form_id, pdf in zip(firsts, pdfs, strict=True):
         form = catalogue.form(form_id)
         info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
         size = next(line for line in info.splitlines() if line.startswith("Page size:"))

@@ -311,7 +311,7 @@ def test_really_read_only_out(place):
 
 
 def test_oserror_texts_are_vietnamese_with_advice():
-    from xlsx_forms.oserrors import advice, describe
+    from oslayer.oserrors import advice, describe
     cases = {errno.EACCES: "không có quyền ghi", errno.ENOSPC: "ổ đĩa đầy", errno.EROFS: "chỉ cho phép đọc",
              errno.ENOENT: "không tồn tại", errno.EISDIR: "là thư mục", errno.ELOOP: "vòng lặp",
              errno.ENAMETOOLONG: "quá dài", errno.EBUSY: "đang được chương trình khác mở",

@@ -15,9 +15,9 @@ import pytest
 from click.testing import CliRunner
 
 from cchc.cli import cli
+from oslayer import dirlock
 from samples.build_samples import DEMO_KEY
 from tests.conftest import TEST_KEY
-from xlsx_forms import dirlock
 from xlsx_forms.outdir import MARKER, read_marker
 
 REPO = Path(__file__).parents[1]
@@ -100,9 +100,10 @@ def _user_folder(out: Path, entries: dict[str, str]) -> None:
 FOREIGN = {
     "a user's documents": {"báo cáo.docx": "x", "ảnh/1.jpg": "y"},
     "one file only": {"values.csv": "của tôi"},
-    "old outputs plus a user's file": {**{n: "old" for n in LEGACY_HARVEST_FILES}, "ghi chú.txt": "x"},
-    "old outputs plus a sub-folder": {**{n: "old" for n in LEGACY_HARVEST_FILES}, "lưu/values.csv": "x"},
-    "marked, with a file cchc did not write": {MARKER: "cchc harvest\nvalues.csv\n", "values.csv": "a", "thêm.txt": "b"},
+    "old outputs plus a user's file": {**dict.fromkeys(LEGACY_HARVEST_FILES, "old"), "ghi chú.txt": "x"},
+    "old outputs plus a sub-folder": {**dict.fromkeys(LEGACY_HARVEST_FILES, "old"), "lưu/values.csv": "x"},
+    "marked, with a file cchc did not write": {MARKER: "cchc harvest\nvalues.csv\n", "values.csv": "a",
+                                               "thêm.txt": "b"},
     "marked as templates": {MARKER: "cchc templates\nmanifest.csv\n", "manifest.csv": "a"},
     "marked as an outbox": {MARKER: "cchc outbox\n", "mau-vp.eml": "a"},
     "a marker of an unknown kind": {MARKER: "cchc something\n", "a.txt": "b"},

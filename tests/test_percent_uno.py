@@ -63,7 +63,7 @@ def typed(catalogue, registry, options, tmp_path_factory):
     for locale in LOCALES:
         job = {"template": str(template), "out_dir": str(tmp / locale), "locale": locale, "timeout": 120,
                "sheet": layout.sheet_name, "formats": list(FORMATS),
-               "cells": {**support, **{c.a1: text for c, text in zip(cells, TYPED)}}}
+               "cells": {**support, **{c.a1: text for c, text in zip(cells, TYPED, strict=True)}}}
         job_file = tmp / f"job-{locale}.json"
         job_file.write_text(json.dumps(job, ensure_ascii=False), encoding="utf-8")
         run = subprocess.run([python, str(DRIVER), str(job_file)], capture_output=True, text=True,

@@ -9,14 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.specedit import load_error, spec_dir_with
-
 from harvest import plausibility
 from harvest.cellstore import CellStore
 from harvest.plausibility import Magnitude, UnitOutlier, YearJump, findings
 from harvest.process import FileResult
 from harvest.run import harvest
 from samples.fill import valid_values
+from tests.specedit import load_error, spec_dir_with
 from xlsx_forms.layout import form_layout
 from xlsx_forms.registry import Consolidator, Registry, Unit
 from xlsx_forms.spec_loader import load_catalogue
@@ -27,7 +26,7 @@ SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
 def series(row: str, *values, partial=None) -> dict:
     """(row, year) → value for 2015–2019 (None: left empty), and 2020 when given."""
-    out = {(row, y): v for y, v in zip(YEARS, values) if v is not None}
+    out = {(row, y): v for y, v in zip(YEARS, values, strict=True) if v is not None}
     if partial is not None:
         out[(row, "2020")] = partial
     return out
@@ -129,7 +128,7 @@ def test_unit_outlier(catalogue, row, values, flagged):
     form = catalogue.form("PL1")
     group = next(g for g in catalogue.plausibility.groups if "ward" in g.kinds)
     check = UnitOutlier(catalogue.plausibility)
-    cells = {u: ({(row, "2019"): v} if v is not None else {}) for u, v in zip(WARDS, values)}
+    cells = {u: ({(row, "2019"): v} if v is not None else {}) for u, v in zip(WARDS, values, strict=True)}
     for u in WARDS:
         check.observe(form, group, u, cells[u])
     found = check.findings()
@@ -144,13 +143,14 @@ def test_wards_are_compared_with_wards_and_offices_with_offices(catalogue):
         + [(f"c{i}", "commune", ("PL1",)) for i in range(3)]
     office_docs = [300, 320, 280, 310, 295, 305]
     local_docs = [20, 25, 22, 30, 18, 24, 21]
-    values = {(u, "PL1"): {("PL1.1", "2019"): v} for (u, _, _), v in zip(units, office_docs + local_docs)}
+    values = {(u, "PL1"): {("PL1.1", "2019"): v} for (u, _, _), v in zip(units, office_docs + local_docs, strict=True)}
     registry = registry_of(units)
     assert findings(catalogue, registry, used_of(catalogue, values)) == []
     values[("c2", "PL1")] = {("PL1.1", "2019"): 300}
     found = findings(catalogue, registry, used_of(catalogue, values))
     assert [(f.code, f.unit, f.fields["group"]) for f in found] == [("P-UNIT-OUTLIER", "c2", "UBND phường, xã")]
-    assert "khác xa 6 UBND phường, xã khác" in plausibility.run(catalogue, registry, used_of(catalogue, values))[0].message
+    [first, *_] = plausibility.run(catalogue, registry, used_of(catalogue, values))
+    assert "khác xa 6 UBND phường, xã khác" in first.message
 
 
 @pytest.mark.parametrize("form_id, row, value, flagged", [
@@ -223,6 +223,7 @@ def test_vectors_from_the_compact_store_equal_those_from_its_usable_values(catal
     """The one-pass read (CellStore.numbers) sees exactly the usable numbers: not the
     unusable cells, not the blanks, whatever the kind."""
     from math import isnan
+
     from harvest.plausibility import Plan
     for form in catalogue.forms.values():
         layout = form_layout(form)

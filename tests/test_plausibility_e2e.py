@@ -114,11 +114,13 @@ def _fill_rgb(cell) -> str:
 def test_feedback_workbook_asks_to_confirm_beside_the_errors(loop, catalogue):
     tmp, _ = loop
     layout = form_layout(catalogue.form("PL1"))
-    ws = openpyxl.load_workbook(tmp / "feedback" / "p-quang-trung" / "PL1_p-quang-trung_sua-loi.xlsx")[layout.sheet_name]
+    sua_loi = tmp / "feedback" / "p-quang-trung" / "PL1_p-quang-trung_sua-loi.xlsx"
+    ws = openpyxl.load_workbook(sua_loi)[layout.sheet_name]
     confirm = ws[_at(catalogue, "PL1", "PL1.1", "2018")]
     assert confirm.value == 900 and _fill_rgb(confirm) == CONFIRM_FILL.lstrip("#")
     assert confirm.comment.text.startswith("Xin xác nhận (P-")
-    assert "Xin xác nhận (P-YEAR-JUMP)" in confirm.comment.text and "Xin xác nhận (P-UNIT-OUTLIER)" in confirm.comment.text
+    assert "Xin xác nhận (P-YEAR-JUMP)" in confirm.comment.text
+    assert "Xin xác nhận (P-UNIT-OUTLIER)" in confirm.comment.text
     error = ws[_at(catalogue, "PL1", "PL1.6.c", "2019")]
     assert _fill_rgb(error) == FIX_FILL.lstrip("#") and error.comment.text.startswith("Lỗi (PL1-R02)")
 

@@ -1,6 +1,6 @@
 """The Windows paths, taken on any system: CCHC_PORTABLE and its fallbacks, spawned workers,
 files locked by another program, Windows path shapes, long and Vietnamese names, the
-private key on Windows (xlsx_forms.portable)."""
+private key on Windows (oslayer.portable)."""
 from __future__ import annotations
 
 import errno
@@ -19,10 +19,11 @@ from cchc import demo
 from harvest import inbox as inbox_mod
 from harvest.cellstore import Spill
 from harvest.run import harvest
+from oslayer import dirlock, parallel, portable
 from samples.build_samples import DEMO_KEY
 from tests.conftest import FIXED_TIME, TEST_KEY
 from tests.hostile_env import REPO, read_csv_rows
-from xlsx_forms import dirlock, identity, parallel, portable
+from xlsx_forms import identity
 from xlsx_forms.errors import CchcError
 
 SAMPLES = REPO / "samples" / "inbox"
@@ -57,8 +58,8 @@ def _checked_open(path, flags, *args, **kwargs):
 os.open = _checked_open
 '''
 # In the cchc process: workers from two jobs on, on two cores, whatever this machine has.
-POOLS = ("import harvest.run, xlsx_forms.generate, xlsx_forms.parallel\n"
-         "xlsx_forms.parallel.cores = lambda: 2\n"
+POOLS = ("import harvest.run, xlsx_forms.generate, oslayer.parallel\n"
+         "oslayer.parallel.cores = lambda: 2\n"
          "harvest.run.PARALLEL_FROM = xlsx_forms.generate.PARALLEL_FROM = 2\n"
          "from cchc.cli import main\nmain()\n")
 HARVEST_CSVS = ("values.csv", "issues.csv", "ledger.csv", "status.csv")
@@ -67,7 +68,8 @@ HARVEST_CSVS = ("values.csv", "issues.csv", "ledger.csv", "status.csv")
 def _cchc(args: list, env: dict, sabotage: Path | None = None, pools: bool = False) -> subprocess.CompletedProcess:
     path = [str(REPO)] + ([str(sabotage)] if sabotage else [])
     command = [sys.executable, "-c", POOLS] if pools else [sys.executable, "-m", "cchc"]
-    return subprocess.run(command + [str(a) for a in args], check=False, cwd=REPO, capture_output=True, text=True, timeout=300,
+    return subprocess.run(command + [str(a) for a in args], check=False, cwd=REPO, capture_output=True, text=True,
+                          timeout=300,
                           env={**os.environ, "PYTHONPATH": os.pathsep.join(path), "SOURCE_DATE_EPOCH": "1583971200",
                                **env})
 
@@ -183,7 +185,7 @@ def test_spill_reads_back_with_or_without_pread(forced, monkeypatch):
     for i, blob in enumerate(blobs):   # writes and reads interleaved: the position moves both ways
         where.append(spill.put(blob))
         assert spill.get(where[i // 2], len(blobs[i // 2])) == blobs[i // 2]
-    assert [spill.get(w, len(b)) for w, b in zip(where, blobs)] == blobs
+    assert [spill.get(w, len(b)) for w, b in zip(where, blobs, strict=True)] == blobs
     assert (calls == []) == forced
 
 

@@ -413,7 +413,7 @@ def test_every_left_out_or_flagged_value_is_shown_on_its_unit_sheet(hand, catalo
         # The sheet's rows: unit by unit (registry order), the unit's rows of the form.
         order = [(u.code, row.id) for u in registry.units if (u.code, form.id) in result.reconciliation.used
                  for row in form.editable_rows(u.code)]
-        rows = dict(zip(order, wb[f"PL{form.number} theo đơn vị"].iter_rows(min_row=2)))
+        rows = dict(zip(order, wb[f"PL{form.number} theo đơn vị"].iter_rows(min_row=2), strict=True))
         for x in (x for x in marked if x["form"] == form.id):
             cells = rows[(x["unit_code"], x["row_id"])]
             said = cells[-1].value.split("; ")

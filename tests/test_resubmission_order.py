@@ -11,9 +11,9 @@ import pytest
 from harvest.process import FileResult, checked_saved_time
 from harvest.reconcile import CLOCK_TOLERANCE, LATE, reconcile
 from samples.fill import valid_values, write_values
-from tests.rawcells import replace_raw
 from tests.hostile_env import harvest_cli
 from tests.hostile_env import read_csv_rows as _csv
+from tests.rawcells import replace_raw
 
 UTC = timezone.utc
 NOW = datetime(2020, 3, 25, 12, tzinfo=UTC)

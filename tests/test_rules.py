@@ -55,5 +55,6 @@ def test_excel_condition(rule, expected):
 def test_status_formula_names_each_broken_rule_and_quotes_text():
     quoted = _rule("le", "Q", 'Có "ngoặc"', "warning", left="A", right="B")
     formula = status_formula(((LE, ("1", "2")), (quoted, ("1",))), lambda r, p: f"{r}{p}")
-    assert formula.startswith('=IF(AND(COUNTA(A1,B1,A2,B2)=COUNT(A1,B1,A2,B2),AND(OR(COUNT(A1,B1)<2,A1<=B1),OR(COUNT(A2,B2)<2,A2<=B2))')
+    assert formula.startswith("=IF(AND(COUNTA(A1,B1,A2,B2)=COUNT(A1,B1,A2,B2),"
+                              "AND(OR(COUNT(A1,B1)<2,A1<=B1),OR(COUNT(A2,B2)<2,A2<=B2))")
     assert '"Khớp"' in formula and '"l. "' in formula and '"Có ""ngoặc"". "' in formula

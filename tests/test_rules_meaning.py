@@ -38,7 +38,7 @@ def _cases(rtype: str):
         rule = _rule(rtype, many)
         pool = VALUES if len(rule.row_ids) <= 3 else FEW   # keep the product small
         for values in itertools.product(pool, repeat=len(rule.row_ids)):
-            yield rule, dict(zip(rule.row_ids, values))
+            yield rule, dict(zip(rule.row_ids, values, strict=True))
 
 
 @pytest.mark.parametrize("rtype", sorted(RULE_TYPES))
@@ -120,8 +120,8 @@ def test_live_checks_of_the_embedded_plan_evaluate_as_written(catalogue, registr
                     values[key] = values[key] + 1 if rnd.random() < 0.7 else None
             cells = {layout.input_at(r, p).a1: v for (r, p), v in values.items()}
             for st in layout.statuses:
-                formula = rules.status_formula(st.checks, lambda r, p: layout.input_at(r, p).a1)
-                expected = rules.status_value(st.checks, lambda r, p: values.get((r, p)))
+                formula = rules.status_formula(st.checks, lambda r, p, layout=layout: layout.input_at(r, p).a1)
+                expected = rules.status_value(st.checks, lambda r, p, values=values: values.get((r, p)))
                 assert evaluate(formula, cells) == expected, (form_id, unit.code, st.row)
                 checked += 1
                 broken += expected != rules.CHECK_OK

@@ -1,7 +1,6 @@
 """The committed sample inbox is what samples/build_samples.py makes."""
 from __future__ import annotations
 
-
 from samples.build_samples import DEMO_KEY, INBOX, build
 
 

@@ -48,7 +48,7 @@ def test_pl4_tables_are_the_seed_headers_and_stages(catalogue):
     form = catalogue.form("PL4")
     headers = seed.header_of(4)
     assert len(form.tables) == len(headers) == 2
-    for table, header in zip(form.tables, headers):
+    for table, header in zip(form.tables, headers, strict=True):
         assert [table.place_header, table.period_header] == header[:2]
         assert [unfix(r.label, r.fixes) for r in table.rows] == header[2:-1]
         assert header[-1] == "Ghi chú"
@@ -81,7 +81,7 @@ def test_pl8_targets_and_their_responsible_units(catalogue):
     form = catalogue.form("PL8")
     lines = [c for c in seed.table_lines(seed.appendix_sections()[8]) if c[0].rstrip(".").isdigit()]
     assert len(form.rows) == len(lines) == 16
-    for row, cells in zip(form.rows, lines):
+    for row, cells in zip(form.rows, lines, strict=True):
         assert row.kind == "rating"
         assert form.responsible_units[row.responsible] == cells[3]
 

@@ -8,10 +8,10 @@ import random
 import openpyxl
 import pytest
 
-from harvest.process import process
 from harvest import intake
-from harvest.intake import read_one
 from harvest.inbox import scan
+from harvest.intake import read_one
+from harvest.process import process
 from samples.fill import valid_values
 from tests.conftest import TEST_KEY
 from xlsx_forms.layout import form_layout
@@ -96,8 +96,9 @@ def test_instructions_sheet_deleted_is_fine(filled, catalogue, registry):
 
 @pytest.mark.parametrize("text", ["=1+1", "+84 219", "-5% so với 2019", "@SUM(A1)", "=cmd|' /C calc'!A0"])
 def test_formula_like_text_stays_inert_everywhere(generated, catalogue, registry, tmp_path, text):
-    from harvest.run import harvest
     from datetime import date
+
+    from harvest.run import harvest
     out, files = generated
     g = next(f for f in files if f.form == "PL2")
     layout = form_layout(catalogue.form("PL2"))

@@ -15,13 +15,13 @@ from click.testing import CliRunner
 from cchc.cli import cli
 from harvest.cellvalues import parse
 from harvest.issues import Code
+from oslayer.fileio import NotReadable, read_csv, write_csv
 from samples.fill import valid_values
 from tests.conftest import FIXED_TIME
-from tests.rawcells import hostile_file
 from tests.hostile_env import harvest_cli
 from tests.hostile_env import read_csv_rows as _csv
+from tests.rawcells import hostile_file
 from xlsx_forms.errors import CchcError
-from xlsx_forms.fileio import read_csv, write_csv
 from xlsx_forms.layout import form_layout
 
 UNIT, FORM = "p-tran-phu", "PL1"
@@ -123,9 +123,10 @@ def absurd(good_inbox, generated, key_file, catalogue, tmp_path_factory):
     layout = form_layout(form)
     counts = [c.a1 for c in layout.inputs if c.kind == "count"]
     percents = [c.a1 for c in layout.inputs if c.kind == "percent"]
-    numbers = dict(zip(counts, NUMBERS))
-    numbers.update(zip(percents, PERCENTS))
-    texts = dict(zip(counts[len(NUMBERS):], TEXTS))
+    # The first cells of each kind take the absurd values; the form has more cells than values.
+    numbers = dict(zip(counts, NUMBERS, strict=False))
+    numbers.update(zip(percents, PERCENTS, strict=False))
+    texts = dict(zip(counts[len(NUMBERS):], TEXTS, strict=False))
     root = tmp_path_factory.mktemp("absurd")
     inbox = root / "inbox"
     for path in good_inbox.rglob("*.xlsx"):
@@ -141,7 +142,7 @@ def absurd(good_inbox, generated, key_file, catalogue, tmp_path_factory):
     after = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in inbox.rglob("*") if p.is_file()}
     assert before == after and sorted(p.name for p in root.iterdir()) == ["inbox", "out"]
     shown = {a: {**NUMBERS, **PERCENTS}[v] for a, v in numbers.items()}
-    return out, run, {**shown, **{a: t for a, t in texts.items()}}, f"{UNIT}/{FORM}.xlsx"
+    return out, run, {**shown, **texts}, f"{UNIT}/{FORM}.xlsx"
 
 
 def test_absurd_numbers_never_stop_the_harvest(absurd):
@@ -227,16 +228,44 @@ def test_read_csv_takes_huge_fields(tmp_path):
     assert read_csv(path) == [{"a": "x" * 1_000_000, "b": "y"}]
 
 
-@pytest.mark.parametrize("content, words", [
+BROKEN_CSV = [
     ("a,b\r\n\"x\x00y,1\r\n".encode("cp1258", "replace") + b"\xff\xfe", "UTF-8"),
     (b'a,b\r\n"x"y"z,1\r\n\xc3', "UTF-8"),
-])
-def test_a_broken_csv_is_a_message_not_a_traceback(tmp_path, content, words):
+]
+
+
+@pytest.mark.parametrize("content, words", BROKEN_CSV)
+def test_a_broken_csv_is_refused_with_a_reason(tmp_path, content, words):
     path = tmp_path / "status.csv"
     path.write_bytes(content)
-    with pytest.raises(CchcError) as err:
+    with pytest.raises(NotReadable) as err:
         read_csv(path)
-    assert str(path) in str(err.value) and words in str(err.value)
+    assert words in str(err.value)
+
+
+def _readers():
+    """Every place cchc reads back a CSV it wrote: (name, reader of the file at a path)."""
+    from cchc import mail_commands, report_command
+    from harvest.citycsv import read_city_csv
+    from mailer import feedback, outbox
+    from xlsx_forms.spec_loader import load_catalogue
+    return [
+        ("mail", lambda path: mail_commands._rows(path, "--summary")),
+        ("report", report_command._rows),
+        ("feedback", feedback._rows),
+        ("outbox", lambda path: outbox.records(path.parent)),
+        ("city", lambda path: read_city_csv(path, load_catalogue())),
+    ]
+
+
+@pytest.mark.parametrize("reader", [name for name, _ in _readers()])
+@pytest.mark.parametrize("content, words", BROKEN_CSV)
+def test_a_broken_csv_is_a_message_naming_the_file(tmp_path, reader, content, words):
+    path = tmp_path / "sent.csv"   # the name outbox.records reads; the others take any path
+    path.write_bytes(content)
+    with pytest.raises(CchcError) as err:
+        dict(_readers())[reader](path)
+    assert err.value.code == "CSV_INVALID" and str(path) in str(err.value) and words in str(err.value)
 
 
 def test_feedback_on_a_broken_summary_says_loi(tmp_path, key_file):

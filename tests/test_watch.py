@@ -43,7 +43,8 @@ CASES = [
     ({}, {"a/PL2.xls": FileState("b", "tu-phap", "PL2", "used", "", 4)}, {("tu-phap", "PL2"): "Có lỗi"},
      "14:02 nhận PL2 của Phòng Tư pháp («a/PL2.xls») — đã nộp, 4 lỗi; còn thiếu: 3 đơn vị"),
     ({}, {"x.xlsx": FileState("c", "", "", "rejected", "tệp không đọc được", 1)}, {},
-     "14:02 nhận tệp chưa rõ của đơn vị nào, phụ lục nào («x.xlsx») — không dùng được: tệp không đọc được; còn thiếu: 3 đơn vị"),
+     "14:02 nhận tệp chưa rõ của đơn vị nào, phụ lục nào («x.xlsx») — không dùng được: tệp không đọc được; "
+     "còn thiếu: 3 đơn vị"),
     ({}, {"old.xlsx": FileState("d", "vp", "PL3", "superseded", "thay bằng new.xlsx", 0)}, {},
      ("14:02 nhận PL3 của Văn phòng HĐND-UBND thành phố («old.xlsx») — không dùng: đã có bản mới hơn "
      "(thay bằng new.xlsx); còn thiếu: 3 đơn vị")),
@@ -239,7 +240,8 @@ def test_watching_a_real_inbox(tmp_path, returns, catalogue, registry):
     assert w.overlaps == 0 and w.report.runs == w.runs and not w.report.interrupted
     assert "phuong-do-5.xlsx" in w.report.last.files and len(w.report.last.files) == 8
     # Nothing was written into the inbox.
-    assert set(_listing(inbox)) == {"thư 18-3/ngọc hà.xlsx", "quang trung.xlsx", *(f"phuong-do-{i}.xlsx" for i in range(6))}
+    assert set(_listing(inbox)) == {"thư 18-3/ngọc hà.xlsx", "quang trung.xlsx",
+                                    *(f"phuong-do-{i}.xlsx" for i in range(6))}
     assert (out / "status.csv").exists()
 
 

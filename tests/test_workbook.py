@@ -279,6 +279,7 @@ def test_xlsxwriter_refusals_are_errors_not_silence(catalogue, registry, options
 
 def test_prefilled_workbook_is_harvested_with_its_values(catalogue, registry, options):
     import random
+
     from harvest.process import process
     from samples.fill import valid_values
     from xlsx_forms.writer import Prefill
@@ -295,6 +296,7 @@ def test_prefilled_workbook_is_harvested_with_its_values(catalogue, registry, op
 def test_prefilled_live_checks_carry_their_true_result(catalogue, registry, options):
     """A viewer that does not recalculate still shows which rules a pre-filled workbook breaks."""
     import random
+
     from samples.fill import valid_values
     from xlsx_forms.writer import Prefill
     form = catalogue.form("PL2")

@@ -81,9 +81,9 @@ def _connect(port: int, proc: subprocess.Popen, deadline: float):
             return ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
         except NoConnectException:
             if proc.poll() is not None:
-                raise SystemExit(f"soffice exited with {proc.returncode} before accepting connections")
+                raise SystemExit(f"soffice exited with {proc.returncode} before accepting connections") from None
             if time.monotonic() > deadline:
-                raise SystemExit("soffice did not accept a connection in time")
+                raise SystemExit("soffice did not accept a connection in time") from None
             time.sleep(0.25)
 
 

@@ -1,8 +1,6 @@
 """Reading generated workbooks back with openpyxl, for tests."""
 from __future__ import annotations
 
-
-
 from xlsx_forms.identity import IDENTITY_SHEET, PROPERTY_PREFIX, Identity
 from xlsx_forms.layout import SheetLayout
 

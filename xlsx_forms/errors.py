@@ -58,7 +58,8 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
     ),
     "ROLLUP_TEMPLATE": (
         "không điền được biểu mẫu cấp trên ({problem})",
-        "cchc rollup chỉ điền biểu mẫu do cchc của cấp trên tạo, cùng phụ lục, cùng phiên bản và bố cục với kế hoạch đang dùng",
+        "cchc rollup chỉ điền biểu mẫu do cchc của cấp trên tạo, cùng phụ lục, cùng phiên bản và bố cục "
+        "với kế hoạch đang dùng",
         "Dùng đúng tệp biểu mẫu cấp trên gửi (không sửa, không lưu lại) và đúng kế hoạch (--plan)",
     ),
     "KEY_FILE": (

@@ -1,21 +1,23 @@
 """Generate the workbooks of every (unit, form) assignment into a folder.
 
 The thin file layer over writer.build_workbook: output paths, the manifest, and the
-folder written in a staging folder and swapped in whole (xlsx_forms.outdir). Prints nothing; reports progress through an optional callback.
+folder written in a staging folder and swapped in whole (xlsx_forms.outwrite). Prints
+nothing; reports progress through an optional callback.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
+
+from oslayer.fileio import atomic_write_bytes, csv_bytes
+from oslayer.parallel import ordered_map
 
 from .errors import CchcError
-from .fileio import atomic_write_bytes, csv_bytes
 from .identity import Identity
 from .model import Catalogue
 from .outline import Outline
 from .outwrite import LOCK_WAIT, replacing
-from .parallel import ordered_map
 from .registry import Registry, Unit
 from .report_doc import build_report, report_path
 from .writer import GenerateOptions, build_workbook

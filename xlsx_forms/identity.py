@@ -18,11 +18,12 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from oslayer.fileio import NotReadable, read_regular
+from oslayer.oserrors import describe
+from oslayer.portable import NotPrivate, make_private
+
 from .errors import CchcError
-from .fileio import NotReadable, read_regular
 from .layout import SheetLayout
-from .oserrors import describe
-from .portable import NotPrivate, make_private
 
 IDENTITY_SHEET = "_cchc"
 PROPERTY_PREFIX = "cchc_"
@@ -94,7 +95,7 @@ def key_fingerprint(key: bytes) -> str:
 def _create_key(path: Path) -> None:
     """A new random key at ``path``, readable by the current user only: created empty and
     made private (mode 0600; on Windows, which ignores the mode, an access list: see
-    xlsx_forms.portable.make_private) before a byte of the key is written. If it cannot be
+    oslayer.portable.make_private) before a byte of the key is written. If it cannot be
     made private, the empty file is removed and NotPrivate raised."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)

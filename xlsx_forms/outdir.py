@@ -22,9 +22,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from oslayer.fileio import atomic_write_bytes
+from oslayer.oserrors import describe
+
 from .errors import CchcError
-from .fileio import atomic_write_bytes
-from .oserrors import describe
 
 MARKER = ".cchc-output"
 _MARKER_LIMIT = 64 << 20

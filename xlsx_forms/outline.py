@@ -76,7 +76,7 @@ class Outline:
     @cached_property
     def leaves(self) -> frozenset[str]:
         """Ids of the sections without sub-sections: the ones a unit must write."""
-        return frozenset(s.id for s, nxt in zip(self.sections, (*self.sections[1:], None))
+        return frozenset(s.id for s, nxt in zip(self.sections, (*self.sections[1:], None), strict=True)
                          if nxt is None or nxt.level <= s.level)
 
     def section(self, section_id: str) -> Section:
@@ -162,7 +162,7 @@ def build_outline(doc: Any, path: Path | str) -> Outline:
     seen_ids: dict[str, Any] = {}
     seen_printed: dict[tuple[str, str], str] = {}
     parents: list[Section] = []   # the chain of open sections above the current one
-    for node, s in zip(items, sections):
+    for node, s in zip(items, sections, strict=True):
         if s.id in seen_ids:
             raise _fail(path, node, f"mã mục «{s.id}» bị trùng (đã có ở dòng {line_of(seen_ids[s.id])})", "id")
         seen_ids[s.id] = node

@@ -1,6 +1,6 @@
 """Writing an output folder (see xlsx_forms.outdir for which folders may be written).
 
-- one run at a time writes it (xlsx_forms.dirlock);
+- one run at a time writes it (oslayer.dirlock);
 - a folder replaced as a whole is built in a staging folder beside it, with the writers'
   temporary files inside it, and swapped in when complete; a killed run is undone by
   ``recover`` on the next, which only touches staging and aside folders that carry the
@@ -18,9 +18,10 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from . import dirlock
+from oslayer import dirlock
+from oslayer.oserrors import advice, describe
+
 from .errors import CchcError
-from .oserrors import advice, describe
 from .outdir import KINDS, MARKER, check, files, read_marker, real, shown, write_marker
 
 LOCK_WAIT = 600.0   # seconds a run waits for another writing the same folder (CCHC_LOCK_WAIT)

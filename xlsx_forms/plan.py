@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from oslayer.fileio import NotReadable, read_regular
+from oslayer.oserrors import advice, describe
+
 from .errors import CchcError
-from .fileio import NotReadable, read_regular
 from .model import Catalogue
-from .oserrors import advice, describe
 from .outline import OUTLINE_FILE, Outline
 from .registry import Registry, build_registry, load_registry
 from .spec_loader import SPEC_DIR, load_catalogue, spec_files

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from oslayer.fileio import NotReadable, read_regular
+from oslayer.oserrors import advice, describe
+
 from .errors import CchcError
-from .fileio import NotReadable, read_regular
 from .model import Catalogue
-from .oserrors import advice, describe
 from .yamlio import line_of, load_yaml, place
 
 DEFAULT_REGISTRY = Path(__file__).parent / "specs" / "units.yaml"

@@ -219,7 +219,7 @@ def _table(doc, widths_mm: tuple[int, int]):
     from docx.shared import Mm
     table = doc.add_table(rows=1, cols=2)
     table.autofit = False
-    for column, cell, width in zip(table.columns, table.rows[0].cells, widths_mm):
+    for column, cell, width in zip(table.columns, table.rows[0].cells, widths_mm, strict=True):
         column.width = cell.width = Mm(width)   # the grid (LibreOffice) and the cell (Word)
         cell._tc.remove(cell.paragraphs[0]._p)   # each cell gets only the paragraphs put in
     return table.rows[0].cells

@@ -1,8 +1,8 @@
 """What ``cchc generate`` chose, remembered beside the templates it made.
 
 ``settings.json`` in the templates folder records the plan (path and content hash), the
-deadline printed in the templates, the registry of units and the key that signed them (its path and fingerprint, never the
-key). It is written with the templates (staged and swapped in with them, so it always
+deadline printed in the templates, the registry of units and the key that signed them (its
+path and fingerprint, never the key). It is written with the templates (staged and swapped in with them, so it always
 describes the templates beside it) and read by ``generate`` (the next run into the same
 folder), ``harvest``, ``mail`` and ``feedback`` through their ``--templates`` option.
 An explicit option always wins over what is recorded; cchc says when the two differ.
@@ -15,9 +15,10 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 
+from oslayer.fileio import NotReadable, read_regular
+from oslayer.oserrors import describe
+
 from .errors import CchcError
-from .fileio import NotReadable, read_regular
-from .oserrors import describe
 
 SETTINGS = "settings.json"
 FORMAT = 1

@@ -7,9 +7,10 @@ resolver and safe constructors, so values read exactly as ``yaml.safe_load`` rea
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
 

@@ -12,7 +12,7 @@ fallback on any system, so that the Windows paths are exercised on Linux, in CI:
 - worker processes: ``fork`` (Linux: the context is inherited) → ``spawn`` (Windows, macOS:
   the context travels by pickling, as initializer arguments); a writer run in a forked child
   runs in this process instead (``can_fork``);
-- the output folder's lock: ``flock`` → a byte-range lock (xlsx_forms.dirlock);
+- the output folder's lock: ``flock`` → a byte-range lock (oslayer.dirlock);
 - a private key file: mode 0600 (POSIX) → an access list for the current user alone
   (``make_private``, with ``icacls`` on Windows).
 

@@ -2,7 +2,7 @@
 
 The workers receive the shared context (catalogue, registry, key…) once each, as the
 pool's initializer arguments: inherited where they are forked (Linux), pickled where they
-are spawned (Windows, macOS, CCHC_PORTABLE: see xlsx_forms.portable). Nothing else of this
+are spawned (Windows, macOS, CCHC_PORTABLE: see oslayer.portable). Nothing else of this
 process reaches them, so everything a job needs must be in its context. Then only the jobs
 and the results travel between processes.
 """

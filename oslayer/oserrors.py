@@ -1,8 +1,9 @@
 """Operating-system errors in Vietnamese: one table, used for every file cchc reads or writes.
 
 ``describe(exc, "read")`` → "không có quyền đọc", ``describe(exc, "write")`` → "không có
-quyền ghi" (``"use"`` when it is not known which: "không có quyền truy cập"); ``advice(exc, op)`` → what the user can do about it. The caller names the
-file or folder: these texts never contain a path, so they fit any message shape.
+quyền ghi" (``"use"`` when it is not known which: "không có quyền truy cập");
+``advice(exc, op)`` → what the user can do about it. The caller names the file or folder:
+these texts never contain a path, so they fit any message shape.
 """
 from __future__ import annotations
 

@@ -6,14 +6,13 @@ import io
 import os
 import stat
 import tempfile
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
-
-from .errors import CchcError
 
 
 class NotReadable(Exception):
-    """A configuration file that cannot be used; the text says why, in Vietnamese."""
+    """A file that cannot be used; the text says why, in Vietnamese, without the path
+    (the caller names the file, in the message shape of its own command)."""
 
 
 def _size(n: int) -> str:
@@ -85,12 +84,13 @@ FIELD_LIMIT = 2**31 - 1
 
 def read_csv(path: Path) -> list[dict[str, str]]:
     """The rows of a CSV written by write_csv or csv_bytes (the BOM is skipped). A file
-    that is not such a CSV raises CchcError (CSV_INVALID), never a traceback."""
+    that is not such a CSV raises NotReadable saying why, never a traceback (cchc's
+    callers make it their CSV_INVALID message); OSError comes from the system."""
     csv.field_size_limit(FIELD_LIMIT)
     try:
         with open(path, encoding="utf-8-sig", newline="") as fh:
             return list(csv.DictReader(fh))
     except UnicodeDecodeError:
-        raise CchcError("CSV_INVALID", str(path), problem="không phải văn bản UTF-8") from None
+        raise NotReadable("không phải văn bản UTF-8") from None
     except csv.Error as exc:
-        raise CchcError("CSV_INVALID", str(path), problem=str(exc)) from None
+        raise NotReadable(str(exc)) from None

@@ -1,0 +1,49 @@
+"""The packages depend on each other in one direction only: cchc (the CLI) → mailer, harvest
+→ xlsx_forms → oslayer. A package that imported one above it would make the layer below
+unusable alone (oslayer in a script, harvest without the CLI) and, for oslayer, would drag
+the whole application into every spawned worker."""
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.hostile_env import REPO
+
+# package → the first-party packages it must never import.
+ABOVE = {
+    "oslayer": {"cchc", "mailer", "harvest", "xlsx_forms", "samples"},
+    "mailer": {"cchc"},
+    "harvest": {"cchc", "mailer"},
+}
+
+
+def _imported(path: Path) -> set[str]:
+    """Top-level names of every module ``path`` imports (absolute imports, at any depth)."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("package", sorted(ABOVE))
+def test_no_package_imports_one_above_it(package):
+    wrong = {str(path.relative_to(REPO)): sorted(_imported(path) & ABOVE[package])
+             for path in sorted((REPO / package).rglob("*.py"))}
+    assert {k: v for k, v in wrong.items() if v} == {}
+
+
+def test_oslayer_alone_loads_no_application_module():
+    # The run-time view of the same rule: what importing every module of oslayer loads.
+    modules = sorted(f"oslayer.{p.stem}" for p in (REPO / "oslayer").glob("*.py") if p.stem != "__init__")
+    assert {"oslayer.parallel", "oslayer.portable", "oslayer.fileio"} <= set(modules)
+    code = (f"import sys\nfor m in {modules!r}: __import__(m)\n"
+            f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({sorted(ABOVE['oslayer'])!r})))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
