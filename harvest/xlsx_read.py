@@ -19,7 +19,7 @@ MAIN = ("http://schemas.openxmlformats.org/spreadsheetml/2006/main",
         "http://purl.oclc.org/ooxml/spreadsheetml/main")
 # Excel's built-in number formats that show a percent or a date.
 BUILTIN_KINDS = {9: "percent", 10: "percent",
-                 **{i: "date" for i in (*range(14, 23), *range(27, 37), 45, 46, 47, *range(50, 59))}}
+                 **dict.fromkeys((*range(14, 23), *range(27, 37), 45, 46, 47, *range(50, 59)), "date")}
 # OOXML writes characters XML cannot hold as _xHHHH_ (and a literal "_x" as _x005F_x).
 _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
 

@@ -8,7 +8,7 @@ linear in the size of the part, which the package layer has already bounded.
 from __future__ import annotations
 
 import xml.parsers.expat as expat
-from typing import Callable
+from collections.abc import Callable
 
 SEP = "}"   # expat joins namespace and local name with this: "uri}name"
 
