@@ -6,14 +6,17 @@ cells as ``<c r="B7" s="3" t="s"><v>12</v></c>`` and its strings as
 part's bytes, in C, instead of a Python call for each XML element (five for a plain cell).
 
 This is a shortcut, never a second reader: ``xlsx_read`` calls it only after expat has
-parsed the same bytes (well formed, no DTD, no entity declaration), and the shortcut
+parsed the same bytes (well formed, no DTD, no entity declaration) and reported every
+namespace declaration, as expat itself understood it (``Package.check``). The shortcut
 answers only when it can account for *every* cell (or string) of the part and the part
 has nothing that could make the matched text mean something else: another encoding than
-UTF-8, a namespace declared twice (a cell in another namespace, or the main namespace
-under a prefix), comments, CDATA or processing instructions, a carriage return (expat
-turns it into a line feed), an entity other than the five XML ones. Anything else, and
-``None`` is returned: the expat reader then reads the part as before, with the same
-results and the same messages. The tests compare both readers on every file they have.
+UTF-8; any default namespace but the main one declared on the root (a cell in another
+namespace), or a prefix bound to the main namespace (cells the patterns do not see);
+comments, CDATA or processing instructions; a carriage return (expat turns it into a
+line feed); an entity other than the five XML ones. Anything else, and ``None`` is
+returned: the expat reader then reads the part as before, with the same results and the
+same messages. The tests compare both readers on every spelling they know, and an
+adversary's mutations (tests/test_plain_shape_attack.py).
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ import re
 
 MAIN_NS = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 STRICT_NS = b"http://purl.oclc.org/ooxml/spreadsheetml/main"
+_MAIN, _STRICT = MAIN_NS.decode(), STRICT_NS.decode()
 
 # A cell: reference, style, type; an optional formula (attributes without quotes inside,
 # so that a ">" in an attribute value cannot end the tag early); an optional value.
@@ -32,7 +36,6 @@ _ROW_NUMBER = re.compile(r' r="([^"]*)"', re.ASCII)
 _PROTECTION = re.compile(r'<sheetProtection((?: [A-Za-z_][\w.:-]{0,40}="[^"<>&]*")*)\s*/?>', re.ASCII)
 _SHEET_ATTR = re.compile(r' sheet="([^"]*)"', re.ASCII)
 _STRING = re.compile(r'<si><t(?: xml:space="preserve")?>([^<]*)</t></si>', re.ASCII)
-_XMLNS = re.compile(rb"xmlns\s*=")
 _ROOT = re.compile(rb"\s*<[A-Za-z]+[\s>]")
 _DECLARATION = re.compile(rb'<\?xml version="1\.0"(?: encoding="[Uu][Tt][Ff]-8")?(?: standalone="(?:yes|no)")?\s*\?>')
 # Start tags (without a prefix) of the elements the shortcut reads, however written: each
@@ -43,9 +46,11 @@ _ENTITY = re.compile(r"&(?!(?:amp|lt|gt|quot|apos);)", re.ASCII)
 _ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'"), ("&amp;", "&"))
 
 
-def _plain_document(body: bytes, root: bytes) -> bool:
-    """Whether the part is UTF-8, with ``root`` declaring the main namespace as its only
-    default namespace, and nothing whose text could be mistaken for markup."""
+def _plain_document(body: bytes, root: bytes, namespaces: list) -> bool:
+    """Whether the part is UTF-8, its root element ``root`` declaring the main namespace
+    as the only default namespace of the part, no prefix bound to the main namespace
+    (``namespaces``: expat's (prefix, uri, offset) of each declaration), and nothing whose
+    text could be mistaken for markup."""
     start = 3 if body.startswith(b"\xef\xbb\xbf") else 0
     if body.startswith(b"<?", start):
         declaration = _DECLARATION.match(body, start)
@@ -54,14 +59,12 @@ def _plain_document(body: bytes, root: bytes) -> bool:
         start = declaration.end()
     if body.find(b"<!") >= 0 or body.find(b"<?", start) >= 0 or body.find(b"\r") >= 0:
         return False
-    # One default namespace declaration (any spelling counts, "xmlns =" too), and the main
-    # namespace named once: no element is in another namespace without a prefix, and no
-    # prefix stands for the main one.
-    if len(_XMLNS.findall(body)) != 1 or body.count(MAIN_NS) != 1 or body.find(STRICT_NS) >= 0:
-        return False
     head = body.find(b">", start)
-    return _ROOT.match(body, start, head + 1) is not None and \
-        body.find(b' xmlns="' + MAIN_NS + b'"', start, head) >= 0 and body.find(b"<" + root, start, head) >= 0
+    if _ROOT.match(body, start, head + 1) is None or body.find(b"<" + root, start, head) < 0:
+        return False
+    at = body.index(b"<", start)      # the root's start tag, where expat reports its declarations
+    defaults = [(uri, offset) for prefix, uri, offset in namespaces if prefix is None]
+    return defaults == [(_MAIN, at)] and not any(uri in (_MAIN, _STRICT) for prefix, uri, _ in namespaces if prefix)
 
 
 def entity_text(raw: str) -> str | None:
@@ -74,13 +77,14 @@ def entity_text(raw: str) -> str | None:
     return raw
 
 
-def plain_cells(body: bytes, valid_row):
+def plain_cells(body: bytes, valid_row, namespaces: list):
     """``(cells, protected)`` when the worksheet part has the plain shape, else None (the
-    expat reader decides). Each cell is (reference, style, type or "", formula markup or
-    "", value text or ""), in document order; the caller gives up (None) at a value whose
-    entities ``entity_text`` leaves to expat. ``valid_row(text)``: whether a row number is
-    one the expat reader takes; ``protected``: the sheet protection flag."""
-    if not _plain_document(body, b"worksheet"):
+    expat reader decides); ``namespaces`` as ``Package.check`` gives them. Each cell is
+    (reference, style, type or "", formula markup or "", value text or ""), in document
+    order; the caller gives up (None) at a value whose entities ``entity_text`` leaves to
+    expat. ``valid_row(text)``: whether a row number is one the expat reader takes;
+    ``protected``: the sheet protection flag."""
+    if not _plain_document(body, b"worksheet", namespaces):
         return None
     part = body.decode("utf-8")
     starts = _STARTS.findall(body)
@@ -102,10 +106,10 @@ def plain_cells(body: bytes, valid_row):
     return (cells, protected) if len(cells) == starts.count(b"c") else None
 
 
-def plain_strings(body: bytes) -> list[str] | None:
+def plain_strings(body: bytes, namespaces: list) -> list[str] | None:
     """The shared strings (before ``_xHHHH_`` escapes are undone) when the part has the
     plain shape; None when it does not (the expat reader decides)."""
-    if not _plain_document(body, b"sst"):
+    if not _plain_document(body, b"sst", namespaces):
         return None
     found = _STRING.findall(body.decode("utf-8"))
     if len(found) != _STARTS.findall(body).count(b"si"):

@@ -84,8 +84,9 @@ def _row_number(text: str) -> int | None:
 
 def shared_strings(pkg: Package, part: str) -> list[str]:
     """The shared string table: each item's text, phonetic runs left out."""
-    if pkg.parse(part):    # expat checks the part; its plain shape is then read at once
-        plain = xlsx_plain.plain_strings(pkg.read(part))
+    namespaces = pkg.check(part)    # expat checks the part; its plain shape is then read at once
+    if namespaces is not None:
+        plain = xlsx_plain.plain_strings(pkg.read(part), namespaces)
         if plain is not None:
             return [unescape(t) for t in plain]
     out: list[str] = []
@@ -130,13 +131,13 @@ def _format_kinds(pkg: Package, part: str) -> list[str]:
         loc = _STYLE_TAGS.get(name)
         if loc == "numFmt":
             fid = attrs.get("numFmtId", "")
-            if fid.isdigit():
+            if _index(fid) is not None:
                 codes[int(fid)] = attrs.get("formatCode", "")
         elif loc == "cellXfs":
             depth["cellXfs"] += 1
         elif loc == "xf" and depth["cellXfs"]:
             fid = attrs.get("numFmtId", "0")
-            xfs.append(int(fid) if fid.isdigit() and len(fid) < 9 else 0)
+            xfs.append(_index(fid) or 0)
 
     def end(name):
         if _STYLE_TAGS.get(name) == "cellXfs":
@@ -197,7 +198,7 @@ def read_sheet(pkg: Package, part: str, name: str, strings: list[str], kinds: li
             row, col, typ, style, formula = cell
             kind = style_kinds.get(style)
             if kind is None:
-                kind = style_kinds[style] = kinds[int(style)] if style.isdigit() and int(style) < len(kinds) else ""
+                kind = style_kinds[style] = _style_kind(style, kinds)
             value = _value(typ, "".join(buf) if buf else None, strings, kind)
             sheet.put(row, col, value, formula, kind == "percent")
             cell.clear()
@@ -214,9 +215,10 @@ def _plain_sheet(pkg: Package, part: str, name: str, strings: list[str], kinds: 
     """The sheet read through its plain shape (``xlsx_plain``) once expat has checked the
     part; None when the part is absent or not plain, or when a reference is one whose
     message the expat reader words."""
-    if not pkg.parse(part):
+    namespaces = pkg.check(part)
+    if namespaces is None:
         return None
-    plain = xlsx_plain.plain_cells(pkg.read(part), lambda text: _row_number(text) is not None)
+    plain = xlsx_plain.plain_cells(pkg.read(part), lambda text: _row_number(text) is not None, namespaces)
     if plain is None:
         return None
     cells, protected = plain
@@ -233,13 +235,26 @@ def _plain_sheet(pkg: Package, part: str, name: str, strings: list[str], kinds: 
                 return None
         kind = style_kinds.get(style)
         if kind is None:
-            kind = style_kinds[style] = kinds[int(style)] if style.isdigit() and int(style) < len(kinds) else ""
-        if typ == "s" and text.isdigit() and text.isascii() and int(text) < count:
-            value = strings[int(text)]      # the common case of _value, without the call
+            kind = style_kinds[style] = _style_kind(style, kinds)
+        index = _index(text) if typ == "s" else None
+        if index is not None and index < count:
+            value = strings[index]          # the common case of _value, without the call
         else:
             value = _value(typ or "n", text or None, strings, kind)
         put(where[0], where[1], value, bool(formula), kind == "percent")
     return sheet
+
+
+def _index(text: str) -> int | None:
+    """A non-negative index written in ASCII digits (at most 9 of them), else None: "²"
+    and a thousand digits pass ``isdigit`` but are no index."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+
+
+def _style_kind(style: str, kinds: list[str]) -> str:
+    """The format kind of a cell's ``s`` attribute; "" for none or one out of range."""
+    index = _index(style)
+    return kinds[index] if index is not None and index < len(kinds) else ""
 
 
 def _value(typ: str, text: str | None, strings: list[str], kind: str):
@@ -247,8 +262,9 @@ def _value(typ: str, text: str | None, strings: list[str], kind: str):
         return None
     if typ == "s":
         t = text.strip()
-        if t.isascii() and t.isdigit() and int(t) < len(strings):
-            return strings[int(t)]
+        index = _index(t)
+        if index is not None and index < len(strings):
+            return strings[index]
         return DamagedCell(t, "chỉ số chuỗi không có trong bảng chuỗi dùng chung")
     if typ in ("inlineStr", "str"):
         return unescape(text) or None
