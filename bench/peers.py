@@ -13,7 +13,10 @@ round, so that the noise of this 2-core machine hits all of them alike; medians 
 - ``pandas``: ``pandas.read_excel(engine="calamine")`` of the form sheet;
 - ``openpyxl-ro``: openpyxl ``read_only=True, data_only=True``, ``values_only`` rows;
 - ``harvest-1``, ``harvest-2``: ``cchc harvest`` end to end (every check, every output
-  written) on one core and on two.
+  written) on one core and on two;
+- ``harvest-1-base``, ``harvest-2-base`` (with ``--baseline DIR``): the same harvest with
+  another checkout's code (a worktree of the commit before a change), in the same rounds,
+  so that a change is measured against what it replaces under the same noise.
 
 The peers' figures count only their reading loop (not starting Python or importing the
 library): that flatters them; ``cchc harvest`` is timed end to end, wall clock, starting
@@ -101,10 +104,11 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _run(cmd: list[str], env: dict) -> tuple[float, float, str]:
-    """(wall seconds, CPU seconds of the child and its workers, standard output)."""
+def _run(cmd: list[str], env: dict, cwd: Path = REPO) -> tuple[float, float, str]:
+    """(wall seconds, CPU seconds of the child and its workers, standard output). ``cwd``
+    comes first on the path of ``python -m``: the checkout whose code runs."""
     start, cpu = time.perf_counter(), _children_cpu()
-    out = subprocess.run(cmd, check=False, env=env, capture_output=True, text=True, cwd=REPO)
+    out = subprocess.run(cmd, check=False, env=env, capture_output=True, text=True, cwd=cwd)
     if out.returncode not in (0, 1):    # harvest exits 1 when it found problems to report
         raise SystemExit(f"{cmd[:4]} failed ({out.returncode}):\n{out.stderr[-2000:]}")
     return time.perf_counter() - start, _children_cpu() - cpu, out.stdout
@@ -121,6 +125,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--full-load", action="store_true", help="openpyxl full load, on a sample")
     parser.add_argument("--only", nargs="*", help="run only these readers")
+    parser.add_argument("--baseline", type=Path, help="another checkout of cchc (e.g. a git worktree of the "
+                        "previous commit): its harvest runs in the same rounds, as harvest-1-base and harvest-2-base")
     parser.add_argument("--worker", nargs=2, metavar=("READER", "LISTING"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -150,6 +156,12 @@ def main() -> None:
         if taskset:
             plan["harvest-1"] = (lambda: _run([taskset, "-c", "0", *harvest], env)[:2], count)
         plan["harvest-2"] = (lambda: _run(harvest, env)[:2], count)
+        if args.baseline:   # the same command, importing the other checkout's code
+            base = args.baseline.resolve()
+            base_env = {**env, "PYTHONPATH": str(base)}
+            if taskset:
+                plan["harvest-1-base"] = (lambda: _run([taskset, "-c", "0", *harvest], base_env, base)[:2], count)
+            plan["harvest-2-base"] = (lambda: _run(harvest, base_env, base)[:2], count)
         if args.only:
             plan = {k: v for k, v in plan.items() if k in args.only}
         times: dict[str, list[tuple[float, float]]] = {name: [] for name in plan}

@@ -18,6 +18,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
+from run_bench import KEY, prepare  # noqa: E402
+
 from harvest import evidence, plausibility  # noqa: E402
 from harvest.consolidate import consolidate  # noqa: E402
 from harvest.exports import write_issues_csv, write_ledger_csv, write_values_csv  # noqa: E402
@@ -26,7 +28,6 @@ from harvest.process import process  # noqa: E402
 from harvest.reconcile import reconcile  # noqa: E402
 from harvest.run import process_files  # noqa: E402
 from harvest.summary import write_summary  # noqa: E402
-from run_bench import KEY, prepare  # noqa: E402
 from xlsx_forms.registry import load_registry  # noqa: E402
 from xlsx_forms.spec_loader import default_catalogue  # noqa: E402
 

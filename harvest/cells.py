@@ -28,7 +28,7 @@ class DamagedCell(str):
     """A cell whose stored content cannot be read: the text is what was stored (cut to
     40 characters), ``reason`` says what is wrong with it (Vietnamese)."""
 
-    def __new__(cls, stored: str, reason: str) -> "DamagedCell":
+    def __new__(cls, stored: str, reason: str) -> DamagedCell:
         cell = super().__new__(cls, stored[:40])
         cell.reason = reason
         return cell

@@ -250,7 +250,7 @@ class Issue:
 
 
 def _cell_key(cell: str) -> tuple[int, str]:
-    digits = "".join(ch for ch in cell if ch.isdigit())
+    digits = "".join(ch for ch in cell if "0" <= ch <= "9")
     letters = "".join(ch for ch in cell if ch.isalpha())
     return (int(digits) if digits else 0, letters.rjust(3))
 

@@ -41,7 +41,7 @@ def _child(writer: Callable[[Path], None], path: Path, conn) -> None:
 
 def _write_all(folder: Path, outputs: dict[str, Callable[[Path], None]]) -> None:
     """Run the writers; the first (the summary workbook, the longest) in a forked process
-    while this one writes the others, where fork is used (xlsx_forms.portable): the two cores
+    while this one writes the others, where fork is used (oslayer.portable): the two cores
     work together. Elsewhere (Windows, macOS, CCHC_PORTABLE) one after the other here: the
     writers are closures over the whole harvest, which a spawned process could not receive."""
     names = list(outputs)

@@ -63,6 +63,7 @@ class Package:
         self._read: dict[str, bytes] = {}
         self._total = 0
         self._markup = 0
+        self._checked: set[str] = set()
         self._rels: dict[str, list[tuple[str, str, str]]] = {}
 
     def names(self) -> list[str]:
@@ -127,7 +128,28 @@ class Package:
             _memo_size += len(body)
         return result
 
+    def check(self, name: str) -> list | None:
+        """Parse part ``name`` with expat, counting its markup: its namespace declarations
+        (prefix, uri, offset of the element), or None when it is absent or not well formed
+        (the reader that parses it next says why, in document order, without counting it
+        again)."""
+        body = self.read(name)
+        if body is None:
+            return None
+        self._checked.discard(name)     # a check is a new read of the part: always counted
+        self._count(name, body)
+        self._checked.add(name)
+        found: list = []
+        try:
+            xmlsafe.parse(body, namespaces=found)
+        except xmlsafe.XmlRefused:
+            return None
+        return found
+
     def _count(self, name: str, body: bytes) -> None:
+        if name in self._checked:       # the reader after the check: the same read of the part
+            self._checked.discard(name)
+            return
         self._markup += body.count(b"<")
         if self._markup > MAX_MARKUP:
             raise Refused(f"thành phần «{name}» có quá nhiều thẻ XML (giới hạn {MAX_MARKUP} cho mỗi tệp)")

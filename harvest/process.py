@@ -3,7 +3,6 @@ processed in parallel and the result never depends on the order they are seen in
 from __future__ import annotations
 
 import json
-
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -214,8 +213,11 @@ def _harvest_values(result: FileResult, book, ident, catalogue: Catalogue) -> No
     for p in layout.preparer:
         raw, address = at(p)
         f = fields[p.field_id]
-        prepared.append("" if raw is None or _unreadable(result, raw, where, address) else _text(result, raw, where, address, f.input_title,
-                                                     single_line=True, limit=f.max_length).strip())
+        if raw is None or _unreadable(result, raw, where, address):
+            prepared.append("")
+        else:
+            prepared.append(_text(result, raw, where, address, f.input_title, single_line=True,
+                                  limit=f.max_length).strip())
     result.preparer = tuple(prepared)
     result.issues += check_rules(form, store, unit=result.unit, file=result.rel)
     _exclude_unweighted(form, store)
@@ -239,7 +241,8 @@ def incomplete_cells(properties: dict[str, str]) -> dict[str, str]:
         return {}
     if not isinstance(found, dict):
         return {}
-    return {k: inert(v, single_line=True, limit=300) for k, v in found.items() if isinstance(k, str) and isinstance(v, str) and len(k) < 12}
+    return {k: inert(v, single_line=True, limit=300) for k, v in found.items()
+            if isinstance(k, str) and isinstance(v, str) and len(k) < 12}
 
 
 def _exclude_unweighted(form, store: CellStore) -> None:

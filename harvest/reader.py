@@ -25,9 +25,9 @@ from xlsx_forms.identity import IDENTITY_SHEET
 
 from . import parts as parts_
 from .cells import Grid, TooLarge
+from .ods_read import read_ods
 from .package import DAMAGED as ZIP_DAMAGED
 from .package import Package, Refused
-from .ods_read import read_ods
 from .xls_read import read_xls
 from .xlsx_read import cell_format_kinds, read_sheet, shared_strings, workbook_sheets
 
@@ -125,7 +125,7 @@ def _guarded(call, *args):
         saved = None
     try:
         return call(*args)
-    except BaseException as exc:   # noqa: BLE001 - see below
+    except BaseException as exc:
         if type(exc).__name__ == "PanicException":
             raise _Damaged() from None
         raise

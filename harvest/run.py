@@ -6,10 +6,10 @@ complete, so a failed or interrupted run leaves the previous outputs intact.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterator
 
 from oslayer.parallel import ordered_map
 from xlsx_forms.model import Catalogue

@@ -82,8 +82,8 @@ def _write_value(ws, row: int, col: int, value, number_format, text_format) -> N
 
 
 def _table_head(ws, row: int, headers: list[str], widths: list[int], fmt: _Fmt) -> None:
-    ws.set_row(row, row_height(max(lines_needed(h, w) for h, w in zip(headers, widths))))
-    for c, (h, w) in enumerate(zip(headers, widths)):
+    ws.set_row(row, row_height(max(lines_needed(h, w) for h, w in zip(headers, widths, strict=True))))
+    for c, (h, w) in enumerate(zip(headers, widths, strict=True)):
         ws.set_column(c, c, w)
         ws.write_string(row, c, h, fmt.head)
 
@@ -225,6 +225,7 @@ def _unit_sheet(wb, fmt, form: Form, registry: Registry, rec: Reconciliation) ->
         rows.setdefault(cell.row_id, len(rows))
         where[i] = (rows[cell.row_id], 3 + [p.id for p in form.periods].index(cell.period_id))
     codes = [_code(form.kinds[c.kind]) for c in inputs]
+    label_lines = {row.id: lines_needed(row.label, 60) for row in form.rows}
     r = 1
     for unit in registry.units:
         res = rec.used.get((unit.code, form.id))
@@ -244,10 +245,13 @@ def _unit_sheet(wb, fmt, form: Form, registry: Registry, rec: Reconciliation) ->
                     said.setdefault(first[row_id], []).append(mark_text(inputs[i].period_id, status, flags))
                 cells.setdefault(first[row_id], []).append(
                     (where[i][1], value, fmt.number(codes[i], box=False, mark=kind), fmt.unit_text[kind]))
+        name_lines = lines_needed(unit.name, 34)
         for row in editable:
             # Printed, a row is as tall as its wrapped label, name or marks need.
-            ws.set_row(r, row_height(min(25, max(lines_needed(row.label, 60), lines_needed(unit.name, 34),
-                                                 lines_needed("; ".join(said.get(r, ())), 40)))))
+            lines = max(label_lines[row.id], name_lines)
+            if r in said:
+                lines = max(lines, lines_needed("; ".join(said[r]), 40))
+            ws.set_row(r, row_height(min(25, lines)))
             ws.write_string(r, 0, unit.code, fmt.plain)
             ws.write_string(r, 1, unit.name, fmt.text)
             ws.write_string(r, 2, row.label, fmt.text)
@@ -274,7 +278,7 @@ def _status_sheet(wb, fmt, registry: Registry, rec: Reconciliation, reports: dic
     for r, s in enumerate(rec.statuses, 1):
         wrapped = (names.get(s.unit, ""), s.file, s.preparer, s.email, s.reason)
         ws.set_row(r, row_height(min(25, max(lines_needed(t, widths[c])
-                                             for t, c in zip(wrapped, (1, 4, 6, 8, 11))))))
+                                             for t, c in zip(wrapped, (1, 4, 6, 8, 11), strict=True)))))
         ws.write_string(r, 0, s.unit, fmt.cell)
         ws.write_string(r, 1, names.get(s.unit, ""), fmt.cell)
         ws.write_string(r, 2, s.form, fmt.cell)
@@ -304,7 +308,7 @@ def _issues_sheet(wb, fmt, issues: list[Issue], registry: Registry) -> None:
     for r, i in enumerate(issues, 1):
         texts = [SEVERITY_VI[i.severity], i.code, names.get(i.unit_code, i.unit_code), i.form, i.file,
                  i.sheet, i.cell, i.message]
-        ws.set_row(r, row_height(min(40, max(lines_needed(t, w) for t, w in zip(texts, widths)))))
+        ws.set_row(r, row_height(min(40, max(lines_needed(t, w) for t, w in zip(texts, widths, strict=True)))))
         for c, text in enumerate(texts):
             ws.write_string(r, c, text, fmt.text)
     ws.autofilter(0, 0, max(len(issues), 1), len(headers) - 1)

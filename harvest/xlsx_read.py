@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from . import xmlsafe
+from . import xlsx_plain, xmlsafe
 from .cells import DamagedCell, DateNumber, ErrorValue, Sheet, format_kind, iso_date_number, stored_number
 from .package import Package, Refused
 
@@ -19,7 +19,7 @@ MAIN = ("http://schemas.openxmlformats.org/spreadsheetml/2006/main",
         "http://purl.oclc.org/ooxml/spreadsheetml/main")
 # Excel's built-in number formats that show a percent or a date.
 BUILTIN_KINDS = {9: "percent", 10: "percent",
-                 **{i: "date" for i in (*range(14, 23), *range(27, 37), 45, 46, 47, *range(50, 59))}}
+                 **dict.fromkeys((*range(14, 23), *range(27, 37), 45, 46, 47, *range(50, 59)), "date")}
 # OOXML writes characters XML cannot hold as _xHHHH_ (and a literal "_x" as _x005F_x).
 _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
@@ -84,6 +84,11 @@ def _row_number(text: str) -> int | None:
 
 def shared_strings(pkg: Package, part: str) -> list[str]:
     """The shared string table: each item's text, phonetic runs left out."""
+    namespaces = pkg.check(part)    # expat checks the part; its plain shape is then read at once
+    if namespaces is not None:
+        plain = xlsx_plain.plain_strings(pkg.read(part), namespaces)
+        if plain is not None:
+            return [unescape(t) for t in plain]
     out: list[str] = []
     buf: list[str] = []
     state = {"t": False, "rph": 0}
@@ -126,13 +131,13 @@ def _format_kinds(pkg: Package, part: str) -> list[str]:
         loc = _STYLE_TAGS.get(name)
         if loc == "numFmt":
             fid = attrs.get("numFmtId", "")
-            if fid.isdigit():
+            if _index(fid) is not None:
                 codes[int(fid)] = attrs.get("formatCode", "")
         elif loc == "cellXfs":
             depth["cellXfs"] += 1
         elif loc == "xf" and depth["cellXfs"]:
             fid = attrs.get("numFmtId", "0")
-            xfs.append(int(fid) if fid.isdigit() and len(fid) < 9 else 0)
+            xfs.append(_index(fid) or 0)
 
     def end(name):
         if _STYLE_TAGS.get(name) == "cellXfs":
@@ -145,6 +150,9 @@ def _format_kinds(pkg: Package, part: str) -> list[str]:
 
 def read_sheet(pkg: Package, part: str, name: str, strings: list[str], kinds: list[str]) -> Sheet:
     """Parse one worksheet part into a bounded, sparse ``Sheet``."""
+    sheet = _plain_sheet(pkg, part, name, strings, kinds)
+    if sheet is not None:
+        return sheet
     sheet = Sheet(name, protected=False)
     pos = [-1, -1]               # current row, column (0-based)
     cell: list = []              # row, col, type, style, has formula
@@ -190,7 +198,7 @@ def read_sheet(pkg: Package, part: str, name: str, strings: list[str], kinds: li
             row, col, typ, style, formula = cell
             kind = style_kinds.get(style)
             if kind is None:
-                kind = style_kinds[style] = kinds[int(style)] if style.isdigit() and int(style) < len(kinds) else ""
+                kind = style_kinds[style] = _style_kind(style, kinds)
             value = _value(typ, "".join(buf) if buf else None, strings, kind)
             sheet.put(row, col, value, formula, kind == "percent")
             cell.clear()
@@ -203,13 +211,60 @@ def read_sheet(pkg: Package, part: str, name: str, strings: list[str], kinds: li
     return sheet
 
 
+def _plain_sheet(pkg: Package, part: str, name: str, strings: list[str], kinds: list[str]) -> Sheet | None:
+    """The sheet read through its plain shape (``xlsx_plain``) once expat has checked the
+    part; None when the part is absent or not plain, or when a reference is one whose
+    message the expat reader words."""
+    namespaces = pkg.check(part)
+    if namespaces is None:
+        return None
+    plain = xlsx_plain.plain_cells(pkg.read(part), lambda text: _row_number(text) is not None, namespaces)
+    if plain is None:
+        return None
+    cells, protected = plain
+    sheet = Sheet(name, protected=protected)
+    style_kinds: dict[str, str] = {}
+    put, refs, count = sheet.put, _REFS, len(strings)
+    for ref, style, typ, formula, text in cells:
+        where = refs.get(ref) or cell_ref(ref)
+        if where is None:
+            return None
+        if "&" in text:
+            text = xlsx_plain.entity_text(text)
+            if text is None:
+                return None
+        kind = style_kinds.get(style)
+        if kind is None:
+            kind = style_kinds[style] = _style_kind(style, kinds)
+        index = _index(text) if typ == "s" else None
+        if index is not None and index < count:
+            value = strings[index]          # the common case of _value, without the call
+        else:
+            value = _value(typ or "n", text or None, strings, kind)
+        put(where[0], where[1], value, bool(formula), kind == "percent")
+    return sheet
+
+
+def _index(text: str) -> int | None:
+    """A non-negative index written in ASCII digits (at most 9 of them), else None: "²"
+    and a thousand digits pass ``isdigit`` but are no index."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+
+
+def _style_kind(style: str, kinds: list[str]) -> str:
+    """The format kind of a cell's ``s`` attribute; "" for none or one out of range."""
+    index = _index(style)
+    return kinds[index] if index is not None and index < len(kinds) else ""
+
+
 def _value(typ: str, text: str | None, strings: list[str], kind: str):
     if text is None:
         return None
     if typ == "s":
         t = text.strip()
-        if t.isascii() and t.isdigit() and int(t) < len(strings):
-            return strings[int(t)]
+        index = _index(t)
+        if index is not None and index < len(strings):
+            return strings[index]
         return DamagedCell(t, "chỉ số chuỗi không có trong bảng chuỗi dùng chung")
     if typ in ("inlineStr", "str"):
         return unescape(text) or None

@@ -8,7 +8,7 @@ linear in the size of the part, which the package layer has already bounded.
 from __future__ import annotations
 
 import xml.parsers.expat as expat
-from typing import Callable
+from collections.abc import Callable
 
 SEP = "}"   # expat joins namespace and local name with this: "uri}name"
 
@@ -22,7 +22,8 @@ def _refuse_dtd(*_args) -> None:
 
 
 def parse(body: bytes, start: Callable[[str, dict], None] | None = None,
-          end: Callable[[str], None] | None = None, text: Callable[[str], None] | None = None) -> None:
+          end: Callable[[str], None] | None = None, text: Callable[[str], None] | None = None,
+          namespaces: list | None = None) -> None:
     """Parse ``body`` calling ``start(name, attrs)``, ``end(name)`` and ``text(data)``, where
     names are ``"namespace}local"`` (or just ``local`` without a namespace). Raises
     ``XmlRefused`` for a DTD, an entity, or XML that is not well formed."""
@@ -39,6 +40,8 @@ def parse(body: bytes, start: Callable[[str, dict], None] | None = None,
         p.EndElementHandler = end
     if text:
         p.CharacterDataHandler = text
+    if namespaces is not None:
+        p.StartNamespaceDeclHandler = lambda prefix, uri: namespaces.append((prefix, uri, p.CurrentByteIndex))
     try:
         p.Parse(body, True)
     except expat.ExpatError as exc:

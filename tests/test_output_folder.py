@@ -290,7 +290,7 @@ FAKE_MSVCRT = (  # msvcrt.locking (a mandatory byte-range lock) emulated with PO
     "    except BlockingIOError:\n"
     "        raise PermissionError(errno.EACCES, 'Permission denied') from None\n"
     "m.locking = locking\n"
-    "from xlsx_forms import dirlock\n"
+    "from oslayer import dirlock\n"
     "dirlock.msvcrt, dirlock.BACKEND = m, 'msvcrt'\n")
 SLOW_WRITES = ("import os, time\nreal = os.fsync\n"
                "def slow(fd):\n    time.sleep(1)\n    real(fd)\nos.fsync = slow\n")
