@@ -108,6 +108,8 @@ class Assembly:
         self.outline: dict = {}
         self.unit_kinds: dict[str, dict] = {}
         self.problems: list[Problem] = []
+        self._last: dict[str, dict] = {}   # per sheet: the form of its last row placed
+        self._waiting: dict[str, list] = {}   # per sheet: first rows without a form, for the next row's
 
     def _unique(self, seen: dict, key, where: Where, column: str, what: str) -> bool:
         """Whether ``key`` is new in ``seen``; a repeated one is a problem, its row dropped."""
@@ -119,10 +121,18 @@ class Assembly:
             return False
         return True
 
-    def _form(self, row: Row, where: Where) -> dict | None:
-        form = self.forms.get(row.get("^form"))
+    def _form(self, target: str, row: Row, where: Where) -> dict | None:
+        """The form a row of ``target`` belongs to; None when it has none. An empty «Biểu»
+        cell (the reader reported it) is taken as the form of the row above (``_last``);
+        a form not in «Biểu» is reported, unless a form there has no id (reported there):
+        it may be that one. Either way the rest of the row is still checked, and nothing
+        naming it is reported again: one mistake, one message."""
+        fid = row.get("^form")
+        if fid is None:
+            return self._last.get(target)
+        form = self.forms.get(fid, self.forms.get(None))
         if form is None:
-            self.problems.append((_at(where, "^form"), f"biểu «{row.get('^form', '')}» không có trong trang «Biểu»"))
+            self.problems.append((_at(where, "^form"), f"biểu «{fid}» không có trong trang «Biểu»"))
         return form
 
     def add(self, target: str, row: Row, where: Where) -> None:
@@ -154,8 +164,13 @@ class Assembly:
         elif target == "forms":
             if self._unique(self.forms, node.get("id"), where, "id", "mã biểu"):
                 self.forms[node.get("id")] = node
-        elif (form := self._form(row, where)) is not None:
+        elif (form := self._form(target, row, where)) is not None:
+            self._last[target] = form
+            for waiting in self._waiting.pop(target, ()):   # first rows without a form: of the next row's
+                self._in_form(target, form, *waiting)
             self._in_form(target, form, row, node, where)
+        elif row.get("^form") is None:
+            self._waiting.setdefault(target, []).append((row, node, where))
 
     def _in_form(self, target: str, form: dict, row: Row, node: dict, where: Where) -> None:
         if target == "tables":
@@ -166,7 +181,10 @@ class Assembly:
             if table_id is None:
                 form.setdefault("rows", []).append(node)
                 return
-            table = next((t for t in form.get("tables") or () if t.get("id") == table_id), None)
+            tables = form.get("tables") or ()
+            # A table without an id (reported) may be the one named: its rows go there.
+            table = next((t for t in tables if t.get("id") == table_id), None) or \
+                next((t for t in tables if t.get("id") is None), None)
             if table is None:
                 self.problems.append((_at(where, "^table"),
                                       f"bảng «{table_id}» của biểu {form.get('id')} không có trong trang «Bảng»"))
