@@ -271,24 +271,24 @@ def test_bad_values_are_issues_at_their_cell(plan, tmp_path, row, raw, code, wor
 
 # A kind row, a row or a registry the loader refuses: (file, old text, new text, message words).
 BAD_SPECS = [
-    ("catalogue.yaml", "    base: decimal\n", "    base: money\n", "base «money» không thuộc"),
-    ("catalogue.yaml", '    choices: ["Tốt", "Khá", "Trung bình", "Yếu"]\n', "", "thiếu trường ['choices']"),
+    ("catalogue.yaml", "    base: decimal\n", "    base: money\n", "«base» «money» không có; chọn một trong «integer», «decimal»"),
+    ("catalogue.yaml", '    choices: ["Tốt", "Khá", "Trung bình", "Yếu"]\n', "", ": thiếu «choices», bắt buộc với kiểu «choice»"),
     ("catalogue.yaml", '    choices: ["Tốt", "Khá", "Trung bình", "Yếu"]\n', '    choices: ["Tốt"]\n',
      "ít nhất hai lựa chọn"),
     ("catalogue.yaml", '    choices: ["Tốt", "Khá", "Trung bình", "Yếu"]\n', '    choices: ["Tốt", "tốt"]\n', "bị trùng"),
     ("catalogue.yaml", '    choices: ["Tốt", "Khá", "Trung bình", "Yếu"]\n', '    choices: "Tốt, Khá"\n',
      "phải là danh sách"),
-    ("catalogue.yaml", "    decimals: 2\n", "    decimals: 2\n    min: 5000000000000\n", "phải nhỏ hơn max"),
+    ("catalogue.yaml", "    decimals: 2\n", "    decimals: 2\n    min: 5000000000000\n", "«max» là 1000000000000, phải lớn hơn «min» là 5000000000000"),
     ("catalogue.yaml", "    decimals: 2\n", "    decimals: 2\n    plausible_max: 5000000000000\n",
-     "plausible_max của «money» phải nhỏ hơn max"),
-    ("catalogue.yaml", "    decimals: 2\n", "    decimals: 2\n    aggregate: tally\n", "aggregate «tally» không dùng được"),
-    ("catalogue.yaml", "    decimals: 2\n", "    decimals: 2\n    colour: red\n", "trường lạ ['colour']"),
-    ("catalogue.yaml", "    max_length: 200\n", "    max_length: 0\n", "max_length của «brief» phải là số nguyên"),
+     "loại ô «money»: «plausible_max» là 5000000000000, không được lớn hơn «max»"),
+    ("catalogue.yaml", "    decimals: 2\n", "    decimals: 2\n    aggregate: tally\n", "«aggregate» «tally» không dùng được cho kiểu «decimal»; dùng một trong «sum», «mean»"),
+    ("catalogue.yaml", "    decimals: 2\n", "    decimals: 2\n    colour: red\n", "«colour» không dùng cho kiểu «decimal»"),
+    ("catalogue.yaml", "    max_length: 200\n", "    max_length: 0\n", "«max_length» là «0», phải là số nguyên từ 1 đến 32767"),
     ("catalogue.yaml", '    input_title: "Chọn xếp loại"\n', f'    input_title: "{"x" * 40}"\n', "tối đa 32"),
-    ("catalogue.yaml", "    max: 100\n", "    max: 150\n", "của tỷ lệ phải ≤ 100"),
-    ("catalogue.yaml", "  commune: \"UBND xã\"\n", "", "nhóm đơn vị sai"),
-    ("pl9.yaml", "kind: grade}", "kind: grades}", "kind «grades» không có trong kinds"),
-    ("pl9.yaml", "kind: grade}", "kind: grade, aggregate: sum}", "aggregate «sum» không dùng được cho kind «grade»"),
+    ("catalogue.yaml", "    max: 100\n", "    max: 150\n", "«max» của một tỷ lệ là 150, phải từ 100 trở xuống"),
+    ("catalogue.yaml", "  commune: \"UBND xã\"\n", "", "loại đơn vị «commune» chưa được khai báo"),
+    ("pl9.yaml", "kind: grade}", "kind: grades}", "loại ô «grades» chưa được khai báo; các loại ô của kế hoạch: «brief», «count»"),
+    ("pl9.yaml", "kind: grade}", "kind: grade, aggregate: sum}", "«aggregate» «sum» không dùng được cho loại ô «grade»; dùng một trong «tally», «responsible»"),
 ]
 
 
