@@ -97,8 +97,10 @@ def linked_out(form: Form, usable: dict[tuple[str, str], object],
                left_out: dict[tuple[str, str], str]) -> dict[tuple[str, str], str]:
     """The usable values of one unit that do not count because another value of the same
     rule and period is left out (``left_out``): (row, period) → ``V-RULE-LINKED``. A row
-    in several rules (a total that is a part of another) carries the exclusion on."""
+    in several rules (a total that is a part of another) carries the exclusion on, and a
+    weighted value goes with its weight (as ``process`` does for a weight left out)."""
     found: dict[tuple[str, str], str] = {}
+    weighted = [row for row in form.input_rows if row.weight]
     changed = bool(left_out)
     while changed:
         changed = False
@@ -110,6 +112,12 @@ def linked_out(form: Form, usable: dict[tuple[str, str], object],
                         if k in usable and k not in found:
                             found[k] = Code.V_RULE_LINKED.value
                             changed = True
+        for row in weighted:
+            for period in form.periods:
+                key = (row.id, period.id)
+                if (row.weight, period.id) in found and key in usable and key not in found:
+                    found[key] = Code.V_RULE_LINKED.value
+                    changed = True
     return found
 
 

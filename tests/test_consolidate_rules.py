@@ -83,7 +83,7 @@ def harvested(tmp_path_factory):
     bundle = load_plan(PLAN)
     form = bundle.catalogue.forms["KQ"]
     filled = {}
-    for unit, form_id in bundle.registry.assignments(("KQ",)):
+    for unit, _form_id in bundle.registry.assignments(("KQ",)):
         values = valid_values(form, unit.code, random.Random(unit.code))
         if unit.code == "p-long-hung":   # 7 late, typed as words: the total counts them
             values[("KQ.1.a", "Q2")] = values[("KQ.1.b", "Q2")] + 7

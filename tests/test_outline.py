@@ -105,7 +105,8 @@ BAD = {  # what is changed → words of the message
                       "    level: 3\n    hint: x\n    guidance: |\n      - Việc xây dựng và tổ chức triển khai kế "
                       "hoạch kiểm tra", "trường lạ «hint»; chỉ dùng «figures», «fixes»"),
     "bad version": ("version: 1\n", "version: 0\n", "«version» phải là số nguyên dương"),
-    "bad fixes": ('fixes: [{from: "Bộ ngàng", to: "Bộ ngành"}]', "fixes: [Bộ ngàng]", "«fixes» phải là các cặp «sai → đúng»"),
+    "bad fixes": ('fixes: [{from: "Bộ ngàng", to: "Bộ ngành"}]', "fixes: [Bộ ngàng]",
+                  "«fixes» phải là các cặp «sai → đúng»"),
     "guidance not text": ("    guidance: |\n      Chỉ rõ", "    guidance: [1]\n    x: |\n      Chỉ rõ", "trường lạ"),
     "yaml syntax": ("sections:\n", "sections: [\n", "không đọc được YAML"),
 }

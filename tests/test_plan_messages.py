@@ -14,7 +14,7 @@ import pytest
 from xlsx_forms.authoring.sheets import ENUMS, FACT_HEADERS, FIRST_ROW, HEADER_ROW, SHEETS
 from xlsx_forms.authoring.workflow import check_workbook, export_workbook
 from xlsx_forms.errors import CchcError
-from xlsx_forms.kinds import COMMON_FIELDS, BASES
+from xlsx_forms.kinds import BASES, COMMON_FIELDS
 from xlsx_forms.rules import RULE_TYPES
 from xlsx_forms.spec_loader import KIND_FIELDS, RULE_KEYS, load_catalogue
 
@@ -157,7 +157,8 @@ YAML = [
      ["thiếu «description»", "«descriptio» không dùng cho kiểu «integer»"]),
     ("catalogue.yaml", "    base: integer", "    base: fraction",
      ["«base» «fraction» không có; chọn một trong «integer», «decimal»"]),
-    ("pl2.yaml", "severity: error", "severity: fatal", ["«severity» «fatal» không có; dùng một trong «error», «warning»"]),
+    ("pl2.yaml", "severity: error", "severity: fatal",
+     ["«severity» «fatal» không có; dùng một trong «error», «warning»"]),
     ("catalogue.yaml", "  default_deadline: 2020-03-23", "  default_deadline: soon",
      ["«default_deadline» là «soon», không phải ngày"]),
 ]

@@ -22,7 +22,8 @@ PL2_R02 = "    type: le\n    left: PL2.3\n    right: PL2.2\n"
     # an operand missing, or one the type does not have
     ("    right: PL2.2\n", "", ["PL2-R02", "thiếu «right», loại quy tắc «le» cần có"]),
     ("    right: PL2.2\n", "    right: PL2.2\n    needs: PL2.4\n", ["PL2-R02", "loại quy tắc «le» không dùng «needs»"]),
-    ("    right: PL2.2\n", "    right: PL2.2\n    parts: [PL2.4]\n", ["PL2-R02", "loại quy tắc «le» không dùng «parts»"]),
+    ("    right: PL2.2\n", "    right: PL2.2\n    parts: [PL2.4]\n",
+     ["PL2-R02", "loại quy tắc «le» không dùng «parts»"]),
     # a one-row field given a list, a list field given one row or nothing
     ("right: PL2.2", "right: [PL2.2, PL2.4]", ["PL2-R02", "«right»", "chỉ nhận một dòng"]),
     ("parts: [PL2.1.a, PL2.1.b, PL2.1.c, PL2.1.d]", "parts: PL2.1.a", ["PL2-R01", "«parts»", "danh sách"]),

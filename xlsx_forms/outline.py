@@ -16,9 +16,9 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
+from .authoring.names import names, quoted
 from .errors import CchcError
 from .model import Fix
-from .authoring.names import names, quoted
 from .yamlio import META_KEYS, line_of, load_yaml, place
 
 OUTLINE_FILE = "outline.yaml"

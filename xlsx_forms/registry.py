@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from .authoring.names import names
 from .errors import CchcError
 from .fileio import NotReadable, read_regular
 from .model import Catalogue
 from .oserrors import advice, describe
-from .authoring.names import names
 from .yamlio import line_of, load_yaml, place
 
 DEFAULT_REGISTRY = Path(__file__).parent / "specs" / "units.yaml"

@@ -638,8 +638,9 @@ def _preparers(path, base: dict, problems: Problems) -> tuple[PreparerField, ...
         node = next((nd for nd, p, want in zip(nodes, preparer, PREPARER_IDS, strict=False) if p.id != want),
                     nodes[len(PREPARER_IDS)] if len(nodes) > len(PREPARER_IDS) else nodes[0] if nodes else base)
         problems.append(_fail(path, node, f"«{names(node).field('id')}» phải là đúng các ô {quoted(PREPARER_IDS)}, "
-                                          "theo thứ tự đó, mỗi ô một dòng; nhãn và lời gợi ý của mỗi ô do kế hoạch "
-                                          "ghi", "id"))
+                                          "theo thứ tự đó, mỗi ô một dòng: khối chữ ký của biểu có đúng ba ô này và "
+                                          "bảng tổng hợp đọc lại đúng ba ô này; nhãn, lời gợi ý và độ dài tối đa của "
+                                          "mỗi ô do kế hoạch ghi", "id"))
     return tuple(p for p in preparer if p is not None)
 
 
