@@ -215,6 +215,7 @@ def test_a_bad_workbook_is_a_message_with_sheet_row_and_column(exported, tmp_pat
     wanted = f"Tệp {bad}, trang «{sheet}», dòng {row}, cột {letter} «{shown_header}»"
     hits = [line for line in lines if all(f in line for f in fragments)]
     assert hits, result.output
+    assert len(lines) == 1, result.output   # one mistake, one message (its dependants are not reported)
     # The problem is named at its cell (a rule's or a form's problem at least at its row).
     assert any(line.startswith(wanted) for line in hits) or \
         any(line.startswith(f"Tệp {bad}, trang «{sheet}», dòng {row}") for line in hits), result.output

@@ -177,16 +177,19 @@ def _build(base: dict, base_path, form_specs, problems: Problems) -> Catalogue:
             period_sets[name] = found
     kinds_node = base.get("kinds") or {}
     kind_nodes = clean(kinds_node) if isinstance(kinds_node, dict) else {}
-    kinds = {}
-    for kid, node in kind_nodes.items():
-        kind = problems.run(base_path, node, _kind, base_path, kid, node, problems)
-        if kind is not None:
-            kinds[kid] = kind
     note = kinds_node.get("note") if isinstance(kinds_node, dict) else None
-    if "kinds" in base and None not in kind_nodes and (not isinstance(note, dict) or note.get("base") != "text"):
+    bad_note = "kinds" in base and None not in kind_nodes and (not isinstance(note, dict) or note.get("base") != "text")
+    if bad_note:   # the root of the row's other problems (fields of another base): said alone
         where = note if isinstance(note, dict) else kinds_node
         problems.append(fail(base_path, where, f"phải có loại ô «note» kiểu «{names(where).value('base', 'text')}»"
                                                 ": cột ghi chú của mọi biểu", "base"))
+    kinds = {}
+    for kid, node in kind_nodes.items():
+        if kid == "note" and bad_note:
+            continue
+        kind = problems.run(base_path, node, _kind, base_path, kid, node, problems)
+        if kind is not None:
+            kinds[kid] = kind
     unit_kinds = problems.run(base_path, base, _unit_kinds, base_path, base) if "unit_kinds" in base else None
     declared = {"kinds": Declared(kind_nodes), "periods": Declared(period_nodes),
                 "unit_kinds": Declared(clean(base.get("unit_kinds") or {}) if isinstance(base.get("unit_kinds"),

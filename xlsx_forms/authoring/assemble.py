@@ -111,15 +111,17 @@ class Assembly:
         self._last: dict[str, dict] = {}   # per sheet: the form of its last row placed
         self._waiting: dict[str, list] = {}   # per sheet: first rows without a form, for the next row's
 
-    def _unique(self, seen: dict, key, where: Where, column: str, what: str) -> bool:
-        """Whether ``key`` is new in ``seen``; a repeated one is a problem, its row dropped."""
-        if key in seen:
-            first = seen[key].get(WHERE_KEY)
-            text = (f"{what} «{key}» bị trùng (đã có ở dòng {first.row if first else '?'}); "
+    def _key(self, seen: dict, key, where: Where, column: str, what: str):
+        """The key to keep a row under: its id when new; None when empty (the reader said
+        so) or repeated (said here). A row under None is still checked, as one whose id is
+        unknown: what names the id it lost is not reported again (``loading.Declared``)."""
+        if key in seen and key is not None:
+            first = seen[key].get(WHERE_KEY) if isinstance(seen[key], dict) else None
+            text = (f"{what} «{key}» bị trùng, đã có ở dòng {first.row if first else '?'}; "
                     f"mỗi {what} chỉ khai báo một lần")
             self.problems.append((_at(where, column), text))
-            return False
-        return True
+            return None
+        return key
 
     def _form(self, target: str, row: Row, where: Where) -> dict | None:
         """The form a row of ``target`` belongs to; None when it has none. An empty «Biểu»
@@ -147,23 +149,24 @@ class Assembly:
             self.base.setdefault("period_sets", {}).setdefault(row.get("^set"), []).append(node)
         elif target == "unit_kinds":
             unit_kinds = self.base.setdefault("unit_kinds", {WHERE_KEY: where})
-            if self._unique(self.unit_kinds, node.get("id"), where, "id", "mã loại đơn vị"):
-                self.unit_kinds[node.get("id")] = node   # (the plan's dict holds the name only)
-                unit_kinds[node.get("id")] = node.get("name")
+            key = self._key(self.unit_kinds, node.get("id"), where, "id", "mã loại đơn vị")
+            self.unit_kinds[key] = node   # (the plan's dict holds the name only)
+            unit_kinds[key] = node.get("name")
         elif target == "sections":
             self.outline.setdefault("sections", []).append(node)
         elif target == "kinds":
             kinds = self.base.setdefault("kinds", {WHERE_KEY: where})
-            if self._unique(kinds, node.get("id"), where, "id", "mã loại ô"):
-                kinds[node.pop("id", None)] = node
+            kinds[self._key(kinds, node.pop("id", None), where, "id", "mã loại ô")] = node
         elif target == "preparer":
             self.base.setdefault("preparer_fields", []).append(node)
         elif target == "groups":
             plaus = self.base.setdefault("plausibility", {WHERE_KEY: where})
             plaus.setdefault("unit_outlier", {WHERE_KEY: where}).setdefault("groups", []).append(node)
         elif target == "forms":
-            if self._unique(self.forms, node.get("id"), where, "id", "mã biểu"):
-                self.forms[node.get("id")] = node
+            key = self._key(self.forms, node.get("id"), where, "id", "mã biểu")
+            if key is None:
+                node.pop("id", None)
+            self.forms[key] = node
         elif (form := self._form(target, row, where)) is not None:
             self._last[target] = form
             for waiting in self._waiting.pop(target, ()):   # first rows without a form: of the next row's
