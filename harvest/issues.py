@@ -155,6 +155,10 @@ class Code(StrEnum):
     V_TEXT_HIDDEN = _warning("V-TEXT-HIDDEN", "{what} có {count} ký tự điều khiển hoặc ký tự ẩn (ví dụ ký "
         "tự đảo chiều văn bản, ký tự độ rộng 0), đã bỏ đi. Chỉ nhập chữ thường. Kiểm tra lại nội dung ô "
         "này.")
+    V_RULE_LINKED = _error("V-RULE-LINKED", "Giá trị {value} không được tính vào số liệu tổng hợp vì giá "
+        "trị của {row} cùng quy tắc {rule} không được tính: số liệu tổng hợp phải giữ đúng các quy tắc của "
+        "biểu. Đề nghị đơn vị sửa {row}.",
+        left_out="dòng khác cùng quy tắc không được tính")
     V_REQUIRED = _warning("V-REQUIRED", "Ô bắt buộc còn trống ({label}, {period}). Mọi chỉ tiêu bắt buộc "
         "phải có số liệu, không phát sinh thì ghi 0. Đề nghị đơn vị bổ sung.")
     V_NOT_RESPONSIBLE = _warning("V-NOT-RESPONSIBLE", "Đơn vị đã nhập «{raw}» vào mục tiêu {row} của đơn "

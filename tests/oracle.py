@@ -85,6 +85,33 @@ def expected_marks(form, typed: dict) -> dict:
     return {k: (status, ";".join(flags)) for k, (status, flags) in marks.items()}
 
 
+LINKED = "V-RULE-LINKED"
+
+
+def city_marks(form, marks: dict) -> dict:
+    """A unit's marks as the city counts its values (README, "Exclusion rule"): where a
+    value a rule reads is left out in a period, the rule's other values of that period are
+    left out of the city figures too (LINKED), and a weighted value with its weight; over
+    and over until nothing changes (a row in two rules carries it on)."""
+    out = {k: [status, flags] for k, (status, flags) in marks.items()}
+    changed = True
+    while changed:
+        changed = False
+        for rule in form.rules:
+            for p in form.periods:
+                keys = [(r, p.id) for r in _rows_of(rule) if (r, p.id) in out]
+                if any(out[k][0] != "ok" for k in keys):
+                    for k in keys:
+                        if out[k][0] == "ok":
+                            out[k][0], changed = LINKED, True
+        for row in form.input_rows:
+            for p in form.periods:
+                key, weight = (row.id, p.id), (row.weight, p.id)
+                if row.weight and key in out and out[key][0] == "ok" and out.get(weight, ["ok"])[0] == LINKED:
+                    out[key][0], changed = LINKED, True
+    return {k: (status, flags) for k, (status, flags) in out.items()}
+
+
 def counted(typed: dict, marks: dict) -> dict:
     """(row, period) → value of the cells that count (status ok)."""
     return {k: v for k, (v, _, _) in typed.items() if marks[k][0] == "ok"}
@@ -115,14 +142,21 @@ def city_gaps(catalogue, registry, marks: dict) -> dict:
 
 
 def totals_from_values_csv(catalogue, registry, rows: list[dict]) -> dict:
-    """city_totals over the values.csv lines whose status is ok, values parsed back."""
+    """city_totals over the values.csv lines that count for the city: status ok, less
+    those a left-out value of the same rule takes out (``city_marks``), values parsed back."""
     used: dict = {}
+    marks: dict = {}
     for line in rows:
-        if line["period"] == "ghi_chu" or line["status"] != "ok":
+        if line["period"] == "ghi_chu":
             continue
         form = catalogue.form(line["form"])
         kind = form.row(line["row_id"]).kind
         text = line["value"]
-        value = text if kind == "rating" else int(text) if kind in ("count", "flag") else float(text)
-        used.setdefault((line["unit_code"], line["form"]), {})[(line["row_id"], line["period"])] = value
+        key, cell = (line["unit_code"], line["form"]), (line["row_id"], line["period"])
+        marks.setdefault(key, {})[cell] = (line["status"], line["flags"])
+        if line["status"] == "ok":
+            value = text if kind == "rating" else int(text) if kind in ("count", "flag") else float(text)
+            used.setdefault(key, {})[cell] = value
+    city = {key: city_marks(catalogue.form(key[1]), m) for key, m in marks.items()}
+    used = {key: {c: v for c, v in values.items() if city[key][c][0] == "ok"} for key, values in used.items()}
     return city_totals(catalogue, registry, used)

@@ -131,19 +131,21 @@ def _letter(ws, header: str) -> str:
 
 # (sheet, (key column, key value) or a fact label, column header, new value, fragments)
 BAD = [
-    ("Chỉ tiêu", ("Mã chỉ tiêu", "PL1.1"), "Loại ô", "money", ["kind «money»"]),
+    ("Chỉ tiêu", ("Mã chỉ tiêu", "PL1.1"), "Loại ô", "money", ["loại ô «money» chưa được khai báo"]),
     ("Chỉ tiêu", ("Mã chỉ tiêu", "PL2.7"), "Mã chỉ tiêu", "PL2.6", ["trùng"]),
-    ("Chỉ tiêu", ("Mã chỉ tiêu", "PL1.6.c"), "Trọng số theo", "PL1.3", ["weight"]),
+    ("Chỉ tiêu", ("Mã chỉ tiêu", "PL1.6.c"), "Trọng số theo", "PL1.3",
+     ["«Trọng số theo» «PL1.3» không phải dòng nhập số liệu"]),
     ("Chỉ tiêu", ("Mã chỉ tiêu", "PL1.2"), "Biểu", "PL9", ["biểu «PL9» không có trong trang «Biểu»"]),
     ("Chỉ tiêu", ("Mã chỉ tiêu", "PL1.2"), "Tên chỉ tiêu", None, ["ô bắt buộc bị bỏ trống"]),
-    ("Chỉ tiêu", ("Mã chỉ tiêu", "PL1.2"), "Bắt buộc", "Hơi", ["«Hơi» không có trong danh sách (Có, Không)"]),
+    ("Chỉ tiêu", ("Mã chỉ tiêu", "PL1.2"), "Bắt buộc", "Hơi",
+     ["«Hơi» không có trong danh sách; chọn một trong «Có», «Không»"]),
     ("Chỉ tiêu", ("Mã chỉ tiêu", "PL4.I.a"), "Bảng", "IX", ["bảng «IX» của biểu PL4"]),
     ("Chỉ tiêu", ("Mã chỉ tiêu", "PL8.1"), "Đơn vị phụ trách", "nobody", ["nobody"]),
-    ("Biểu", ("Mã biểu", "PL1"), "Bộ kỳ", "decades", ["periods «decades»"]),
+    ("Biểu", ("Mã biểu", "PL1"), "Bộ kỳ", "decades", ["bộ kỳ «decades» chưa được khai báo"]),
     ("Biểu", ("Mã biểu", "PL2"), "Số phụ lục", "hai", ["«hai» không phải số nguyên"]),
     ("Biểu", ("Mã biểu", "PL3"), "Mã biểu", "PL2", ["mã biểu «PL2» bị trùng"]),
     ("Quy tắc", ("Mã quy tắc", "PL2-R02"), "Dòng so sánh", "PL2.99", ["PL2.99"]),
-    ("Quy tắc", ("Mã quy tắc", "PL2-R02"), "Mức độ", "Nghiêm trọng", ["không có trong danh sách (Lỗi, Cảnh báo)"]),
+    ("Quy tắc", ("Mã quy tắc", "PL2-R02"), "Mức độ", "Nghiêm trọng", ["chọn một trong «Lỗi», «Cảnh báo»"]),
     ("Quy tắc", ("Mã quy tắc", "PL2-R01"), "Các dòng thành phần", "PL2.1.a, PL2.1.b, PL2.1.c, PL2.8",
      ["PL2.8"]),
     ("Quy tắc", ("Mã quy tắc", "PL2-R01"), "Loại quy tắc", "Gần bằng", ["không có trong danh sách"]),
@@ -151,34 +153,37 @@ BAD = [
     ("Đơn vị", ("Mã đơn vị", "tckh"), "Loại đơn vị", "thon", ["«thon» không hợp lệ", "ward (UBND phường)"]),
     ("Đơn vị", ("Mã đơn vị", "kinh-te"), "Mã đơn vị", "tckh", ["«tckh» bị trùng"]),
     ("Đơn vị", ("Mã đơn vị", "tckh"), "Email", "tckh-at-example", ["không phải địa chỉ email"]),
-    ("Kỳ báo cáo", ("Mã kỳ", "2001-2010"), "Chưa trọn kỳ", "Nửa", ["không có trong danh sách (Có, Không)"]),
+    ("Kỳ báo cáo", ("Mã kỳ", "2001-2010"), "Chưa trọn kỳ", "Nửa", ["chọn một trong «Có», «Không»"]),
     ("Loại ô", ("Mã loại", "count"), "Lớn nhất", "nhiều", ["«nhiều» không phải số"]),
-    ("Loại ô", ("Mã loại", "count"), "Lớn nhất", None, ["thiếu trường ['max']"]),
-    ("Loại ô", ("Mã loại", "count"), "Nhỏ nhất", 5000000000, ["min «5000000000» phải nhỏ hơn max"]),
+    ("Loại ô", ("Mã loại", "count"), "Lớn nhất", None, ["thiếu «Lớn nhất», bắt buộc với kiểu «Số nguyên»"]),
+    ("Loại ô", ("Mã loại", "count"), "Nhỏ nhất", 5000000000,
+     ["«Lớn nhất» là 1000000000, phải lớn hơn «Nhỏ nhất» là 5000000000"]),
     ("Loại ô", ("Mã loại", "count"), "Kiểu", "Phân số", ["«Phân số» không có trong danh sách"]),
-    ("Loại ô", ("Mã loại", "count"), "Ngưỡng hợp lý", 2000000000, ["plausible_max của «count» phải nhỏ hơn max"]),
-    ("Loại ô", ("Mã loại", "count"), "Cách tổng hợp", "Số đơn vị theo từng lựa chọn", ["aggregate «tally»"]),
+    ("Loại ô", ("Mã loại", "count"), "Ngưỡng hợp lý", 2000000000,
+     ["«Ngưỡng hợp lý» là 2000000000, không được lớn hơn «Lớn nhất»"]),
+    ("Loại ô", ("Mã loại", "count"), "Cách tổng hợp", "Số đơn vị theo từng lựa chọn",
+     ["«Cách tổng hợp» «Số đơn vị theo từng lựa chọn» không dùng được cho kiểu «Số nguyên»"]),
     ("Loại ô", ("Mã loại", "rating"), "Danh sách chọn", "Đạt", ["ít nhất hai lựa chọn"]),
     ("Loại ô", ("Mã loại", "rating"), "Danh sách chọn", "Đạt, đạt", ["bị trùng"]),
-    ("Loại ô", ("Mã loại", "note"), "Độ dài tối đa", 0, ["max_length"]),
+    ("Loại ô", ("Mã loại", "note"), "Độ dài tối đa", 0, ["«Độ dài tối đa» là «0», phải là số nguyên từ 1"]),
     ("Loại ô", ("Mã loại", "note"), "Tiêu đề gợi ý", "Một tiêu đề dài hơn ba mươi hai ký tự cho ô ghi chú",
      ["tối đa 32"]),
-    ("Loại ô", ("Mã loại", "note"), "Kiểu", "Số nguyên", ["kinds phải có «note» (base: text)"]),
+    ("Loại ô", ("Mã loại", "note"), "Kiểu", "Số nguyên", ["phải có loại ô «note» kiểu «Chữ (ghi chú, văn bản ngắn)»"]),
     ("Loại ô", ("Mã loại", "flag"), "Mã loại", "percent", ["mã loại ô «percent» bị trùng"]),
     ("Chỉ tiêu", ("Mã chỉ tiêu", "PL1.1"), "Cách tổng hợp", "Số đơn vị theo từng lựa chọn",
-     ["aggregate «tally» không dùng được cho kind «count»"]),
+     ["«Cách tổng hợp» «Số đơn vị theo từng lựa chọn» không dùng được cho loại ô «count»"]),
     ("Loại đơn vị", ("Mã loại", "commune"), "Mã loại", "ward", ["mã loại đơn vị «ward» bị trùng"]),
     ("Loại đơn vị", ("Mã loại", "office"), "Tên loại", None, ["ô bắt buộc bị bỏ trống"]),
-    ("Đề cương", ("Mã mục", "P1"), "Cấp", 2, ["mục đầu tiên phải có level 1"]),
-    ("Đề cương", ("Mã mục", "I"), "Cấp", 4, ["level 4 sâu hơn mục trước"]),
+    ("Đề cương", ("Mã mục", "P1"), "Cấp", 2, ["mục đầu tiên phải có «Cấp» là 1"]),
+    ("Đề cương", ("Mã mục", "I"), "Cấp", 4, ["«Cấp» 4 sâu hơn mục trước"]),
     ("Đề cương", ("Mã mục", "I.2"), "Cấp", "hai", ["«hai» không phải số nguyên"]),
     ("Đề cương", ("Mã mục", "I.2"), "Mã mục", "I.1", ["mã mục «I.1» bị trùng"]),
-    ("Kế hoạch", "Đề cương: mã", "Giá trị", None, ["trường «id» thiếu"]),
+    ("Kế hoạch", "Đề cương: mã", "Giá trị", None, ["«Đề cương: mã» thiếu"]),
     ("Đối chiếu", ("Mục tiêu", "PL8.5"), "Ngưỡng", "tám mươi", ["«tám mươi» không phải số"]),
     ("Đối chiếu", ("Mục tiêu", "PL8.5"), "Chỉ tiêu số liệu", "PL1.99", ["không phải dòng số liệu của PL1"]),
     ("Kế hoạch", "Hạn nộp", "Giá trị", "31/2/2020", ["ngày «31/2/2020» không hợp lệ"]),
-    ("Kế hoạch", "Căn cứ", "Giá trị", None, ["thiếu trường «reference»"]),
-    ("Kế hoạch", "Email nhận báo cáo", "Giá trị", None, ["trường «email» thiếu"]),
+    ("Kế hoạch", "Căn cứ", "Giá trị", None, ["thiếu «Căn cứ»"]),
+    ("Kế hoạch", "Email nhận báo cáo", "Giá trị", None, ["trường «Email nhận báo cáo» thiếu"]),
 ]
 
 
@@ -210,6 +215,7 @@ def test_a_bad_workbook_is_a_message_with_sheet_row_and_column(exported, tmp_pat
     wanted = f"Tệp {bad}, trang «{sheet}», dòng {row}, cột {letter} «{shown_header}»"
     hits = [line for line in lines if all(f in line for f in fragments)]
     assert hits, result.output
+    assert len(lines) == 1, result.output   # one mistake, one message (its dependants are not reported)
     # The problem is named at its cell (a rule's or a form's problem at least at its row).
     assert any(line.startswith(wanted) for line in hits) or \
         any(line.startswith(f"Tệp {bad}, trang «{sheet}», dòng {row}") for line in hits), result.output
@@ -222,7 +228,7 @@ def test_every_problem_is_reported_not_only_the_first(exported, tmp_path):
     _mutate(one, both, "Quy tắc", ("Mã quy tắc", "PL2-R02"), "Dòng so sánh", "PL2.99")
     result = run("plan", "check", both)
     assert result.exit_code == 2
-    assert "kind «money»" in result.output and "PL2.99" in result.output
+    assert "loại ô «money»" in result.output and "PL2.99" in result.output
     assert "2 lỗi" in result.output
 
 

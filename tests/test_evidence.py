@@ -113,11 +113,11 @@ def test_sample_harvest_flags_the_contradicted_rating_at_its_cell(catalogue, reg
 
 @pytest.mark.parametrize("old, new, fragment", [
     ("    row: PL7.13\n", "    row: PL7.99\n", "không phải dòng số liệu của PL7"),
-    ("  - target: PL8.11\n", "  - target: PL8.99\n", "mục tiêu không phải dòng đánh giá"),
-    ("    compare: gt\n", "    compare: above\n", "compare «above»"),
-    ("    decides: both\n", "    decides: maybe\n", "decides «maybe»"),
-    ('    periods: ["2020", "2019"]\n', '    periods: ["2021"]\n', "kỳ lạ ['2021']"),
-    ("    threshold: 80\n", "    threshold: tám mươi\n", "evidence thiếu hoặc sai trường"),
+    ("  - target: PL8.11\n", "  - target: PL8.99\n", "«target» không phải dòng đánh giá bằng lựa chọn của biểu"),
+    ("    compare: gt\n", "    compare: above\n", "«compare» «above» không có; dùng một trong «gt», «ge», «lt», «le»"),
+    ("    decides: both\n", "    decides: maybe\n", "«decides» «maybe» không có; dùng một trong «against», «both»"),
+    ('    periods: ["2020", "2019"]\n', '    periods: ["2021"]\n', "kỳ «2021» không có trong bộ kỳ của PL1"),
+    ("    threshold: 80\n", "    threshold: tám mươi\n", "«threshold» là «tám mươi», phải là số"),
 ])
 def test_malformed_evidence_is_a_clear_error(tmp_path, old, new, fragment):
     message = load_error(tmp_path, "pl8.yaml", old, new)

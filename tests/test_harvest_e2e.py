@@ -12,7 +12,7 @@ import pytest
 
 from harvest.run import harvest
 from samples.build_samples import DEMO_KEY, NEVER_REPLIED, build
-from tests.oracle import city_totals, counted, expected_marks
+from tests.oracle import city_marks, city_totals, counted, expected_marks
 from xlsx_forms.layout import form_layout
 
 pytestmark = pytest.mark.office
@@ -37,7 +37,8 @@ def test_exact_city_totals(scenario, catalogue, registry):
     # Each value read, or unusable (its own error): the oracle leaves out what breaks an error rule.
     typed = {(s.unit, s.form): {k: (v, "" if v is not None else "unusable", []) for k, v in s.expected.items()
                                 if s.typed.get(k) is not None} for s in samples if s.used}
-    used = {key: counted(t, expected_marks(catalogue.form(key[1]), t)) for key, t in typed.items()}
+    used = {key: counted(t, city_marks(catalogue.form(key[1]), expected_marks(catalogue.form(key[1]), t)))
+            for key, t in typed.items()}
     expected = city_totals(catalogue, registry, used)
     for (form_id, row_id, period), value in expected.items():
         got = result.city[form_id][(row_id, period)].value

@@ -94,18 +94,19 @@ def test_a_plan_without_an_outline_asks_for_no_report(tmp_path):
 BAD = {  # what is changed → words of the message
     "level too deep": ('  - id: I\n    number: "I."\n    heading: "TÌNH HÌNH TRIỂN KHAI"\n    level: 2',
                        '  - id: I\n    number: "I."\n    heading: "TÌNH HÌNH TRIỂN KHAI"\n    level: 3',
-                       "sâu hơn mục trước (P1, level 1)"),
+                       "«level» 3 sâu hơn mục trước, P1 có «level» 1"),
     "level not a number": ("    level: 1\n", "    level: một\n", "«level» phải là số nguyên"),
     "duplicate id": ("  - id: I.2\n", "  - id: I.1\n", "mã mục «I.1» bị trùng"),
     "duplicate sibling heading": ('number: "2."\n    heading: "Kiểm tra việc thực hiện"',
                                   'number: "1."\n    heading: "Công tác chỉ đạo, điều hành"',
                                   "trùng với mục I.1 cùng cấp"),
-    "missing heading": ('    heading: "Thông tin, tuyên truyền"\n', "", "trường «heading» thiếu"),
+    "missing heading": ('    heading: "Thông tin, tuyên truyền"\n', "", "«heading» thiếu hoặc không phải chữ"),
     "unknown field": ("    level: 3\n    guidance: |\n      - Việc xây dựng và tổ chức triển khai kế hoạch kiểm tra",
                       "    level: 3\n    hint: x\n    guidance: |\n      - Việc xây dựng và tổ chức triển khai kế "
-                      "hoạch kiểm tra", "trường lạ ['hint']"),
+                      "hoạch kiểm tra", "trường lạ «hint»; chỉ dùng «figures», «fixes»"),
     "bad version": ("version: 1\n", "version: 0\n", "«version» phải là số nguyên dương"),
-    "bad fixes": ('fixes: [{from: "Bộ ngàng", to: "Bộ ngành"}]', "fixes: [Bộ ngàng]", "«fixes» phải là danh sách"),
+    "bad fixes": ('fixes: [{from: "Bộ ngàng", to: "Bộ ngành"}]', "fixes: [Bộ ngàng]",
+                  "«fixes» phải là các cặp «sai → đúng»"),
     "guidance not text": ("    guidance: |\n      Chỉ rõ", "    guidance: [1]\n    x: |\n      Chỉ rõ", "trường lạ"),
     "yaml syntax": ("sections:\n", "sections: [\n", "không đọc được YAML"),
 }

@@ -201,11 +201,13 @@ def test_sample_inbox_raises_only_the_planted_jump(catalogue, registry, tmp_path
 
 
 @pytest.mark.parametrize("old, new, fragment", [
-    ("    rise: 10\n", "    rise: 1\n", "rise, drop, factor phải > 1"),
-    ("    min_units: 5\n", "", "plausibility thiếu hoặc sai trường"),
-    ("floor: {count: 50, percent: 60}", "floor: {count: 50, percnt: 60}", "loại ô lạ ['percnt']"),
-    ("kinds: [ward, commune]", "kinds: [ward, commune, office]", "nhóm đơn vị sai"),
-    ("    plausible_max: 100000\n", "    plausible_max: -5\n", "plausible_max «-5» phải là số dương"),
+    ("    rise: 10\n", "    rise: 1\n", "«rise» phải lớn hơn 1"),
+    ("    min_units: 5\n", "", "thiếu «min_units»"),
+    ("floor: {count: 50, percent: 60}", "floor: {count: 50, percnt: 60}",
+     "«floor» nêu loại ô «percnt» không phải loại ô số của kế hoạch"),
+    ("kinds: [ward, commune]", "kinds: [ward, commune, office]",
+     "«kinds»: loại đơn vị «office» đã thuộc nhóm «office»"),
+    ("    plausible_max: 100000\n", "    plausible_max: -5\n", "«plausible_max» là -5, phải là số dương"),
 ])
 def test_malformed_thresholds_are_a_clear_error(tmp_path, old, new, fragment):
     assert fragment in load_error(tmp_path, "catalogue.yaml", old, new)

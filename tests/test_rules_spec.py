@@ -17,23 +17,24 @@ PL2_R02 = "    type: le\n    left: PL2.3\n    right: PL2.2\n"
 @pytest.mark.parametrize("old, new, fragments", [
     # a type that does not exist, or none
     ("type: le\n    left: PL2.3", "type: lt\n    left: PL2.3",
-     ["PL2-R02", "loại quy tắc «lt»", "le (Không lớn hơn)"]),
-    ("    type: le\n    left: PL2.3", "    left: PL2.3", ["PL2-R02", "loại quy tắc «None»"]),
+     ["PL2-R02", "«type» «lt» không có; dùng một trong «sum», «le», «ge», «requires»"]),
+    ("    type: le\n    left: PL2.3", "    left: PL2.3", ["PL2-R02", "thiếu «type»"]),
     # an operand missing, or one the type does not have
-    ("    right: PL2.2\n", "", ["PL2-R02", "thiếu «right»", "Dòng so sánh"]),
-    ("    right: PL2.2\n", "    right: PL2.2\n    needs: PL2.4\n", ["PL2-R02", "không có trường ['needs']"]),
-    ("    right: PL2.2\n", "    right: PL2.2\n    parts: [PL2.4]\n", ["PL2-R02", "không có trường ['parts']"]),
+    ("    right: PL2.2\n", "", ["PL2-R02", "thiếu «right», loại quy tắc «le» cần có"]),
+    ("    right: PL2.2\n", "    right: PL2.2\n    needs: PL2.4\n", ["PL2-R02", "loại quy tắc «le» không dùng «needs»"]),
+    ("    right: PL2.2\n", "    right: PL2.2\n    parts: [PL2.4]\n",
+     ["PL2-R02", "loại quy tắc «le» không dùng «parts»"]),
     # a one-row field given a list, a list field given one row or nothing
     ("right: PL2.2", "right: [PL2.2, PL2.4]", ["PL2-R02", "«right»", "chỉ nhận một dòng"]),
     ("parts: [PL2.1.a, PL2.1.b, PL2.1.c, PL2.1.d]", "parts: PL2.1.a", ["PL2-R01", "«parts»", "danh sách"]),
     ("parts: [PL2.1.a, PL2.1.b, PL2.1.c, PL2.1.d]", "parts: []", ["PL2-R01", "thiếu «parts»"]),
     # a row that is not there, a header, a row without numbers
-    ("right: PL2.2", "right: PL2.99", ["PL2-R02", "«PL2.99» không có trong phụ lục"]),
-    ("right: PL2.2", "right: PL2.1", ["PL2-R02", "«PL2.1» là dòng tiêu đề"]),
+    ("right: PL2.2", "right: PL2.99", ["PL2-R02", "«PL2.99» không có trong biểu"]),
+    ("right: PL2.2", "right: PL2.1", ["PL2-R02", "«PL2.1» là dòng đề mục"]),
     ("parts: [PL2.1.a, PL2.1.b, PL2.1.c, PL2.1.d]", "parts: [PL2.1.a, PL2.1]",
-     ["PL2-R01", "«PL2.1» là dòng tiêu đề"]),
+     ["PL2-R01", "«PL2.1» là dòng đề mục"]),
     ('label: "Nghị quyết của HĐND cấp huyện", kind: count', 'label: "Nghị quyết của HĐND cấp huyện", kind: rating',
-     ["PL2-R01", "«PL2.1.a» loại «rating»", "không phải dòng số"]),
+     ["PL2-R01", "«PL2.1.a» có loại ô «rating»", "không phải loại ô số"]),
     # the texts every rule needs
     ('    short: "Đã xử lý > được đề nghị"\n', "", ["PL2-R02", "thiếu «short»"]),
     ("  - code: PL2-R02\n", "  - code: ''\n", ["quy tắc", "thiếu «code»"]),

@@ -171,10 +171,12 @@ def test_rule_codes_unique(catalogue):
 
 
 @pytest.mark.parametrize("name, old, new, fragment", [
-    ("pl1.yaml", "kind: count, unit: \"Văn bản\"", "kind: money, unit: \"Văn bản\"", "kind «money»"),
-    ("pl1.yaml", "periods: years_to_23_3", "periods: decades", "periods «decades»"),
+    ("pl1.yaml", "kind: count, unit: \"Văn bản\"", "kind: money, unit: \"Văn bản\"",
+     "loại ô «money» chưa được khai báo"),
+    ("pl1.yaml", "periods: years_to_23_3", "periods: decades", "bộ kỳ «decades» chưa được khai báo"),
     ("pl2.yaml", "right: PL2.2", "right: PL2.99", "PL2.99"),
-    ("pl2.yaml", "severity: error", "severity: fatal", "severity «fatal»"),
+    ("pl2.yaml", "severity: error", "severity: fatal",
+     "«severity» «fatal» không có; dùng một trong «error», «warning»"),
     ("pl2.yaml", "{id: PL2.7,", "{id: PL2.6,", "trùng"),
     ("pl1.yaml", "weight: PL1.6.b", "weight: PL1.3", "weight"),
     ("pl8.yaml", "responsible: vp}", "responsible: nobody}", "nobody"),

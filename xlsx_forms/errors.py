@@ -22,7 +22,7 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
     ),
     "REGISTRY_FIELD": (
         "trường «{field}» {problem}",
-        "Mỗi đơn vị cần code, name, kind, email và forms hợp lệ",
+        "Mỗi đơn vị cần mã, tên, loại đơn vị, email và các phụ lục được giao hợp lệ",
         "{fix}",
     ),
     "REGISTRY_DUPLICATE": (
@@ -34,7 +34,7 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
         "đơn vị «{code}» được giao {form} nhưng không chịu trách nhiệm mục nào của {form}",
         "Một phụ lục có đơn vị chịu trách nhiệm từng mục chỉ giao cho các đơn vị có tên trong cột "
         "«{header}»: {allowed}",
-        "Bỏ {form} khỏi danh sách forms của đơn vị này hoặc dùng đúng mã đơn vị",
+        "Bỏ {form} khỏi các phụ lục được giao của đơn vị này hoặc dùng đúng mã đơn vị",
     ),
     "REGISTRY_EMPTY": (
         "không có đơn vị nào",

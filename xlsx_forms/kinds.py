@@ -17,6 +17,8 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING, ClassVar
 
+from .authoring.names import Names
+
 if TYPE_CHECKING:   # model imports this module; the type only is needed here
     from .model import Kind
 
@@ -30,6 +32,11 @@ COMMON_FIELDS = ("base", *TEXT_FIELDS, "number_format", "aggregate", "instructio
 # Excel's own limits on a data validation's texts (XlsxWriter refuses longer ones).
 TEXT_LIMITS = {"input_title": 32, "error_title": 32, "input_message": 255, "error_message": 255}
 LIST_LIMIT = 255   # characters of an inline drop-down list, separators included (Excel)
+
+
+def _number(value) -> str:
+    """A number of a kind row as a message shows it: 5000000000, 2.5 (never 5000000000.0)."""
+    return str(int(value)) if isinstance(value, (int, float)) and float(value).is_integer() else str(value)
 
 
 def _thousands(number: float) -> str:
@@ -58,9 +65,10 @@ class Base:
         """How rows of this base aggregate unless the kind or the row says otherwise."""
         return self.aggregates[0]
 
-    def problems(self, kind: Kind) -> list[Problem]:
+    def problems(self, kind: Kind, n: Names) -> list[Problem]:
         """What is wrong with a kind row of this base: (field, Vietnamese message) pairs,
-        the field the message is about (its cell in the authoring workbook); empty: nothing."""
+        the field the message is about (its cell in the authoring workbook), each field
+        named by ``n`` as the user wrote the plan; empty: nothing."""
         return []
 
     def number_format(self, kind: Kind) -> str:
@@ -104,14 +112,17 @@ class _Number(Base):
     required = ("max",)
     numeric = measure = True
 
-    def problems(self, kind: Kind) -> list[Problem]:
+    def problems(self, kind: Kind, n: Names) -> list[Problem]:
         found = []
         if kind.min < 0:
-            found.append(("min", f"min «{kind.min}» phải ≥ 0 (số âm không được nhận)"))
+            found.append(("min", f"«{n.field('min')}» là {_number(kind.min)}, phải từ 0 trở lên: "
+                                 "số âm không được nhận"))
         if kind.max is not None and kind.max <= kind.min:
-            found.append(("max", f"min «{kind.min}» phải nhỏ hơn max «{kind.max}»"))
+            found.append(("max", f"«{n.field('max')}» là {_number(kind.max)}, phải lớn hơn «{n.field('min')}» "
+                                 f"là {_number(kind.min)}"))
         if kind.plausible_max is not None and (kind.max is None or kind.plausible_max > kind.max):
-            found.append(("plausible_max", f"plausible_max của «{kind.id}» phải nhỏ hơn max"))
+            found.append(("plausible_max", f"«{n.field('plausible_max')}» là {_number(kind.plausible_max)}, "
+                                           f"không được lớn hơn «{n.field('max')}»"))
         return found
 
     def validation(self, kind: Kind) -> dict:
@@ -160,10 +171,10 @@ class Decimal(_Number):
     defaults: ClassVar[dict] = {"decimals": 2}
     aggregates = ("sum", "mean", "weighted_mean", "responsible")
 
-    def problems(self, kind: Kind) -> list[Problem]:
-        found = super().problems(kind)
+    def problems(self, kind: Kind, n: Names) -> list[Problem]:
+        found = super().problems(kind, n)
         if isinstance(kind.decimals, bool) or not isinstance(kind.decimals, int) or not 0 <= kind.decimals <= 6:
-            found.append(("decimals", f"decimals «{kind.decimals}» phải là số nguyên từ 0 đến 6"))
+            found.append(("decimals", f"«{n.field('decimals')}» là «{kind.decimals}», phải là số nguyên từ 0 đến 6"))
         return found
 
     def number_format(self, kind: Kind) -> str:
@@ -190,10 +201,10 @@ class Percent(_Number):
     percent_sign = True
     aggregates = ("mean", "weighted_mean", "responsible")
 
-    def problems(self, kind: Kind) -> list[Problem]:
-        found = super().problems(kind)
+    def problems(self, kind: Kind, n: Names) -> list[Problem]:
+        found = super().problems(kind, n)
         if kind.max is not None and kind.max > 100:
-            found.append(("max", f"max «{kind.max}» của tỷ lệ phải ≤ 100"))
+            found.append(("max", f"«{n.field('max')}» của một tỷ lệ là {_number(kind.max)}, phải từ 100 trở xuống"))
         return found
 
     def number_format(self, kind: Kind) -> str:
@@ -228,10 +239,11 @@ class Flag(Base):
     numeric = whole = True
     aggregates = ("count_true", "sum", "responsible")
 
-    def problems(self, kind: Kind) -> list[Problem]:
+    def problems(self, kind: Kind, n: Names) -> list[Problem]:
         if kind.min == 0 and kind.max == 1:
             return []
-        return [("max", f"kind «{kind.id}» (flag) chỉ nhận 0 và 1: max phải là 1")]
+        return [("max" if kind.max != 1 else "min", f"kiểu «{n.value('base', self.name)}» chỉ nhận 0 và 1: "
+                 f"«{n.field('min')}» phải là 0, «{n.field('max')}» phải là 1")]
 
     def number_format(self, kind: Kind) -> str:
         return "0"
@@ -257,18 +269,17 @@ class Choice(Base):
     aggregates = ("tally", "responsible")
     align = "center"
 
-    def problems(self, kind: Kind) -> list[Problem]:
-        choices = kind.choices
+    def problems(self, kind: Kind, n: Names) -> list[Problem]:
+        choices, name = kind.choices, n.field("choices")
         if len(choices) < 2 or not all(isinstance(c, str) and c.strip() for c in choices):
-            return [("choices", f"choices của «{kind.id}» phải có ít nhất hai lựa chọn, mỗi lựa chọn là một chuỗi")]
+            return [("choices", f"«{name}» phải có ít nhất hai lựa chọn, mỗi lựa chọn là chữ")]
         found = []
         if len({c.casefold() for c in choices}) != len(choices):
-            found.append(("choices", f"choices của «{kind.id}» có lựa chọn bị trùng"))
+            found.append(("choices", f"«{name}» có lựa chọn bị trùng"))
         if any("," in c or '"' in c for c in choices):
-            found.append(("choices", f"lựa chọn của «{kind.id}» không được chứa dấu phẩy hay dấu ngoặc kép"))
+            found.append(("choices", f"mỗi lựa chọn của «{name}» không được chứa dấu phẩy hay dấu ngoặc kép"))
         if len(",".join(choices)) > LIST_LIMIT:
-            found.append(("choices", f"choices của «{kind.id}» dài quá {LIST_LIMIT} ký tự "
-                                     "(giới hạn danh sách thả xuống của Excel)"))
+            found.append(("choices", f"«{name}» dài quá {LIST_LIMIT} ký tự, giới hạn danh sách thả xuống của Excel"))
         return found
 
     def validation(self, kind: Kind) -> dict:
@@ -309,11 +320,11 @@ class Text(Base):
     SAMPLES = ("Đã thực hiện theo kế hoạch", "Đang triển khai", "Hoàn thành trước thời hạn",
                "Chưa phát sinh")
 
-    def problems(self, kind: Kind) -> list[Problem]:
+    def problems(self, kind: Kind, n: Names) -> list[Problem]:
         if not isinstance(kind.max_length, int) or isinstance(kind.max_length, bool) \
                 or not 1 <= kind.max_length <= 32767:
-            return [("max_length", f"max_length của «{kind.id}» phải là số nguyên từ 1 đến 32767 "
-                                   "(giới hạn một ô Excel)")]
+            return [("max_length", f"«{n.field('max_length')}» là «{kind.max_length}», phải là số nguyên từ 1 "
+                                   "đến 32767, giới hạn một ô Excel")]
         return []
 
     def validation(self, kind: Kind) -> dict:
@@ -334,36 +345,41 @@ class Text(Base):
 BASES: dict[str, Base] = {b.name: b for b in (Integer(), Decimal(), Percent(), Flag(), Choice(), Text())}
 
 
-def kind_problems(kind: Kind, given: set[str]) -> list[Problem]:
+def kind_problems(kind: Kind, given: set[str], n: Names | None = None) -> list[Problem]:
     """Everything wrong with a kind row, ``given`` the keys the row has: (field or None,
-    Vietnamese message) pairs, so a loader can name the cell of each."""
+    Vietnamese message) pairs, one per field at fault, so a loader can name the cell of
+    each; ``n`` names the fields and codes as the user wrote the plan (default: YAML keys)."""
+    n = n or Names()
     base = BASES.get(kind.base)
     if base is None:
-        return [("base", f"kind «{kind.id}»: base «{kind.base}» không thuộc {tuple(BASES)}")]
-    found: list[Problem] = []
+        what = f"«{n.field('base')}» «{n.value('base', kind.base)}» không có" if kind.base else \
+            f"thiếu «{n.field('base')}»"
+        return [("base", f"{what}; chọn một trong {n.values('base')}")]
+    shown = n.value("base", base.name)
     allowed = set(COMMON_FIELDS) | set(base.fields)
-    unknown = sorted(given - allowed)
-    if unknown:
-        found.append((unknown[0], f"kind «{kind.id}» ({base.name}) có trường lạ {unknown}; dùng {sorted(allowed)}"))
+    found: list[Problem] = [(k, f"«{n.field(k)}» không dùng cho kiểu «{shown}»; để trống")
+                            for k in sorted(given - allowed, key=str)]
     missing = [f for f in (*TEXT_FIELDS, *base.required) if f not in given]
+    found += [(f, f"thiếu «{n.field(f)}»" + (f", bắt buộc với kiểu «{shown}»" if f in base.required else ""))
+              for f in missing]
     if missing:
-        return found + [(missing[0], f"kind «{kind.id}» ({base.name}) thiếu trường {missing}")]
+        return found
     for name in TEXT_FIELDS:
         text = getattr(kind, name)
         if not isinstance(text, str) or not text.strip():
-            found.append((name, f"kind «{kind.id}»: {name} phải là chuỗi ký tự"))
+            found.append((name, f"«{n.field(name)}» phải là chữ"))
         elif name in TEXT_LIMITS and len(text) > TEXT_LIMITS[name]:
-            found.append((name, f"kind «{kind.id}»: {name} dài {len(text)} ký tự, tối đa {TEXT_LIMITS[name]} "
-                                "(giới hạn của Excel)"))
+            found.append((name, f"«{n.field(name)}» dài {len(text)} ký tự, tối đa {TEXT_LIMITS[name]}: "
+                                "giới hạn của Excel"))
     for name in ("min", "max", "plausible_max"):
         value = getattr(kind, name)
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
-            found.append((name, f"kind «{kind.id}»: {name} «{value}» phải là số"))
+            found.append((name, f"«{n.field(name)}» là «{value}», phải là số"))
         elif name != "min" and value is not None and value <= 0:
-            found.append((name, f"kind «{kind.id}»: {name} «{value}» phải là số dương"))
+            found.append((name, f"«{n.field(name)}» là {_number(value)}, phải là số dương"))
     if found:
         return found
     if kind.aggregate is not None and kind.aggregate not in base.aggregates:
-        found.append(("aggregate", f"kind «{kind.id}»: aggregate «{kind.aggregate}» không dùng được cho "
-                                   f"{base.name}; dùng một trong {base.aggregates}"))
-    return found + base.problems(kind)
+        found.append(("aggregate", f"«{n.field('aggregate')}» «{n.value('aggregate', kind.aggregate)}» không dùng "
+                                   f"được cho kiểu «{shown}»; dùng một trong {n.values('aggregate', base.aggregates)}"))
+    return found + base.problems(kind, n)

@@ -16,6 +16,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
+from .authoring.names import names, quoted
 from .errors import CchcError
 from .model import Fix
 from .yamlio import META_KEYS, line_of, load_yaml, place
@@ -98,38 +99,39 @@ def _text(path: Path, node: dict, key: str, *, required: bool = True) -> str:
     if value is None and not required:
         return ""
     if not isinstance(value, str) or not value.strip():
-        raise _fail(path, node, f"trường «{key}» thiếu hoặc không phải chuỗi ký tự", key)
+        raise _fail(path, node, f"«{names(node).field(key)}» thiếu hoặc không phải chữ", key)
     return unicodedata.normalize("NFC", " ".join(value.split()))
 
 
 def _fixes(path: Path, node: dict) -> tuple[Fix, ...]:
     items = node.get("fixes") or []
     if not isinstance(items, list) or not all(isinstance(f, dict) and {"from", "to"} <= set(f) for f in items):
-        raise _fail(path, node, "«fixes» phải là danh sách dạng {from: …, to: …}", "fixes")
+        raise _fail(path, node, f"«{names(node).field('fixes')}» phải là các cặp «sai → đúng»", "fixes")
     return tuple(Fix(wrong=str(f["from"]), right=str(f["to"])) for f in items)
 
 
 def _section(path: Path, node: Any, previous: Section | None) -> Section:
     if not isinstance(node, dict):
-        raise _fail(path, node, "mỗi mục của «sections» phải có dạng {id: …, number: …, heading: …, level: …}")
+        raise _fail(path, node, "mỗi mục của «sections» phải có các trường id, number, heading, level")
+    n = names(node)
     unknown = sorted(set(node) - _SECTION - set(META_KEYS))
     if unknown:
-        raise _fail(path, node, f"trường lạ {unknown} (chỉ dùng {sorted(_SECTION)})")
-    level = node.get("level")
+        raise _fail(path, node, f"trường lạ {quoted(unknown)}; chỉ dùng {quoted(sorted(_SECTION))}")
+    level, name = node.get("level"), n.field("level")
     if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= MAX_LEVEL:
-        raise _fail(path, node, f"«level» phải là số nguyên từ 1 đến {MAX_LEVEL}", "level")
+        raise _fail(path, node, f"«{name}» phải là số nguyên từ 1 đến {MAX_LEVEL}", "level")
     if previous is None and level != 1:
-        raise _fail(path, node, "mục đầu tiên phải có level 1", "level")
+        raise _fail(path, node, f"mục đầu tiên phải có «{name}» là 1", "level")
     if previous is not None and level > previous.level + 1:
-        raise _fail(path, node, f"level {level} sâu hơn mục trước ({previous.id}, level {previous.level}) "
+        raise _fail(path, node, f"«{name}» {level} sâu hơn mục trước, {previous.id} có «{name}» {previous.level}, "
                                 "quá một bậc", "level")
     guidance = node.get("guidance") or ""
     if not isinstance(guidance, str):
-        raise _fail(path, node, "«guidance» phải là một đoạn văn bản (mỗi dòng một đoạn)", "guidance")
+        raise _fail(path, node, f"«{n.field('guidance')}» phải là một đoạn văn bản, mỗi dòng một đoạn", "guidance")
     lines = tuple(unicodedata.normalize("NFC", " ".join(line.split())) for line in guidance.splitlines())
     figures = node.get("figures") or []
     if not isinstance(figures, list) or not all(isinstance(f, str) and f for f in figures):
-        raise _fail(path, node, "«figures» phải là danh sách mã phụ lục, ví dụ [PL3]")
+        raise _fail(path, node, f"«{n.field('figures')}» phải là danh sách mã phụ lục, ví dụ PL3", "figures")
     return Section(figures=tuple(figures), id=_text(path, node, "id"), number=_text(path, node, "number"),
                    heading=_text(path, node, "heading"), level=level,
                    guidance=tuple(line for line in lines if line), fixes=_fixes(path, node))
@@ -149,13 +151,13 @@ def build_outline(doc: Any, path: Path | str) -> Outline:
     authoring workbook gives (read from ``path``). Raises CchcError naming the place (line,
     or sheet, row and column) of the first problem."""
     if not isinstance(doc, dict):
-        raise _fail(path, doc, f"tệp phải là một bảng có các trường {list(_TOP)}")
+        raise _fail(path, doc, f"tệp phải là một bảng có các trường {quoted(_TOP)}")
     version = doc.get("version")
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise _fail(path, doc, "«version» phải là số nguyên dương", "version")
+        raise _fail(path, doc, f"«{names(doc).field('version')}» phải là số nguyên dương", "version")
     items = doc.get("sections")
     if not isinstance(items, list) or not items:
-        raise _fail(path, doc, "«sections» phải là danh sách các mục, ít nhất một mục", "sections")
+        raise _fail(path, doc, "Đề cương phải có ít nhất một mục", "sections")
     sections: list[Section] = []
     for node in items:
         sections.append(_section(path, node, sections[-1] if sections else None))
@@ -164,7 +166,7 @@ def build_outline(doc: Any, path: Path | str) -> Outline:
     parents: list[Section] = []   # the chain of open sections above the current one
     for node, s in zip(items, sections, strict=True):
         if s.id in seen_ids:
-            raise _fail(path, node, f"mã mục «{s.id}» bị trùng (đã có ở dòng {line_of(seen_ids[s.id])})", "id")
+            raise _fail(path, node, f"mã mục «{s.id}» bị trùng, đã có ở dòng {line_of(seen_ids[s.id])}", "id")
         seen_ids[s.id] = node
         parents = [p for p in parents if p.level < s.level]
         key = (parents[-1].id if parents else "", normalized(s.printed))

@@ -155,11 +155,12 @@ def build_plan(base: dict, forms: list[tuple[Path | str, dict]], registry: dict 
     """Validate a plan's dicts (as ``folder_sources`` or the authoring reader give them;
     ``outline`` None: no narrative report). With ``problems``, every problem is added to it
     and both results are None when there is any; without, they are raised as one CchcError."""
-    from .spec_loader import Problems, build_catalogue
+    from .spec_loader import Declared, Problems, build_catalogue
     found = Problems()
     catalogue = build_catalogue(base, source, forms, found, outline)   # what loaded, even with problems
-    # The units are checked against the forms that loaded, so a bad row hides no unit.
-    declared = frozenset(spec.get("id") for _p, spec in forms if isinstance(spec, dict) and spec.get("id"))
+    # The units are checked against the forms that loaded, so a bad row hides no unit; a
+    # form declared but not loaded (or without an id) is reported there, not at each unit.
+    declared = Declared(spec.get("id") if isinstance(spec, dict) else None for _p, spec in forms)
     units = build_registry(registry, catalogue, source, found, declared) if registry is not None else None
     if problems is None:
         found.raise_any(source)

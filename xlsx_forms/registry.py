@@ -9,6 +9,7 @@ from pathlib import Path
 from oslayer.fileio import NotReadable, read_regular
 from oslayer.oserrors import advice, describe
 
+from .authoring.names import names
 from .errors import CchcError
 from .model import Catalogue
 from .yamlio import line_of, load_yaml, place
@@ -65,8 +66,8 @@ class Registry:
 def _text(path: Path, node: dict, key: str, *, fix: str) -> str:
     value = node.get(key)
     if not isinstance(value, str) or not value.strip():
-        raise CchcError("REGISTRY_FIELD", place(path, node, key), field=key,
-                        problem="thiếu hoặc không phải chuỗi ký tự", fix=fix)
+        raise CchcError("REGISTRY_FIELD", place(path, node, key), field=names(node).field(key),
+                        problem="thiếu hoặc không phải chữ", fix=fix)
     return value.strip()
 
 
@@ -74,32 +75,35 @@ def _unit(path: Path, node: dict, catalogue: Catalogue, declared: frozenset[str]
     where = place(path, node)
     if not isinstance(node, dict):
         raise CchcError("REGISTRY_FIELD", where, field="units", problem="phải là danh sách các đơn vị",
-                        fix="Viết mỗi đơn vị dạng {code: ..., name: ..., kind: ..., email: ..., forms: [...]}")
+                        fix="Viết mỗi đơn vị với các trường code, name, kind, email, forms")
     code = _text(path, node, "code", fix="Đặt mã gồm chữ thường không dấu, số và dấu gạch ngang, ví dụ p-tran-phu")
     if not CODE_RE.match(code):
-        raise CchcError("REGISTRY_FIELD", place(path, node, "code"), field="code", problem=f"«{code}» không hợp lệ",
+        raise CchcError("REGISTRY_FIELD", place(path, node, "code"), field=names(node).field("code"),
+                        problem=f"«{code}» không hợp lệ",
                         fix="Mã chỉ gồm chữ thường không dấu, số và dấu gạch ngang, tối đa 40 ký tự")
     name = _text(path, node, "name", fix="Ghi tên đầy đủ của đơn vị")
     # The unit kinds are the plan's (catalogue.yaml: unit_kinds).
     kinds = ", ".join(f"{k} ({v})" for k, v in catalogue.unit_kinds.items())
     kind = _text(path, node, "kind", fix=f"Dùng một trong {kinds}")
     if kind not in catalogue.unit_kinds:
-        raise CchcError("REGISTRY_FIELD", place(path, node, "kind"), field="kind", problem=f"«{kind}» không hợp lệ",
+        raise CchcError("REGISTRY_FIELD", place(path, node, "kind"), field=names(node).field("kind"),
+                        problem=f"«{kind}» không hợp lệ",
                         fix=f"Dùng một trong {kinds}")
     email = _text(path, node, "email", fix="Ghi địa chỉ email của đơn vị")
     if not EMAIL_RE.match(email):
-        raise CchcError("REGISTRY_FIELD", place(path, node, "email"), field="email",
+        raise CchcError("REGISTRY_FIELD", place(path, node, "email"), field=names(node).field("email"),
                         problem=f"«{email}» không phải địa chỉ email",
                         fix="Ghi địa chỉ dạng ten@donvi.gov.vn")
     forms = node.get("forms")
     if not isinstance(forms, list) or not forms:
-        raise CchcError("REGISTRY_FIELD", place(path, node, "forms"), field="forms", problem="thiếu hoặc rỗng",
-                        fix="Liệt kê các phụ lục được giao, ví dụ [PL1, PL3]")
+        raise CchcError("REGISTRY_FIELD", place(path, node, "forms"), field=names(node).field("forms"),
+                        problem="thiếu hoặc rỗng", fix="Liệt kê các phụ lục được giao, ví dụ PL1, PL3")
     for f in forms:
         # A form the plan declares but could not load is reported at its own rows, once:
         # not again at every unit assigned it.
         if f not in catalogue.forms and f not in declared:
-            raise CchcError("REGISTRY_FIELD", place(path, node, "forms"), field="forms", problem=f"có phụ lục lạ «{f}»",
+            raise CchcError("REGISTRY_FIELD", place(path, node, "forms"), field=names(node).field("forms"),
+                            problem=f"có phụ lục lạ «{f}»",
                             fix=f"Chỉ dùng {', '.join(catalogue.forms)}")
     for f in (f for f in forms if f in catalogue.forms):
         form = catalogue.forms[f]
@@ -163,9 +167,9 @@ def build_registry(data, catalogue: Catalogue, path: Path | str, problems: list 
     if not isinstance(cons, dict):
         cons = {}
     consolidator = Consolidator(
-        name=checked(_text, path, cons, "name", fix="Ghi tên cơ quan tổng hợp trong mục consolidator"),
+        name=checked(_text, path, cons, "name", fix="Ghi tên cơ quan tổng hợp"),
         contact=str(cons.get("contact", "")).strip(),
-        email=checked(_text, path, cons, "email", fix="Ghi email nhận báo cáo trong mục consolidator"),
+        email=checked(_text, path, cons, "email", fix="Ghi email nhận báo cáo của cơ quan tổng hợp"),
         channel=str(cons.get("channel", "")).strip())
     units_node = data.get("units")
     if not isinstance(units_node, list) or not units_node:

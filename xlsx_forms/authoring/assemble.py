@@ -108,21 +108,33 @@ class Assembly:
         self.outline: dict = {}
         self.unit_kinds: dict[str, dict] = {}
         self.problems: list[Problem] = []
+        self._last: dict[str, dict] = {}   # per sheet: the form of its last row placed
+        self._waiting: dict[str, list] = {}   # per sheet: first rows without a form, for the next row's
 
-    def _unique(self, seen: dict, key, where: Where, column: str, what: str) -> bool:
-        """Whether ``key`` is new in ``seen``; a repeated one is a problem, its row dropped."""
-        if key in seen:
-            first = seen[key].get(WHERE_KEY)
-            text = (f"{what} «{key}» bị trùng (đã có ở dòng {first.row if first else '?'}); "
+    def _key(self, seen: dict, key, where: Where, column: str, what: str):
+        """The key to keep a row under: its id when new; None when empty (the reader said
+        so) or repeated (said here). A row under None is still checked, as one whose id is
+        unknown: what names the id it lost is not reported again (``loading.Declared``)."""
+        if key in seen and key is not None:
+            first = seen[key].get(WHERE_KEY) if isinstance(seen[key], dict) else None
+            text = (f"{what} «{key}» bị trùng, đã có ở dòng {first.row if first else '?'}; "
                     f"mỗi {what} chỉ khai báo một lần")
             self.problems.append((_at(where, column), text))
-            return False
-        return True
+            return None
+        return key
 
-    def _form(self, row: Row, where: Where) -> dict | None:
-        form = self.forms.get(row.get("^form"))
+    def _form(self, target: str, row: Row, where: Where) -> dict | None:
+        """The form a row of ``target`` belongs to; None when it has none. An empty «Biểu»
+        cell (the reader reported it) is taken as the form of the row above (``_last``);
+        a form not in «Biểu» is reported, unless a form there has no id (reported there):
+        it may be that one. Either way the rest of the row is still checked, and nothing
+        naming it is reported again: one mistake, one message."""
+        fid = row.get("^form")
+        if fid is None:
+            return self._last.get(target)
+        form = self.forms.get(fid, self.forms.get(None))
         if form is None:
-            self.problems.append((_at(where, "^form"), f"biểu «{row.get('^form', '')}» không có trong trang «Biểu»"))
+            self.problems.append((_at(where, "^form"), f"biểu «{fid}» không có trong trang «Biểu»"))
         return form
 
     def add(self, target: str, row: Row, where: Where) -> None:
@@ -137,25 +149,31 @@ class Assembly:
             self.base.setdefault("period_sets", {}).setdefault(row.get("^set"), []).append(node)
         elif target == "unit_kinds":
             unit_kinds = self.base.setdefault("unit_kinds", {WHERE_KEY: where})
-            if self._unique(self.unit_kinds, node.get("id"), where, "id", "mã loại đơn vị"):
-                self.unit_kinds[node.get("id")] = node   # (the plan's dict holds the name only)
-                unit_kinds[node.get("id")] = node.get("name")
+            key = self._key(self.unit_kinds, node.get("id"), where, "id", "mã loại đơn vị")
+            self.unit_kinds[key] = node   # (the plan's dict holds the name only)
+            unit_kinds[key] = node.get("name")
         elif target == "sections":
             self.outline.setdefault("sections", []).append(node)
         elif target == "kinds":
             kinds = self.base.setdefault("kinds", {WHERE_KEY: where})
-            if self._unique(kinds, node.get("id"), where, "id", "mã loại ô"):
-                kinds[node.pop("id", None)] = node
+            kinds[self._key(kinds, node.pop("id", None), where, "id", "mã loại ô")] = node
         elif target == "preparer":
             self.base.setdefault("preparer_fields", []).append(node)
         elif target == "groups":
             plaus = self.base.setdefault("plausibility", {WHERE_KEY: where})
             plaus.setdefault("unit_outlier", {WHERE_KEY: where}).setdefault("groups", []).append(node)
         elif target == "forms":
-            if self._unique(self.forms, node.get("id"), where, "id", "mã biểu"):
-                self.forms[node.get("id")] = node
-        elif (form := self._form(row, where)) is not None:
+            key = self._key(self.forms, node.get("id"), where, "id", "mã biểu")
+            if key is None:
+                node.pop("id", None)
+            self.forms[key] = node
+        elif (form := self._form(target, row, where)) is not None:
+            self._last[target] = form
+            for waiting in self._waiting.pop(target, ()):   # first rows without a form: of the next row's
+                self._in_form(target, form, *waiting)
             self._in_form(target, form, row, node, where)
+        elif row.get("^form") is None:
+            self._waiting.setdefault(target, []).append((row, node, where))
 
     def _in_form(self, target: str, form: dict, row: Row, node: dict, where: Where) -> None:
         if target == "tables":
@@ -166,7 +184,10 @@ class Assembly:
             if table_id is None:
                 form.setdefault("rows", []).append(node)
                 return
-            table = next((t for t in form.get("tables") or () if t.get("id") == table_id), None)
+            tables = form.get("tables") or ()
+            # A table without an id (reported) may be the one named: its rows go there.
+            table = next((t for t in tables if t.get("id") == table_id), None) or \
+                next((t for t in tables if t.get("id") is None), None)
             if table is None:
                 self.problems.append((_at(where, "^table"),
                                       f"bảng «{table_id}» của biểu {form.get('id')} không có trong trang «Bảng»"))

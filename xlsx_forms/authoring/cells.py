@@ -130,7 +130,7 @@ def from_cell(column: Column, raw):
             return raw
         if text.casefold() in folded:
             return folded[text.casefold()]
-        raise BadCell(f"«{text}» không có trong danh sách ({', '.join(table)})")
+        raise BadCell(f"«{text}» không có trong danh sách; chọn một trong {', '.join(f'«{t}»' for t in table)}")
     if kind == "list":
         return _split(text)
     if kind == "fixes":

@@ -146,14 +146,9 @@ def read_workbook(data: bytes, file: Path | str) -> WorkbookPlan:
 def load_workbook_plan(data: bytes, file: Path | str):
     """(catalogue, its outline included, and registry or None) of an authoring workbook.
     Raises CchcError listing every problem found, in the cells and by the loader."""
-    from ..plan import build_plan
-    from .workflow import problem_text
-    found = read_workbook(data, file)
-    errors: list[CchcError] = []
-    catalogue, registry = build_plan(found.base, [(str(file), f) for f in found.forms], found.registry,
-                                     str(file), errors, found.outline)
-    problems = found.problems + [(e.where, problem_text(e)) for e in errors]
-    if problems:
-        raise CchcError("PLAN_INVALID", str(file), count=len(problems),
-                        problems="\n".join(f"  {w}: {p}" for w, p in problems))
-    return catalogue, registry
+    from .workflow import checked
+    result = checked(read_workbook(data, file), file)
+    if result.problems:
+        raise CchcError("PLAN_INVALID", str(file), count=len(result.problems),
+                        problems="\n".join(f"  {w}: {p}" for w, p in result.problems))
+    return result.catalogue, result.registry

@@ -10,7 +10,7 @@ from ..model import Catalogue
 from ..plan import build_plan, embedded_sources, folder_sources, read_plan_bytes
 from ..registry import Registry
 from .assemble import flatten
-from .reader import read_workbook
+from .reader import WorkbookPlan, read_workbook
 from .writer import unknown_keys, write_workbook
 
 
@@ -71,14 +71,29 @@ class CheckResult:
 def check_workbook(path: Path) -> CheckResult:
     """Every problem of the authoring workbook at ``path``. Raises CchcError only when the
     file cannot be read as a workbook at all."""
-    found = read_workbook(read_plan_bytes(path), path)
+    return checked(read_workbook(read_plan_bytes(path), path), path)
+
+
+def checked(found: WorkbookPlan, path: Path | str) -> CheckResult:
+    """The workbook's dicts ``found`` (read from ``path``) validated by the plan's loader."""
     errors: list[CchcError] = []
     catalogue, registry = build_plan(found.base, [(str(path), f) for f in found.forms], found.registry,
                                      str(path), errors, found.outline)
-    problems = list(found.problems) + [(e.where, problem_text(e)) for e in errors]
+    problems = one_each(found.problems, errors)
     if problems:
         return CheckResult(problems)
     return CheckResult(problems, catalogue, registry)
+
+
+def one_each(cells: list[tuple[str, str]], errors: list[CchcError]) -> list[tuple[str, str]]:
+    """The reader's problems (of cells that say nothing usable: empty where required, not a
+    number, not in a drop-down list), then the loader's, less those at a cell the reader
+    reported, or at the row of one: the loader then only saw the value missing, and the
+    one mistake is one message."""
+    reported = {where for where, _p in cells}
+    rows = {where.split(", cột ")[0] for where in reported}
+    return list(cells) + [(e.where, problem_text(e)) for e in errors
+                          if e.where not in reported and e.where not in rows]
 
 
 def problem_text(error: CchcError) -> str:
