@@ -33,7 +33,7 @@ _BY_MODE = ((stat.S_ISREG, FILE), (stat.S_ISDIR, FOLDER), (stat.S_ISLNK, LINK), 
 _WINDOWS_LINK_TAGS = (0xA000000C, 0xA0000003)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InboxFile:
     """An entry found in the inbox.
 
@@ -41,11 +41,12 @@ class InboxFile:
     a folder that could not be listed ends with '/'. ``path``: the real path, to open.
     ``kind``: FILE, LINK, FIFO, … or FOLDER (not listed: ``error`` says why) or GONE (its
     ``lstat`` failed: ``error``). ``dev``/``ino``: its identity when scanned (0 if unknown),
-    so that an entry swapped for another before it is read is noticed.
+    so that an entry swapped for another before it is read is noticed. Compact (slots, the
+    path as text, not a Path with its parts): a national inbox has tens of thousands.
     """
 
     rel: str
-    path: Path
+    path: str
     size: int
     mtime: float
     kind: str = FILE
@@ -149,7 +150,7 @@ def scan(inbox: Path) -> list[InboxFile]:
         except OSError as exc:
             if first:
                 raise
-            found.append(InboxFile(prefix, Path(folder), 0, 0.0, FOLDER, error=explain(exc)))
+            found.append(InboxFile(prefix, folder, 0, 0.0, FOLDER, error=explain(exc)))
             continue
         first = False
         shown = shown_names([e.name for e in entries])
@@ -158,13 +159,13 @@ def scan(inbox: Path) -> list[InboxFile]:
             try:
                 st = entry.stat(follow_symlinks=False)
             except OSError as exc:
-                found.append(InboxFile(rel, Path(entry.path), 0, 0.0, GONE, error=explain(exc)))
+                found.append(InboxFile(rel, entry.path, 0, 0.0, GONE, error=explain(exc)))
                 continue
             kind = kind_of(st)
             if kind == FOLDER:
                 pending.append((entry.path, rel + "/"))
             else:
-                found.append(InboxFile(rel, Path(entry.path), st.st_size, st.st_mtime, kind,
+                found.append(InboxFile(rel, entry.path, st.st_size, st.st_mtime, kind,
                                        st.st_dev, st.st_ino))
     return sorted(found, key=lambda f: f.rel)
 

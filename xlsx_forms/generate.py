@@ -6,8 +6,9 @@ nothing; reports progress through an optional callback.
 """
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from oslayer.fileio import atomic_write_bytes, csv_bytes
@@ -61,20 +62,29 @@ def plan(registry: Registry, forms: tuple[str, ...] | None) -> list[tuple[Unit, 
     return work
 
 
+# The workers return only the identity they signed: the unit and the path are the job's,
+# already here, so a national run does not keep a second copy of them per file.
 def _write_one(job: tuple[Unit, str, str], catalogue: Catalogue, registry: Registry,
-               out_dir: Path, options: GenerateOptions) -> GeneratedFile:
+               out_dir: Path, options: GenerateOptions) -> Identity:
     unit, form_id, rel = job
     data, identity = build_workbook(catalogue, registry, unit, catalogue.form(form_id), options)
     atomic_write_bytes(out_dir / rel, data)
-    return GeneratedFile(unit, form_id, rel, identity)
+    return identity
 
 
-def _write_report(unit: Unit, outline: Outline, registry: Registry, out_dir: Path,
-                  options: GenerateOptions) -> GeneratedFile:
-    rel = report_path(unit.code)
+def _write_report(job: tuple[Unit, str, str], outline: Outline, registry: Registry, out_dir: Path,
+                  options: GenerateOptions) -> Identity:
+    unit, _, rel = job
     data, identity = build_report(outline, registry, unit, options.key, options.generated_at, options.deadline.year)
     atomic_write_bytes(out_dir / rel, data)
-    return GeneratedFile(unit, outline.id, rel, identity)
+    return identity
+
+
+def _compact(identity: Identity) -> Identity:
+    """``identity`` sharing the strings that many files have (unpickled from a worker, each
+    is a fresh copy): only its id and signature are its own."""
+    return replace(identity, form=sys.intern(identity.form), unit=sys.intern(identity.unit),
+                   generated_at=sys.intern(identity.generated_at), fingerprint=sys.intern(identity.fingerprint))
 
 
 def generate_all(catalogue: Catalogue, registry: Registry, out_dir: Path, options: GenerateOptions,
@@ -91,14 +101,14 @@ def generate_all(catalogue: Catalogue, registry: Registry, out_dir: Path, option
     done = []
     jobs = plan(registry, forms)
     with replacing(out_dir, "templates", wait=wait, on_wait=on_wait) as staging:
-        for item in ordered_map(_write_one, jobs, (catalogue, registry, staging, options),
-                                min_jobs=PARALLEL_FROM):
-            done.append(item)
-            if progress:
-                progress(item)
+        runs = [(_write_one, jobs, (catalogue, registry, staging, options))]
         if outline is not None and forms is None:
-            for item in ordered_map(_write_report, registry.units, (outline, registry, staging, options),
-                                    min_jobs=PARALLEL_FROM):
+            reports = [(u, outline.id, report_path(u.code)) for u in registry.units]
+            runs.append((_write_report, reports, (outline, registry, staging, options)))
+        for func, todo, context in runs:
+            for (unit, form, rel), identity in zip(todo, ordered_map(func, todo, context, min_jobs=PARALLEL_FROM),
+                                                 strict=True):
+                item = GeneratedFile(unit, form, rel, _compact(identity))
                 done.append(item)
                 if progress:
                     progress(item)
