@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import random
+import re
 import zipfile
 from collections import Counter
 from datetime import datetime, timezone
@@ -35,6 +36,9 @@ def run(*args):
 def _csv(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8-sig", newline="") as f:
         return list(csv.DictReader(f))
+
+
+HEX_RUN = re.compile(r"[0-9a-fA-F]{16,}")
 
 
 def _texts(path: Path) -> str:
@@ -169,6 +173,8 @@ def test_nothing_of_plan_372_appears_in_the_outputs(loop):
     assert len(files) > 20
     for path in files:
         text = _texts(path) if path.suffix in (".xlsx", ".docx") else path.read_text("utf-8", errors="replace")
+        # Hashes, signatures and ids made from the clock are hex runs that may hold "372" by chance.
+        text = HEX_RUN.sub("", text)
         found = [w for w in FOREIGN if w in text]
         assert not found, (path, found)
     assert not [w for w in FOREIGN if w in output]
