@@ -50,7 +50,6 @@ import os
 import pickle
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -61,6 +60,10 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "bench"))
+
+import timing  # noqa: E402
+
 WORKBOOK_OPTIONS = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
 
 
@@ -380,24 +383,6 @@ def profile(catalogue, registry, options, root: Path, top: int = 30) -> None:
 
 # --- the run ------------------------------------------------------------------------
 
-def _children_cpu() -> float:
-    try:
-        import resource
-    except ImportError:           # Windows: no CPU time of children; the wall time stands
-        return float("nan")
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def _run(cmd: list[str], env: dict) -> tuple[float, float, str]:
-    """(wall seconds, CPU seconds of the child and its workers, standard output)."""
-    start, cpu = time.perf_counter(), _children_cpu()
-    out = subprocess.run(cmd, check=False, env=env, capture_output=True, text=True, cwd=REPO)
-    if out.returncode != 0:
-        raise SystemExit(f"{cmd[:5]} failed ({out.returncode}):\n{out.stderr[-2000:]}")
-    return time.perf_counter() - start, _children_cpu() - cpu, out.stdout
-
-
 def _count(folder: Path) -> int:
     return sum(1 for _ in folder.rglob("*.xlsx"))
 
@@ -451,7 +436,7 @@ def main() -> None:
                     "--forms", ",".join(catalogue.forms), "--out", str(cchc_out)]
 
         def minimal():
-            wall, cpu, out = _run([*one, sys.executable, str(Path(__file__).resolve()), "--worker",
+            wall, cpu, out = timing.run([*one, sys.executable, str(Path(__file__).resolve()), "--worker",
                                    str(job_file), str(minimal_out)], env)
             assert _count(minimal_out) == count
             loop_wall, loop_cpu = map(float, out.split())
@@ -459,7 +444,7 @@ def main() -> None:
 
         def cchc(cores):
             def run():
-                wall, cpu, _out = _run([*(one if cores == 1 else []), *generate], env)
+                wall, cpu, _out = timing.run([*(one if cores == 1 else []), *generate], env)
                 assert _count(cchc_out) == count
                 return {f"generate-{cores}": (wall, cpu)}
             return run

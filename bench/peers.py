@@ -29,7 +29,6 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,6 +37,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
+
+import timing  # noqa: E402
 
 FORM_SHEET_PART = "xl/worksheets/sheet1.xml"   # cchc writes the form sheet first
 FULL_LOAD_SAMPLE = 200
@@ -95,23 +96,10 @@ def worker(name: str, listing: Path) -> None:
     print(time.perf_counter() - start, time.process_time() - cpu)
 
 
-def _children_cpu() -> float:
-    try:
-        import resource
-    except ImportError:           # Windows: no CPU time of children; the wall time stands
-        return float("nan")
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def _run(cmd: list[str], env: dict, cwd: Path = REPO) -> tuple[float, float, str]:
-    """(wall seconds, CPU seconds of the child and its workers, standard output). ``cwd``
-    comes first on the path of ``python -m``: the checkout whose code runs."""
-    start, cpu = time.perf_counter(), _children_cpu()
-    out = subprocess.run(cmd, check=False, env=env, capture_output=True, text=True, cwd=cwd)
-    if out.returncode not in (0, 1):    # harvest exits 1 when it found problems to report
-        raise SystemExit(f"{cmd[:4]} failed ({out.returncode}):\n{out.stderr[-2000:]}")
-    return time.perf_counter() - start, _children_cpu() - cpu, out.stdout
+    """``timing.run``, where the harvest's exit code 1 (it found problems to report) is a
+    finished run."""
+    return timing.run(cmd, env, cwd, ok=(0, 1))
 
 
 def _peer(me: list[str], name: str, listing: Path, env: dict) -> tuple[float, float]:

@@ -1,15 +1,17 @@
-"""Shared fixtures: the catalogue, the default registry, a key, a generated set."""
+"""Shared fixtures: the catalogue, the default registry, a key, a generated set, a filled return."""
 from __future__ import annotations
 
 import os
+import random
 from datetime import date, datetime, timezone
 
 import pytest
 
+from samples.fill import valid_values
 from xlsx_forms.generate import generate_all
 from xlsx_forms.registry import DEFAULT_REGISTRY, load_registry
 from xlsx_forms.spec_loader import default_catalogue
-from xlsx_forms.writer import GenerateOptions
+from xlsx_forms.writer import GenerateOptions, Prefill, build_workbook
 
 # The hostile-input fixtures (good_inbox, key_file, baseline) for every test module.
 pytest_plugins = ["tests.hostile_env"]
@@ -74,3 +76,13 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(
             f"{len(_office_skipped)} office tests were SKIPPED: {OFFICE_MISSING}; they did not check "
             "LibreOffice/Gnumeric round trips, printing or recalculation.", yellow=True, bold=True)
+
+
+@pytest.fixture(scope="session")
+def filled_pl1(catalogue, registry, options):
+    """A PL1 return with every input filled (numbers, texts, a percent), as Excel keeps it."""
+    unit = next(u for u in registry.units if "PL1" in u.forms)
+    form = catalogue.form("PL1")
+    data, _ = build_workbook(catalogue, registry, unit, form, options,
+                             Prefill(values=valid_values(form, unit.code, random.Random(7))))
+    return data

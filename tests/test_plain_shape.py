@@ -9,30 +9,17 @@ speed-up is gone) and refused where it is not.
 from __future__ import annotations
 
 import io
-import random
 import zipfile
 
 import pytest
 
 from harvest import reader, xlsx_plain, xlsx_read, xmlsafe
 from harvest.process import form_sheets
-from samples.fill import valid_values
 from tests.hostile import FAR_CELLS, billion_laughs, with_row, xxe
-from xlsx_forms.writer import Prefill, build_workbook
 
 SHEET = "xl/worksheets/sheet1.xml"
 SST = "xl/sharedStrings.xml"
 MAIN = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-
-
-@pytest.fixture(scope="module")
-def filled(catalogue, registry, options):
-    """A PL1 return with every input filled (numbers, texts, a percent), as Excel keeps it."""
-    unit = next(u for u in registry.units if "PL1" in u.forms)
-    form = catalogue.form("PL1")
-    data, _ = build_workbook(catalogue, registry, unit, form, options,
-                             Prefill(values=valid_values(form, unit.code, random.Random(7))))
-    return data
 
 
 def _ns(body: bytes) -> list:
@@ -139,31 +126,31 @@ NOT_PLAIN = {
 
 
 @pytest.mark.parametrize("name", list(PLAIN))
-def test_plain_variants_are_read_by_the_shortcut_as_expat_reads_them(name, filled, catalogue, monkeypatch):
-    data = _rezip(filled, SHEET, PLAIN[name](_part(filled, SHEET)))
+def test_plain_variants_are_read_by_the_shortcut_as_expat_reads_them(name, filled_pl1, catalogue, monkeypatch):
+    data = _rezip(filled_pl1, SHEET, PLAIN[name](_part(filled_pl1, SHEET)))
     assert _taken(data)
     _same_both_ways(data, catalogue, monkeypatch)
 
 
 @pytest.mark.parametrize("name", list(NOT_PLAIN))
-def test_other_spellings_are_left_to_expat_with_the_same_result(name, filled, catalogue, monkeypatch):
-    body = NOT_PLAIN[name](_part(filled, SHEET))
-    assert body != _part(filled, SHEET), "the variant must change the sheet"
-    data = _rezip(filled, SHEET, body)
+def test_other_spellings_are_left_to_expat_with_the_same_result(name, filled_pl1, catalogue, monkeypatch):
+    body = NOT_PLAIN[name](_part(filled_pl1, SHEET))
+    assert body != _part(filled_pl1, SHEET), "the variant must change the sheet"
+    data = _rezip(filled_pl1, SHEET, body)
     if "DTD" not in _typed(reader.read_book(data))["failure"]:
         assert not _taken(data)
     _same_both_ways(data, catalogue, monkeypatch)
 
 
 @pytest.mark.parametrize("name", list(FAR_CELLS))
-def test_far_cells_of_every_spelling_agree(name, filled, catalogue, monkeypatch):
-    book = _same_both_ways(with_row(filled, FAR_CELLS[name]), catalogue, monkeypatch)
+def test_far_cells_of_every_spelling_agree(name, filled_pl1, catalogue, monkeypatch):
+    book = _same_both_ways(with_row(filled_pl1, FAR_CELLS[name]), catalogue, monkeypatch)
     assert book["failure"], "a cell beyond the bounds refuses the file either way"
 
 
 @pytest.mark.parametrize("maker", [xxe, billion_laughs])
-def test_a_dtd_is_refused_before_the_shortcut_looks(maker, filled, catalogue, monkeypatch):
-    book = _same_both_ways(maker(filled), catalogue, monkeypatch)
+def test_a_dtd_is_refused_before_the_shortcut_looks(maker, filled_pl1, catalogue, monkeypatch):
+    book = _same_both_ways(maker(filled_pl1), catalogue, monkeypatch)
     assert "DTD" in book["failure"]
 
 
@@ -178,11 +165,11 @@ STRINGS = {
 
 
 @pytest.mark.parametrize("name", list(STRINGS))
-def test_shared_strings_agree(name, filled, catalogue, monkeypatch):
+def test_shared_strings_agree(name, filled_pl1, catalogue, monkeypatch):
     change, plain = STRINGS[name]
-    body = change(_part(filled, SST))
+    body = change(_part(filled_pl1, SST))
     assert (xlsx_plain.plain_strings(body, _ns(body)) is not None) is plain
-    _same_both_ways(_rezip(filled, SST, body), catalogue, monkeypatch)
+    _same_both_ways(_rezip(filled_pl1, SST, body), catalogue, monkeypatch)
 
 
 def test_every_generated_template_is_plain_and_read_alike(generated, catalogue, monkeypatch):
@@ -194,15 +181,15 @@ def test_every_generated_template_is_plain_and_read_alike(generated, catalogue, 
         _same_both_ways(data, catalogue, monkeypatch)
 
 
-def test_the_markup_budget_counts_a_part_once(filled):
+def test_the_markup_budget_counts_a_part_once(filled_pl1):
     """The shortcut parses a part with expat before reading it; a file's markup budget
     counts each part once for the check and the read after it, and every other parse again
     (a sheet listed many times in a workbook costs each time)."""
     from harvest.package import Package
-    pkg = Package(filled)
+    pkg = Package(filled_pl1)
     pkg.check(SHEET)
     once = pkg._markup
     pkg.parse(SHEET, lambda *a: None)
-    assert pkg._markup == once == _part(filled, SHEET).count(b"<")
+    assert pkg._markup == once == _part(filled_pl1, SHEET).count(b"<")
     pkg.parse(SHEET, lambda *a: None)
     assert pkg._markup == 2 * once

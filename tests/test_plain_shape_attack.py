@@ -9,22 +9,17 @@ and, where the change altered what the product itself returns, against main's be
 from __future__ import annotations
 
 import io
-import random
 import time
 import zipfile
 
 import pytest
 
-from harvest import reader, xlsx_plain, xlsx_read
+from harvest import reader
 from harvest.process import form_sheets
-from samples.fill import valid_values
 from tests import strict_reader
-from xlsx_forms.writer import Prefill, build_workbook
+from tests.test_plain_shape import MAIN, SHEET, SST, _part, _read, _rezip, _typed
 
-SHEET = "xl/worksheets/sheet1.xml"
-SST = "xl/sharedStrings.xml"
 STYLES = "xl/styles.xml"
-MAIN = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 # The main namespace spelled with a character reference: the same URI for expat, another
 # byte string for xlsx_plain's ``body.count(MAIN_NS) != 1``.
 MAIN_BY_REF = b"http://schemas.openxmlformats.org/spreadsheetml/2006/m&#97;in"
@@ -33,53 +28,14 @@ ROOT = b'<worksheet xmlns="' + MAIN + b'"'
 SST_ROOT = b'<sst xmlns="' + MAIN + b'"'
 
 
-@pytest.fixture(scope="module")
-def filled(catalogue, registry, options):
-    """A PL1 return with every input filled, as in tests/test_plain_shape.py."""
-    unit = next(u for u in registry.units if "PL1" in u.forms)
-    form = catalogue.form("PL1")
-    data, _ = build_workbook(catalogue, registry, unit, form, options,
-                             Prefill(values=valid_values(form, unit.code, random.Random(7))))
-    return data
-
-
-def _part(data: bytes, name: str) -> bytes:
-    return zipfile.ZipFile(io.BytesIO(data)).read(name)
-
-
-def _rezip(data: bytes, name: str, body: bytes) -> bytes:
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            dst.writestr(info.filename, body if info.filename == name else src.read(info.filename))
-    return out.getvalue()
-
-
-def _read(data: bytes, catalogue, *, shortcut: bool, monkeypatch) -> reader.Book:
-    with monkeypatch.context() as m:
-        if not shortcut:
-            m.setattr(xlsx_read, "_plain_sheet", lambda *a: None)
-            m.setattr(xlsx_plain, "plain_strings", lambda *a: None)
-        return reader.read_book(data, form_sheets(catalogue))
-
-
-def _typed(book: reader.Book) -> dict:
-    grids = {name: {k: (type(v).__name__, repr(v), getattr(v, "reason", None)) for k, v in g._cells.items()}
-             for name, g in book.grids.items()}
-    return {"grids": grids, "formulas": book.formulas, "percent": book.percent, "protected": book.protected,
-            "failure": book.failure, "names": book.sheet_names, "identity": book.identity_sheet,
-            "properties": book.properties}
-
-
 def _both(data: bytes, catalogue, monkeypatch) -> tuple[dict, dict]:
     fast = _typed(_read(data, catalogue, shortcut=True, monkeypatch=monkeypatch))
     slow = _typed(_read(data, catalogue, shortcut=False, monkeypatch=monkeypatch))
     return fast, slow
 
 
-def _sheet(filled: bytes, change) -> bytes:
-    return _rezip(filled, SHEET, change(_part(filled, SHEET)))
+def _sheet(filled_pl1: bytes, change) -> bytes:
+    return _rezip(filled_pl1, SHEET, change(_part(filled_pl1, SHEET)))
 
 
 # --- 1. The main namespace declared only inside another attribute's value -----------------
@@ -88,17 +44,17 @@ def _sheet(filled: bytes, change) -> bytes:
 # at all: no element is a spreadsheet element, the expat reader reads no cell; the shortcut
 # reads every cell.
 
-def test_main_namespace_only_inside_an_attribute_value(filled, catalogue, monkeypatch):
+def test_main_namespace_only_inside_an_attribute_value(filled_pl1, catalogue, monkeypatch):
     # <worksheet a=' xmlns="…/main"' xmlns:r="…"> … <c r="A1" s="1" t="s"><v>0</v></c> …
-    data = _sheet(filled, lambda x: x.replace(ROOT, b"<worksheet a=' xmlns=\"" + MAIN + b"\"'"))
+    data = _sheet(filled_pl1, lambda x: x.replace(ROOT, b"<worksheet a=' xmlns=\"" + MAIN + b"\"'"))
     fast, slow = _both(data, catalogue, monkeypatch)
     assert slow["grids"]["Phụ lục 1"] == {}, "expat: no element is in the main namespace"
     assert fast == slow
 
 
-def test_shared_strings_with_the_namespace_only_inside_an_attribute_value(filled, catalogue, monkeypatch):
+def test_shared_strings_with_the_namespace_only_inside_an_attribute_value(filled_pl1, catalogue, monkeypatch):
     # <sst a=' xmlns="…/main"'><si><t>…</t></si>…: expat: no string; shortcut: all of them.
-    data = _rezip(filled, SST, _part(filled, SST).replace(SST_ROOT, b"<sst a=' xmlns=\"" + MAIN + b"\"'"))
+    data = _rezip(filled_pl1, SST, _part(filled_pl1, SST).replace(SST_ROOT, b"<sst a=' xmlns=\"" + MAIN + b"\"'"))
     fast, slow = _both(data, catalogue, monkeypatch)
     assert fast == slow
 
@@ -109,38 +65,38 @@ def test_shared_strings_with_the_namespace_only_inside_an_attribute_value(filled
 # counts (`_STARTS` sees unprefixed tags only).
 
 @pytest.mark.parametrize("uri", [MAIN_BY_REF, STRICT_BY_REF], ids=["main", "strict"])
-def test_prefixed_cell_bound_by_character_reference(uri, filled, catalogue, monkeypatch):
+def test_prefixed_cell_bound_by_character_reference(uri, filled_pl1, catalogue, monkeypatch):
     # <worksheet xmlns="…/main" xmlns:x="…/m&#97;in" …> … <x:row r="90"><x:c r="C10"><x:v>999</x:v></x:c></x:row>
-    data = _sheet(filled, lambda x: x.replace(ROOT, ROOT + b' xmlns:x="' + uri + b'"').replace(
+    data = _sheet(filled_pl1, lambda x: x.replace(ROOT, ROOT + b' xmlns:x="' + uri + b'"').replace(
         b"</sheetData>", b'<x:row r="90"><x:c r="C10"><x:v>999</x:v></x:c></x:row></sheetData>'))
     fast, slow = _both(data, catalogue, monkeypatch)
     assert slow["grids"]["Phụ lục 1"][(9, 2)][1] == "999.0", "expat: the later C10 wins"
     assert fast == slow
 
 
-def test_prefix_declared_on_an_inner_element(filled, catalogue, monkeypatch):
+def test_prefix_declared_on_an_inner_element(filled_pl1, catalogue, monkeypatch):
     # …<x:row xmlns:x="…/m&#97;in" r="90"><x:c r="A90"><x:v>5</x:v></x:c></x:row></sheetData>
-    data = _sheet(filled, lambda x: x.replace(b"</sheetData>", b'<x:row xmlns:x="' + MAIN_BY_REF + b'" r="90">'
+    data = _sheet(filled_pl1, lambda x: x.replace(b"</sheetData>", b'<x:row xmlns:x="' + MAIN_BY_REF + b'" r="90">'
                                               b'<x:c r="A90"><x:v>5</x:v></x:c></x:row></sheetData>'))
     fast, slow = _both(data, catalogue, monkeypatch)
     assert (89, 0) in slow["grids"]["Phụ lục 1"]
     assert fast == slow
 
 
-def test_prefixed_sheet_protection_bound_by_character_reference(filled, catalogue, monkeypatch):
+def test_prefixed_sheet_protection_bound_by_character_reference(filled_pl1, catalogue, monkeypatch):
     # a last <x:sheetProtection sheet="0"/>: expat says unprotected, the shortcut protected
-    data = _sheet(filled, lambda x: x.replace(ROOT, ROOT + b' xmlns:x="' + MAIN_BY_REF + b'"').replace(
+    data = _sheet(filled_pl1, lambda x: x.replace(ROOT, ROOT + b' xmlns:x="' + MAIN_BY_REF + b'"').replace(
         b"</worksheet>", b'<x:sheetProtection sheet="0"/></worksheet>'))
     fast, slow = _both(data, catalogue, monkeypatch)
     assert slow["protected"] == {"Phụ lục 1": False}
     assert fast == slow
 
 
-def test_prefixed_shared_string_bound_by_character_reference(filled, catalogue, monkeypatch):
+def test_prefixed_shared_string_bound_by_character_reference(filled_pl1, catalogue, monkeypatch):
     # <x:si><x:t>EVIL</x:t></x:si> first: expat shifts every index by one, the shortcut does not.
-    body = _part(filled, SST).replace(SST_ROOT, SST_ROOT + b' xmlns:x="' + MAIN_BY_REF + b'"').replace(
+    body = _part(filled_pl1, SST).replace(SST_ROOT, SST_ROOT + b' xmlns:x="' + MAIN_BY_REF + b'"').replace(
         b"<si>", b"<x:si><x:t>EVIL</x:t></x:si><si>", 1)
-    fast, slow = _both(_rezip(filled, SST, body), catalogue, monkeypatch)
+    fast, slow = _both(_rezip(filled_pl1, SST, body), catalogue, monkeypatch)
     assert fast == slow
 
 
@@ -157,8 +113,8 @@ LATE_MALFORMED = {
 
 
 @pytest.mark.parametrize("name", list(LATE_MALFORMED))
-def test_failure_message_when_the_xml_is_malformed_after_a_cell_error(name, filled, catalogue, monkeypatch):
-    data = _sheet(filled, lambda x: x.replace(b"<sheetData>", b"<sheetData>" + LATE_MALFORMED[name])
+def test_failure_message_when_the_xml_is_malformed_after_a_cell_error(name, filled_pl1, catalogue, monkeypatch):
+    data = _sheet(filled_pl1, lambda x: x.replace(b"<sheetData>", b"<sheetData>" + LATE_MALFORMED[name])
                   .replace(b"</worksheet>", b"</worksheet><x>"))
     fast, slow = _both(data, catalogue, monkeypatch)
     assert "XML sai" not in slow["failure"]
@@ -217,10 +173,10 @@ HUGE = b"1" * 5000
     (STYLES, lambda x: x.replace(b'<xf numFmtId="0"', b'<xf numFmtId="\xc2\xb2"', 2)),
 ], ids=["s superscript", "s 5000 digits", "t=s index 5000 digits", "numFmtId superscript",
         "numFmtId 5000 digits", "xf numFmtId superscript"])
-def test_digit_strings_int_refuses_do_not_crash_the_reader(part_name, change, filled, catalogue):
-    body = change(_part(filled, part_name))
-    assert body != _part(filled, part_name)
-    data = _rezip(filled, part_name, body)
+def test_digit_strings_int_refuses_do_not_crash_the_reader(part_name, change, filled_pl1, catalogue):
+    body = change(_part(filled_pl1, part_name))
+    assert body != _part(filled_pl1, part_name)
+    data = _rezip(filled_pl1, part_name, body)
     with strict_reader.watched() as seen:
         try:
             reader.read_book(data, form_sheets(catalogue))
