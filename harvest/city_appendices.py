@@ -39,7 +39,7 @@ def _flagged(form: Form, registry: Registry, rec: Reconciliation) -> dict[tuple[
             if status == OK and flags:
                 cell = inputs[i]
                 found.setdefault((cell.row_id, cell.period_id), []).append(
-                    f"{unit.name} ({mark_text(cell.period_id, status, flags)})")
+                    f"{unit.name} ({mark_text(cell.period_id, status, flags, form)})")
     return found
 
 

@@ -14,9 +14,10 @@ its code; a unit that gave no value at all is missing. Both lists are in registr
 The city's figures keep to the form's rules as each unit's do: when one value a rule reads
 is left out for a unit and period (a part of a sum typed as text, a number out of range),
 the rule cannot be checked there, so the other values it reads for that unit and period
-are left out too (``V-RULE-LINKED``), like the values of a broken error rule. Otherwise the
-city total would count a unit whose part it leaves out, and disagree with the sum of its
-parts with nothing to say so. Both the total and the part then name the unit and why.
+are left out too (``V-RULE-LINKED``, decided on the file by ``checks.exclude_linked``, so
+the value's status says so), like the values of a broken error rule. Otherwise the city
+total would count a unit whose part it leaves out, and disagree with the sum of its parts
+with nothing to say so. Both the total and the part then name the unit and why.
 """
 from __future__ import annotations
 
@@ -26,7 +27,6 @@ from dataclasses import dataclass
 from xlsx_forms.model import Catalogue, Form
 from xlsx_forms.registry import Registry
 
-from .issues import Code
 from .process import FileResult
 
 
@@ -93,34 +93,6 @@ class _Cell:
         return value
 
 
-def linked_out(form: Form, usable: dict[tuple[str, str], object],
-               left_out: dict[tuple[str, str], str]) -> dict[tuple[str, str], str]:
-    """The usable values of one unit that do not count because another value of the same
-    rule and period is left out (``left_out``): (row, period) → ``V-RULE-LINKED``. A row
-    in several rules (a total that is a part of another) carries the exclusion on, and a
-    weighted value goes with its weight (as ``process`` does for a weight left out)."""
-    found: dict[tuple[str, str], str] = {}
-    weighted = [row for row in form.input_rows if row.weight]
-    changed = bool(left_out)
-    while changed:
-        changed = False
-        for rule in form.rules:
-            for period in form.periods:
-                keys = [(r, period.id) for r in rule.row_ids]
-                if any(k in left_out or k in found for k in keys):
-                    for k in keys:
-                        if k in usable and k not in found:
-                            found[k] = Code.V_RULE_LINKED.value
-                            changed = True
-        for row in weighted:
-            for period in form.periods:
-                key = (row.id, period.id)
-                if (row.weight, period.id) in found and key in usable and key not in found:
-                    found[key] = Code.V_RULE_LINKED.value
-                    changed = True
-    return found
-
-
 def consolidate_form(form: Form, registry: Registry,
                      used: dict[tuple[str, str], FileResult]) -> dict[tuple[str, str], CityValue]:
     """(row id, period id) → CityValue for every input row of ``form``. Units are read one
@@ -133,10 +105,6 @@ def consolidate_form(form: Form, registry: Registry,
         result = used.get((unit.code, form.id))
         usable = result.values.usable() if result else {}
         left_out = result.values.left_out() if result else {}
-        if left_out and form.rules:
-            linked = linked_out(form, usable, left_out)
-            usable = {k: v for k, v in usable.items() if k not in linked}
-            left_out = {**left_out, **linked}
         for row, how in rows:
             if row.responsible not in (None, unit.code):
                 continue

@@ -20,9 +20,9 @@ from .process import FileResult
 from .reconcile import Reconciliation
 
 # values.csv: one line per filled cell. ``status``: ``ok`` (the value counts), or the code
-# that keeps it out of every total (its own error, e.g. V-NEGATIVE, or the error rule it
-# breaks, e.g. PL2-R01); ``flags``: other codes on the value (warnings, further rules),
-# joined by ";" (cellstore.FLAG_SEP), empty when none.
+# that keeps it out of every total (its own error, e.g. V-NEGATIVE, the error rule it
+# breaks, e.g. PL2-R01, or V-RULE-LINKED: checks.exclude_linked); ``flags``: other codes
+# on the value (warnings, further rules), joined by ";" (cellstore.FLAG_SEP), empty when none.
 VALUES_HEADER = ("unit_code", "unit_name", "form", "row_id", "label", "period", "value", "status", "flags",
                  "file", "sheet", "cell")
 ISSUES_HEADER = ("severity", "code", "unit_code", "form", "file", "sheet", "cell", "message")

@@ -74,7 +74,7 @@ def row_gaps(form: Form, row_id: str, city: dict[tuple[str, str], CityValue], re
         for u in cv.missing:
             missing.setdefault(u, []).append(p)
         for u, code in cv.excluded:
-            left_out.setdefault(u, []).append(f"{p}: {code}")
+            left_out.setdefault(u, []).append(f"{p}: {reason(code, form)}")
     parts = []
     if missing:
         first = sorted(missing, key=order.__getitem__)[:MAX_LISTED]
@@ -88,8 +88,9 @@ def row_gaps(form: Form, row_id: str, city: dict[tuple[str, str], CityValue], re
     return "\n".join(parts)
 
 
-def mark_text(period_id: str, status: str, flags: str) -> str:
-    """One marked value on a per-unit sheet: "2019: không tính (PL2-R01)", "2020: V-FORMULA"."""
+def mark_text(period_id: str, status: str, flags: str, form: Form) -> str:
+    """One marked value on a per-unit sheet: "2019: không tính (PL2-R01: Tổng ≠ tổng các
+    dòng con)", "2020: V-FORMULA" (why a value does not count, as the city cells say it)."""
     if status == OK:
         return f"{period_id}: {flags}"
-    return f"{period_id}: không tính ({status})" + (f", {flags}" if flags else "")
+    return f"{period_id}: không tính ({reason(status, form)})" + (f", {flags}" if flags else "")

@@ -15,7 +15,7 @@ from xlsx_forms.registry import Registry
 from . import cellvalues
 from .cells import ErrorValue
 from .cellstore import FLAG_SEP, CellStore, CellValue
-from .checks import check_rules
+from .checks import check_rules, exclude_linked
 from .identify import identify
 from .inbox import sha256
 from .issues import ERROR, Code, Issue, issue
@@ -221,6 +221,7 @@ def _harvest_values(result: FileResult, book, ident, catalogue: Catalogue) -> No
     result.preparer = tuple(prepared)
     result.issues += check_rules(form, store, unit=result.unit, file=result.rel)
     _exclude_unweighted(form, store)
+    exclude_linked(form, store)
 
 
 GAPS_PROPERTY = "gaps"      # cchc_gaps: what ``cchc rollup`` says a figure lacks, by cell

@@ -257,7 +257,7 @@ def _unit_sheet(wb, fmt, form: Form, registry: Registry, rec: Reconciliation) ->
                 status, flags = marks.get(i, _PLAIN) if marks else _PLAIN
                 kind = "" if status == OK and not flags else "flag" if status == OK else "out"
                 if kind:
-                    said.setdefault(first[row_id], []).append(mark_text(inputs[i].period_id, status, flags))
+                    said.setdefault(first[row_id], []).append(mark_text(inputs[i].period_id, status, flags, form))
                 cells.setdefault(first[row_id], []).append(
                     (where[i][1], value, fmt.number(codes[i], box=False, mark=kind), fmt.unit_text[kind]))
         name_lines = lines_needed(unit.name, 34)

@@ -89,7 +89,8 @@ LINKED = "V-RULE-LINKED"
 
 
 def city_marks(form, marks: dict) -> dict:
-    """A unit's marks as the city counts its values (README, "Exclusion rule"): where a
+    """A unit's marks as the city counts its values and values.csv states them (README,
+    "Exclusion rule"): where a
     value a rule reads is left out in a period, the rule's other values of that period are
     left out of the city figures too (LINKED), and a weighted value with its weight; over
     and over until nothing changes (a row in two rules carries it on)."""
@@ -143,7 +144,9 @@ def city_gaps(catalogue, registry, marks: dict) -> dict:
 
 def totals_from_values_csv(catalogue, registry, rows: list[dict]) -> dict:
     """city_totals over the values.csv lines that count for the city: status ok, less
-    those a left-out value of the same rule takes out (``city_marks``), values parsed back."""
+    those a left-out value of the same rule takes out (``city_marks``: values.csv already
+    marks them V-RULE-LINKED; applied again, the oracle does not rely on it), values
+    parsed back."""
     used: dict = {}
     marks: dict = {}
     for line in rows:

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from cchc.cli import cli
-from harvest.consolidate import linked_out
+from harvest.checks import linked_out
 from harvest.issues import Code
 from samples.fill import valid_values, write_values
 from xlsx_forms.plan import load_plan

@@ -11,6 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from xlsx_forms.authoring.names import Names, quoted
 from xlsx_forms.authoring.sheets import ENUMS, FACT_HEADERS, FIRST_ROW, HEADER_ROW, SHEETS
 from xlsx_forms.authoring.workflow import check_workbook, export_workbook
 from xlsx_forms.errors import CchcError
@@ -129,6 +130,8 @@ MISTAKES = [
     ([("Kế hoạch", "Hạn nộp", None, None)], 1, ["thiếu «Hạn nộp»"]),
     ([("Kế hoạch", "Hạn nộp", None, "31/2/2020")], 1, ["ngày «31/2/2020» không hợp lệ"]),
     ([("Người lập biểu", "Mã", "phone", "fax")], 1, ["«Mã» phải là đúng các ô «name», «phone», «email»"]),
+    # A list that is empty is said to be so, never left blank («các đơn vị phụ trách: »).
+    ([("Chỉ tiêu", "Đơn vị phụ trách", "PL2.1.a", "vp")], 1, ["các đơn vị phụ trách: chưa khai báo"]),
     # Independent mistakes: one message each.
     ([("Chỉ tiêu", "Loại ô", "PL1.1", "money"), ("Quy tắc", "Dòng so sánh", "PL2-R02", "PL2.99")], 2,
      ["«money»", "«PL2.99»"]),
@@ -148,6 +151,20 @@ def test_one_mistake_is_one_message(exported, tmp_path, changes, count, fragment
     for sheet, row, _letter, _shown in cells:   # each at its own row
         assert f"trang «{sheet}», dòng {row}" in text, text
     assert not [leak for _w, p in problems for leak in leaks(p)], text
+    assert not [p for _w, p in problems if EMPTY_LIST.search(p)], text
+
+
+# A message ending on a list with nothing in it: «phụ trách: », «dùng một trong .».
+EMPTY_LIST = re.compile(r"(?::|một trong)\s*(?:[.;,)]|$)")
+
+
+@pytest.mark.parametrize("items, expected", [
+    ([], "chưa khai báo"), (["vp"], "«vp»"), (["a", "b"], "«a», «b»"), ((i for i in ()), "chưa khai báo"),
+])
+def test_a_listed_value_set_is_never_blank(items, expected):
+    assert quoted(items) == expected
+    assert not EMPTY_LIST.search(f"dùng một trong {quoted(items)}.")
+    assert Names().values("aggregate", iter(())) == "chưa khai báo"
 
 
 # The YAML folder format names its keys (what its user typed), still in Vietnamese

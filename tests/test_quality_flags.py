@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import random
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -21,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from harvest.cellstore import CellStore
+from harvest.city_appendices import CITY_APPENDICES
 from harvest.gaps import spans
 from harvest.issues import LEFT_OUT_VI, Code
 from harvest.run import harvest
@@ -155,7 +157,10 @@ def _gaps_cell(wb, form, row_id: str):
 
 def check_outputs(out: Path, result, catalogue, registry, typed_by_file: dict) -> dict:
     """Every assertion of the exclusion rule on one harvest; returns the expected marks."""
-    marks = {key: expected_marks(catalogue.form(key[1]), typed) for key, typed in typed_by_file.items()}
+    # What values.csv says: each value's own marks, then V-RULE-LINKED where a value of the
+    # same rule and period is left out (what the city counts: status ok, nothing else).
+    marks = {key: city_marks(catalogue.form(key[1]), expected_marks(catalogue.form(key[1]), typed))
+             for key, typed in typed_by_file.items()}
     lines = _csv(out / "values.csv")
     got = {(x["unit_code"], x["form"]): {} for x in lines}
     for x in lines:
@@ -166,7 +171,7 @@ def check_outputs(out: Path, result, catalogue, registry, typed_by_file: dict) -
         assert got.get(key, {}) == expected, key
     # City totals: the harvest, the oracle on what was typed, and the oracle on values.csv's
     # "ok" lines, against the summary's city sheets.
-    city = {key: city_marks(catalogue.form(key[1]), m) for key, m in marks.items()}   # what the city counts
+    city = marks
     expected = city_totals(catalogue, registry, {k: counted(t, city[k]) for k, t in typed_by_file.items()})
     from_csv = totals_from_values_csv(catalogue, registry, lines)
     wb = openpyxl.load_workbook(out / "tong-hop-cchc.xlsx")
@@ -327,13 +332,16 @@ def test_a_broken_rule_marks_every_cell_it_names(hand, catalogue, unit, form_id,
             assert unit not in dict(result.city[form_id][(row_id, period)].excluded)
 
 
-def test_an_unusable_part_suspends_its_rule_for_that_period(hand):
+def test_an_unusable_part_suspends_its_rule_for_that_period(hand, catalogue):
     out, result, _ = hand
     unit, form_id, row_id, period, _ = HAND_SKIPPED
     lines = {x["row_id"]: x["status"] for x in _csv(out / "values.csv")
              if (x["unit_code"], x["form"], x["period"]) == (unit, form_id, period)}
     assert lines.pop(row_id) == "V-NEGATIVE"
-    assert set(lines.values()) == {"ok"}
+    # The rule's other values of that period do not count either, and say so; the rest count.
+    rule = next(r for r in catalogue.form(form_id).rules if r.code == "PL2-R01")
+    assert {lines[r] for r in rule.row_ids if r in lines} == {"V-RULE-LINKED"}
+    assert {s for r, s in lines.items() if r not in rule.row_ids} <= {"ok"}
     assert not [i for i in result.issues if i.code == "PL2-R01" and period in i.message]
 
 
@@ -351,7 +359,8 @@ def test_the_city_cell_of_a_left_out_value_is_coloured_and_explained(hand, catal
     # The per-unit sheet colours the value and lists its code at the end of the row.
     ws = wb["PL2 theo đơn vị"]
     row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == "tu-phap" and r[2].value.startswith("Tổng số"))
-    assert row[-1].value == "2017: không tính (PL2-R01)"
+    assert row[-1].value == ("2017: không tính (PL2-R01: Tổng ≠ tổng các dòng con); "
+                             "2018: không tính (V-RULE-LINKED: dòng khác cùng quy tắc không được tính)")
     assert row[3 + 2].fill.fgColor.rgb == "FF" + LEFT_OUT_FILL[1:]
 
 
@@ -420,14 +429,39 @@ def test_every_left_out_or_flagged_value_is_shown_on_its_unit_sheet(hand, catalo
             cells = rows[(x["unit_code"], x["row_id"])]
             said = cells[-1].value.split("; ")
             value_cell = cells[3 + [p.id for p in form.periods].index(x["period"])]
-            if x["status"] != "ok":
-                assert f"{x['period']}: không tính ({x['status']}" in " ".join(said)
+            if x["status"] != "ok":   # the code, and why in Vietnamese (as the city cells say)
+                assert f"{x['period']}: không tính ({x['status']}: " in " ".join(said)
                 assert value_cell.fill.fgColor.rgb == "FF" + LEFT_OUT_FILL[1:]
             else:
                 assert f"{x['period']}: {x['flags']}" in said
                 assert value_cell.fill.fgColor.rgb == "FF" + FLAGGED_FILL[1:]
     overview = {r[0].value: r[1].value for r in wb["Tổng quan"].iter_rows(min_row=5, max_col=2)}
     assert overview["Số liệu không được tính vào tổng hợp"] == sum(x["status"] != "ok" for x in marked)
+    # … which is what the city figures leave out, V-RULE-LINKED included.
+    left_out = sum(len(cv.excluded) for city in result.city.values() for cv in city.values())
+    assert overview["Số liệu không được tính vào tổng hợp"] == left_out
+    assert any(x["status"] == Code.V_RULE_LINKED.value for x in marked)
+
+
+def test_the_city_appendices_explain_each_left_out_code(hand, catalogue):
+    """The signed city appendices' Ghi chú: a code that keeps a value out is always
+    followed by why, in Vietnamese, as the summary's comments say it."""
+    out, _, _ = hand
+    codes = {x["status"] for x in _csv(out / "values.csv") if x["status"] != "ok"}
+    assert Code.V_RULE_LINKED.value in codes
+    wb = openpyxl.load_workbook(out / CITY_APPENDICES)
+    seen = set()
+    for form in catalogue.forms.values():
+        layout = form_layout(form)
+        ws = wb[layout.sheet_name]
+        for note in layout.notes:
+            text = ws[note.a1].value or ""
+            for code in codes:
+                found = [m.end() for m in re.finditer(rf"(?<![\w-]){re.escape(code)}(?![\w-])", text)]
+                assert all(text[end:end + 2] == ": " and text[end + 2:end + 3].isalnum() for end in found), \
+                    (form.id, note.a1, text)
+                seen.update(code for _ in found[:1])
+    assert Code.V_RULE_LINKED.value in seen
 
 
 def test_a_cell_of_spaces_is_blank(hand, catalogue):

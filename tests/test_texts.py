@@ -266,3 +266,61 @@ def test_units_are_named_by_name():
     assert unit_called(registry, "vp") == f"«{registry.unit('vp').name}»"
     assert unit_called(registry, "khong-co") == "mã «khong-co»"
     assert "{unit}" not in Code.R_UNASSIGNED.template and "{unit}" not in Code.F_HMAC.template
+
+
+# English words (and reST markup) that leak when a code docstring reaches a user: the
+# authoring workbook showed each kind's docstring in «Hướng dẫn» and «Loại ô» (issue 11).
+ENGLISH = ("whole", "numbers", "number", "summed", "default", "shown", "places", "free", "characters",
+           "text", "counts", "amounts", "percentages", "stored", "choices", "never", "kept", "the", "with",
+           "and", "of", "or", "by", "up")
+_ASCII_WORD = re.compile(r"(?<![\w.@/\\-])[A-Za-z]+(?![\w.@/\\-])")
+
+
+def english_slips(text: str) -> list[str]:
+    """Listed English words standing alone (not inside an id, a path, an address or a
+    formula) and reST literals; quotations «…» are left alone (they quote codes)."""
+    text = re.sub(r"«[^»]*»", "«»", text)
+    return [w for w in _ASCII_WORD.findall(text) if w.lower() in ENGLISH] + (["``"] if "``" in text else [])
+
+
+def _workbook_texts(data: bytes) -> dict[str, str]:
+    """Every text of a workbook a user reads: cells, drop-down lists and the input and
+    error messages of data validations, sheet by sheet."""
+    import io
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    texts = {}
+    for ws in wb.worksheets:
+        texts[f"{ws.title}!name"] = ws.title
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    texts[f"{ws.title}!{cell.coordinate}"] = cell.value
+                if cell.comment is not None:
+                    texts[f"{ws.title}!{cell.coordinate}.comment"] = cell.comment.text
+        for i, dv in enumerate(ws.data_validations.dataValidation):
+            for name in ("formula1", "prompt", "promptTitle", "error", "errorTitle"):
+                if isinstance(getattr(dv, name), str):
+                    texts[f"{ws.title}!dv{i}.{name}"] = getattr(dv, name)
+    for name in wb.defined_names:
+        texts[f"name.{name}"] = wb.defined_names[name].attr_text
+    return texts
+
+
+def test_english_scanner_catches_its_class():
+    assert english_slips("Số nguyên: Counts: whole numbers, summed by default") == \
+        ["Counts", "whole", "numbers", "summed", "by", "default"]
+    assert english_slips("shown with ``decimals`` places") == ["shown", "with", "places", "``"]
+    assert english_slips("mã «the» trong ô D9, tệp a_the.xlsx, Kiểu!$A$1:$A$6, x@the.vn") == []
+
+
+@pytest.mark.parametrize("make", ["new", "export"])
+def test_authoring_workbook_has_no_english(tmp_path, make):
+    """``cchc plan new`` and ``plan export`` (plan 372): no sheet, cell, list or message in English."""
+    path = tmp_path / "plan.xlsx"
+    args = ["plan", "new", str(path)] if make == "new" else ["plan", "export", "--out", str(path)]
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    texts = _workbook_texts(path.read_bytes())
+    assert any("Số nguyên" in t for t in texts.values())   # the scan reads the kinds' texts
+    slips = {where: found for where, text in texts.items() if (found := english_slips(text))}
+    assert not slips

@@ -50,6 +50,7 @@ class Base:
 
     name = ""
     title = ""   # the base as the authoring workbook's drop-down names it (Vietnamese)
+    about = ""   # what the base holds and how it is consolidated, as the authoring guide explains it (Vietnamese)
     fields: tuple[str, ...] = ()       # kind fields of this base besides COMMON_FIELDS
     required: tuple[str, ...] = ()     # … of which a kind row must give these
     aggregates: tuple[str, ...] = ()   # allowed aggregations, the default first
@@ -143,6 +144,7 @@ class Integer(_Number):
 
     name, validate = "integer", "integer"
     title = "Số nguyên"
+    about = "số đếm, chỉ nhận số nguyên; mặc định số liệu thành phố là tổng các đơn vị"
     whole = True
     aggregates = ("sum", "mean", "responsible")
 
@@ -167,6 +169,8 @@ class Decimal(_Number):
 
     name, validate = "decimal", "decimal"
     title = "Số thập phân (số tiền, diện tích…)"
+    about = ("số tiền, diện tích… theo đơn vị tính, hiện với số chữ số thập phân đã khai báo (mặc định 2); "
+             "mặc định cộng các đơn vị")
     fields = (*_Number.fields, "decimals")
     defaults: ClassVar[dict] = {"decimals": 2}
     aggregates = ("sum", "mean", "weighted_mean", "responsible")
@@ -196,6 +200,7 @@ class Percent(_Number):
 
     name = "percent"
     title = "Tỷ lệ % (0–100)"
+    about = "tỷ lệ từ 0 đến 100 (ghi 85 nghĩa là 85%); mặc định lấy trung bình các đơn vị"
     required = ()
     defaults: ClassVar[dict] = {"max": 100}
     percent_sign = True
@@ -234,6 +239,7 @@ class Flag(Base):
 
     name = "flag"
     title = "Có/Không (1/0)"
+    about = "ghi 1 là có, 0 là không; số liệu thành phố là số đơn vị ghi 1"
     fields = ("max",)
     defaults: ClassVar[dict] = {"max": 1}
     numeric = whole = True
@@ -264,6 +270,8 @@ class Choice(Base):
 
     name = "choice"
     title = "Chọn trong danh sách"
+    about = ("một trong các lựa chọn kế hoạch ghi (chọn ở danh sách thả xuống); thành phố đếm số đơn vị "
+             "theo từng lựa chọn")
     fields = ("choices",)
     required = ("choices",)
     aggregates = ("tally", "responsible")
@@ -313,6 +321,7 @@ class Text(Base):
 
     name = "text"
     title = "Chữ (ghi chú, văn bản ngắn)"
+    about = "chữ, không dài quá số ký tự đã khai báo; giữ theo từng đơn vị, không cộng"
     fields = ("max_length",)
     required = ("max_length",)
     aggregates = ("none", "responsible")

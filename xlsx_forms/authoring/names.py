@@ -14,10 +14,13 @@ from typing import Any
 
 from ..yamlio import WHERE_KEY, Where
 
+NONE_DECLARED = "chưa khai báo"   # an empty list in a message («các đơn vị phụ trách: chưa khai báo»)
 
-def quoted(items: Iterable[Any]) -> str:
-    """``«a», «b», «c»``: a list as every message shows one."""
-    return ", ".join(f"«{i}»" for i in items)
+
+def quoted(items: Iterable[Any], none: str = NONE_DECLARED) -> str:
+    """``«a», «b», «c»``: a list as every message shows one; ``none`` when it is empty, so
+    that no message ends on a list that is not there («dùng một trong .»)."""
+    return ", ".join(f"«{i}»" for i in items) or none
 
 
 class Names:

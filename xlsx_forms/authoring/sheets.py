@@ -152,7 +152,7 @@ UNIT_KINDS = Sheet("Loại đơn vị", "unit_kinds", "Các loại đơn vị b�
     C("Tên loại", "name", required=True, width=36, example="UBND phường", note="Tên tiếng Việt, dùng trong thông báo."),
 ))
 
-_BASES = "; ".join(f"{b.title}: {(b.__doc__ or '').split('.')[0].strip()}" for b in BASES.values())
+_BASES = "; ".join(f"{b.title}: {b.about}" for b in BASES.values())
 KINDS = Sheet("Loại ô", "kinds", "Mỗi dòng một loại ô nhập liệu: ô nhận gì, thông báo khi nhập, cách tổng hợp. "
               "Phải có loại «note» (ghi chú, kiểu Chữ): cột ghi chú của mọi biểu.", (
     C("Mã loại", "id", required=True, width=12, example="count",
