@@ -11,11 +11,11 @@ from oslayer.oserrors import advice, describe
 
 from .authoring.names import names
 from .errors import CchcError
+from .ids import UNIT_CODE_RE as CODE_RE
 from .model import Catalogue
 from .yamlio import line_of, load_yaml, place
 
 DEFAULT_REGISTRY = Path(__file__).parent / "specs" / "units.yaml"
-CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 REGISTRY_LIMIT = 32 << 20   # bytes; a national registry of ten thousand units is about 2 MB
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 

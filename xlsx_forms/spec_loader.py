@@ -28,6 +28,7 @@ from typing import Any
 
 from .authoring.names import names, quoted
 from .form_loader import RULE_KEYS, check_evidence, load_form
+from .ids import id_problem, rule_id_problem
 from .kinds import BASES, TEXT_FIELDS, kind_problems
 from .layout import PREPARER_IDS
 from .loading import Declared, Problems, Unsure, clean, declared_map, fail, missing
@@ -52,6 +53,9 @@ def _kind(path, kid: str, node: Any, problems: Problems) -> Kind | None:
         problems.append(fail(path, node, f"{what} phải là một bảng các trường: base, label, description…"))
         return None
     n = names(node)
+    if kid is not None and (problem := id_problem(kid, "mã loại ô")):
+        problems.append(fail(path, node, problem, "id"))
+        return None
     given = {k for k in node if k not in META_KEYS}
     base = BASES.get(node.get("base"))
     values = {**(base.defaults if base else {}), **clean(node)}
@@ -108,6 +112,8 @@ def _period(path, p: Any) -> Period:
     if not isinstance(p, dict):
         raise fail(path, p, "mỗi kỳ phải có mã kỳ và tên kỳ: id, label")
     missing(path, p, ("id", "label"))
+    if problem := id_problem(p["id"], "mã kỳ"):
+        raise fail(path, p, problem, "id")
     return Period(id=str(p["id"]), label=p["label"], partial=bool(p.get("partial")))
 
 
@@ -116,6 +122,9 @@ def _period_set(path, name: str, items: Any, problems: Problems) -> tuple[Period
     is wrong (each reported at its own row)."""
     if not isinstance(items, list) or not items:
         problems.append(fail(path, items, f"bộ kỳ «{name}» không có kỳ nào"))
+        return None
+    if name is not None and (problem := id_problem(name, "tên bộ kỳ")):
+        problems.append(fail(path, items[0], problem, "^set"))
         return None
     periods = [problems.run(path, p, _period, path, p) for p in items]
     seen: dict[str, Any] = {}
@@ -206,6 +215,7 @@ def _build(base: dict, base_path, form_specs, problems: Problems) -> Catalogue:
             continue
         forms[form.id], paths[form.id], nodes[form.id] = form, path, list(spec.get("evidence") or ())
     forms = dict(sorted(forms.items(), key=lambda item: item[1].number))
+    _distinct_rules(form_specs, problems)
     for fid, form in forms.items():
         check_evidence(paths[fid], form, nodes[fid], forms, declared["forms"], problems)
     plausibility = None
@@ -214,6 +224,27 @@ def _build(base: dict, base_path, form_specs, problems: Problems) -> Catalogue:
                                     base["plausibility"], kinds, declared, problems)
     return Catalogue(plan=plan, kinds=kinds, forms=forms, preparer_fields=preparer, plausibility=plausibility,
                      unit_kinds=unit_kinds or {})
+
+
+def _distinct_rules(form_specs, problems: Problems) -> None:
+    """A rule's id is the code of its issues: one rule per id in the whole plan."""
+    first: dict[str, tuple[Any, Any]] = {}
+    for path, spec in form_specs:
+        for node in (spec.get("rules") or ()) if isinstance(spec, dict) else ():
+            code = node.get("code") if isinstance(node, dict) else None
+            if not isinstance(code, str) or rule_id_problem(code):
+                continue
+            if code in first:
+                fpath, fnode = first[code]
+                problems.append(fail(path, node, f"mã quy tắc «{code}» bị trùng, đã có ở {_line(fpath, fnode)}; "
+                                                  "mỗi quy tắc một mã riêng (mã quy tắc là mã lỗi khi tổng hợp)",
+                                     "code"))
+            else:
+                first[code] = (path, node)
+
+
+def _line(path, node) -> str:
+    return f"dòng {line_of(node)}" if names(node).workbook else f"{path}, dòng {line_of(node)}"
 
 
 def _preparers(path, base: dict, problems: Problems) -> tuple[PreparerField, ...]:

@@ -1,0 +1,85 @@
+"""Issue 11, second review: what a plan check accepted and the generator or the harvest
+then could not use. Each class is a table of generated variants of the exported plan 372,
+each asserting one Vietnamese message at its sheet, row and column header."""
+from __future__ import annotations
+
+import pytest
+
+from harvest.issues import Code
+from xlsx_forms.authoring.workflow import check_workbook
+from xlsx_forms.ids import RESERVED_RE
+from xlsx_forms.layout import FORM_COLUMNS
+
+from .test_plan_messages import _mutated, exported, leaks  # noqa: F401  (exported: a fixture)
+
+
+def one_message(source, tmp_path, changes, fragment, column=None):
+    """The workbook ``source`` with ``changes``: exactly one problem, at the cell of the
+    last change (or of ``column``, a (sheet, header, key) there), saying ``fragment``."""
+    bad = tmp_path / "xấu.xlsx"
+    cells = _mutated(source, bad, changes)
+    problems = check_workbook(bad).problems
+    assert len(problems) == 1, problems
+    (where, text), = problems
+    sheet, row, letter, shown = cells[-1]
+    if column is not None:
+        import openpyxl
+        ws = openpyxl.load_workbook(bad)[column[0]]
+        letter = next(openpyxl.utils.get_column_letter(c) for c in range(1, ws.max_column + 1)
+                      if ws.cell(2, c).value == column[1])
+        shown = column[1]
+    assert where == f"Tệp {bad}, trang «{sheet}», dòng {row}, cột {letter} «{shown}»", problems
+    assert fragment in text, text
+    assert not leaks(text), (text, leaks(text))
+    return text
+
+
+COLUMNS = [
+    ("stt, chi_tieu, periods", "có cột «chi_tieu» không dùng được"),
+    ("stt, label, Periods, note", "có cột «Periods» không dùng được"),
+    ("stt, label, label, periods, note", "ghi cột «label» hai lần"),
+    ("stt, label, periods", "thiếu cột «note»"),
+    ("label, periods, note", "thiếu cột «stt»"),
+    ("stt, label, note", "thiếu cột «periods»"),
+]
+
+
+@pytest.mark.parametrize("value, fragment", COLUMNS)
+def test_form_columns_are_those_the_writer_places(exported, tmp_path, value, fragment):  # noqa: F811
+    text = one_message(exported, tmp_path, [("Biểu", "Các cột", "PL1", value)], fragment)
+    assert ", ".join(f"«{c}»" for c in FORM_COLUMNS) in text   # the allowed values, as typed
+
+
+SUMS = [   # (changes on PL2-R01: total PL2.0, parts PL2.1.a–d; PL6-R01/R02), fragment
+    ([("Quy tắc", "Các dòng thành phần", "PL2-R01", "PL2.0, PL2.1.a")], "dòng tổng «PL2.0»"),
+    ([("Quy tắc", "Các dòng thành phần", "PL2-R01", "PL2.1.a, PL2.1.b, PL2.1.a")], "ghi dòng «PL2.1.a» hai lần"),
+    ([("Quy tắc", "Dòng tổng", "PL6-R02", "PL6.2.a"), ("Quy tắc", "Các dòng thành phần", "PL6-R02", "PL6.2, PL6.3.b")],
+     "các quy tắc «PL6-R01», «PL6-R02» tính dòng «PL6.2.a» từ chính nó"),
+]
+
+
+@pytest.mark.parametrize("changes, fragment", SUMS, ids=[s[1] for s in SUMS])
+def test_sum_rules_that_cannot_hold_are_refused(exported, tmp_path, changes, fragment):  # noqa: F811
+    one_message(exported, tmp_path, changes, fragment)
+
+
+RULE_IDS = ["PL2 R01", "V-NEGATIVE", "f-hmac", "PL2;R01", 'PL2"R01', "PL2:R01", "PL2.R01", "PL2-R01-quá-dài-x",
+            "PL2-R0123456789012345"]
+
+
+@pytest.mark.parametrize("value", RULE_IDS)
+def test_rule_ids_are_safe_issue_codes(exported, tmp_path, value):  # noqa: F811
+    one_message(exported, tmp_path, [("Quy tắc", "Mã quy tắc", "PL2-R02", value)], f"mã quy tắc «{value}» không hợp lệ")
+
+
+def test_a_rule_id_twice_is_refused(exported, tmp_path):  # noqa: F811
+    one_message(exported, tmp_path, [("Quy tắc", "Mã quy tắc", "PL3-R02", "PL2-R01")], "mã quy tắc «PL2-R01» bị trùng")
+
+
+def test_reserved_shape_covers_the_harvest_catalogue():
+    assert all(RESERVED_RE.match(code) for code in Code)
+
+
+@pytest.mark.parametrize("value", ["PL2,7", "PL2 7", "PL2:7", "PL2;7", "PL2/7", "Chỉ.7", "x" * 41])
+def test_row_ids_have_the_id_shape(exported, tmp_path, value):  # noqa: F811
+    one_message(exported, tmp_path, [("Chỉ tiêu", "Mã chỉ tiêu", "PL2.7", value)], f"mã dòng «{value}» không hợp lệ")
