@@ -83,3 +83,24 @@ def test_reserved_shape_covers_the_harvest_catalogue():
 @pytest.mark.parametrize("value", ["PL2,7", "PL2 7", "PL2:7", "PL2;7", "PL2/7", "Chỉ.7", "x" * 41])
 def test_row_ids_have_the_id_shape(exported, tmp_path, value):  # noqa: F811
     one_message(exported, tmp_path, [("Chỉ tiêu", "Mã chỉ tiêu", "PL2.7", value)], f"mã dòng «{value}» không hợp lệ")
+
+
+# A number typed as text is read as the harvest reads a Vietnamese number.
+TEXT_NUMBERS = [("100.000", 100000), ("1.000.000.000", 1000000000), ("2 000 000", 2000000), ("92,5", 92.5),
+                ("1.234,5", 1234.5), ("92.5", 92.5), ("5000000", 5000000), ("-3", -3)]
+
+
+@pytest.mark.parametrize("text, number", TEXT_NUMBERS)
+def test_a_number_typed_as_text_reads_the_vietnamese_way(exported, tmp_path, text, number):  # noqa: F811
+    from xlsx_forms.authoring.reader import read_workbook
+    bad = tmp_path / "số.xlsx"
+    _mutated(exported, bad, [("Loại ô", "Lớn nhất", "count", text), ("Kiểm tra hợp lý", "Năm: tăng gấp", None, text)])
+    found = read_workbook(bad.read_bytes(), bad)
+    assert not found.problems, found.problems
+    assert found.base["kinds"]["count"]["max"] == number
+    assert found.base["plausibility"]["year_jump"]["rise"] == number
+
+
+@pytest.mark.parametrize("text", ["100,000", "1,000,000", "12,345"])
+def test_a_number_that_could_be_two_is_refused(exported, tmp_path, text):  # noqa: F811
+    one_message(exported, tmp_path, [("Loại ô", "Lớn nhất", "count", text)], f"«{text}» không rõ là số nào")
