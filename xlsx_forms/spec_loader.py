@@ -255,10 +255,20 @@ def _preparers(path, base: dict, problems: Problems) -> tuple[PreparerField, ...
         problems.append(fail(path, base, "preparer_fields phải là danh sách các ô", "preparer_fields"))
         return ()
     preparer = tuple(problems.run(path, node, _preparer, path, node) for node in nodes)
-    if "preparer_fields" in base and None not in preparer and tuple(p.id for p in preparer) != PREPARER_IDS:
-        node = next((nd for nd, p, want in zip(nodes, preparer, PREPARER_IDS, strict=False) if p.id != want),
-                    nodes[len(PREPARER_IDS)] if len(nodes) > len(PREPARER_IDS) else nodes[0] if nodes else base)
-        problems.append(fail(path, node, f"«{names(node).field('id')}» phải là đúng các ô {quoted(PREPARER_IDS)}, "
+    ids = tuple(p.id for p in preparer if p is not None)
+    if "preparer_fields" in base and not nodes and not names(base).workbook:   # (a workbook: its reader says)
+        problems.append(fail(path, base, f"preparer_fields phải có đúng các ô {quoted(PREPARER_IDS)}",
+                             "preparer_fields"))
+    if "preparer_fields" in base and None not in preparer and ids != PREPARER_IDS and nodes:
+        lacking = [i for i in PREPARER_IDS if i not in ids]
+        extra = next((nd for nd, p in zip(nodes, preparer, strict=True) if p.id not in PREPARER_IDS), None)
+        if extra is not None or not lacking:   # a row that is none of them, or the order wrong
+            node = extra or next(nd for nd, p, want in zip(nodes, preparer, PREPARER_IDS, strict=False)
+                                 if p.id != want)
+            what = "phải là đúng"
+        else:   # rows missing: said at the last row there
+            node, what = nodes[-1], f"thiếu dòng {quoted(lacking)}: phải có đúng"
+        problems.append(fail(path, node, f"«{names(node).field('id')}» {what} các ô {quoted(PREPARER_IDS)}, "
                                           "theo thứ tự đó, mỗi ô một dòng: khối chữ ký của biểu có đúng ba ô này và "
                                           "bảng tổng hợp đọc lại đúng ba ô này; nhãn, lời gợi ý và độ dài tối đa của "
                                           "mỗi ô do kế hoạch ghi", "id"))
@@ -274,8 +284,10 @@ def _unit_kinds(path: Path, base: dict) -> dict[str, str]:
     workbook = names(node).workbook
     bad = [k for k, v in found.items() if not isinstance(k, str) or not isinstance(v, str) or not v.strip()]
     if not found or bad and not workbook:
+        from .authoring.sheets import UNIT_KINDS
+        what = f"trang «{UNIT_KINDS.name}»" if workbook else "unit_kinds"
         raise fail(path, node if isinstance(node, dict) else base,
-                    "unit_kinds phải liệt kê các loại đơn vị với tên tiếng Việt, ví dụ office: Cơ quan cấp thành phố")
+                    f"{what} phải liệt kê các loại đơn vị với tên tiếng Việt, ví dụ office: Cơ quan cấp thành phố")
     return declared_map({k: v if isinstance(v, str) else str(k) for k, v in found.items()})
 
 
