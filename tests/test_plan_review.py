@@ -104,3 +104,119 @@ def test_a_number_typed_as_text_reads_the_vietnamese_way(exported, tmp_path, tex
 @pytest.mark.parametrize("text", ["100,000", "1,000,000", "12,345"])
 def test_a_number_that_could_be_two_is_refused(exported, tmp_path, text):  # noqa: F811
     one_message(exported, tmp_path, [("Loại ô", "Lớn nhất", "count", text)], f"«{text}» không rõ là số nào")
+
+
+# Sheets and columns: (a change of the workbook's structure, where the one message is, fragment).
+def _rename_sheet(old, new):
+    def change(wb):
+        wb[old].title = new
+        return f"trang «{new}»"
+    return change
+
+
+def _header(sheet, old, new):
+    def change(wb):
+        ws = wb[sheet]
+        col = next(c for c in range(1, ws.max_column + 1) if ws.cell(2, c).value == old)
+        ws.cell(2, col).value = new
+        from openpyxl.utils import get_column_letter
+        return f"trang «{sheet}», dòng 2, cột {get_column_letter(col)} «{new}»"
+    return change
+
+
+def _extra(sheet, header):
+    def change(wb):
+        ws = wb[sheet]
+        col = ws.max_column + 1
+        ws.cell(2, col).value, ws.cell(3, col).value = header, "x"
+        from openpyxl.utils import get_column_letter
+        return f"trang «{sheet}», dòng 2, cột {get_column_letter(col)} «{header}»"
+    return change
+
+
+def _emptied(sheet):
+    def change(wb):
+        ws = wb[sheet]
+        for row in ws.iter_rows(min_row=3):
+            for cell in row:
+                cell.value = None
+        return f"trang «{sheet}», dòng 3"
+    return change
+
+
+def _fact_label(sheet, old, new):
+    def change(wb):
+        ws = wb[sheet]
+        row = next(r for r in range(3, ws.max_row + 1) if ws.cell(r, 1).value == old)
+        ws.cell(row, 1).value = new
+        return f"trang «{sheet}», dòng {row}, cột A «Thông tin»"
+    return change
+
+
+STRUCTURE = [
+    (_rename_sheet("Quy tắc", "Quy tac"), "(có phải «Quy tắc»?)"),
+    (_rename_sheet("Chỉ tiêu", "Chi tieu"), "(có phải «Chỉ tiêu»?)"),
+    (_rename_sheet("Đối chiếu", "Doi chieu"), "(có phải «Đối chiếu»?)"),
+    (_header("Chỉ tiêu", "Loại ô", "Loai o"), "(có phải «Loại ô»?)"),
+    (_header("Chỉ tiêu", "Mã chỉ tiêu", "Ma chi tieu"), "(có phải «Mã chỉ tiêu»?)"),
+    (_header("Quy tắc", "Dòng tổng", "Dong tong"), "(có phải «Dòng tổng»?)"),
+    (_header("Loại ô", "Lớn nhất", "Lon nhat"), "(có phải «Lớn nhất»?)"),
+    (_extra("Chỉ tiêu", "Loại ô"), "cột «Loại ô» có hai lần"),
+    (_extra("Biểu", "Mã biểu"), "cột «Mã biểu» có hai lần"),
+    (_emptied("Người lập biểu"), "cần đúng ba dòng, «Mã» lần lượt là «name», «phone», «email»"),
+    (_emptied("Loại đơn vị"), "trang chưa có dòng nào"),
+    (_emptied("Loại ô"), "trang chưa có dòng nào"),
+    (_fact_label("Kế hoạch", "Cơ quan ban hành", "Co quan ban hanh"), "(có phải «Cơ quan ban hành»?)"),
+]
+
+
+@pytest.mark.parametrize("change, fragment", STRUCTURE, ids=[s[1] for s in STRUCTURE])
+def test_a_sheet_or_column_wrong_is_one_message(exported, tmp_path, change, fragment):  # noqa: F811
+    import openpyxl
+    wb = openpyxl.load_workbook(exported)
+    place = change(wb)
+    bad = tmp_path / "xấu.xlsx"
+    wb.save(bad)
+    problems = check_workbook(bad).problems
+    assert len(problems) == 1, problems
+    (where, text), = problems
+    assert where == f"Tệp {bad}, {place}", problems
+    assert fragment in text, text
+    assert not leaks(text), (text, leaks(text))
+
+
+def test_a_preparer_row_missing_is_named(exported, tmp_path):  # noqa: F811
+    import openpyxl
+    wb = openpyxl.load_workbook(exported)
+    ws = wb["Người lập biểu"]
+    ws.delete_rows(5)   # the «email» row
+    bad = tmp_path / "xấu.xlsx"
+    wb.save(bad)
+    (where, text), = check_workbook(bad).problems
+    assert where == f"Tệp {bad}, trang «Người lập biểu», dòng 4, cột A «Mã»", where
+    assert "thiếu dòng «email»" in text, text
+
+
+# Plausibility thresholds: each message names the header of its own row.
+PLAUSIBILITY = [
+    ({"Năm: tăng gấp": None}, "dòng 3, cột B «Giá trị: Năm: tăng gấp»", "thiếu «Năm: tăng gấp»"),
+    ({"Đơn vị: số độ lệch": None}, "dòng 9, cột B «Giá trị: Đơn vị: số độ lệch»", "thiếu «Đơn vị: số độ lệch»"),
+    ({"Đơn vị: số đơn vị tối thiểu": None}, "dòng 12, cột B «Giá trị: Đơn vị: số đơn vị tối thiểu»",
+     "thiếu «Đơn vị: số đơn vị tối thiểu»"),
+    ("all", "dòng 3", "chưa có ngưỡng nào («Năm: …», «Đơn vị: …») mà đã có nhóm so sánh (trang «Nhóm so sánh»)"),
+]
+
+
+@pytest.mark.parametrize("cleared, place, fragment", PLAUSIBILITY, ids=[p[2] for p in PLAUSIBILITY])
+def test_plausibility_messages_name_headers(exported, tmp_path, cleared, place, fragment):  # noqa: F811
+    import openpyxl
+    wb = openpyxl.load_workbook(exported)
+    ws = wb["Kiểm tra hợp lý"]
+    for r in range(3, ws.max_row + 1):
+        if cleared == "all" or ws.cell(r, 1).value in cleared:
+            ws.cell(r, 2).value = None
+    bad = tmp_path / "xấu.xlsx"
+    wb.save(bad)
+    (where, text), = check_workbook(bad).problems
+    assert where == f"Tệp {bad}, trang «Kiểm tra hợp lý», {place}", where
+    assert fragment in text and not leaks(text), text

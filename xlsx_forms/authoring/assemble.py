@@ -111,6 +111,7 @@ class Assembly:
         self.unit_kinds: dict[str, dict] = {}
         self.problems: list[Problem] = []
         self.structural = False   # a sheet or column missing, unknown or repeated (reader.WorkbookPlan)
+        self.unread: set[str] = set()   # targets whose sheet could not be read: nothing is "not in" it
         self.blank: list[Problem] = []   # required facts left empty (reader.WorkbookPlan)
         self.fact_cells: dict[str, tuple[int, str, str]] = {}   # every fact row present, even empty
         self._last: dict[str, dict] = {}   # per sheet: the form of its last row placed
@@ -138,7 +139,7 @@ class Assembly:
         if fid is None:
             return self._last.get(target)
         form = self.forms.get(fid, self.forms.get(None))
-        if form is None:
+        if form is None and "forms" not in self.unread:
             self.problems.append((_at(where, "^form"), f"biểu «{fid}» không có trong trang «Biểu»"))
         return form
 
@@ -196,6 +197,8 @@ class Assembly:
             # A table without an id (reported) may be the one named: its rows go there.
             table = next((t for t in tables if t.get("id") == table_id), None) or \
                 next((t for t in tables if t.get("id") is None), None)
+            if table is None and "tables" in self.unread:
+                return
             if table is None:
                 self.problems.append((_at(where, "^table"),
                                       f"bảng «{table_id}» của biểu {form.get('id')} không có trong trang «Bảng»"))

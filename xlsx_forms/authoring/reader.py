@@ -56,11 +56,15 @@ def _plain(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-def nearest(text: str, known) -> str:
-    """`` (có phải «X»?)`` naming the known name nearest to ``text``, or nothing."""
+def nearest(text: str, known) -> str | None:
+    """The known name nearest to ``text`` (accents and case aside), or None."""
     plain = {_plain(k): k for k in known}
     found = difflib.get_close_matches(_plain(text), list(plain), n=1, cutoff=0.5)
-    return f" (có phải «{plain[found[0]]}»?)" if found else ""
+    return plain[found[0]] if found else None
+
+
+def _maybe(name: str | None) -> str:
+    return f" (có phải «{name}»?)" if name else ""
 
 
 def _holds_data(grid, col: int | None = None, first: int = 0) -> bool:
@@ -100,10 +104,10 @@ def _headers(grid, sheet: Sheet, file: str, asm: Assembly) -> dict[str, int] | N
                                  f"{_letter(c)}); mỗi cột chỉ một lần: xóa hoặc đổi tên một cột"))
             ok = False
         elif name not in known and _holds_data(grid, c, FIRST_ROW - 1):
+            guess = _maybe(nearest(str(raw), known.values()))
             asm.problems.append((_at(file, sheet.name, HEADER_ROW, c, str(raw).strip()),
                                  f"«{str(raw).strip()}» không phải cột của trang «{sheet.name}» nên số liệu trong "
-                                 f"cột không được đọc{nearest(str(raw), known.values())}; sửa tên cột, hoặc xóa "
-                                 "cột nếu không dùng"))
+                                 f"cột không được đọc{guess}; sửa tên cột, hoặc xóa cột nếu không dùng"))
             ok = False
         headers.setdefault(name, c)
     return headers if ok else None
@@ -152,18 +156,21 @@ def _facts(grid, sheet: Sheet, file: str, asm: Assembly) -> None:
     named here, even an empty one): a sheet with a required field always gives its dicts."""
     labels = {_fold(grid.value(r, 0)): r for r in grid.rows() if r >= FIRST_ROW - 1}
     known = {_fold(c.header): c.header for c in sheet.columns}
+    meant = set()   # the rows a misspelt label may be: not said missing as well
     for label, r in labels.items():
         if label and label not in known and _given(grid.value(r, 1)):
+            guess = nearest(str(grid.value(r, 0)), known.values())
+            meant.add(guess)
             asm.problems.append((_at(file, sheet.name, r + 1, 0, FACT_HEADERS[0]),
                                  f"«{grid.value(r, 0)}» không phải một dòng của trang «{sheet.name}» nên giá trị "
-                                 f"của nó không được đọc{nearest(str(grid.value(r, 0)), known.values())}"))
+                                 f"của nó không được đọc{_maybe(guess)}"))
             asm.structural = True
     header = FACT_HEADERS[1]
     row, cells = {}, {}
     for column in sheet.columns:
         r = labels.get(_fold(column.header))
         if r is None:
-            if column.required:
+            if column.required and column.header not in meant:
                 asm.problems.append((_at(file, sheet.name, HEADER_ROW), f"thiếu dòng «{column.header}»"))
                 asm.structural = True
             continue
@@ -200,17 +207,20 @@ def read_workbook(data: bytes, file: Path | str) -> WorkbookPlan:
         raise CchcError("PLAN_FORMAT", shown, problem="không có trang nào của sổ kế hoạch («Kế hoạch», «Biểu», …)")
     asm = Assembly()
     known = {s.name for s in SHEETS} | {GUIDE_SHEET, LISTS_SHEET}
+    meant = set()   # the sheets a misspelt sheet name may be: not said missing as well
     for name, grid in book.grids.items():
         if name not in known and _holds_data(grid):
+            guess = nearest(name, [s.name for s in SHEETS if s.name not in book.grids])
+            meant.add(guess)
             asm.problems.append((f"Tệp {shown}, trang «{name}»",
-                                 f"«{name}» không phải trang của sổ kế hoạch nên không được đọc"
-                                 f"{nearest(name, [s.name for s in SHEETS])}; các trang: "
-                                 f"{quoted(s.name for s in SHEETS)}"))
+                                 f"«{name}» không phải trang của sổ kế hoạch nên không được đọc{_maybe(guess)}; "
+                                 f"các trang: {quoted(s.name for s in SHEETS)}"))
             asm.structural = True
     for sheet in SHEETS:
         grid = book.grids.get(sheet.name)
         if grid is None:
-            if sheet.name not in OPTIONAL_SHEETS:
+            asm.unread.add(sheet.target)
+            if sheet.name not in OPTIONAL_SHEETS and sheet.name not in meant:
                 asm.problems.append((f"Tệp {shown}", f"không có trang «{sheet.name}»"))
                 asm.structural = True
             continue
@@ -218,6 +228,7 @@ def read_workbook(data: bytes, file: Path | str) -> WorkbookPlan:
         rows = (_facts if sheet.facts else _table)(grid, sheet, shown, asm)
         if rows is None and not sheet.facts:
             asm.structural = True
+            asm.unread.add(sheet.target)
         if rows == 0 and sheet.name not in OPTIONAL_SHEETS and len(asm.problems) == before:
             asm.problems.append((_at(shown, sheet.name, FIRST_ROW), "trang chưa có dòng nào" + sheet.needs))
             asm.structural = True
