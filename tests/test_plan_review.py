@@ -220,3 +220,15 @@ def test_plausibility_messages_name_headers(exported, tmp_path, cleared, place, 
     (where, text), = check_workbook(bad).problems
     assert where == f"Tệp {bad}, trang «Kiểm tra hợp lý», {place}", where
     assert fragment in text and not leaks(text), text
+
+
+def test_own_note_columns_and_sheets_are_allowed(exported, tmp_path):  # noqa: F811
+    import openpyxl
+    wb = openpyxl.load_workbook(exported)
+    ws = wb["Chỉ tiêu"]
+    col = ws.max_column + 1
+    ws.cell(2, col).value, ws.cell(3, col).value = "Ghi chú của tổ soạn thảo", "xem lại"
+    wb.create_sheet("Ghi chú").cell(1, 1).value = "việc còn lại"
+    bad = tmp_path / "ghi-chú.xlsx"
+    wb.save(bad)
+    assert check_workbook(bad).problems == []

@@ -29,6 +29,9 @@ from .sheets import FACT_HEADERS, FIRST_ROW, GUIDE_SHEET, HEADER_ROW, LISTS_SHEE
 OPTIONAL_SHEETS = {"Đơn vị", "Bảng", "Đơn vị phụ trách", "Quy tắc", "Đối chiếu", "Kiểm tra hợp lý", "Nhóm so sánh",
                    "Đề cương"}
 
+# A column or sheet of the user's own notes: its header or name starts with this (folded).
+OWN_NOTES = "ghi chú"
+
 
 @dataclass
 class WorkbookPlan:
@@ -103,7 +106,7 @@ def _headers(grid, sheet: Sheet, file: str, asm: Assembly) -> dict[str, int] | N
                                  f"cột «{str(raw).strip()}» có hai lần (cột {_letter(headers[name])} và cột "
                                  f"{_letter(c)}); mỗi cột chỉ một lần: xóa hoặc đổi tên một cột"))
             ok = False
-        elif name not in known and _holds_data(grid, c, FIRST_ROW - 1):
+        elif name not in known and not name.startswith(OWN_NOTES) and _holds_data(grid, c, FIRST_ROW - 1):
             guess = _maybe(nearest(str(raw), known.values()))
             asm.problems.append((_at(file, sheet.name, HEADER_ROW, c, str(raw).strip()),
                                  f"«{str(raw).strip()}» không phải cột của trang «{sheet.name}» nên số liệu trong "
@@ -209,7 +212,7 @@ def read_workbook(data: bytes, file: Path | str) -> WorkbookPlan:
     known = {s.name for s in SHEETS} | {GUIDE_SHEET, LISTS_SHEET}
     meant = set()   # the sheets a misspelt sheet name may be: not said missing as well
     for name, grid in book.grids.items():
-        if name not in known and _holds_data(grid):
+        if name not in known and not _fold(name).startswith(OWN_NOTES) and _holds_data(grid):
             guess = nearest(name, [s.name for s in SHEETS if s.name not in book.grids])
             meant.add(guess)
             asm.problems.append((f"Tệp {shown}, trang «{name}»",
