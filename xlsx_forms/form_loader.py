@@ -74,7 +74,7 @@ def _rule(path: Path, d: dict, rows: dict[str, Row], kinds: dict[str, Kind], com
     n = names(d)
     code = d.get("code")
     name = f"quy tắc {code}" if code else "quy tắc"
-    if code is not None and (problem := rule_id_problem(code)):
+    if isinstance(code, str) and code.strip() and (problem := rule_id_problem(code)):
         raise fail(path, d, problem, "code")
     rtype = d.get("type")
     meaning = RULE_TYPES.get(rtype) if isinstance(rtype, str) else None
