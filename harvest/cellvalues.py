@@ -109,6 +109,10 @@ def _text_number(text: str) -> tuple[float | None, bool]:
     return None, False
 
 
+# Public: the plan's authoring workbook reads a number typed as text the same way.
+text_number = _text_number
+
+
 def _number(raw) -> float | None:
     """A number cell's value as a float; None for a value that is no number at all
     (NaN, a bytes object, an error value, any object a reader may hand over). A number

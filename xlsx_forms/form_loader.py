@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from .authoring.names import names, quoted
+from .ids import id_problem, rule_id_problem
+from .layout import FORM_COLUMNS, NEEDED_COLUMNS
 from .loading import Declared, Problems, clean, declared_map, fail, fixes, missing
 from .model import (
     AGGREGATES,
@@ -32,6 +34,8 @@ def _row(path: Path, d: dict, kinds: dict[str, Kind], declared: Declared) -> Row
     (a declared kind that did not load is reported at the kind, not again at each row)."""
     n = names(d)
     missing(path, d, ("id", "label"))
+    if problem := id_problem(d["id"], "mã dòng"):
+        raise fail(path, d, problem, "id")
     kind = d.get("kind")
     if kind is not None and kind not in declared:
         raise fail(path, d, f"loại ô «{kind}» chưa được khai báo; các loại ô của kế hoạch: "
@@ -70,6 +74,8 @@ def _rule(path: Path, d: dict, rows: dict[str, Row], kinds: dict[str, Kind], com
     n = names(d)
     code = d.get("code")
     name = f"quy tắc {code}" if code else "quy tắc"
+    if isinstance(code, str) and code.strip() and (problem := rule_id_problem(code)):
+        raise fail(path, d, problem, "code")
     rtype = d.get("type")
     meaning = RULE_TYPES.get(rtype) if isinstance(rtype, str) else None
     if meaning is None:
@@ -111,8 +117,46 @@ def _rule(path: Path, d: dict, rows: dict[str, Row], kinds: dict[str, Kind], com
                 raise fail(path, d, f"{name}: «{field}» dùng dòng «{row_id}» có loại ô «{row.kind}», "
                                      "không phải loại ô số", f.name)
         operands.append((f.name, ids))
+    wrong = meaning.shape(dict(operands))
+    if wrong is not None:
+        raise fail(path, d, f"{name}: «{n.field(wrong[0])}» {wrong[1]}", wrong[0])
     return Rule(code=code, type=rtype, severity=d["severity"], short=d["short"], message=d["message"],
                 operands=tuple(operands))
+
+
+def _acyclic(path: Path, rules: list[tuple[Rule, dict]], problems: Problems) -> None:
+    """Rules computing a row from itself through a chain (PL1.0 from PL1.1, PL1.1 from
+    PL1.0) can never all hold but for zeros: one message, at the rule closing the cycle,
+    naming every rule of it."""
+    edges: dict[str, list[tuple[str, Rule]]] = {}
+    order = {rule.code: i for i, (rule, _node) in enumerate(rules)}
+    for rule, node in rules:
+        for row, sources in RULE_TYPES[rule.type].defines(rule):
+            for source in sources:
+                edges.setdefault(row, []).append((source, rule))
+            path_to = _chain(edges, row)
+            if path_to is not None:
+                codes = sorted({r.code for r in path_to}, key=order.get)
+                field = RULE_TYPES[rule.type].fields[-1].name
+                problems.append(fail(path, node, f"quy tắc {rule.code}: các quy tắc {quoted(codes)} tính dòng "
+                                                  f"«{row}» từ chính nó (vòng lặp); bỏ dòng đó khỏi một quy tắc",
+                                     field))
+                for source in sources:   # said once: the cycle is forgotten
+                    edges[row].remove((source, rule))
+
+
+def _chain(edges: dict[str, list[tuple[str, Rule]]], start: str) -> list[Rule] | None:
+    """The rules of a chain of ``edges`` leading from ``start`` back to it, or None."""
+    stack, seen = [(start, [])], set()
+    while stack:
+        row, via = stack.pop()
+        for source, rule in edges.get(row, ()):
+            if source == start:
+                return via + [rule]
+            if source not in seen:
+                seen.add(source)
+                stack.append((source, via + [rule]))
+    return None
 
 
 def _rows(path: Path, nodes: Any, kinds: dict[str, Kind], declared: Declared,
@@ -134,12 +178,37 @@ def _table(path: Path, t: dict, rows: tuple[Row, ...]) -> Table:
                  place_header=t.get("place_header", ""), period_header=t.get("period_header", ""), rows=rows)
 
 
+def _columns(path: Path, d: dict) -> tuple[str, ...]:
+    """The form's columns: each one the writer can place (``layout.FORM_COLUMNS``), once,
+    and every one a table needs; the default when not given."""
+    given = d.get("columns")
+    if given is None:
+        return Form.columns
+    n = names(d)
+    field = n.field("columns")
+    items = [str(c).strip() for c in given] if isinstance(given, (list, tuple)) else [str(given)]
+    unknown = [c for c in items if c not in FORM_COLUMNS]
+    twice = sorted({c for c in items if items.count(c) > 1})
+    lacking = [c for c in NEEDED_COLUMNS if c not in items]
+    allowed = f"các cột dùng được: {quoted(FORM_COLUMNS)}; phải có {quoted(NEEDED_COLUMNS)}"
+    if unknown:
+        raise fail(path, d, f"«{field}» có cột {quoted(unknown)} không dùng được; {allowed}", "columns")
+    if twice:
+        raise fail(path, d, f"«{field}» ghi cột {quoted(twice)} hai lần; mỗi cột chỉ ghi một lần; {allowed}", "columns")
+    if lacking:
+        raise fail(path, d, f"«{field}» thiếu cột {quoted(lacking)}; {allowed}", "columns")
+    return tuple(items)
+
+
 def load_form(path: Path, d: dict, period_sets: dict[str, tuple[Period, ...]], kinds: dict[str, Kind],
           declared: dict[str, Declared], problems: Problems) -> Form:
     missing(path, d, ("id", "number", "version", "title", "periods"))
+    if problem := id_problem(d["id"], "mã biểu"):
+        raise fail(path, d, problem, "id")
     if d.get("periods") not in declared["periods"]:
         problems.append(fail(path, d, f"bộ kỳ «{d.get('periods')}» chưa được khai báo; các bộ kỳ của kế hoạch: "
                                        f"{quoted(sorted(declared['periods'], key=str))}", "periods"))
+    columns = problems.run(path, d, _columns, path, d)
     nodes: list[dict] = []
     complete = True
     if "tables" in d:
@@ -181,7 +250,9 @@ def load_form(path: Path, d: dict, period_sets: dict[str, tuple[Period, ...]], k
             problems.append(fail(path, node, f"dòng {r.id}: đơn vị phụ trách «{r.responsible}» chưa được khai báo "
                                   f"cho biểu {d.get('id')}; các đơn vị phụ trách: {quoted(responsible)}",
                                   "responsible"))
-    rules = [problems.run(path, node, _rule, path, node, by_id, kinds, complete) for node in d.get("rules") or ()]
+    rule_nodes = list(d.get("rules") or ())
+    rules = [problems.run(path, node, _rule, path, node, by_id, kinds, complete) for node in rule_nodes]
+    _acyclic(path, [(r, node) for r, node in zip(rules, rule_nodes, strict=True) if r is not None], problems)
     part_fixes = [(part, f) for part in ("title", "footnote", "stt_header")
                   for f in fixes(d.get(f"{part}_fixes"))]
     evidence = [problems.run(path, e, _evidence, path, e) for e in d.get("evidence") or ()]
@@ -191,7 +262,7 @@ def load_form(path: Path, d: dict, period_sets: dict[str, tuple[Period, ...]], k
         label_header=d.get("label_header", "Chỉ tiêu"),
         periods=period_sets.get(d.get("periods"), ()), tables=tables,
         rules=tuple(r for r in rules if r is not None),
-        columns=tuple(d.get("columns", Form.columns)),
+        columns=columns or Form.columns,
         responsible_header=d.get("responsible_header", ""),
         responsible_units=responsible, fixes=tuple(part_fixes),
         evidence=tuple(e for e in evidence if e is not None), kinds=kinds)

@@ -32,6 +32,11 @@ SIGN_PREPARER_HINT = "(Ký, ghi rõ họ tên)"
 FINGERPRINT_ROLES = frozenset({"appendix_no", "title", "subtitle", "table_title", "header",
                                "numbering", "stt", "label", "section", "unit", "period_label",
                                "responsible", "footnote"})
+# The columns a plain table may have (a form's ``columns``, in the order the user lists
+# them), and those every such table needs: the writer places a row's number, its label,
+# its inputs (one column per period) and its note in them; the others are optional.
+FORM_COLUMNS = ("stt", "label", "unit", "periods", "responsible", "note")
+NEEDED_COLUMNS = ("stt", "label", "periods", "note")
 WIDTHS = {"stt": 5, "label": 58, "unit": 12, "period": 11, "responsible": 22, "note": 22,
           "check": 30, "place": 16, "period_label": 26, "indicator": 15, "assessment": 18}
 

@@ -51,6 +51,16 @@ def load_plausibility(path: Path, d: dict, kinds: dict[str, Kind], declared: dic
             raise fail(path, parent, f"thiếu «{names(parent).field(key)}»", key)
         return value
 
+    given = [k for part in ("year_jump", "unit_outlier") if isinstance(d.get(part), dict)
+             for k in clean(d[part]) if k != "groups"]
+    if not given:   # only groups: one message, not one per threshold
+        from .authoring.sheets import GROUPS
+        n = names(d)
+        groups = f"trang «{GROUPS.name}»" if n.workbook else "«groups»"
+        problems.append(fail(path, d, f"chưa có ngưỡng nào («{n.field('year_jump')}», «{n.field('unit_outlier')}») "
+                                      f"mà đã có nhóm so sánh ({groups}): điền các ngưỡng, hoặc xóa các nhóm nếu "
+                                      "không kiểm tra hợp lý"))
+        return None
     year = problems.run(path, d, node, d, "year_jump")
     unit = problems.run(path, d, node, d, "unit_outlier")
     if year is None or unit is None:

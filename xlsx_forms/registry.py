@@ -11,11 +11,11 @@ from oslayer.oserrors import advice, describe
 
 from .authoring.names import names
 from .errors import CchcError
+from .ids import UNIT_CODE_RE as CODE_RE
 from .model import Catalogue
 from .yamlio import line_of, load_yaml, place
 
 DEFAULT_REGISTRY = Path(__file__).parent / "specs" / "units.yaml"
-CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 REGISTRY_LIMIT = 32 << 20   # bytes; a national registry of ten thousand units is about 2 MB
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -84,6 +84,8 @@ def _unit(path: Path, node: dict, catalogue: Catalogue, declared: frozenset[str]
     name = _text(path, node, "name", fix="Ghi tên đầy đủ của đơn vị")
     # The unit kinds are the plan's (catalogue.yaml: unit_kinds).
     kinds = ", ".join(f"{k} ({v})" for k, v in catalogue.unit_kinds.items())
+    if not kinds:   # never "Dùng một trong ." with nothing after it
+        kinds = "các loại đơn vị của kế hoạch, nhưng kế hoạch chưa khai báo loại đơn vị nào (trang «Loại đơn vị»)"
     kind = _text(path, node, "kind", fix=f"Dùng một trong {kinds}")
     if kind not in catalogue.unit_kinds:
         raise CchcError("REGISTRY_FIELD", place(path, node, "kind"), field=names(node).field("kind"),

@@ -57,6 +57,22 @@ class RuleType:
         """The numbers that break the rule, in Vietnamese, for the harvest's message."""
         raise NotImplementedError
 
+    def shape(self, operands: Mapping[str, tuple[str, ...]]) -> tuple[str, str] | None:
+        """(field name, Vietnamese problem) when the row ids of the operands cannot make a
+        rule of this type (checked at load); None when they can. By default: no row
+        twice in a list."""
+        for f in self.fields:
+            ids = operands.get(f.name, ())
+            twice = next((r for i, r in enumerate(ids) if r in ids[:i]), None)
+            if twice is not None:
+                return f.name, f"ghi dòng «{twice}» hai lần; mỗi dòng chỉ ghi một lần"
+        return None
+
+    def defines(self, rule: Rule) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """(row, rows it is computed from) for each row the rule computes: the loader
+        refuses rules of a form computing a row from itself, through any chain."""
+        return ()
+
     def in_doubt(self, rule: Rule) -> tuple[str, ...]:
         """The rows a broken rule puts in doubt. A broken rule cannot tell which of the
         values it reads is wrong, so by default: all of them."""
@@ -78,6 +94,15 @@ class Sum(RuleType):
     id, label = "sum", "Tổng bằng"
     description = "Dòng tổng bằng tổng các dòng thành phần."
     fields = (Field("total", "Dòng tổng"), Field("parts", "Các dòng thành phần", many=True))
+
+    def shape(self, operands):
+        total = operands.get("total", ())
+        if total and total[0] in operands.get("parts", ()):
+            return "parts", f"có dòng tổng «{total[0]}»: dòng tổng không là thành phần của chính nó"
+        return super().shape(operands)
+
+    def defines(self, rule):
+        return ((rule.operand("total"), rule.rows_of("parts")),)
 
     def holds(self, rule, get):
         total, parts = get(rule.operand("total")), [get(r) for r in rule.rows_of("parts")]

@@ -28,6 +28,7 @@ from typing import Any
 
 from .authoring.names import names, quoted
 from .form_loader import RULE_KEYS, check_evidence, load_form
+from .ids import id_problem, rule_id_problem
 from .kinds import BASES, TEXT_FIELDS, kind_problems
 from .layout import PREPARER_IDS
 from .loading import Declared, Problems, Unsure, clean, declared_map, fail, missing
@@ -52,6 +53,9 @@ def _kind(path, kid: str, node: Any, problems: Problems) -> Kind | None:
         problems.append(fail(path, node, f"{what} phải là một bảng các trường: base, label, description…"))
         return None
     n = names(node)
+    if kid is not None and (problem := id_problem(kid, "mã loại ô")):
+        problems.append(fail(path, node, problem, "id"))
+        return None
     given = {k for k in node if k not in META_KEYS}
     base = BASES.get(node.get("base"))
     values = {**(base.defaults if base else {}), **clean(node)}
@@ -108,6 +112,8 @@ def _period(path, p: Any) -> Period:
     if not isinstance(p, dict):
         raise fail(path, p, "mỗi kỳ phải có mã kỳ và tên kỳ: id, label")
     missing(path, p, ("id", "label"))
+    if problem := id_problem(p["id"], "mã kỳ"):
+        raise fail(path, p, problem, "id")
     return Period(id=str(p["id"]), label=p["label"], partial=bool(p.get("partial")))
 
 
@@ -116,6 +122,9 @@ def _period_set(path, name: str, items: Any, problems: Problems) -> tuple[Period
     is wrong (each reported at its own row)."""
     if not isinstance(items, list) or not items:
         problems.append(fail(path, items, f"bộ kỳ «{name}» không có kỳ nào"))
+        return None
+    if name is not None and (problem := id_problem(name, "tên bộ kỳ")):
+        problems.append(fail(path, items[0], problem, "^set"))
         return None
     periods = [problems.run(path, p, _period, path, p) for p in items]
     seen: dict[str, Any] = {}
@@ -206,6 +215,7 @@ def _build(base: dict, base_path, form_specs, problems: Problems) -> Catalogue:
             continue
         forms[form.id], paths[form.id], nodes[form.id] = form, path, list(spec.get("evidence") or ())
     forms = dict(sorted(forms.items(), key=lambda item: item[1].number))
+    _distinct_rules(form_specs, problems)
     for fid, form in forms.items():
         check_evidence(paths[fid], form, nodes[fid], forms, declared["forms"], problems)
     plausibility = None
@@ -216,6 +226,27 @@ def _build(base: dict, base_path, form_specs, problems: Problems) -> Catalogue:
                      unit_kinds=unit_kinds or {})
 
 
+def _distinct_rules(form_specs, problems: Problems) -> None:
+    """A rule's id is the code of its issues: one rule per id in the whole plan."""
+    first: dict[str, tuple[Any, Any]] = {}
+    for path, spec in form_specs:
+        for node in (spec.get("rules") or ()) if isinstance(spec, dict) else ():
+            code = node.get("code") if isinstance(node, dict) else None
+            if not isinstance(code, str) or rule_id_problem(code):
+                continue
+            if code in first:
+                fpath, fnode = first[code]
+                problems.append(fail(path, node, f"mã quy tắc «{code}» bị trùng, đã có ở {_line(fpath, fnode)}; "
+                                                  "mỗi quy tắc một mã riêng (mã quy tắc là mã lỗi khi tổng hợp)",
+                                     "code"))
+            else:
+                first[code] = (path, node)
+
+
+def _line(path, node) -> str:
+    return f"dòng {line_of(node)}" if names(node).workbook else f"{path}, dòng {line_of(node)}"
+
+
 def _preparers(path, base: dict, problems: Problems) -> tuple[PreparerField, ...]:
     """The inputs of the signature block: exactly the layout's (``layout.PREPARER_IDS``), in
     its order; their labels and prompts are the plan's."""
@@ -224,10 +255,20 @@ def _preparers(path, base: dict, problems: Problems) -> tuple[PreparerField, ...
         problems.append(fail(path, base, "preparer_fields phải là danh sách các ô", "preparer_fields"))
         return ()
     preparer = tuple(problems.run(path, node, _preparer, path, node) for node in nodes)
-    if "preparer_fields" in base and None not in preparer and tuple(p.id for p in preparer) != PREPARER_IDS:
-        node = next((nd for nd, p, want in zip(nodes, preparer, PREPARER_IDS, strict=False) if p.id != want),
-                    nodes[len(PREPARER_IDS)] if len(nodes) > len(PREPARER_IDS) else nodes[0] if nodes else base)
-        problems.append(fail(path, node, f"«{names(node).field('id')}» phải là đúng các ô {quoted(PREPARER_IDS)}, "
+    ids = tuple(p.id for p in preparer if p is not None)
+    if "preparer_fields" in base and not nodes and not names(base).workbook:   # (a workbook: its reader says)
+        problems.append(fail(path, base, f"preparer_fields phải có đúng các ô {quoted(PREPARER_IDS)}",
+                             "preparer_fields"))
+    if "preparer_fields" in base and None not in preparer and ids != PREPARER_IDS and nodes:
+        lacking = [i for i in PREPARER_IDS if i not in ids]
+        extra = next((nd for nd, p in zip(nodes, preparer, strict=True) if p.id not in PREPARER_IDS), None)
+        if extra is not None or not lacking:   # a row that is none of them, or the order wrong
+            node = extra or next(nd for nd, p, want in zip(nodes, preparer, PREPARER_IDS, strict=False)
+                                 if p.id != want)
+            what = "phải là đúng"
+        else:   # rows missing: said at the last row there
+            node, what = nodes[-1], f"thiếu dòng {quoted(lacking)}: phải có đúng"
+        problems.append(fail(path, node, f"«{names(node).field('id')}» {what} các ô {quoted(PREPARER_IDS)}, "
                                           "theo thứ tự đó, mỗi ô một dòng: khối chữ ký của biểu có đúng ba ô này và "
                                           "bảng tổng hợp đọc lại đúng ba ô này; nhãn, lời gợi ý và độ dài tối đa của "
                                           "mỗi ô do kế hoạch ghi", "id"))
@@ -243,8 +284,10 @@ def _unit_kinds(path: Path, base: dict) -> dict[str, str]:
     workbook = names(node).workbook
     bad = [k for k, v in found.items() if not isinstance(k, str) or not isinstance(v, str) or not v.strip()]
     if not found or bad and not workbook:
+        from .authoring.sheets import UNIT_KINDS
+        what = f"trang «{UNIT_KINDS.name}»" if workbook else "unit_kinds"
         raise fail(path, node if isinstance(node, dict) else base,
-                    "unit_kinds phải liệt kê các loại đơn vị với tên tiếng Việt, ví dụ office: Cơ quan cấp thành phố")
+                    f"{what} phải liệt kê các loại đơn vị với tên tiếng Việt, ví dụ office: Cơ quan cấp thành phố")
     return declared_map({k: v if isinstance(v, str) else str(k) for k, v in found.items()})
 
 

@@ -106,6 +106,7 @@ class Where:
     sheet: str
     row: int
     columns: dict[str, tuple[int, str, str]] = field(default_factory=dict, compare=False)
+    path: str = field(default="", compare=False)   # a fact node's dotted key (``catalogue.plausibility``)
 
 
 def place(path: Any, node: Any, key: str | None = None) -> str:

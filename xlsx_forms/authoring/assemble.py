@@ -8,9 +8,11 @@ against the cell that names it and drops the row, so the loader checks the rest.
 """
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from ..yamlio import META_KEYS, WHERE_KEY, Where, place
+from .sheets import FIRST_ROW, PLAUSIBILITY
 
 Row = dict[str, Any]
 Problem = tuple[str, str]   # (where, what is wrong), both Vietnamese
@@ -108,6 +110,10 @@ class Assembly:
         self.outline: dict = {}
         self.unit_kinds: dict[str, dict] = {}
         self.problems: list[Problem] = []
+        self.structural = False   # a sheet or column missing, unknown or repeated (reader.WorkbookPlan)
+        self.unread: set[str] = set()   # targets whose sheet could not be read: nothing is "not in" it
+        self.blank: list[Problem] = []   # required facts left empty (reader.WorkbookPlan)
+        self.fact_cells: dict[str, tuple[int, str, str]] = {}   # every fact row present, even empty
         self._last: dict[str, dict] = {}   # per sheet: the form of its last row placed
         self._waiting: dict[str, list] = {}   # per sheet: first rows without a form, for the next row's
 
@@ -133,7 +139,7 @@ class Assembly:
         if fid is None:
             return self._last.get(target)
         form = self.forms.get(fid, self.forms.get(None))
-        if form is None:
+        if form is None and "forms" not in self.unread:
             self.problems.append((_at(where, "^form"), f"biểu «{fid}» không có trong trang «Biểu»"))
         return form
 
@@ -160,8 +166,11 @@ class Assembly:
         elif target == "preparer":
             self.base.setdefault("preparer_fields", []).append(node)
         elif target == "groups":
-            plaus = self.base.setdefault("plausibility", {WHERE_KEY: where})
-            plaus.setdefault("unit_outlier", {WHERE_KEY: where}).setdefault("groups", []).append(node)
+            # Thresholds not given yet: their nodes are the «Kiểm tra hợp lý» sheet's, not this row's.
+            at = partial(Where, where.file, PLAUSIBILITY.name, FIRST_ROW, {})
+            plaus = self.base.setdefault("plausibility", {WHERE_KEY: at("catalogue.plausibility")})
+            outlier = plaus.setdefault("unit_outlier", {WHERE_KEY: at("catalogue.plausibility.unit_outlier")})
+            outlier.setdefault("groups", []).append(node)
         elif target == "forms":
             key = self._key(self.forms, node.get("id"), where, "id", "mã biểu")
             if key is None:
@@ -188,6 +197,8 @@ class Assembly:
             # A table without an id (reported) may be the one named: its rows go there.
             table = next((t for t in tables if t.get("id") == table_id), None) or \
                 next((t for t in tables if t.get("id") is None), None)
+            if table is None and "tables" in self.unread:
+                return
             if table is None:
                 self.problems.append((_at(where, "^table"),
                                       f"bảng «{table_id}» của biểu {form.get('id')} không có trong trang «Bảng»"))
@@ -204,12 +215,27 @@ class Assembly:
         for key in where.columns:
             root, *path = key.split(".")
             node = {"catalogue": self.base, "registry": self.registry, "outline": self.outline}[root]
-            node.setdefault(WHERE_KEY, Where(where.file, where.sheet, where.columns[key][0], {}))
-            for part in path[:-1]:
-                node = node.setdefault(part, {WHERE_KEY: Where(where.file, where.sheet, where.columns[key][0], {})})
+            at = where.columns[key][0]
+            node.setdefault(WHERE_KEY, Where(where.file, where.sheet, at, {}, root))
+            for i, part in enumerate(path[:-1]):
+                node = node.setdefault(part, {WHERE_KEY: Where(where.file, where.sheet, at, {},
+                                                               ".".join([root, *path[:i + 1]]))})
             node[WHERE_KEY].columns[path[-1]] = where.columns[key]
             if key in row:
                 node[path[-1]] = row[key]
+
+    def _fact_cells(self, node: dict) -> None:
+        """Every fact node knows the cell of each of its fields whose row is there, even
+        empty: a field missing is then reported at its own row, by its own header."""
+        where = node.get(WHERE_KEY)
+        if where is not None and where.path:
+            for key, cell in self.fact_cells.items():
+                parent, _dot, last = key.rpartition(".")
+                if parent == where.path:
+                    where.columns.setdefault(last, cell)
+        for value in node.values():
+            if isinstance(value, dict):
+                self._fact_cells(value)
 
     def result(self) -> tuple[dict, list[dict], dict | None, dict | None]:
         """(catalogue dict, form dicts in sheet order, registry dict or None when the plan
@@ -219,6 +245,8 @@ class Assembly:
         not say it is missing."""
         for key, empty in (("period_sets", dict), ("kinds", dict), ("preparer_fields", list), ("unit_kinds", dict)):
             self.base.setdefault(key, empty())
+        for node in (self.base, self.registry, self.outline):
+            self._fact_cells(node)
         outline = self.outline if any(k not in META_KEYS for k in self.outline) else None
         return (self.base, list(self.forms.values()), self.registry if self.registry.get("units") else None,
                 outline)

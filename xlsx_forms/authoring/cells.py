@@ -2,7 +2,8 @@
 
 ``to_cell`` writes what ``from_cell`` reads back to the same value (the round trip of
 ``cchc plan export``). ``from_cell`` takes what a person or another spreadsheet program
-may have typed instead (a number where a text was meant, a real date, "có", "92,5") and
+may have typed instead (a number where a text was meant, a real date, "có", "92,5",
+"100.000" read as the harvest reads a Vietnamese number) and
 raises ``BadCell`` with a Vietnamese reason for what it cannot take.
 """
 from __future__ import annotations
@@ -13,6 +14,7 @@ import unicodedata
 from datetime import date, datetime, timedelta
 
 from harvest.cells import DamagedCell, ErrorValue
+from harvest.cellvalues import text_number
 
 from ..model import dmy
 from .sheets import ENUMS, Column
@@ -71,13 +73,19 @@ def _as_number(raw, what: str) -> int | float:
     if isinstance(raw, (int, float)):
         value = raw
     else:
-        text = _text(str(raw)).replace(" ", "").replace("\u00a0", "")
-        # 92,5 is how Vietnamese writes 92.5; a thousands separator is not expected here.
-        text = text.replace(",", ".") if text.count(",") == 1 and "." not in text else text
-        try:
-            value = float(text)
-        except ValueError:
-            raise BadCell(f"«{raw}» không phải {what}") from None
+        # A number typed as text is read as the harvest reads one (harvest.cellvalues):
+        # Vietnamese, "100.000" is a hundred thousand, "92,5" is 92.5; "100,000" could be
+        # either and is refused rather than guessed.
+        text = _text(str(raw)).replace("\u00a0", " ")
+        sign = -1 if text.startswith(("-", "\u2212")) else 1
+        body = text[1:].strip() if sign < 0 else text
+        number, ambiguous = text_number(body)
+        if ambiguous:
+            raise BadCell(f"«{raw}» không rõ là số nào (dấu phẩy ngăn cách hàng nghìn hay dấu thập phân?); "
+                          "nhập số không có dấu ngăn cách hàng nghìn, ví dụ 100000, số lẻ viết 92,5")
+        if number is None:
+            raise BadCell(f"«{raw}» không phải {what}")
+        value = sign * number
     if not math.isfinite(value):
         raise BadCell(f"«{raw}» không phải {what}")
     return int(value) if float(value).is_integer() else float(value)

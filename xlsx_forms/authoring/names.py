@@ -44,9 +44,16 @@ class Names:
             prefix = FACT_HEADERS[1] + ": "   # a fact's cell: «Giá trị: Căn cứ» → Căn cứ
             return cell[2][len(prefix):] if cell[2].startswith(prefix) else cell[2]
         sheet = BY_NAME.get(self.where.sheet)
-        column = next((c for c in sheet.columns if c.key == key or c.key.endswith("." + key)), None) \
-            if sheet else None
-        return column.header if column else key
+        columns = sheet.columns if sheet else ()
+        full = f"{self.where.path}.{key}" if self.where.path else key
+        column = next((c for c in columns if c.key == full), None) or \
+            next((c for c in columns if c.key == key or c.key.endswith("." + key)), None)
+        if column is not None:
+            return column.header
+        # A group of facts (``year_jump``): the prefix its headers share, «Năm: …».
+        group = [c.header for s in BY_NAME.values() for c in s.columns if f".{key}." in f".{c.key}"]
+        prefixes = {h.split(":")[0] for h in group if ":" in h}
+        return f"{prefixes.pop()}: …" if len(prefixes) == 1 else key
 
     def value(self, enum: str, code: Any) -> str:
         """A coded value of the list ``enum`` (a key of ``sheets.ENUMS``), unquoted: its

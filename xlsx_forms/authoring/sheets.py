@@ -15,9 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..kinds import BASES
+from ..layout import PREPARER_IDS
 from ..model import AGGREGATES, COMPARISONS, EVIDENCE_DECIDES, SEVERITIES
 from ..outline import MAX_LEVEL, Section
 from ..rules import RULE_TYPES
+from .names import quoted
 
 TITLE_ROW, HEADER_ROW, FIRST_ROW = 1, 2, 3   # 1-based rows: sheet title, headers, first data row
 YES, NO = "Có", "Không"
@@ -66,6 +68,7 @@ class Sheet:
     about: str
     columns: tuple[Column, ...]
     id_key: str = "id"   # the column other sheets' drop-downs list (``Column.source``)
+    needs: str = ""      # said after "trang chưa có dòng nào" when the sheet must have rows
 
     @property
     def facts(self) -> bool:
@@ -339,7 +342,7 @@ PREPARER = Sheet("Người lập biểu", "preparer", "Các ô người lập bi
     C("Tiêu đề gợi ý", "input_title", required=True, width=24, example="Số điện thoại liên hệ"),
     C("Gợi ý khi nhập", "input_message", required=True, width=36, example="Nhập số điện thoại liên hệ."),
     C("Độ dài tối đa", "max_length", "integer", required=True, width=10, example="30"),
-))
+), needs=f"; cần đúng ba dòng, «Mã» lần lượt là {quoted(PREPARER_IDS)} (họ tên, điện thoại, email)")
 
 # The order of the workbook (after "Hướng dẫn"), which is also the order of reading.
 SHEETS: tuple[Sheet, ...] = (PLAN, UNIT_KINDS, UNITS, PERIODS, KINDS, FORMS, TABLES, ROWS, RESPONSIBLE, RULES,

@@ -76,6 +76,8 @@ def check_workbook(path: Path) -> CheckResult:
 
 def checked(found: WorkbookPlan, path: Path | str) -> CheckResult:
     """The workbook's dicts ``found`` (read from ``path``) validated by the plan's loader."""
+    if found.structural:   # sheets or columns wrong: the loader would only see things missing
+        return CheckResult(list(found.problems) + found.blank)
     errors: list[CchcError] = []
     catalogue, registry = build_plan(found.base, [(str(path), f) for f in found.forms], found.registry,
                                      str(path), errors, found.outline)
