@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import unicodedata
 
+from oslayer.fileio import NotReadable, read_regular
+from oslayer.oserrors import advice, describe
+
 # code -> (what is wrong, the rule, the fix). "{...}" fields are filled by CchcError.
 CATALOGUE: dict[str, tuple[str, str, str]] = {
     "YAML_SYNTAX": (
@@ -165,3 +168,19 @@ class CchcError(Exception):
         self.fields = fields
         text = f"{where}: {what.format(**fields)}. {rule.format(**fields)}. {fix.format(**fields)}."
         super().__init__(unicodedata.normalize("NFC", text))
+
+
+def read_input(path, limit: int, fix: str) -> bytes:
+    """The bytes of a file the user names (a plan, a registry), read with a bound of
+    ``limit`` bytes; a missing, unreadable, irregular or too large file is a CchcError
+    naming it, with ``fix`` saying what to give instead."""
+    shown = f"{limit >> 20} MB"
+    try:
+        return read_regular(path, limit)
+    except FileNotFoundError:
+        raise CchcError("FILE_MISSING", str(path)) from None
+    except NotReadable as exc:
+        raise CchcError("INPUT_FILE", str(path), problem=str(exc), limit=shown, fix=fix) from None
+    except OSError as exc:
+        raise CchcError("INPUT_FILE", str(path), problem=describe(exc, "read"), limit=shown,
+                        fix=advice(exc, "read")) from None

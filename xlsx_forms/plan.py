@@ -16,10 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from oslayer.fileio import NotReadable, read_regular
-from oslayer.oserrors import advice, describe
-
-from .errors import CchcError
+from .errors import CchcError, read_input
 from .model import Catalogue
 from .outline import OUTLINE_FILE, Outline
 from .registry import Registry, build_registry, load_registry
@@ -67,17 +64,7 @@ def read_plan_bytes(path: Path) -> bytes:
 
 
 def _read(path: Path) -> bytes:
-    limit = f"{PLAN_LIMIT >> 20} MB"
-    try:
-        return read_regular(path, PLAN_LIMIT)
-    except FileNotFoundError:
-        raise CchcError("FILE_MISSING", str(path)) from None
-    except NotReadable as exc:
-        raise CchcError("INPUT_FILE", str(path), problem=str(exc), limit=limit,
-                        fix="Chỉ định đúng tệp hoặc thư mục kế hoạch bằng --plan") from None
-    except OSError as exc:
-        raise CchcError("INPUT_FILE", str(path), problem=describe(exc, "read"), limit=limit,
-                        fix=advice(exc, "read")) from None
+    return read_input(path, PLAN_LIMIT, "Chỉ định đúng tệp hoặc thư mục kế hoạch bằng --plan")
 
 
 def folder_files(folder: Path) -> list[Path]:

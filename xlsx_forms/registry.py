@@ -6,11 +6,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from oslayer.fileio import NotReadable, read_regular
-from oslayer.oserrors import advice, describe
-
 from .authoring.names import names
-from .errors import CchcError
+from .errors import CchcError, read_input
 from .ids import UNIT_CODE_RE as CODE_RE
 from .model import Catalogue
 from .yamlio import line_of, load_yaml, place
@@ -119,17 +116,7 @@ def _unit(path: Path, node: dict, catalogue: Catalogue, declared: frozenset[str]
 def _load(path: Path):
     """The registry's YAML, read with a bound: a device, FIFO or huge file, unreadable
     bytes or absurdly deep nesting are messages naming the file, never a hang or a trace."""
-    limit = f"{REGISTRY_LIMIT >> 20} MB"
-    try:
-        data = read_regular(path, REGISTRY_LIMIT)
-    except FileNotFoundError:
-        raise CchcError("FILE_MISSING", str(path)) from None
-    except NotReadable as exc:
-        raise CchcError("INPUT_FILE", str(path), problem=str(exc), limit=limit,
-                        fix="Chỉ định tệp YAML sổ đăng ký đơn vị bằng --units") from None
-    except OSError as exc:
-        raise CchcError("INPUT_FILE", str(path), problem=describe(exc, "read"), limit=limit,
-                        fix=advice(exc, "read")) from None
+    data = read_input(path, REGISTRY_LIMIT, "Chỉ định tệp YAML sổ đăng ký đơn vị bằng --units")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
