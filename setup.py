@@ -9,7 +9,7 @@ module and data file against the built wheel.
 """
 from setuptools import find_packages, setup
 
-PACKAGES = ["cchc", "xlsx_forms", "harvest", "mailer", "oslayer"]
+PACKAGES = ["cchc", "xlsx_forms", "harvest", "mailer", "oslayer", "sheetio"]
 # Every file below a package is data, whatever its kind (a sample return may be .docx,
 # .odt or .pdf as well as a workbook): a list of extensions would miss the next one.
 DATA = ["*"]

@@ -15,10 +15,10 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
+from sheetio.cells import EPOCH, DamagedCell, DateNumber, ErrorValue, excel_serial
 from xlsx_forms.inert import as_text
 from xlsx_forms.model import Kind, dmy, hm_dmy
 
-from .cells import EPOCH, DamagedCell, DateNumber, ErrorValue, excel_serial
 from .issues import Code
 
 SPACES = dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u2009\t"), " ")

@@ -4,13 +4,13 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field, fields
 
+from sheetio.reader import Book, Grid
 from xlsx_forms.identity import IDENTITY_SHEET, Identity, layout_fingerprint, verify
 from xlsx_forms.layout import SheetLayout, form_layout
 from xlsx_forms.model import Catalogue, Form
 from xlsx_forms.registry import Registry
 
 from .issues import Code, Issue, issue, unit_called
-from .reader import Book, Grid
 
 FIELDS = [f.name for f in fields(Identity)]
 LABEL_MATCH = 0.8   # share of a form's labels that must match to recognise an unsigned copy

@@ -22,6 +22,7 @@ import stat
 
 from oslayer.oserrors import explain
 from oslayer.portable import no_follow
+from sheetio.reader import MAX_FILE_BYTES
 from xlsx_forms.model import Catalogue
 from xlsx_forms.outdir import MARKER
 from xlsx_forms.outline import Outline
@@ -32,7 +33,6 @@ from . import narrative
 from .inbox import InboxFile, kind_of
 from .issues import Code, issue
 from .process import FileResult, process
-from .reader import MAX_FILE_BYTES
 
 # Module flags, not constants inside the function, so that tests can take the Windows path.
 NOFOLLOW = no_follow()

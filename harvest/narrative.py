@@ -15,18 +15,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sheetio import parts as parts_
+from sheetio.package import Package, Refused
+from sheetio.reader import MAX_FILE_BYTES, OLE_MAGIC
 from xlsx_forms.identity import verify
 from xlsx_forms.outline import Outline
 from xlsx_forms.registry import Registry
 
-from . import parts as parts_
 from . import sections
 from .identify import identity_from
 from .inbox import sha256
 from .issues import Code, issue, unit_called
-from .package import Package, Refused
 from .process import FileResult, checked_saved_time
-from .reader import MAX_FILE_BYTES, OLE_MAGIC
 
 ODT_MIME = b"application/vnd.oasis.opendocument.text"
 WORKBOOK_NAMES = (".xlsx", ".xlsm", ".xls", ".ods", ".xltx", ".xltm", ".xlt", ".ots")

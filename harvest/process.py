@@ -7,19 +7,19 @@ import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+from sheetio.cells import ErrorValue
+from sheetio.reader import read_book
 from xlsx_forms.inert import inert, sanitize
 from xlsx_forms.layout import a1, form_layout, sheet_name
 from xlsx_forms.model import Catalogue, hm_dmy
 from xlsx_forms.registry import Registry
 
 from . import cellvalues
-from .cells import ErrorValue
 from .cellstore import FLAG_SEP, CellStore, CellValue
 from .checks import check_rules, exclude_linked
 from .identify import identify
 from .inbox import sha256
 from .issues import ERROR, Code, Issue, issue
-from .reader import read_book
 
 # Text typed into a number or rating cell is kept (inert) to show what was typed, up to
 # this many characters: enough for any mistake, never a flood in values.csv.

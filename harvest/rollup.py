@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import openpyxl
 
+from sheetio.reader import read_book
 from xlsx_forms.errors import CchcError
 from xlsx_forms.identity import PROPERTY_PREFIX, layout_fingerprint
 from xlsx_forms.layout import form_layout
@@ -31,7 +32,6 @@ from .consolidate import CityValue
 from .gaps import cell_comment
 from .identify import first_layout_difference, identity_from, normalized_text
 from .process import GAPS_LIMIT, GAPS_PROPERTY
-from .reader import read_book
 
 NOTE_SEP = "; "
 

@@ -22,8 +22,9 @@ import zipfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+# source folder -> where it is in the wheel
 PACKAGES = {"cchc": "cchc", "xlsx_forms": "xlsx_forms", "harvest": "harvest", "mailer": "mailer",
-            "oslayer": "oslayer", "samples": "cchc/samples"}   # source folder -> where it is in the wheel
+            "oslayer": "oslayer", "sheetio": "sheetio", "samples": "cchc/samples"}
 HARVEST_OUTPUTS = ("tong-hop-cchc.xlsx", "values.csv", "issues.csv", "ledger.csv", "status.csv")
 
 

@@ -2,7 +2,7 @@
 a failure (a damaged file) or lets it go (a bug of ours).
 
 The product keeps its own list of the exceptions that mean a damaged file
-(``harvest.reader._damaged_types``). This module keeps the tests' list, written out
+(``sheetio.reader._damaged_types``). This module keeps the tests' list, written out
 independently: a type the reader turns into "damaged" that is not on it fails the test,
 so widening the product's list (or catching everything) is seen, and so is a bug of ours
 that raises an unexpected type on a fuzzed file.
@@ -19,9 +19,9 @@ import msoffcrypto.exceptions
 import python_calamine
 from olefile.olefile import OleFileError
 
-from harvest import reader
-from harvest.cells import TooLarge
-from harvest.package import Refused
+from sheetio import reader
+from sheetio.cells import TooLarge
+from sheetio.package import Refused
 
 # What a damaged or refused file may raise inside the reader, and nothing else: the
 # reader's own refusals, and what the parsing libraries raise on bytes they cannot read.

@@ -11,8 +11,8 @@ import zipfile
 
 import pytest
 
-from harvest.cells import DamagedCell, DateNumber, ErrorValue, format_kind
-from harvest.reader import read_book
+from sheetio.cells import DamagedCell, DateNumber, ErrorValue, format_kind
+from sheetio.reader import read_book
 from tests import hostile
 
 SHEET = "xl/worksheets/sheet1.xml"

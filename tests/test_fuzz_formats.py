@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from harvest.reader import DAMAGED, read_book
+from sheetio.reader import DAMAGED, read_book
 from tests import hostile, strict_reader
 from tests.office import convert
 
@@ -81,7 +81,7 @@ def _rewrite_stream(xls: bytes, change) -> bytes:
     import olefile
     stream = bytearray(olefile.OleFileIO(io.BytesIO(xls)).openstream("Workbook").read())
     change(stream)
-    from harvest.cfb import single_stream
+    from sheetio.cfb import single_stream
     return single_stream("Workbook", bytes(stream))
 
 

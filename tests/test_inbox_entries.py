@@ -26,8 +26,8 @@ from hypothesis import strategies as st
 from harvest import intake
 from harvest.inbox import FILE, FOLDER, LINK, kind_of, scan, shown_name, shown_names
 from harvest.intake import read_entry, read_one
-from harvest.reader import MAX_FILE_BYTES
 from harvest.run import harvest
+from sheetio.reader import MAX_FILE_BYTES
 from tests import hostile
 from tests.conftest import TEST_KEY
 from tests.hostile_env import REPO, harvest_cli

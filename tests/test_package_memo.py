@@ -8,9 +8,9 @@ import zipfile
 
 import pytest
 
-from harvest import package
-from harvest.package import Package, Refused
-from harvest.xlsx_read import cell_format_kinds, workbook_sheets
+from sheetio import package
+from sheetio.package import Package, Refused
+from sheetio.xlsx_read import cell_format_kinds, workbook_sheets
 
 RELS = ('<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
         'relationships"><Relationship Id="rId1" Type="http://x/worksheet" Target="worksheets/s.xml"/>'

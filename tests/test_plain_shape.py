@@ -1,4 +1,4 @@
-"""The plain-shape shortcut (harvest.xlsx_plain) against the expat reader it stands in for.
+"""The plain-shape shortcut (sheetio.xlsx_plain) against the expat reader it stands in for.
 
 Each variant below is one spelling of a returned form sheet or shared string table that
 some client, or an adversary, could write. For every one, the book read with the shortcut
@@ -13,8 +13,8 @@ import zipfile
 
 import pytest
 
-from harvest import reader, xlsx_plain, xlsx_read, xmlsafe
 from harvest.process import form_sheets
+from sheetio import reader, xlsx_plain, xlsx_read, xmlsafe
 from tests.hostile import FAR_CELLS, billion_laughs, with_row, xxe
 
 SHEET = "xl/worksheets/sheet1.xml"
@@ -62,7 +62,7 @@ def _typed(book: reader.Book) -> dict:
 
 def _taken(data: bytes) -> bool:
     """Whether the form sheet of ``data`` is read by the shortcut."""
-    from harvest.package import Package
+    from sheetio.package import Package
     pkg = Package(data)
     strings = xlsx_read.shared_strings(pkg, SST)
     kinds = xlsx_read.cell_format_kinds(pkg, "xl/styles.xml")
@@ -185,7 +185,7 @@ def test_the_markup_budget_counts_a_part_once(filled_pl1):
     """The shortcut parses a part with expat before reading it; a file's markup budget
     counts each part once for the check and the read after it, and every other parse again
     (a sheet listed many times in a workbook costs each time)."""
-    from harvest.package import Package
+    from sheetio.package import Package
     pkg = Package(filled_pl1)
     pkg.check(SHEET)
     once = pkg._markup

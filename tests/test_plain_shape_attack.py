@@ -1,4 +1,4 @@
-"""Adversarial review of the plain-shape shortcut (harvest.xlsx_plain): inputs on which the
+"""Adversarial review of the plain-shape shortcut (sheetio.xlsx_plain): inputs on which the
 shortcut and the expat reader disagree, the markup budget it weakened, and crashes of the
 reader on spellings neither path guards.
 
@@ -14,8 +14,8 @@ import zipfile
 
 import pytest
 
-from harvest import reader
 from harvest.process import form_sheets
+from sheetio import reader
 from tests import strict_reader
 from tests.test_plain_shape import MAIN, SHEET, SST, _part, _read, _rezip, _typed
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from harvest import reader
 from harvest.inbox import scan
 from harvest.intake import read_one
+from sheetio import reader
 from tests import strict_reader
 from tests.conftest import TEST_KEY
 from tests.hostile_env import template_of

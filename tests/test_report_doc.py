@@ -14,7 +14,7 @@ import pytest
 from docx.shared import Mm, Pt
 
 from harvest.identify import identity_from
-from harvest.parts import custom_properties
+from sheetio.parts import custom_properties
 from tests.conftest import TEST_KEY
 from tests.hostile_env import REPO
 from xlsx_forms.generate import generate_all

@@ -143,7 +143,7 @@ def test_every_input_cell_has_its_kinds_validation(books, catalogue):
 def test_percent_cells_show_a_percent_sign_and_store_the_number(books, catalogue):
     """85 means 85 %: the cell shows "85.00%" (a quoted "%", so the number is not scaled)
     and no reader takes its format for a percent or a date format (issue 10)."""
-    from harvest.cells import format_kind
+    from sheetio.cells import format_kind
     code = catalogue.kinds["percent"].number_format
     assert '"%"' in code and format_kind(code) == "" and format_kind(code.replace('"%"', "%")) == "percent"
     seen = 0

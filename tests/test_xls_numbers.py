@@ -7,8 +7,8 @@ import struct
 
 import pytest
 
-from harvest.cells import DateNumber
-from harvest.xls_read import scan_records
+from sheetio.cells import DateNumber
+from sheetio.xls_read import scan_records
 
 
 def _record(rtype: int, body: bytes) -> bytes:

@@ -13,8 +13,8 @@ import re
 import unicodedata
 from datetime import date, datetime, timedelta
 
-from harvest.cells import DamagedCell, ErrorValue
 from harvest.cellvalues import text_number
+from sheetio.cells import DamagedCell, ErrorValue
 
 from ..model import dmy
 from .sheets import ENUMS, Column

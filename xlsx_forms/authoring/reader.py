@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harvest.reader import read_book
+from sheetio.reader import read_book
 
 from ..errors import CchcError
 from ..layout import a1
