@@ -1,14 +1,14 @@
 """Turn one input cell's raw value into a checked value of its kind.
 
-Numbers typed as text in Vietnamese style are accepted with a warning ("1.234" → 1234,
-"12,5" → 12.5, "85%" → 85); text that could mean two numbers is an error. What a percent
-cell means, whatever the client stored, is decided here only (``percent_meant``); what each
-kind accepts beyond that is its base's (``xlsx_forms.kinds``).
+Numbers typed as text in Vietnamese style (read by ``sheetio.textnumber``) are accepted
+with a warning ("1.234" → 1234, "12,5" → 12.5, "85%" → 85); text that could mean two
+numbers is an error. What a percent cell means, whatever the client stored, is decided
+here only (``percent_meant``); what each kind accepts beyond that is its base's
+(``xlsx_forms.kinds``).
 """
 from __future__ import annotations
 
 import math
-import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -16,6 +16,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from sheetio.cells import EPOCH, DamagedCell, DateNumber, ErrorValue, excel_serial
+from sheetio.textnumber import text_number
 from xlsx_forms.inert import as_text
 from xlsx_forms.model import Kind, dmy, hm_dmy
 
@@ -23,14 +24,6 @@ from .issues import Code
 
 SPACES = dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u2009\t"), " ")
 PERCENT_SIGNS = ("%", "\uff05")   # and the full-width sign of East Asian input methods
-_INT = re.compile(r"^\d+$")
-# A thousands group never follows a lone 0: "0.855" and "0,855" are decimals.
-_VN_THOUSANDS = re.compile(r"^[1-9]\d{0,2}(?:\.\d{3})+$")     # 1.234 / 1.234.567
-_SPACE_THOUSANDS = re.compile(r"^[1-9]\d{0,2}(?: \d{3})+$")   # 1 234
-_VN_DECIMAL = re.compile(r"^\d+,\d+$")                         # 12,5
-_VN_FULL = re.compile(r"^[1-9]\d{0,2}(?:\.\d{3})+,\d+$")      # 1.234,5
-_POINT_DECIMAL = re.compile(r"^(?:\d+\.(?:\d{1,2}|\d{4,})|0\.\d+)$")  # 92.5, 0.855 (not 12.345: thousands)
-_AMBIGUOUS = re.compile(r"^[1-9]\d{0,2}(?:,\d{3})+$")          # 1,234: thousands or decimal?
 
 
 @dataclass(frozen=True)
@@ -89,28 +82,6 @@ def looks_like_number(text: str) -> float | None:
         return float(text)
     except (ValueError, OverflowError):
         return None
-
-
-def _text_number(text: str) -> tuple[float | None, bool]:
-    """(number, ambiguous) for a text that should be a number."""
-    t = text
-    if _INT.match(t):
-        return float(t), False
-    if _VN_THOUSANDS.match(t) or _SPACE_THOUSANDS.match(t):
-        return float(t.replace(".", "").replace(" ", "")), False
-    if _VN_FULL.match(t):
-        return float(t.replace(".", "").replace(",", ".")), False
-    if _AMBIGUOUS.match(t):
-        return None, True
-    if _VN_DECIMAL.match(t):
-        return float(t.replace(",", ".")), False
-    if _POINT_DECIMAL.match(t):
-        return float(t), False
-    return None, False
-
-
-# Public: the plan's authoring workbook reads a number typed as text the same way.
-text_number = _text_number
 
 
 def _number(raw) -> float | None:
@@ -209,7 +180,7 @@ def parse(raw, kind: Kind, *, percent_format: bool = False) -> tuple[object, lis
         percent_sign = base.percent_sign and body.endswith(PERCENT_SIGNS)
         if percent_sign:
             body = body[:-1].strip()
-        number, ambiguous = _text_number(body)
+        number, ambiguous = text_number(body)
         if ambiguous:
             return None, [Problem(Code.V_AMBIGUOUS, {"raw": raw})]
         if number is None:

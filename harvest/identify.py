@@ -5,7 +5,7 @@ import unicodedata
 from dataclasses import dataclass, field, fields
 
 from sheetio.reader import Book, Grid
-from xlsx_forms.identity import IDENTITY_SHEET, Identity, layout_fingerprint, verify
+from xlsx_forms.identity import IDENTITY_SHEET, PROPERTY_PREFIX, Identity, layout_fingerprint, verify
 from xlsx_forms.layout import SheetLayout, form_layout
 from xlsx_forms.model import Catalogue, Form
 from xlsx_forms.registry import Registry
@@ -13,6 +13,9 @@ from xlsx_forms.registry import Registry
 from .issues import Code, Issue, issue, unit_called
 
 FIELDS = [f.name for f in fields(Identity)]
+# What a cchc workbook carries besides its sheets, as ``sheetio.reader.read_book`` takes it:
+# the identity sheet (kept apart from the form sheets) and the cchc_* document properties.
+MARKS = {"identity_sheet": IDENTITY_SHEET, "property_prefix": PROPERTY_PREFIX}
 LABEL_MATCH = 0.8   # share of a form's labels that must match to recognise an unsigned copy
 # Locked texts checked in every returned file (the unit-specific ones are checked apart).
 CHECKED_ROLES = ("header", "stt", "label", "section", "unit", "title", "appendix_no", "period_label")

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from sheetio import parts as parts_
 from sheetio.package import Package, Refused
 from sheetio.reader import MAX_FILE_BYTES, OLE_MAGIC
-from xlsx_forms.identity import verify
+from xlsx_forms.identity import PROPERTY_PREFIX, verify
 from xlsx_forms.outline import Outline
 from xlsx_forms.registry import Registry
 
@@ -152,14 +152,15 @@ def read_document(data: bytes, kind: str) -> Document:
     doc = Document()
     if kind == "odt":
         meta = pkg.read("meta.xml")
-        doc.properties = parts_.ods_properties(meta)
+        doc.properties = parts_.ods_properties(meta, PROPERTY_PREFIX)
         doc.saved_at = parts_.saved_date(meta, "office:meta/dc:date")
         doc.lines = _odt_lines(pkg)
         return doc
     main = pkg.target("", "officeDocument", "word/document.xml")
     if not pkg.has(main):
         raise Refused("tệp Word thiếu phần nội dung (word/document.xml)")
-    doc.properties = parts_.custom_properties(pkg.read(pkg.target("", "custom-properties", "docProps/custom.xml")))
+    doc.properties = parts_.custom_properties(pkg.read(pkg.target("", "custom-properties", "docProps/custom.xml")),
+                                              PROPERTY_PREFIX)
     doc.saved_at = parts_.saved_date(pkg.read(pkg.target("", "core-properties", "docProps/core.xml")),
                                      "dcterms:modified")
     doc.lines = _docx_lines(pkg, main)

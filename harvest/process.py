@@ -7,17 +7,17 @@ import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from sheetio.cells import ErrorValue
+from sheetio.cells import ErrorValue, a1
 from sheetio.reader import read_book
 from xlsx_forms.inert import inert, sanitize
-from xlsx_forms.layout import a1, form_layout, sheet_name
+from xlsx_forms.layout import form_layout, sheet_name
 from xlsx_forms.model import Catalogue, hm_dmy
 from xlsx_forms.registry import Registry
 
 from . import cellvalues
 from .cellstore import FLAG_SEP, CellStore, CellValue
 from .checks import check_rules, exclude_linked
-from .identify import identify
+from .identify import MARKS, identify
 from .inbox import sha256
 from .issues import ERROR, Code, Issue, issue
 
@@ -59,7 +59,7 @@ def process(rel: str, data: bytes, mtime: float, catalogue: Catalogue, registry:
             key: bytes) -> FileResult:
     """Read, identify and check one file."""
     result = FileResult(rel=rel, size=len(data), sha256=sha256(data), mtime=mtime)
-    book = read_book(data, sheets=form_sheets(catalogue))
+    book = read_book(data, sheets=form_sheets(catalogue), **MARKS)
     if book.failure:
         code = Code.F_ENCRYPTED if book.encrypted else Code.F_UNREADABLE
         result.issues.append(issue(code, file=rel, detail=book.failure))

@@ -30,7 +30,7 @@ from xlsx_forms.registry import Registry
 from .cellvalues import show
 from .consolidate import CityValue
 from .gaps import cell_comment
-from .identify import first_layout_difference, identity_from, normalized_text
+from .identify import MARKS, first_layout_difference, identity_from, normalized_text
 from .process import GAPS_LIMIT, GAPS_PROPERTY
 
 NOTE_SEP = "; "
@@ -51,7 +51,7 @@ def _parent_form(data: bytes, name: str, catalogue: Catalogue, registry: Registr
     """The form of this plan the parent's template is, and the unit it is addressed to:
     refused unless its identity names a form of this plan at the same version and layout,
     its locked texts are where that layout puts them, and it is addressed to this city."""
-    book = read_book(data, None)
+    book = read_book(data, None, **MARKS)
     if book.failure:
         raise CchcError("ROLLUP_TEMPLATE", name, problem=book.failure)
     identity = identity_from(book.properties)

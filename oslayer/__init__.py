@@ -1,7 +1,7 @@
 """The layer between cchc and the operating system: files, processes, portability.
 
 Nothing here knows about forms, plans or returned workbooks; every package of cchc may
-use it, and it imports none of them (cchc → mailer, harvest → xlsx_forms → oslayer):
+use it, and it imports none of them (cchc → mailer, harvest → xlsx_forms → sheetio, oslayer):
 
 - ``portable``: what differs between operating systems, and ``CCHC_PORTABLE=1``, which
   forces the Windows fallbacks anywhere;

@@ -11,11 +11,17 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from xlsx_forms.layout import a1
+from xlsxwriter.utility import xl_rowcol_to_cell
 
 MAX_ROWS, MAX_COLS = 5_000, 256
 MAX_CELLS = 100_000
 MAX_NUMBER_TEXT = 64
+
+
+def a1(row: int, col: int) -> str:
+    """Excel A1 address of a 0-based (row, col): the one home of cell references, for the
+    readers' messages and for the forms' layout (``xlsx_forms.layout``) alike."""
+    return xl_rowcol_to_cell(row, col)
 
 
 class ErrorValue(str):

@@ -7,8 +7,6 @@ from datetime import datetime, timezone
 
 from defusedxml import DefusedXmlException, ElementTree
 
-from xlsx_forms.identity import PROPERTY_PREFIX
-
 from .package import Refused
 
 NS = {"cp": "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties",
@@ -29,25 +27,27 @@ def xml(raw: bytes | None):
         raise Refused(f"thuộc tính tài liệu bị hỏng (XML sai ở vị trí {exc.position})") from None
 
 
-def custom_properties(raw: bytes | None) -> dict[str, str]:
-    """The cchc_* custom document properties of an OOXML package (prefix removed)."""
+def custom_properties(raw: bytes | None, prefix: str) -> dict[str, str]:
+    """The custom document properties of an OOXML package whose name starts with
+    ``prefix``, by name with the prefix removed ("": every property)."""
     root = xml(raw)
     props = {}
     for prop in root.findall("cp:property", NS) if root is not None else ():
         name = prop.get("name", "")
-        if name.startswith(PROPERTY_PREFIX) and len(prop):
-            props[name[len(PROPERTY_PREFIX):]] = (prop[0].text or "").strip()
+        if name.startswith(prefix) and len(prop):
+            props[name[len(prefix):]] = (prop[0].text or "").strip()
     return props
 
 
-def ods_properties(raw: bytes | None) -> dict[str, str]:
-    """The cchc_* user-defined properties of an ODS meta.xml (prefix removed)."""
+def ods_properties(raw: bytes | None, prefix: str) -> dict[str, str]:
+    """The user-defined properties of an ODS meta.xml whose name starts with ``prefix``, by
+    name with the prefix removed ("": every property)."""
     root = xml(raw)
     props = {}
     for prop in root.iterfind(".//meta:user-defined", NS) if root is not None else ():
         name = prop.get(f"{{{NS['meta']}}}name", "")
-        if name.startswith(PROPERTY_PREFIX):
-            props[name[len(PROPERTY_PREFIX):]] = (prop.text or "").strip()
+        if name.startswith(prefix):
+            props[name[len(prefix):]] = (prop.text or "").strip()
     return props
 
 
@@ -62,6 +62,6 @@ def saved_date(raw: bytes | None, path: str) -> datetime | str | None:
     try:
         value = datetime.fromisoformat(text[:64].replace("Z", "+00:00"))
     except (ValueError, OverflowError):
-        return text[:100]     # not a time: the text, which the harvest reports (F-SAVED-TIME)
+        return text[:100]     # not a time: the text, for the caller to report (the harvest: F-SAVED-TIME)
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 

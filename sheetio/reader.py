@@ -9,6 +9,10 @@ extent comes from the parsed cells (``cells``), .xlsx and .ods by our own reader
 by python-calamine only after a walk over its records has bounded it (``xls_read``).
 Formulas are never evaluated and macros never run. Problems become ``Book.failure``,
 never an exception; an unexpected exception is a bug and is left to the caller.
+
+What the caller's files carry besides their sheets is the caller's to name: the sheet
+that holds an identity (read as key/value pairs and kept apart from the data sheets) and
+the prefix of the document properties wanted.
 """
 from __future__ import annotations
 
@@ -20,8 +24,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import python_calamine
-
-from xlsx_forms.identity import IDENTITY_SHEET
 
 from . import parts as parts_
 from .cells import Grid, TooLarge
@@ -44,8 +46,8 @@ class Book:
 
     format: str = ""                                              # xlsx, ods, xls
     sheet_names: list[str] = field(default_factory=list)
-    properties: dict[str, str] = field(default_factory=dict)     # cchc_* custom properties
-    identity_sheet: dict[str, str] = field(default_factory=dict)
+    properties: dict[str, str] = field(default_factory=dict)     # the prefix's custom properties
+    identity_sheet: dict[str, str] = field(default_factory=dict)  # key -> value, from the identity sheet
     saved_at: datetime | str | None = None    # a text when the file's saved time is not a time
     grids: dict[str, Grid] = field(default_factory=dict)
     formulas: dict[str, set[str]] = field(default_factory=dict)   # sheet -> A1 of formula cells
@@ -66,19 +68,25 @@ def _damaged_types() -> tuple[type[BaseException], ...]:
             python_calamine.CalamineError)
 
 
-def read_book(data: bytes, sheets: set[str] | None = None) -> Book:
+def read_book(data: bytes, sheets: set[str] | None = None, *, identity_sheet: str | None = None,
+              property_prefix: str = "") -> Book:
     """Read ``data`` (a file's bytes). ``sheets``: the sheets whose cells are needed
-    besides the identity sheet (default: all). Bad input never raises: see
-    ``Book.failure``."""
+    besides the identity sheet (default: all). ``identity_sheet``: the name of the sheet
+    read into ``Book.identity_sheet`` (None: there is none); ``property_prefix``: the
+    custom document properties kept in ``Book.properties``, prefix removed ("": all).
+    Bad input never raises: see ``Book.failure``."""
     book = Book()
     try:
         if len(data) > MAX_FILE_BYTES:
             raise Refused(f"tệp lớn hơn {MAX_FILE_BYTES // 1024 // 1024} MB")
-        wanted = None if sheets is None else set(sheets) | {IDENTITY_SHEET}
+        marks = _Marks(identity_sheet, property_prefix)
+        wanted = None if sheets is None else set(sheets)
+        if wanted is not None and identity_sheet is not None:
+            wanted.add(identity_sheet)
         if data[:8] == OLE_MAGIC:
-            _read_ole(data, book, wanted)
+            _read_ole(data, book, wanted, marks)
         elif data[:4] == b"PK\x03\x04":
-            _read_zip(data, book, wanted)
+            _read_zip(data, book, wanted, marks)
         elif data[:5] == b"%PDF-":
             raise Refused("đây là tệp PDF (đổi đuôi thành tệp Excel)")
         elif not data:
@@ -103,6 +111,14 @@ DAMAGED = {"xls": "tệp .xls bị hỏng hoặc bị cắt cụt (không đọc
            "xlsx": "tệp .xlsx bị hỏng (không đọc được cấu trúc sổ tính)",
            "ods": "tệp .ods bị hỏng (không đọc được cấu trúc sổ tính)",
            "zip": ZIP_DAMAGED}
+
+
+@dataclass(frozen=True)
+class _Marks:
+    """What the caller's files carry besides their sheets (see ``read_book``)."""
+
+    identity_sheet: str | None
+    property_prefix: str
 
 
 class _Damaged(Exception):
@@ -135,7 +151,7 @@ def _guarded(call, *args):
             os.close(saved)
 
 
-def _read_ole(data: bytes, book: Book, wanted: set[str] | None) -> None:
+def _read_ole(data: bytes, book: Book, wanted: set[str] | None, marks: _Marks) -> None:
     import msoffcrypto
     import olefile
     try:
@@ -164,32 +180,33 @@ def _read_ole(data: bytes, book: Book, wanted: set[str] | None) -> None:
     if not scan.names:
         raise _Damaged()      # every .xls has a sheet: its sheet records are damaged
     book.sheet_names = scan.names
-    _keep(book, scan.sheets, wanted)
+    _keep(book, scan.sheets, wanted, marks)
 
 
-def _read_zip(data: bytes, book: Book, wanted: set[str] | None) -> None:
+def _read_zip(data: bytes, book: Book, wanted: set[str] | None, marks: _Marks) -> None:
     pkg = Package(data)
     if pkg.has("word/document.xml"):
         raise Refused("đây là tệp Word (.docx) đổi đuôi, không phải sổ Excel")
     main = pkg.target("", "officeDocument", "xl/workbook.xml" if pkg.has("xl/workbook.xml") else "")
     if main and pkg.has(main):
         book.format = "xlsx"
-        _read_xlsx(pkg, book, main, wanted)
+        _read_xlsx(pkg, book, main, wanted, marks)
     elif pkg.has("mimetype") and (pkg.read("mimetype") or b"").strip() == ODS_MIME:
         book.format = "ods"
-        book.properties = parts_.ods_properties(pkg.read("meta.xml"))
+        book.properties = parts_.ods_properties(pkg.read("meta.xml"), marks.property_prefix)
         book.saved_at = parts_.saved_date(pkg.read("meta.xml"), "office:meta/dc:date")
         book.sheet_names, sheets = read_ods(pkg, wanted)
-        _keep(book, sheets, wanted)
+        _keep(book, sheets, wanted, marks)
     else:
         raise Refused("tệp nén zip không phải sổ Excel")
 
 
-def _read_xlsx(pkg: Package, book: Book, main: str, wanted: set[str] | None) -> None:
+def _read_xlsx(pkg: Package, book: Book, main: str, wanted: set[str] | None, marks: _Marks) -> None:
     rels = pkg.relationships(main)
     book.has_macros = any(t.endswith("/vbaProject") for _, t, _p in rels) or \
         any(n.lower().endswith("vbaproject.bin") for n in pkg.names())
-    book.properties = parts_.custom_properties(pkg.read(pkg.target("", "custom-properties", "docProps/custom.xml")))
+    book.properties = parts_.custom_properties(pkg.read(pkg.target("", "custom-properties", "docProps/custom.xml")),
+                                               marks.property_prefix)
     book.saved_at = parts_.saved_date(pkg.read(pkg.target("", "core-properties", "docProps/core.xml")),
                                       "dcterms:modified")
     sheets = workbook_sheets(pkg, main)
@@ -205,21 +222,22 @@ def _read_xlsx(pkg: Package, book: Book, main: str, wanted: set[str] | None) -> 
         if not part or not pkg.has(part):
             continue       # a sheet without its part: reported as a missing sheet
         read[name] = read_sheet(pkg, part, name, strings, kinds)
-    _keep(book, read, wanted)
+    _keep(book, read, wanted, marks)
 
 
-def _keep(book: Book, sheets: dict, wanted: set[str] | None) -> None:
+def _keep(book: Book, sheets: dict, wanted: set[str] | None, marks: _Marks) -> None:
     """Move what the format reader found into the book."""
+    identity = marks.identity_sheet
     for name, sheet in sheets.items():
         if wanted is not None and name not in wanted:
             continue
         book.grids[name] = Grid(sheet.cells)
-        if name != IDENTITY_SHEET:
+        if name != identity:
             book.formulas[name] = sheet.formulas
             book.percent[name] = sheet.percent
             if sheet.protected is not None:
                 book.protected[name] = sheet.protected
-    if IDENTITY_SHEET in book.grids:
-        g = book.grids[IDENTITY_SHEET]
+    if identity is not None and identity in book.grids:
+        g = book.grids[identity]
         book.identity_sheet = {str(g.value(r, 0)): str(g.value(r, 1) or "")
                                for r in range(0, 20) if g.value(r, 0) is not None}

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from harvest.identify import MARKS as AS_HARVESTED
 from sheetio.reader import DAMAGED, read_book
 from tests import hostile, strict_reader
 from tests.office import convert
@@ -38,7 +39,7 @@ def saved(generated, tmp_path_factory) -> dict[str, bytes]:
 def _read(data: bytes):
     """read_book, failing on any exception inside it that no damaged file explains."""
     with strict_reader.watched() as seen:
-        book = read_book(data)
+        book = read_book(data, **AS_HARVESTED)
     bugs = strict_reader.unexpected(seen)
     assert not bugs, "the reader raised what no damaged file explains:\n" + "\n".join(bugs)
     return book

@@ -15,7 +15,7 @@ from harvest.issues import CONFIRM_CODES, ERROR, LEFT_OUT_VI, WARNING, Code, iss
 from harvest.reconcile import Outcome
 
 ROOT = Path(__file__).parents[1]
-PACKAGES = ("harvest", "mailer", "cchc", "xlsx_forms", "samples")
+PACKAGES = ("harvest", "mailer", "cchc", "xlsx_forms", "sheetio", "samples")
 CODE = re.compile(r"[FVRPN]-[A-Z0-9]+(?:-[A-Z0-9]+)*")
 
 

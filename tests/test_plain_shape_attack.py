@@ -14,6 +14,7 @@ import zipfile
 
 import pytest
 
+from harvest.identify import MARKS as AS_HARVESTED
 from harvest.process import form_sheets
 from sheetio import reader
 from tests import strict_reader
@@ -179,7 +180,7 @@ def test_digit_strings_int_refuses_do_not_crash_the_reader(part_name, change, fi
     data = _rezip(filled_pl1, part_name, body)
     with strict_reader.watched() as seen:
         try:
-            reader.read_book(data, form_sheets(catalogue))
+            reader.read_book(data, form_sheets(catalogue), **AS_HARVESTED)
         except ValueError as exc:
             pytest.fail(f"read_book raised {exc!r}")
     assert not strict_reader.unexpected(seen)

@@ -12,11 +12,12 @@ import openpyxl
 import pytest
 from openpyxl.utils import range_boundaries
 
+from sheetio.cells import a1
 from tests.conftest import FIXED_TIME, TEST_KEY
 from tests.specedit import spec_dir_with
 from tests.workbook_checks import identity_from_properties, identity_from_sheet, texts_match_layout
 from xlsx_forms.identity import verify
-from xlsx_forms.layout import a1, form_layout
+from xlsx_forms.layout import form_layout
 from xlsx_forms.spec_loader import load_catalogue
 from xlsx_forms.writer import build_workbook
 

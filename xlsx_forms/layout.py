@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
-from xlsxwriter.utility import xl_rowcol_to_cell
+from sheetio.cells import a1
 
 from .model import Form, Rule, Table
 
@@ -39,11 +39,6 @@ FORM_COLUMNS = ("stt", "label", "unit", "periods", "responsible", "note")
 NEEDED_COLUMNS = ("stt", "label", "periods", "note")
 WIDTHS = {"stt": 5, "label": 58, "unit": 12, "period": 11, "responsible": 22, "note": 22,
           "check": 30, "place": 16, "period_label": 26, "indicator": 15, "assessment": 18}
-
-
-def a1(row: int, col: int) -> str:
-    """Excel A1 address of a 0-based (row, col)."""
-    return xl_rowcol_to_cell(row, col)
 
 
 class _At:

@@ -13,8 +13,8 @@ import re
 import unicodedata
 from datetime import date, datetime, timedelta
 
-from harvest.cellvalues import text_number
 from sheetio.cells import DamagedCell, ErrorValue
+from sheetio.textnumber import text_number
 
 from ..model import dmy
 from .sheets import ENUMS, Column
@@ -73,7 +73,7 @@ def _as_number(raw, what: str) -> int | float:
     if isinstance(raw, (int, float)):
         value = raw
     else:
-        # A number typed as text is read as the harvest reads one (harvest.cellvalues):
+        # A number typed as text is read as the harvest reads one (sheetio.textnumber):
         # Vietnamese, "100.000" is a hundred thousand, "92,5" is 92.5; "100,000" could be
         # either and is refused rather than guessed.
         text = _text(str(raw)).replace("\u00a0", " ")

@@ -1,12 +1,13 @@
 """Read an authoring workbook into the plan's dicts, every node knowing its cell.
 
 The workbook is the user's own file: it is read from bytes, never opened for writing,
-through the harvest's bounded readers (xlsx, ods or xls; zip members, XML and sheet
-extents bounded; formulas never evaluated). Columns are found by their header in row 2,
-so a column moved or added by hand does no harm. What the cells cannot say (a number
-that is not one, a date that is no date, a label not in a drop-down list, a row of a
-form that does not exist) is a problem with its sheet, row and column; everything else
-is the loader's to check (spec_loader, registry): one loader for both plan formats.
+through the bounded readers the harvest uses too (``sheetio``: xlsx, ods or xls; zip
+members, XML and sheet extents bounded; formulas never evaluated). Columns are found by
+their header in row 2, so a column moved or added by hand does no harm. What the cells
+cannot say (a number that is not one, a date that is no date, a label not in a drop-down
+list, a row of a form that does not exist) is a problem with its sheet, row and column;
+everything else is the loader's to check (spec_loader, registry): one loader for both
+plan formats.
 """
 from __future__ import annotations
 
@@ -15,10 +16,10 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sheetio.cells import a1
 from sheetio.reader import read_book
 
 from ..errors import CchcError
-from ..layout import a1
 from ..yamlio import Where
 from .assemble import Assembly
 from .cells import BadCell, from_cell
