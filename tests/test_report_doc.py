@@ -18,7 +18,7 @@ from sheetio.parts import custom_properties
 from tests.conftest import TEST_KEY
 from tests.hostile_env import REPO
 from xlsx_forms.generate import generate_all
-from xlsx_forms.identity import verify
+from xlsx_forms.identity import PROPERTY_PREFIX, verify
 from xlsx_forms.outline import default_outline, normalized
 from xlsx_forms.report_doc import MOTTO, NATION, report_path
 
@@ -109,7 +109,7 @@ def test_page_and_fonts(made):
 def test_identity_verifies_and_names_unit_outline_and_version(made, outline):
     out, files = made
     for g in (g for g in files if g.form == outline.id):
-        props = custom_properties(zipfile.ZipFile(out / g.rel).read("docProps/custom.xml"))
+        props = custom_properties(zipfile.ZipFile(out / g.rel).read("docProps/custom.xml"), PROPERTY_PREFIX)
         ident = identity_from(props)
         assert ident == g.identity and verify(TEST_KEY, ident)
         assert (ident.form, ident.unit, ident.spec_version, ident.fingerprint) == (
