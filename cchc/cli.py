@@ -222,10 +222,12 @@ def harvest(inbox, plan_path, units, key_file, out, deadline, templates) -> None
     registry = use.registry
     wait = config.lock_wait()
     outdir.check(out, "harvest", {INBOX_WHAT: inbox})   # before reading anything
-    files = scan(inbox)
-    with click.progressbar(length=len(files), label="Đang đọc tệp", file=sys.stderr) as bar:
+    # Handed over (popped), not kept here: a national inbox's entries are freed once read.
+    scanned = [scan(inbox)]
+    with click.progressbar(length=len(scanned[0]), label="Đang đọc tệp", file=sys.stderr) as bar:
         result = run_harvest(inbox, out, use.bundle.catalogue, registry, use.key, use.due,
-                             progress=lambda _r: bar.update(1), files=files, lock_wait=wait, on_wait=waiting(out),
+                             progress=lambda _r: bar.update(1), files=scanned.pop(), lock_wait=wait,
+                             on_wait=waiting(out),
                              expected_key=remembered.expected_key(), outline=use.bundle.outline)
     for line in closing_lines(result, registry, out):
         click.echo(line)

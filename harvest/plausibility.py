@@ -256,27 +256,35 @@ class UnitOutlier:
 def findings(catalogue: Catalogue, registry: Registry, used: Mapping[tuple[str, str], FileResult]
              ) -> list[Finding]:
     """Every plausibility finding on the used files' values: each unit's own (registry
-    order), then the outliers of each group."""
+    order), then the outliers of each group, form by form.
+
+    One form at a time: a group's outliers need every unit's numbers of the form at once
+    (a national harvest: tens of thousands of vectors), and holding one form's, not all
+    forms', keeps the harvest's peak memory down."""
     cfg = catalogue.plausibility
     if cfg is None:
         return []
     group_of = {kind: g for g in cfg.groups for kind in g.kinds}
     plans = {fid: Plan(f, catalogue.kinds) for fid, f in catalogue.forms.items()}
     per_unit = (YearJump(cfg), Magnitude(catalogue.kinds))
-    outlier = UnitOutlier(cfg)
-    found = []
-    for unit in registry.units:
-        for form_id in unit.forms:
+    forms = list(dict.fromkeys(form_id for unit in registry.units for form_id in unit.forms))
+    own: list[tuple[int, int, list[Finding]]] = []   # (unit's place, form's place among its forms, findings)
+    outliers: list[Finding] = []
+    for form_id in forms:
+        plan, outlier = plans[form_id], UnitOutlier(cfg)
+        for place, unit in enumerate(registry.units):
             result = used.get((unit.code, form_id))
-            plan = plans[form_id]
             if result is None or not plan.keys:
                 continue
             vector = plan.vector_of(result)
-            for check in per_unit:
-                found += check.check(plan.form, unit.code, {}, plan, vector)
+            mine = [f for check in per_unit for f in check.check(plan.form, unit.code, {}, plan, vector)]
+            if mine:
+                own.append((place, unit.forms.index(form_id), mine))
             if unit.kind in group_of:
                 outlier.observe(plan.form, group_of[unit.kind], unit.code, {}, plan, vector)
-    return found + outlier.findings()
+        outliers += outlier.findings()
+    own.sort(key=lambda o: o[:2])
+    return [f for _, _, mine in own for f in mine] + outliers
 
 
 def as_issues(found: list[Finding], used: Mapping[tuple[str, str], FileResult]) -> list[Issue]:

@@ -29,6 +29,9 @@ CELL_TEXT_LIMIT = 255
 SAVED_YEARS = (1980, 2200)
 
 
+NO_PREPARER = ("", "", "")   # one tuple for the many files without a preparer
+
+
 @dataclass(slots=True)
 class FileResult:
     """What one file contributed: identity, values, problems, and the ledger facts."""
@@ -45,7 +48,7 @@ class FileResult:
     sheet: str = ""
     values: CellStore | dict = field(default_factory=dict)
     notes: dict[str, CellValue] | None = None    # None for the many files without notes
-    preparer: tuple[str, str, str] = ("", "", "")   # name, phone, e-mail of the preparer
+    preparer: tuple[str, str, str] = NO_PREPARER   # name, phone, e-mail of the preparer
     issues: list[Issue] = field(default_factory=list)
     signature_ok: bool | None = None   # the identity's HMAC verified; None: no identity to check
 

@@ -28,7 +28,7 @@ from .intake import read_one
 from .issues import Issue
 from .keycheck import check_key
 from .outputs import LOCK_WAIT, write_outputs
-from .process import FileResult
+from .process import NO_PREPARER, FileResult
 from .reconcile import Outcome, Reconciliation, reconcile
 from .summary import write_summary
 
@@ -78,11 +78,15 @@ def harvest(inbox: Path, out_dir: Path, catalogue: Catalogue, registry: Registry
     check(out_dir, "harvest", {INBOX_WHAT: inbox})   # before any work: nothing touched if refused
     results = []
     spill = Spill()   # the files' values wait on disk, not in memory, until the outputs
-    for r in process_files(scan(inbox) if files is None else files, catalogue, registry, key, outline):
+    reading = process_files(scan(inbox) if files is None else files, catalogue, registry, key, outline)
+    files = None   # only the reader holds the entries, until it has read the last one
+    for r in reading:
         if isinstance(r.values, CellStore):
             r.values.spill_to(spill)
         # Unpickled from a worker, these are fresh copies: keep one of each.
         r.unit, r.form, r.sheet = sys.intern(r.unit), sys.intern(r.form), sys.intern(r.sheet)
+        if r.preparer == NO_PREPARER:
+            r.preparer = NO_PREPARER
         results.append(r)
         if progress:
             progress(r)
@@ -90,6 +94,9 @@ def harvest(inbox: Path, out_dir: Path, catalogue: Catalogue, registry: Registry
     when = now or datetime.now(timezone.utc).replace(microsecond=0)
     narrative = [r for r in results if outline is not None and r.form == outline.id]
     rec = reconcile([r for r in results if outline is None or r.form != outline.id], registry, deadline, when)
+    # Plausibility first: its matrices of every unit's numbers are the largest passing
+    # allocation, freed before the reports and the city totals need memory of their own.
+    plausible = plausibility.run(catalogue, registry, rec.used)
     reports = sections.reconcile_reports(narrative, registry, deadline, when, outline) if outline else None
     if reports is not None:
         rec.outcomes.update(reports.outcomes)
@@ -97,7 +104,7 @@ def harvest(inbox: Path, out_dir: Path, catalogue: Catalogue, registry: Registry
     counted = {r.rel for r in results if rec.outcome_of(r)[0] in (Outcome.USED, Outcome.REJECTED)}
     issues = [i for r in results if r.rel in counted for i in r.issues] + rec.issues
     issues += reports.issues if reports else []
-    issues += plausibility.run(catalogue, registry, rec.used) + evidence.run(catalogue, city, rec.used)
+    issues += plausible + evidence.run(catalogue, city, rec.used)
     issues.sort(key=Issue.sort_key)
     report_status = sections.report_statuses(reports)
     write_outputs(out_dir, {
