@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .authoring.names import names, quoted
-from .form_loader import RULE_KEYS, check_evidence, load_form
+from .form_loader import check_evidence, load_form
 from .ids import id_problem, rule_id_problem
 from .kinds import BASES, TEXT_FIELDS, kind_problems
 from .layout import PREPARER_IDS
@@ -35,6 +35,7 @@ from .loading import Declared, Problems, Unsure, clean, declared_map, fail, miss
 from .model import Catalogue, Kind, Period, Plan, PreparerField
 from .outline import OUTLINE_FILE, build_outline
 from .plausibility_loader import load_plausibility
+from .rule_loader import RULE_KEYS
 from .yamlio import META_KEYS, line_of, load_yaml
 
 # Re-exported: what other modules and tests name from here.
