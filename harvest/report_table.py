@@ -102,30 +102,36 @@ def add_table(doc, columns: list[Column], group: tuple[int, int, str] | None = N
     """The table in ``doc``: ``group`` = (first, last, text): one header over columns
     first..last (the others' headers span both header rows)."""
     from docx.shared import Mm
+    from docx.table import _Cell
     size, mm = layout(columns)
     heads = 2 if group else 1
     table = doc.add_table(rows=heads + len(columns[0].cells), cols=len(columns))
     table.style = "Table Grid"
     table.autofit = False   # fixed layout: the widths computed are the widths printed
     cell_margins(table)
-    for n, column in enumerate(columns):
-        top = table.cell(0, n)
-        if group and group[0] <= n <= group[1]:
-            _text(table.cell(1, n), column.header, True, size)
-        else:
-            if group:
-                top = top.merge(table.cell(1, n))
-            _text(top, column.header, True, size)
-        for r, (text, bold) in enumerate(column.cells, heads):
-            _text(table.cell(r, n), text, bold, size)
-    if group:
-        _text(table.cell(0, group[0]).merge(table.cell(0, group[1])), group[2], True, size)
-    for column, width in zip(table.columns, mm, strict=True):   # the grid (LibreOffice) and each cell (Word)
+    grouped = range(group[0], group[1] + 1) if group else range(0)
+    # Cells are reached through their rows' XML: python-docx's table.cell() walks the whole
+    # table on each call, quadratic in a table of some hundred cells.
+    for r, (row, tr) in enumerate(zip(table.rows, table._tbl.tr_lst, strict=True)):
+        _row_props(row, header=r < heads)
+        for n, tc in enumerate(tr.tc_lst):
+            cell = _Cell(tc, table)
+            cell.width = Mm(mm[n])   # each cell (Word); the grid below (LibreOffice)
+            if r >= heads:
+                _text(cell, *columns[n].cells[r - heads], size)
+            elif r == heads - 1 and (n in grouped or not group):
+                _text(cell, columns[n].header, True, size)
+            elif r == 0 and n not in grouped:
+                _text(cell, columns[n].header, True, size)   # spans both header rows, merged below
+            elif r == 0 and n == group[0]:
+                _text(cell, group[2], True, size)
+    for column, width in zip(table.columns, mm, strict=True):
         column.width = Mm(width)
-        for c in column.cells:
-            c.width = Mm(width)
-    for n, row in enumerate(table.rows):
-        _row_props(row, header=n < heads)
+    if group:
+        for n in range(len(columns)):
+            if n not in grouped:
+                table.cell(0, n).merge(table.cell(1, n))
+        table.cell(0, group[0]).merge(table.cell(0, group[1]))
     return table
 
 
