@@ -6,10 +6,12 @@ from pathlib import Path
 
 import click
 
-from harvest.city_report import ReportInput, build_city_report
+from harvest.city_report import ReportInput, build_city_report, closing
 from harvest.citycsv import CITY_NAME, read_city_csv
 from harvest.exports import unguarded
 from harvest.reconcile import MISSING, WITH_ERRORS
+from harvest.report_gaps import REPORT, Gap
+from harvest.report_gaps import summary as gaps_summary
 from oslayer.fileio import NotReadable, atomic_write_bytes, read_csv
 from xlsx_forms import outdir, outwrite
 from xlsx_forms.errors import CchcError
@@ -44,15 +46,15 @@ def report_input(summary: Path, catalogue, registry, outline, when: datetime) ->
             texts.setdefault(row["section_id"], []).append((unguarded(row["unit_name"]), text))
     gaps, no_report = [], {}
     for row in _rows(summary / STATUS_NAME):
+        unit, name, form = row["unit_code"], unguarded(row["unit_name"]), row["form"]
         if row["status"] == MISSING:
-            gaps.append((row["unit_name"], row["form"], "chưa nộp"))
+            gaps.append(Gap(unit, name, form, "chưa nộp", whole=True))
         elif row.get("reason"):
-            gaps.append((row["unit_name"], row["form"], f"tệp không dùng được ({row['reason']})"))
+            gaps.append(Gap(unit, name, form, f"tệp không dùng được ({unguarded(row['reason'])})", whole=True))
         elif row["status"] == WITH_ERRORS:
-            gaps.append((row["unit_name"], row["form"],
-                         f"số liệu còn {row['errors']} lỗi, giá trị lỗi không được tính"))
+            gaps.append(Gap(unit, name, form, f"số liệu còn {row['errors']} lỗi"))
         if row.get("report") == MISSING:
-            no_report[row["unit_name"]] = (row["unit_name"], "báo cáo theo Đề cương", "chưa gửi")
+            no_report[unit] = Gap(unit, name, "", "chưa gửi", kind=REPORT)
     gaps += no_report.values()
     return ReportInput(catalogue, registry, outline, read_city_csv(summary / CITY_NAME, catalogue), texts, gaps, when)
 
@@ -97,4 +99,4 @@ def register(cli, plan_option, units_option, templates_option) -> None:
         with outwrite.writing_into(out, "report", reads, config.lock_wait(), waiting(out)) as folder:
             atomic_write_bytes(folder / REPORT_NAME, body)
         click.echo(f"Đã lập dự thảo báo cáo: {out / REPORT_NAME} ({len(data.texts)} mục có nội dung của đơn "
-                   f"vị, {len(data.gaps)} phụ lục chưa nộp hoặc không dùng được).")
+                   f"vị; {gaps_summary(closing(data))}).")

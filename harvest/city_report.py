@@ -2,32 +2,39 @@
 
 It follows the plan's Đề cương (xlsx_forms.outline): the city's official header, then
 every section with (a) the consolidated figures that belong to it (the section's
-``figures``: forms of the plan), as a sentence on the trend and a small table of every
-period, with a chart of the main series; (b) each unit's own text for that section,
-labelled by unit; then the city's figures of every appendix as annex tables, and the
-units missing or whose data could not be used. Pure: returns the document's bytes.
+``figures``: forms of the plan), as a sentence on the trend per row (harvest.report_text)
+and a table of every period (harvest.report_table), with a chart of the main series; (b)
+each unit's own text for that section, labelled by unit; then the city's figures of every
+appendix as annex tables, and the units missing or whose data could not be used
+(harvest.report_gaps). Pure: returns the document's bytes.
 """
 from __future__ import annotations
 
 import io
-import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from xlsx_forms.model import Catalogue, Form
 from xlsx_forms.outline import Outline, Section
 from xlsx_forms.registry import Registry
-from xlsx_forms.report_doc import FONT, GUIDANCE_STYLE, MOTTO, NATION, _page, _para, _styles, _table, add_heading
+from xlsx_forms.report_doc import GUIDANCE_STYLE, _page, _para, _styles, _table, add_heading, official_header
 
 from .charts import line_chart
 from .city_appendices import UNITS_WITH
 from .consolidate import CityValue
 from .gaps import row_gaps
+from .report_gaps import Gap, closing_list, gap_line
+from .report_table import Column, add_table, period_headers
+from .report_text import lacks_any, row_names, sentence_rows, shown, trend, vi_number
+
+__all__ = ["ReportInput", "build_city_report", "closing", "vi_number"]
 
 SIGNER = "TM. ỦY BAN NHÂN DÂN"
 SIGNER_ROLE = "CHỦ TỊCH"
 DRAFT_NOTE = ("Dự thảo do cchc lập từ số liệu tổng hợp và báo cáo của các đơn vị: Ban Tổ chức - Nội vụ "
               "biên tập lại trước khi trình ký.")
+CLOSING_HEADING = "ĐƠN VỊ CHƯA NỘP HOẶC SỐ LIỆU KHÔNG DÙNG ĐƯỢC"
+INCOMPLETE_MARK = "*"   # beside a figure that lacks some units' values (explained in Ghi chú)
 
 
 @dataclass
@@ -39,56 +46,14 @@ class ReportInput:
     outline: Outline
     city: dict[str, dict[tuple[str, str], CityValue]]
     texts: dict[str, list[tuple[str, str]]] = field(default_factory=dict)   # section → [(unit, text)]
-    gaps: list[tuple[str, str, str]] = field(default_factory=list)   # (unit name, form, what is wrong)
+    gaps: list[Gap] = field(default_factory=list)   # from the status: appendices and reports
     when: datetime | None = None
     year: int | None = None   # of the date line: the plan's deadline's (else the drafting time's)
 
 
-def vi_number(value, decimals: int = 0) -> str:
-    """A number as a Vietnamese text prints it: 1.234 and 87,5."""
-    if value is None or isinstance(value, bool):
-        return ""
-    if not isinstance(value, (int, float)) or not math.isfinite(value):
-        return str(value)
-    text = f"{value:,.{decimals}f}" if decimals else f"{round(value):,d}"
-    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
-
-
-def _decimals(catalogue: Catalogue, form: Form, row) -> int:
-    kind = catalogue.kinds[row.kind]
-    return 0 if kind.behaviour.whole and form.aggregate_of(row) not in ("mean", "weighted_mean") else \
-        (kind.decimals if kind.decimals is not None else 2)
-
-
-def _shown(catalogue: Catalogue, form: Form, row, cv: CityValue | None) -> str:
-    if cv is None or cv.value is None:
-        return "—"
-    if isinstance(cv.value, str):
-        return cv.value
-    suffix = "%" if catalogue.kinds[row.kind].base == "percent" else ""
-    return vi_number(cv.value, _decimals(catalogue, form, row)) + suffix
-
-
-def _trend(catalogue: Catalogue, form: Form, values: dict[tuple[str, str], CityValue]) -> list[str]:
-    """One sentence per number row with at least two periods: first → last figure."""
-    sentences = []
-    for row in form.input_rows:
-        if not catalogue.kinds[row.kind].behaviour.numeric:
-            continue
-        known = [(p, values.get((row.id, p.id))) for p in form.periods]
-        known = [(p, cv) for p, cv in known if cv is not None and isinstance(cv.value, (int, float))]
-        if len(known) >= 2:
-            (p0, v0), (p1, v1) = known[0], known[-1]
-            shown_unit = "đơn vị có" if form.aggregate_of(row) == "count_true" else row.unit
-            unit = f" {shown_unit.lower()}" if shown_unit and shown_unit not in ("%", "1/0") else ""
-            lacking = [f"{p.label.lower()}: {_lacks(cv)}" for p, cv in known if _lacks(cv)]
-            said = f" Số liệu chưa đủ ({'; '.join(lacking)})." if lacking else ""
-            sentences.append(f"{row.label}: {_shown(catalogue, form, row, v0)}{unit} ({_period(p0)}), "
-                             f"{_shown(catalogue, form, row, v1)}{unit} ({_period(p1)}).{said}")
-    return sentences
-
-
-TEXT_WIDTH_MM = 165   # A4 less the official margins (30 mm left, 15 mm right)
+def closing(data: ReportInput) -> list[Gap]:
+    """The closing list of the draft: the status's gaps and the units the figures lack."""
+    return closing_list(data.catalogue, data.registry, data.city, data.gaps)
 
 
 def _unit_of(form: Form, row) -> str:
@@ -97,73 +62,38 @@ def _unit_of(form: Form, row) -> str:
     return UNITS_WITH if form.aggregate_of(row) == "count_true" else row.unit
 
 
-def _lacks(cv: CityValue | None) -> str:
-    """What a city figure lacks, in a few words ("" when whole)."""
-    if cv is None:
-        return ""
-    parts = ([f"thiếu {len(cv.missing)} đơn vị"] if cv.missing else []) + \
-            ([f"không tính {len(cv.excluded)} giá trị"] if cv.excluded else [])
-    return ", ".join(parts)
-
-
-def _period(period) -> str:
-    """A period label inside a sentence's brackets: "năm 2020, tính đến 23/3", never nested brackets."""
-    return period.label.lower().replace(" (", ", ").replace(")", "")
-
-
 def _whole(data: ReportInput) -> str:
     """How the report names the whole it consolidates: "toàn Thành phố Hà Giang"."""
     return f"toàn {data.registry.place}" if data.registry.place else "toàn địa bàn"
 
 
-INCOMPLETE_MARK = "*"   # beside a figure that lacks some units' values (explained in Ghi chú)
-
-
 def _figure_table(doc, catalogue: Catalogue, form: Form, values: dict[tuple[str, str], CityValue],
-                  registry: Registry) -> None:
-    from docx.shared import Mm, Pt
-    responsible = bool(form.responsible_units)
-    head = ["STT", form.label_header, "Đơn vị tính"] + [p.label for p in form.periods] + \
-        (["Đơn vị báo cáo"] if responsible else []) + ["Ghi chú"]
-    fixed = [10, 46 if len(form.periods) > 1 else 70, 16] + ([24] if responsible else []) + [30]
-    period_mm = (TEXT_WIDTH_MM - sum(fixed)) / len(form.periods)
-    widths = fixed[:3] + [period_mm] * len(form.periods) + fixed[3:]
+                  registry: Registry):
+    """The form's rows by period, with the units of measure, the responsible unit (PL8)
+    and what each row's figures lack (Ghi chú)."""
     order = {u.code: i for i, u in enumerate(registry.units)}
-    table = doc.add_table(rows=1, cols=len(head))
-    table.style = "Table Grid"
-    table.autofit = False
-    for cell, text in zip(table.rows[0].cells, head, strict=True):
-        _cell(cell, text, bold=True)
-    for row in form.rows:
-        cells = table.add_row().cells
-        shown = [row.stt, row.label, "" if not row.is_input else _unit_of(form, row)]
-        shown += [(_shown(catalogue, form, row, values.get((row.id, p.id)))
-                   + (INCOMPLETE_MARK if _lacks(values.get((row.id, p.id))) else "")) if row.is_input else ""
-                  for p in form.periods]
-        shown += [form.responsible_units.get(row.responsible, "")] if responsible else []
-        shown += [row_gaps(form, row.id, values, registry, order).replace("\n", "; ") if row.is_input else ""]
-        for cell, text in zip(cells, shown, strict=True):
-            _cell(cell, text, bold=not row.is_input)
-    for column, width in zip(table.columns, widths, strict=True):   # the grid (LibreOffice) and each cell (Word)
-        column.width = Mm(width)
-        for c in column.cells:
-            c.width = Mm(width)
-    for r in table.rows:
-        for c in r.cells:
-            for p in c.paragraphs:
-                for run in p.runs:
-                    run.font.size = Pt(10)
+    rows = form.rows
+    bold = [not r.is_input for r in rows]
+    group, headers = period_headers([p.label for p in form.periods])
 
+    def column(header, texts, **how):
+        return Column(header, list(zip(texts, bold, strict=True)), **how)
 
-def _cell(cell, text: str, *, bold: bool = False) -> None:
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    cell.text = ""
-    paragraph = cell.paragraphs[0]
-    run = paragraph.add_run(text)
-    run.font.name, run.font.bold = FONT, bold
-    fmt = paragraph.paragraph_format   # a table cell: no indent, not justified, tight
-    fmt.first_line_indent, fmt.space_after, fmt.line_spacing = 0, 0, 1.0
-    paragraph.alignment = WD_ALIGN_PARAGRAPH.LEFT
+    columns = [column(form.stt_header, [r.stt for r in rows], narrow=True),
+               column(form.label_header, [r.label for r in rows], label=True)]
+    if "unit" in form.columns:
+        columns.append(column("Đơn vị tính", [_unit_of(form, r) if r.is_input else "" for r in rows]))
+    first = len(columns)
+    for p, header in zip(form.periods, headers, strict=True):
+        columns.append(column(header, [shown(catalogue, r, values.get((r.id, p.id)), sign=r.unit != "%")
+                                       + (INCOMPLETE_MARK if lacks_any(values.get((r.id, p.id))) else "")
+                                       if r.is_input else "" for r in rows], narrow=True))
+    if form.responsible_units:
+        columns.append(column(form.responsible_header or "Đơn vị báo cáo",
+                              [form.responsible_units.get(r.responsible, "") for r in rows]))
+    columns.append(column("Ghi chú", [row_gaps(form, r.id, values, registry, order).replace("\n", "; ")
+                                      if r.is_input else "" for r in rows]))
+    return add_table(doc, columns, (first, first + len(form.periods) - 1, group) if group else None)
 
 
 def _chart(doc, catalogue: Catalogue, form: Form, values: dict[tuple[str, str], CityValue], number: int,
@@ -192,14 +122,16 @@ def _chart(doc, catalogue: Catalogue, form: Form, values: dict[tuple[str, str], 
 
 def _section(doc, data: ReportInput, section: Section, charts: list[int]) -> None:
     add_heading(doc, section)
+    forms = [data.catalogue.forms[f] for f in section.figures if f in data.catalogue.forms]
+    names = row_names([(f, r) for f in forms for r in sentence_rows(data.catalogue, f, data.city.get(f.id, {}))])
     for fid in section.figures:
         form = data.catalogue.forms.get(fid)
         if form is None:
             continue
         values = data.city.get(fid, {})
         doc.add_paragraph(f"Số liệu tổng hợp {_whole(data)} (Phụ lục {form.number}: {form.title}):")
-        for sentence in _trend(data.catalogue, form, values):
-            doc.add_paragraph(f"- {sentence}")
+        for row in sentence_rows(data.catalogue, form, values):
+            doc.add_paragraph(f"- {trend(data.catalogue, form, row, values, names[(form.id, row.id)])}")
         _figure_table(doc, data.catalogue, form, values, data.registry)
         charts[0] += _chart(doc, data.catalogue, form, values, charts[0] + 1, _whole(data))
     for unit_name, text in data.texts.get(section.id, ()):
@@ -214,17 +146,6 @@ def _section(doc, data: ReportInput, section: Section, charts: list[int]) -> Non
         doc.add_paragraph("(Chưa có nội dung từ các đơn vị: Ban Tổ chức - Nội vụ bổ sung.)", style=GUIDANCE_STYLE)
 
 
-def _header(doc, data: ReportInput, year: int) -> None:
-    left, right = _table(doc, (64, 101))
-    _para(left, data.registry.issuer.upper(), bold=True, size=12)
-    _para(left, "", size=6)
-    _para(left, "Số:        /BC-UBND", size=13)
-    _para(right, NATION, bold=True, size=12)
-    _para(right, MOTTO, bold=True, underline=True, size=13)
-    _para(right, "", size=6)
-    _para(right, f"{data.registry.place}, ngày    tháng    năm {year}", italic=True, size=13)
-
-
 def build_city_report(data: ReportInput) -> bytes:
     """The drafted report as .docx bytes."""
     import docx
@@ -232,7 +153,7 @@ def build_city_report(data: ReportInput) -> bytes:
     _page(doc)
     _styles(doc)
     year = data.year or (data.when or datetime.now()).year
-    _header(doc, data, year)
+    official_header(doc, [(data.registry.issuer.upper(), True)], "Số:        /BC-UBND", data.registry.place, year)
     _para(doc, data.outline.kind, bold=True, size=14, before=12)
     _para(doc, data.outline.title, bold=True, size=14, after=6)
     _para(doc, DRAFT_NOTE, italic=True, size=12, after=12)
@@ -246,10 +167,11 @@ def build_city_report(data: ReportInput) -> bytes:
     for form in data.catalogue.forms.values():
         _para(doc, f"Phụ lục {form.number}: {form.title}", bold=True, size=13, before=8, after=4)
         _figure_table(doc, data.catalogue, form, data.city.get(form.id, {}), data.registry)
-    _para(doc, "ĐƠN VỊ CHƯA NỘP HOẶC SỐ LIỆU KHÔNG DÙNG ĐƯỢC", bold=True, size=14, before=12, after=4)
-    if data.gaps:
-        for unit_name, form_id, what in data.gaps:
-            doc.add_paragraph(f"- {unit_name} ({form_id}): {what}.")
+    _para(doc, CLOSING_HEADING, bold=True, size=14, before=12, after=4)
+    gaps = closing(data)
+    if gaps:
+        for gap in gaps:
+            doc.add_paragraph(f"- {gap_line(gap, data.catalogue)}.")
     else:
         doc.add_paragraph("Tất cả các đơn vị đã nộp đủ, số liệu dùng được.")
     left, right = _table(doc, (80, 85))

@@ -5,6 +5,7 @@ Roman on A4; rendered by LibreOffice with the headings and figures in the PDF's 
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 from pathlib import Path
 
@@ -13,13 +14,15 @@ import pytest
 from click.testing import CliRunner
 
 from cchc.cli import cli
-from harvest.city_report import vi_number
+from harvest.city_report import CLOSING_HEADING, vi_number
 from harvest.citycsv import read_city_csv
+from harvest.report_text import period_words, row_name, row_names, sentence_rows, shown
+from tests.docx_fit import broken_words
 from tests.hostile_env import read_csv_rows
+from tests.office import ARTEFACTS
 from xlsx_forms.outline import check_figures, default_outline
 
 REPO = Path(__file__).parents[1]
-ARTEFACTS = Path(__file__).parent / "artefacts"
 
 
 @pytest.fixture(scope="module")
@@ -54,18 +57,178 @@ def test_every_heading_of_the_outline_in_order(drafted):
     assert headings == [" ".join(s.printed.split()) for s in outline.sections]
 
 
+def blocks(doc) -> dict[str, list]:
+    """Each heading's block: the paragraphs and tables from its heading to the next
+    heading (or the annex), in document order; keyed by the heading's text."""
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+    found: dict[str, list] = {}
+    current = None
+    for child in doc.element.body.iterchildren():
+        item = Paragraph(child, doc) if child.tag.endswith("}p") else Table(child, doc) \
+            if child.tag.endswith("}tbl") else None
+        if isinstance(item, Paragraph) and item.style.name.startswith("Heading"):
+            current = found.setdefault(" ".join(item.text.split()), [])
+        elif isinstance(item, Paragraph) and item.text == "PHỤ LỤC SỐ LIỆU TỔNG HỢP":
+            current = None
+        elif current is not None and item is not None:
+            current.append(item)
+    return found
+
+
+def _form_table(block, form):
+    """The table of ``form`` in a block: its label column is the form's labels, in order."""
+    from docx.table import Table
+    for item in block:
+        if isinstance(item, Table):
+            labels = [r.cells[1].text for r in item.rows]
+            if labels[-len(form.rows):] == [r.label for r in form.rows]:
+                return item
+    return None
+
+
 def test_each_section_holds_its_figures_and_a_chart(drafted, catalogue):
+    """Under each heading whose section names forms, between it and the next heading: the
+    form's table with every city figure of its rows in the right row and period, one
+    sentence per number row naming the row with its first and last figures, and a chart."""
     root, _, doc, _ = drafted
     city = read_city_csv(root / "summary" / "city.csv", catalogue)
-    texts = " ".join(_texts(doc))
-    pl3 = catalogue.form("PL3")
-    total = city["PL3"][("PL3.1", "2019")].value
-    assert f"Phụ lục {pl3.number}: {pl3.title}" in texts
-    assert vi_number(total) in texts
+    found = blocks(doc)
+    sections = [s for s in default_outline().sections if s.figures]
+    assert sections
+    for section in sections:
+        block = found[" ".join(section.printed.split())]
+        texts = [p.text for p in _paragraphs(block)]
+        for fid in section.figures:
+            form, values = catalogue.form(fid), city.get(fid, {})
+            assert f"Số liệu tổng hợp toàn Thành phố Hà Giang (Phụ lục {form.number}: {form.title}):" in texts
+            table = _form_table(block, form)
+            assert table is not None, (section.id, fid)
+            body = table.rows[-len(form.rows):]
+            first = len(table.columns) - len(form.periods) - 1 - bool(form.responsible_units)
+            for row, cells in zip(form.rows, body, strict=True):
+                if not row.is_input:
+                    continue
+                for k, p in enumerate(form.periods):
+                    want = shown(catalogue, row, values.get((row.id, p.id)), sign=row.unit != "%")
+                    assert cells.cells[first + k].text.rstrip("*") == want, (fid, row.id, p.id)
+            names = row_names([(catalogue.form(f), r) for f in section.figures
+                               for r in sentence_rows(catalogue, catalogue.form(f), city.get(f, {}))])
+            for row in sentence_rows(catalogue, form, values):
+                said = [t for t in texts if t.startswith(f"- {names[(fid, row.id)]}: ")]
+                assert len(said) == 1, (fid, row.id, said)
+                whole = [p for p in form.periods if not p.partial and (row.id, p.id) in values
+                         and isinstance(values[(row.id, p.id)].value, (int, float))]
+                for p in whole[:1] + whole[-1:]:
+                    assert f"{shown(catalogue, row, values[(row.id, p.id)])}" in said[0], (row.id, p.id)
+        assert any(t.startswith("Biểu đồ ") for t in texts) or not any(
+            catalogue.form(f).aggregate_of(r) == "sum" for f in section.figures for r in catalogue.form(f).input_rows)
     images = [r for r in doc.part.rels.values() if r.reltype.endswith("/image")]
-    assert len(images) >= 5
     captions = [p.text for p in doc.paragraphs if p.text.startswith("Biểu đồ ")]
-    assert len(captions) == len(images) and all("toàn Thành phố Hà Giang" in c for c in captions)
+    assert len(captions) == len(images) >= 5 and all("toàn Thành phố Hà Giang" in c for c in captions)
+
+
+def _paragraphs(block) -> list:
+    from docx.text.paragraph import Paragraph
+    return [item for item in block if isinstance(item, Paragraph)]
+
+
+def _sentences(block) -> list[str]:
+    """The figure sentences of a block: the "- " paragraphs after "Số liệu tổng hợp …:",
+    up to the form's table (the units' own texts come later and may have bullets too)."""
+    from docx.text.paragraph import Paragraph
+    found, inside = [], False
+    for item in block:
+        if not isinstance(item, Paragraph):
+            inside = False
+        elif item.text.startswith("Số liệu tổng hợp "):
+            inside = True
+        elif inside and item.text.startswith("- "):
+            found.append(item.text[2:])
+    return found
+
+
+def _label(sentence: str) -> str:
+    """A figure sentence's label: before the ": " that precedes its first figure."""
+    match = re.search(r": (?=[\d—])", sentence)
+    assert match, sentence
+    return sentence[:match.start()]
+
+
+def test_no_two_figure_sentences_of_a_section_share_a_label(drafted):
+    _, _, doc, _ = drafted
+    found = blocks(doc)
+    checked = 0
+    for section in (s for s in default_outline().sections if s.figures):
+        labels = [_label(s) for s in _sentences(found[" ".join(section.printed.split())])]
+        assert len(labels) == len(set(labels)), [x for x in labels if labels.count(x) > 1]
+        checked += len(labels)
+    assert checked > 50
+
+
+@pytest.mark.parametrize("together", [False, True], ids=["each form", "every form in one section"])
+def test_row_names_are_unique_in_any_section(catalogue, together):
+    """Every number row of the plan named so no two read alike: each form's rows in its
+    own section, and all of them in one (names then carry the appendix)."""
+    forms = list(catalogue.forms.values())
+    groups = [forms] if together else [[f] for f in forms]
+    for group in groups:
+        rows = [(f, r) for f in group for r in f.input_rows]
+        names = list(row_names(rows).values())
+        assert len(names) == len(set(names)), [n for n in names if names.count(n) > 1]
+    pl5 = catalogue.form("PL5")
+    assert row_name(pl5, pl5.row("PL5.1.a")) == "Tổng số biên chế cán bộ, công chức — Tổng số được giao"
+
+
+@pytest.mark.parametrize("end", [".", ":", ";", ",", "!", "?", "…", " .", ". ", "-", "–", ".:"])
+def test_a_label_loses_its_trailing_punctuation_before_a_colon(catalogue, end):
+    from harvest.report_text import clean_label
+    assert clean_label(f"Hình thức tuyên truyền CCHC khác (nếu có){end}") == "Hình thức tuyên truyền CCHC khác (nếu có)"
+    assert clean_label(f"Số lượng «mẫu»{end}") == "Số lượng «mẫu»"
+
+
+def test_no_double_punctuation_before_a_figure(drafted):
+    _, _, doc, _ = drafted
+    doubled = [p.text for p in doc.paragraphs if re.search(r"[.,;:!?…–-]\s*:\s", p.text)]
+    assert not doubled, doubled[:3]
+
+
+def test_a_part_year_is_given_apart_and_lacks_said_once(drafted, catalogue):
+    """A period that is not a whole year (2020 to 23/3) is never the end of a comparison:
+    it comes after the whole years, said to be short; each kind of lack once per sentence."""
+    _, _, doc, _ = drafted
+    partial = {period_words(p) for f in catalogue.forms.values() for p in f.periods if p.partial}
+    assert partial
+    sentences = [s for block in blocks(doc).values() for s in _sentences(block)]
+    assert sentences
+    for s in sentences:
+        for words in partial:
+            if words in s:
+                assert f"; {words}: " in s or s.split(": ", 1)[1].startswith(words), s
+                assert "(số liệu chưa đủ năm)" in s, s
+                assert f"({words})" not in s, s
+        assert s.count("thiếu") <= 1 and s.count("không tính") <= 1, s
+
+
+def test_percentages_keep_the_appendix_decimals(drafted, catalogue):
+    """Every percentage sentence shows its figure as the appendix does: 87,88%."""
+    root, _, doc, _ = drafted
+    city = read_city_csv(root / "summary" / "city.csv", catalogue)
+    sentences = " ".join(s for block in blocks(doc).values() for s in _sentences(block))
+    checked = 0
+    for form in catalogue.forms.values():
+        values = city.get(form.id, {})
+        for row in sentence_rows(catalogue, form, values):
+            fmt = catalogue.kinds[row.kind].number_format
+            if catalogue.kinds[row.kind].base != "percent":
+                continue
+            places = len(re.search(r"0\.(0+)", fmt).group(1))
+            whole = [p for p in form.periods if not p.partial and isinstance(values[(row.id, p.id)].value, float)]
+            for p in whole[:1] + whole[-1:]:
+                value = values[(row.id, p.id)].value
+                assert f"{vi_number(value, places)}%" in sentences, (row.id, p.id, value)
+                checked += 1
+    assert checked >= 4
 
 
 def test_units_texts_are_labelled_and_missing_units_listed(drafted, registry):
@@ -108,16 +271,54 @@ def test_figures_name_forms_of_the_plan(catalogue):
         check_figures(bad, catalogue.forms)
 
 
+def test_every_table_column_is_as_wide_as_its_widest_word(drafted):
+    """No word, figure or header of any table (figure tables, annex, header and closing
+    blocks) is wider than its column's text width at its font size: nothing is broken
+    inside ("Nă/m/201/5", "2.05/1*"). Widths read back from the document's XML."""
+    _, _, doc, _ = drafted
+    assert len(doc.tables) > 10
+    assert not broken_words(doc, 14), broken_words(doc, 14)[:5]
+
+
+def test_table_headers_repeat_and_rows_are_not_split(drafted):
+    from docx.oxml.ns import qn
+    _, _, doc, _ = drafted
+    tables = [t for t in doc.tables if t.rows[0].cells[0].text == "STT"]
+    assert tables
+    for table in tables:
+        props = [r._tr.trPr for r in table.rows]
+        assert all(p is not None and p.find(qn("w:cantSplit")) is not None for p in props)
+        heads = [p.find(qn("w:tblHeader")) is not None for p in props]
+        assert heads[0] and heads == sorted(heads, reverse=True) and not heads[-1]   # the header rows, first
+
+
+def _numbers_in(text: str) -> set[str]:
+    return set(re.findall(r"(?<![\d.,])\d{1,3}(?:\.\d{3})*(?:,\d+)?(?![\d,])", text))
+
+
 @pytest.mark.office
 def test_the_draft_renders_through_libreoffice(drafted, tmp_path, catalogue):
+    """Rendered to PDF: the headings, every city figure of the tables whole in the text (in
+    the Vietnamese format: 2.051, 87,88), the period headers whole, the issuer on one line."""
     from tests.office import convert
-    _, path, _, _ = drafted
+    root, path, _, _ = drafted
     pdf = convert([path], tmp_path, "pdf")[0]
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     flat = " ".join(text.split())
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in flat and "BÁO CÁO" in flat
     assert "Cải cách thủ tục hành chính" in flat and "PHỤ LỤC SỐ LIỆU TỔNG HỢP" in flat
     assert text.count("\f") >= 10
+    printed = _numbers_in(text)
+    city = read_city_csv(root / "summary" / "city.csv", catalogue)
+    wanted = {shown(catalogue, form.row(rid), cv, sign=False) for form in catalogue.forms.values()
+              for (rid, _), cv in city.get(form.id, {}).items() if isinstance(cv.value, (int, float))}
+    assert len(wanted) > 100 and "2.051" in wanted
+    assert not wanted - printed, sorted(wanted - printed)[:10]
+    tokens = set(text.split())
+    assert {"2015", "2016", "2017", "2018", "2019", "2020", "Năm"} <= tokens
+    laid = subprocess.run(["pdftotext", "-layout", "-l", "1", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert any("UBND THÀNH PHỐ HÀ GIANG" in " ".join(line.split()) for line in laid.splitlines()), laid[:400]
     ARTEFACTS.mkdir(exist_ok=True)
     subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "3", str(pdf),
                     str(ARTEFACTS / "bao-cao-tong-ket")], check=True)
@@ -131,7 +332,7 @@ def test_an_incomplete_figure_is_marked_and_explained(drafted, catalogue):
     lacking = [(fid, key) for fid, values in city.items() for key, cv in values.items() if cv.missing or cv.excluded]
     assert lacking
     texts = " ".join(_texts(doc))
-    assert "Số liệu chưa đủ (" in texts and "*" in texts
+    assert "Số liệu chưa đủ: thiếu 1 đơn vị (2015–2020)" in texts and "*" in texts
     for table in doc.tables:
         head = [c.text for c in table.rows[0].cells]
         if "Ghi chú" not in head:
@@ -142,15 +343,39 @@ def test_an_incomplete_figure_is_marked_and_explained(drafted, catalogue):
             assert marked == bool(row.cells[note_col].text.strip()) or not marked, [c.text for c in row.cells]
 
 
-def test_units_with_errors_and_without_a_report_are_listed(drafted):
+def _closing(doc) -> list[str]:
+    texts = [p.text for p in doc.paragraphs]
+    start = texts.index(CLOSING_HEADING)
+    return [t for t in texts[start + 1:] if t.startswith("- ")]
+
+
+def test_units_with_errors_without_a_report_or_lacking_figures_are_listed(drafted, catalogue):
+    """The closing list has every unit not sent, unusable or with errors (status), every
+    unit missing in a city figure (city.csv) with how many figures lack it, and the units
+    without a narrative report."""
     root, _, doc, _ = drafted
+    closing = _closing(doc)
     status = read_csv_rows(root / "summary" / "status.csv")
-    texts = " ".join(p.text for p in doc.paragraphs)
     for row in status:
+        where = f"{row['unit_name']} (Phụ lục {catalogue.form(row['form']).number}): "
         if row["status"] == "Có lỗi":
-            assert f"{row['unit_name']} ({row['form']}):" in texts
+            assert any(c.startswith(f"- {where}số liệu còn {row['errors']} lỗi") for c in closing), where
+        if row["status"] == "Chưa nộp":
+            assert f"- {where}chưa nộp." in closing
         if row.get("report") == "Chưa nộp":
-            assert f"{row['unit_name']} (báo cáo theo Đề cương): chưa gửi" in texts
+            assert f"- {row['unit_name']} (báo cáo theo Đề cương): chưa gửi." in closing
+    names = {r["unit_code"]: r["unit_name"] for r in status}
+    city = read_csv_rows(root / "summary" / "city.csv")
+    missing = {(code, r["form"]) for r in city for code in r["missing"].split(";") if code}
+    assert missing
+    for code, form in missing:
+        where = f"- {names[code]} (Phụ lục {catalogue.form(form).number}): "
+        assert any(c.startswith(where) for c in closing), where
+    counted = {(code, form): sum(code in r["missing"].split(";") for r in city if r["form"] == form)
+               for code, form in missing}
+    for (code, form), n in counted.items():
+        line = next(c for c in closing if c.startswith(f"- {names[code]} (Phụ lục {catalogue.form(form).number})"))
+        assert line.endswith("chưa nộp.") or f"thiếu {n}/" in line, line
 
 
 def test_no_spreadsheet_guard_quote_reaches_the_document(drafted):
@@ -207,3 +432,62 @@ def test_a_chart_draws_the_rows_of_one_unit_each_with_its_own_figures(catalogue,
 # The smallest valid PNG (1×1, transparent): python-docx reads its size from the header.
 _PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
                      "1f15c4890000000d4944415478da63f8cfc0f01f0005000201e7e5d2d20000000049454e44ae426082")
+
+
+@pytest.mark.parametrize("form_id", ["PL1", "PL5"])
+def test_a_blank_template_returned_after_the_filled_one_is_in_the_closing_list(
+        good_inbox, generated, key_file, catalogue, registry, tmp_path, form_id):
+    """A unit sends its filled appendix, then (newer) the blank template: the file is
+    accepted, the unit gives none of the city's figures, and the closing list names it
+    with the appendix and how many figures lack it; the console counts it apart."""
+    import os
+    import shutil
+    from datetime import timedelta
+
+    from samples.fill import write_values
+    from tests.conftest import FIXED_TIME
+    from tests.hostile_env import harvest_cli
+    unit = next(g.unit.code for g in generated[1] if g.form == form_id)
+    inbox = tmp_path / "inbox"   # this unit's returns only: the others are simply not sent
+    shutil.copytree(good_inbox / unit, inbox / unit)
+    blank = inbox / unit / f"{form_id} - gửi lại.xlsx"
+    write_values(generated[0] / next(g.path for g in generated[1] if g.form == form_id and g.unit.code == unit),
+                 catalogue.form(form_id), {}, blank, saved_at=FIXED_TIME + timedelta(days=1))
+    later = (inbox / unit / f"{form_id}.xlsx").stat().st_mtime + 3600
+    os.utime(blank, (later, later))
+    run = harvest_cli(inbox, tmp_path / "summary", key_file)
+    assert run.returncode == 0, run.stderr[-2000:]
+    status = {(r["unit_code"], r["form"]): r for r in read_csv_rows(tmp_path / "summary" / "status.csv")}
+    assert status[(unit, form_id)]["file"].endswith(blank.name) and status[(unit, form_id)]["status"] != "Chưa nộp"
+    result = CliRunner().invoke(cli, ["report", "--summary", str(tmp_path / "summary"), "--out",
+                                      str(tmp_path / "bao-cao"), "--templates", str(tmp_path / "none")],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    doc = docx.Document(str(tmp_path / "bao-cao" / "bao-cao-tong-ket.docx"))
+    form = catalogue.form(form_id)
+    cells = len(form.editable_rows(unit)) * len(form.periods)
+    line = f"- {registry.unit(unit).name} (Phụ lục {form.number}): thiếu {cells}/{cells} số liệu."
+    closing = _closing(doc)
+    assert line in closing, closing
+    lacking = sum("): thiếu " in c for c in closing)
+    assert f"{lacking} phụ lục đã nộp nhưng thiếu số liệu" in result.output
+
+
+@pytest.mark.parametrize("issuer", ["UBND thành phố Hà Giang", "Ủy ban nhân dân thành phố Hà Giang",
+                                    "Ủy ban nhân dân huyện Hoàng Su Phì tỉnh Hà Giang"])
+def test_the_issuer_lines_fit_their_column_whole(drafted, catalogue, registry, monkeypatch, issuer):
+    """The city's name in the header: each line within its column at its size (from the
+    column width and the text's length), broken only between words, the quốc hiệu on one line."""
+    from dataclasses import replace
+
+    from cchc.report_command import report_input
+    from harvest import city_report
+    from tests.docx_fit import cells, wrapped_lines
+    monkeypatch.setattr(city_report, "line_chart", lambda *a: _PNG)
+    root, _, _, _ = drafted
+    data = report_input(root / "summary", catalogue, replace(registry, issuer=issuer), default_outline(), None)
+    doc = docx.Document(io.BytesIO(city_report.build_city_report(data)))
+    [(_, width, left), (_, right_width, right)] = list(cells(doc.tables[0]))
+    lines = [(t, size) for t, size in left if t][:-1]   # the issuer's lines, above "Số: …"
+    assert " ".join(t for t, _ in lines) == issuer.upper()
+    assert not wrapped_lines(lines, width, 12) and not wrapped_lines(right[:1], right_width, 12)

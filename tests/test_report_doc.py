@@ -8,6 +8,7 @@ import io
 import subprocess
 import sys
 import zipfile
+from dataclasses import replace
 
 import docx
 import pytest
@@ -15,12 +16,15 @@ from docx.shared import Mm, Pt
 
 from harvest.identify import identity_from
 from sheetio.parts import custom_properties
-from tests.conftest import TEST_KEY
+from tests.conftest import FIXED_TIME, TEST_KEY
+from tests.docx_fit import broken_words, cells, wrapped_lines
 from tests.hostile_env import REPO
+from tests.office import ARTEFACTS
 from xlsx_forms.generate import generate_all
 from xlsx_forms.identity import PROPERTY_PREFIX, verify
 from xlsx_forms.outline import default_outline, normalized
-from xlsx_forms.report_doc import MOTTO, NATION, report_path
+from xlsx_forms.registry import Unit
+from xlsx_forms.report_doc import MOTTO, NATION, build_report, report_path
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +57,9 @@ def test_official_header(made, registry, unit):
     out, _ = made
     doc = _doc(out, unit)
     left, right = doc.tables[0].rows[0].cells
-    assert [p.text for p in left.paragraphs if p.text][:2] == [registry.issuer.upper(),
-                                                              registry.unit(unit).name.upper()]
+    # A line may be broken between words (a long name on two lines), never inside one.
+    assert [" ".join(p.text.split()) for p in left.paragraphs if p.text][:2] == [registry.issuer.upper(),
+                                                                                registry.unit(unit).name.upper()]
     assert left.paragraphs[1].runs[0].bold
     number = [p.text for p in left.paragraphs if p.text][2]
     assert number.startswith("Số:") and "/BC-" in number
@@ -138,3 +143,60 @@ def test_same_inputs_same_bytes_under_source_date_epoch(tmp_path, key_file):
 def test_only_when_every_form_is_made(tmp_path, catalogue, registry, options, outline):
     files = generate_all(catalogue, registry, tmp_path / "t", options, ("PL2",), outline=outline)
     assert {g.form for g in files} == {"PL2"} and not list((tmp_path / "t").rglob("*.docx"))
+
+
+# Issuers and unit names from short to longer than any column: each header line must fit its
+# column whole, broken between words only.
+LONG_NAMES = ["UBND xã Pả Vi", "UBND phường Nguyễn Trãi", "Trung tâm Văn hóa - Thông tin và Du lịch",
+              "Ban Quản lý các dự án đầu tư xây dựng và phát triển quỹ đất thành phố",
+              "Trung tâm Phát triển quỹ đất, Giải phóng mặt bằng và Dịch vụ công ích đô thị thành phố Hà Giang",
+              "Khuyếnnôngkhuyếnlâmkhuyếnngư"]   # one word wider than the column: alone on its line
+
+
+def _header_lines(data: bytes):
+    doc = docx.Document(io.BytesIO(data))
+    [(_, width, left), (_, right_width, right)] = list(cells(doc.tables[0]))
+    return doc, width, [t for t, _ in left if t], right_width, right
+
+
+@pytest.mark.parametrize("name", LONG_NAMES)
+@pytest.mark.parametrize("issuer", ["UBND thành phố Hà Giang", "Ủy ban nhân dân thành phố Hà Giang tỉnh Hà Giang"])
+def test_header_lines_fit_their_column_whole_words(outline, registry, name, issuer):
+    unit = Unit("u", name, "phong", "u@example.org", ("PL1",))
+    reg = replace(registry, issuer=issuer, units=(unit,))
+    doc, width, left, right_width, right = _header_lines(
+        build_report(outline, reg, unit, TEST_KEY, FIXED_TIME, 2020)[0])
+    assert " ".join(left[:-1]) == f"{issuer.upper()} {name.upper()}"   # every word, in order, none split
+    too_wide = wrapped_lines([(t, 12) for t in left[:-1]], width, 12)
+    assert all(len(t.split()) == 1 for t in too_wide), too_wide   # only a word wider than the column
+    assert not wrapped_lines(right[:1], right_width, 12)   # the quốc hiệu on one line
+    assert not broken_words(doc, 12) or name == LONG_NAMES[-1]
+
+
+@pytest.mark.office
+def test_template_renders_through_libreoffice(registry, tmp_path, outline):
+    """The template as LibreOffice prints it: A4, a handful of pages, the header (each
+    issuer line whole), title and every heading present; the first page kept as a PNG."""
+    from tests.office import convert
+    unit = "ttvhttdl"   # the longest name of the registry: two lines in its header
+    source = tmp_path / f"bao-cao_{unit}.docx"
+    source.write_bytes(build_report(outline, registry, registry.unit(unit), TEST_KEY, FIXED_TIME, 2020)[0])
+    pdf = convert([source], tmp_path / "pdf", "pdf")[0]
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    pages = int(next(line for line in info.splitlines() if line.startswith("Pages:")).split()[1])
+    assert "(A4)" in info and 6 <= pages <= 14, info
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    flat = "".join(text.split())   # pdftotext splits some Vietnamese words by glyph position
+    for needle in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
+                   registry.unit(unit).name.upper(), outline.kind, *(s.printed for s in outline.sections)):
+        assert all(word in flat for word in needle.split()), needle
+    laid = subprocess.run(["pdftotext", "-layout", "-l", "1", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout   # (without -layout, a line ending in "-" is joined to the next)
+    lines = ["".join(line.split()) for line in laid.splitlines()]
+    _, _, left, _, _ = _header_lines(source.read_bytes())
+    for line in left[:-1]:   # each header line printed whole on one line, as laid out
+        assert any("".join(line.split()) in printed for printed in lines), (line, lines[:8])
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "1", "-singlefile", str(pdf),
+                    str(ARTEFACTS / f"bao-cao_{unit}_trang-1")], check=True)
+    assert (ARTEFACTS / f"bao-cao_{unit}_trang-1.png").stat().st_size > 10_000

@@ -7,7 +7,7 @@ numbered row it belongs to, a row of a transposed table by its table.
 """
 from __future__ import annotations
 
-from .model import AGGREGATES, COMPARISONS, Catalogue, Form, Row
+from .model import AGGREGATES, COMPARISONS, Catalogue, Form, Row, numbered
 from .rules import rule_type
 
 SEVERITY_VI = {"error": "lỗi, phải sửa", "warning": "cảnh báo, kiểm tra lại"}
@@ -15,27 +15,16 @@ SEVERITY_VI = {"error": "lỗi, phải sửa", "warning": "cảnh báo, kiểm t
 PART_VI = {"title": "tên phụ lục", "footnote": "ghi chú cuối biểu", "stt_header": "tiêu đề cột STT"}
 
 
-def _number(stt: str) -> str:
-    """'6.' → '6'; '-' and '' → '' (a sub-row's mark is not a number)."""
-    stt = stt.strip().rstrip(".")
-    return stt if stt and stt != "-" else ""
-
-
 def row_ref(form: Form, row: Row) -> str:
     """How a person finds ``row`` on the form: 'STT 2 «…»', '«…» (thuộc STT 6)' for a
     sub-row, '«…» (bảng I)' for a row of a transposed table, else '«…»'."""
-    if _number(row.stt):
-        return f"STT {_number(row.stt)} «{row.label}»"
-    for table in form.tables:
-        if row not in table.rows:
-            continue
-        if table.layout == "transposed":
-            return f"«{row.label}» (bảng {table.id})"
-        above = table.rows[:table.rows.index(row)]
-        parent = next((_number(r.stt) for r in reversed(above) if _number(r.stt)), "")
-        if parent:
-            return f"«{row.label}» (thuộc STT {parent})"
-    return f"«{row.label}»"
+    if numbered(row.stt):
+        return f"STT {numbered(row.stt)} «{row.label}»"
+    table = next((t for t in form.tables if row in t.rows), None)
+    if table is not None and table.layout == "transposed":
+        return f"«{row.label}» (bảng {table.id})"
+    parent = form.parent(row)
+    return f"«{row.label}» (thuộc STT {numbered(parent.stt)})" if parent else f"«{row.label}»"
 
 
 def _row_line(form: Form, row: Row) -> str:
@@ -81,7 +70,7 @@ def _evidence_lines(catalogue: Catalogue, form: Form) -> list[str]:
         when = ", nếu chưa có thì ".join(labels.get(p, p) for p in e.periods)
         decides = ("đánh giá «Đạt» mà số liệu chưa đạt" if e.decides == "against"
                    else "đánh giá khác với số liệu, «Đạt» hay «Không đạt»")
-        target = _number(form.row(e.target).stt)
+        target = numbered(form.row(e.target).stt)
         lines += [f"    STT {target}: «{e.requirement}»" if target else f"    {row_ref(form, form.row(e.target))}",
                   f"        Số liệu: Phụ lục {other.number}, {row_ref(other, other.row(e.row))} "
                   f"{COMPARISONS[e.compare]} {show_number(e.threshold)}; kỳ xét: {when}; cần xác nhận khi {decides}"]

@@ -198,6 +198,13 @@ class Evidence:
         return {"gt": value > t, "ge": value >= t, "lt": value < t, "le": value <= t}[self.compare]
 
 
+def numbered(stt: str) -> str:
+    """A row's number without its dot ("6." → "6"); "" for "-", "+" and none (a sub-row's
+    mark is not a number)."""
+    stt = stt.strip().rstrip(".")
+    return stt if stt and stt not in ("-", "+") else ""
+
+
 @dataclass(frozen=True, eq=False)
 class Form:
     """One appendix (Phụ lục) of the plan. Compared by identity: forms are the
@@ -238,6 +245,21 @@ class Form:
     def row(self, row_id: str) -> Row:
         """The row with this id (KeyError if none)."""
         return self._by_id[row_id]
+
+    def parent(self, row: Row) -> Row | None:
+        """The row ``row`` is printed under: for a row without a number of its own ("-",
+        "+" or none), the nearest numbered row above it in its table ("2. Số đơn vị …"
+        above "- Số lượng …"); None for a numbered row, a row above every numbered one,
+        or a row of a transposed table (its table's title heads it)."""
+        if numbered(row.stt):
+            return None
+        for table in self.tables:
+            if row in table.rows:
+                if table.layout == "transposed":
+                    return None
+                above = table.rows[:table.rows.index(row)]
+                return next((r for r in reversed(above) if numbered(r.stt)), None)
+        return None
 
     def editable_rows(self, unit_code: str) -> tuple[Row, ...]:
         """Input rows the given unit fills in: all of them, except on forms whose rows

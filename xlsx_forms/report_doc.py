@@ -25,8 +25,12 @@ from xml.sax.saxutils import escape
 from .identity import PROPERTY_PREFIX, Identity, sign
 from .outline import Outline
 from .registry import Registry, Unit
+from .textwidth import ceil_mm, lines_within, text_mm
 
 FONT = "Times New Roman"
+TEXT_WIDTH_MM = 165   # A4 less the official margins (30 mm left, 15 mm right)
+CELL_PAD_MM = 1.0     # each side of a table cell's text (set on every table: widths count it)
+HEADER_PT = 12        # the issuer's lines and the quốc hiệu
 UNIT_TOKEN = "CCHC-UNIT-NAME-TOKEN"   # replaced by each unit's name in the master's XML
 NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
@@ -65,7 +69,9 @@ def build_report(outline: Outline, registry: Registry, unit: Unit, key: bytes, g
                     generated_at=generated_at.isoformat(), fingerprint=outline.fingerprint)
     parts = _master(outline, registry.issuer, registry.place, registry.consolidator.name, generated_at, year)
     name = escape(unit.name).encode("utf-8")
-    upper = escape(unit.name.upper()).encode("utf-8")
+    # The unit's name in its header column: whole words on each line, a long name on two.
+    lines = lines_within(unit.name.upper(), issuer_width_mm() - 2 * CELL_PAD_MM, HEADER_PT)
+    upper = '</w:t><w:br/><w:t xml:space="preserve">'.join(escape(line) for line in lines).encode("utf-8")
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         for part, body in parts:
@@ -93,7 +99,7 @@ def _master(outline: Outline, issuer: str, place: str, consolidator: str, genera
     doc = docx.Document()
     _page(doc)
     _styles(doc)
-    _header(doc, issuer, place, year)
+    official_header(doc, [(issuer.upper(), False), (UNIT_TOKEN, True)], NUMBER_LINE, place, year)
     _para(doc, outline.kind, bold=True, size=14, align="center", before=12)
     _para(doc, outline.title, bold=True, size=14, align="center", after=12)
     for s in outline.sections:
@@ -215,23 +221,50 @@ def _para(container, text: str, *, bold=False, italic=False, underline=False, si
     return p
 
 
-def _table(doc, widths_mm: tuple[int, int]):
+def cell_margins(table, pad_mm: float = CELL_PAD_MM) -> None:
+    """The left and right margins of every cell of ``table`` (widths are computed with them)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    props = table._tbl.tblPr
+    margins = props.find(qn("w:tblCellMar"))
+    if margins is None:
+        margins = OxmlElement("w:tblCellMar")
+        props.append(margins)
+    for side in ("left", "right"):
+        edge = OxmlElement(f"w:{side}")
+        edge.set(qn("w:w"), str(round(pad_mm / 25.4 * 1440)))
+        edge.set(qn("w:type"), "dxa")
+        margins.append(edge)
+
+
+def issuer_width_mm() -> float:
+    """The header's left column: what the quốc hiệu leaves of the text width (it must print
+    on one line in the right column)."""
+    return TEXT_WIDTH_MM - ceil_mm(text_mm(NATION, HEADER_PT) + 2 * CELL_PAD_MM + 1)
+
+
+def _table(doc, widths_mm: tuple[float, float]):
     from docx.shared import Mm
     table = doc.add_table(rows=1, cols=2)
     table.autofit = False
+    cell_margins(table)
     for column, cell, width in zip(table.columns, table.rows[0].cells, widths_mm, strict=True):
         column.width = cell.width = Mm(width)   # the grid (LibreOffice) and the cell (Word)
         cell._tc.remove(cell.paragraphs[0]._p)   # each cell gets only the paragraphs put in
     return table.rows[0].cells
 
 
-def _header(doc, issuer: str, place: str, year: int) -> None:
-    left, right = _table(doc, (64, 101))
-    _para(left, issuer.upper(), size=12)
-    _para(left, UNIT_TOKEN, bold=True, size=12)
+def official_header(doc, issuer: list[tuple[str, bool]], number_line: str, place: str, year: int) -> None:
+    """The issuer's block (``issuer``: its lines, each (text, bold), each broken between
+    words only where its column needs it) beside the quốc hiệu, tiêu ngữ and date line."""
+    width = issuer_width_mm()
+    left, right = _table(doc, (width, TEXT_WIDTH_MM - width))
+    for text, bold in issuer:
+        for line in lines_within(text, width - 2 * CELL_PAD_MM, HEADER_PT):
+            _para(left, line, bold=bold, size=HEADER_PT)
     _para(left, "", size=6)
-    _para(left, NUMBER_LINE, size=13)
-    _para(right, NATION, bold=True, size=12)
+    _para(left, number_line, size=13)
+    _para(right, NATION, bold=True, size=HEADER_PT)
     _para(right, MOTTO, bold=True, underline=True, size=13)
     _para(right, "", size=6)
     _para(right, f"{place}, ngày    tháng    năm {year}", italic=True, size=13)
