@@ -26,6 +26,7 @@ TEMPLATES_WHAT = "thư mục biểu mẫu (--templates)"
 SUMMARY_WHAT = "thư mục kết quả tổng hợp (--summary)"
 OUTBOX_WHAT = "thư mục thư đi (--outbox)"
 FEEDBACK_WHAT = "thư mục biểu mẫu cần sửa (--out)"
+EXAMPLE_SMTP = "smtp.example.vn:587"   # the one example server of the help and the messages
 
 
 def waiting(folder: Path):
@@ -49,11 +50,13 @@ def smtp_options(func):
     """The sending options shared by mail and feedback."""
     for option in reversed([
         click.option("--send", is_flag=True, help="Gửi ngay các thư vừa ghi qua SMTP (mỗi thư chỉ gửi một lần)."),
-        click.option("--smtp", "smtp", metavar="MÁY_CHỦ:CỔNG", help="Máy chủ SMTP, ví dụ smtp.example.vn:587."),
+        click.option("--smtp", "smtp", metavar="MÁY_CHỦ:CỔNG",
+                     help=f"Máy chủ SMTP (dùng cùng --send), ví dụ {EXAMPLE_SMTP}."),
         click.option("--security", type=click.Choice(["starttls", "ssl", "none"]), default="starttls",
                      show_default=True, help="Mã hóa kết nối SMTP."),
         click.option("--retry-delay", type=click.FloatRange(0, 600), default=2.0, show_default=True,
-                     metavar="GIÂY", help="Chờ trước khi thử gửi lại khi mất kết nối (gấp đôi mỗi lần, tối đa 3 lần)."),
+                     metavar="GIÂY", help="Chờ trước khi thử gửi lại khi máy chủ tạm thời không nhận thư (mất kết nối, "
+                          "mã trả lời 4xx); gấp đôi mỗi lần, tối đa 3 lần."),
         click.option("--user", envvar="CCHC_SMTP_USER", default="", metavar="TÀI_KHOẢN",
                      help=f"Tài khoản SMTP (biến CCHC_SMTP_USER); mật khẩu lấy từ biến {PASSWORD_ENV}, "
                           "không bao giờ từ dòng lệnh."),
@@ -71,18 +74,30 @@ class SendStopped(click.ClickException):
 
 def smtp_config(send: bool, smtp: str | None, security: str, user: str, retry_delay: float) -> SmtpConfig | None:
     """The sending settings when ``--send`` is given (None otherwise), checked before
-    anything is written: a run that cannot send refuses to start."""
+    anything is written: a run that cannot send refuses to start, and so does --smtp
+    without --send (the clerk meant to send: nothing would be)."""
     if not send:
+        if smtp:
+            raise click.UsageError("--smtp chỉ dùng khi gửi thư: thêm --send để gửi ngay các thư vừa ghi, hoặc bỏ "
+                                   "--smtp để chỉ ghi thư.")
         return None
-    if not smtp or ":" not in smtp:
-        raise click.UsageError("--send cần --smtp MÁY_CHỦ:CỔNG, ví dụ --smtp mail.example.vn:587.")
-    host, port = smtp.rsplit(":", 1)
-    if not port.isdigit() or not host:
-        raise click.UsageError(f"--smtp: «{smtp}» phải có dạng MÁY_CHỦ:CỔNG, cổng là số (ví dụ mail.example.vn:587).")
+    if not smtp:
+        raise click.UsageError(f"--send cần --smtp MÁY_CHỦ:CỔNG, ví dụ --smtp {EXAMPLE_SMTP}.")
+    host, _, port = smtp.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise click.UsageError(f"--smtp: «{smtp}» phải có dạng MÁY_CHỦ:CỔNG, cổng là số từ 1 đến 65535 (ví dụ "
+                               f"{EXAMPLE_SMTP}).")
     password = os.environ.get(PASSWORD_ENV, "")
     if user and not password:
         raise click.UsageError(f"Có tài khoản SMTP nhưng chưa đặt mật khẩu trong biến môi trường {PASSWORD_ENV}.")
     return SmtpConfig(host, int(port), security, user, password, backoff=retry_delay)
+
+
+class SendPaused(click.ClickException):
+    """Sending stopped because the server kept asking to try later: the letters left are
+    sent by the next run. Exit code 1, as for letters not sent."""
+
+    exit_code = 1
 
 
 def _send(outbox: Path, kind: str, cfg: SmtpConfig) -> None:
@@ -94,6 +109,11 @@ def _send(outbox: Path, kind: str, cfg: SmtpConfig) -> None:
         done = f"đã gửi {len(report.sent)} thư trước khi dừng" if report.sent else "chưa gửi thư nào"
         raise SendStopped(f"{report.stopped}. Đã dừng gửi ({done}); các thư vẫn ở {outbox}: sửa rồi chạy lại "
                           "lệnh để gửi (thư đã gửi không bị gửi lại).")
+    if report.paused:
+        unsent = len(report.failed) + len(report.left)
+        raise SendPaused(f"{report.paused}; đã thử {cfg.attempts} lần. Máy chủ tạm thời không nhận thư nên đã dừng "
+                         f"gửi (đã gửi {len(report.sent)} thư, {unsent} thư chưa gửi vẫn ở {outbox}): hãy chạy lại "
+                         "lệnh sau ít phút, các thư chưa gửi sẽ được gửi (thư đã gửi không bị gửi lại).")
     failed = f", {len(report.failed)} thư chưa gửi được:" if report.failed else "."
     click.echo(f"Đã gửi {len(report.sent)} thư{failed}")
     for name, reason in report.failed:

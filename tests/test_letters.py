@@ -164,7 +164,7 @@ def test_only_transient_errors_are_retried(templates, tmp_path, registry):  # no
         controller.stop()
     assert result.exit_code == 1, result.output
     assert "Đã gửi 14 thư, 1 thư chưa gửi được:" in result.output
-    assert "mau-tu-phap.eml: máy chủ trả lời 554" in result.output
+    assert "mau-tu-phap.eml: máy chủ không nhận thư này (554 5.6.0 message refused)" in result.output
     assert handler.attempts.count(later) == 2 and handler.attempts.count(never) == 1
 
 
