@@ -8,11 +8,10 @@ from pathlib import Path
 
 import click
 
-from harvest.issues import Code
-from harvest.reconcile import MISSING, WITH_ERRORS
 from mailer import outbox as box
 from mailer.feedback import make_corrections
-from mailer.messages import feedback_letter, for_office, mailout_letter, message, reminder_letter
+from mailer.messages import feedback_letter, mailout_letter, message, reminder_letter
+from mailer.reminders import reminders as unit_reminders
 from mailer.smtp import PASSWORD_ENV, SmtpConfig, send_outbox
 from oslayer.fileio import NotReadable, read_csv
 from xlsx_forms import outdir, outwrite
@@ -186,27 +185,14 @@ def register(cli, plan_option, units_option, key_option, templates_option) -> No
             if reminders:
                 statuses = _rows(summary / "status.csv", "--summary")
                 issues = _rows(summary / "issues.csv", "--summary")
-                # Letters name a file as the office sent it, never the inbox's folders.
-                paths = {r["file"] for r in statuses} | {r["file"] for r in issues}
-                problems = defaultdict(list)
-                for row in issues:
-                    if row["severity"] == "error" and row["code"] != Code.R_MISSING:
-                        problems[(row["unit_code"], row["form"])].append(for_office(row["message"], paths))
-                for unit in registry.units:
-                    mine = [s for s in statuses if s["unit_code"] == unit.code]
-                    missing = [s["form"] for s in mine if s["status"] == MISSING]
-                    # Received but unusable (status.csv's reason): never "not submitted".
-                    unusable = {s["form"]: (for_office(s.get("reason") or "", paths), problems[(unit.code, s["form"])])
-                                for s in mine if s["status"] == WITH_ERRORS and s.get("reason")}
-                    wrong = {s["form"]: problems[(unit.code, s["form"])] for s in mine
-                             if s["status"] == WITH_ERRORS and s["form"] not in unusable}
-                    if not missing and not wrong and not unusable:
-                        continue
-                    files = [p for f, p in manifest.get(unit.code, []) if f in missing or f in unusable]
-                    sent = {s["form"]: s["file"] for s in mine if s["file"] and s["status"] != MISSING}
-                    letter = reminder_letter(catalogue, registry, unit, missing, wrong, files, due, unusable, sent)
-                    box.write(outbox, f"nhac-{unit.code}", message(letter, catalogue, registry, when))
-                    written.add(f"nhac-{unit.code}")
+                report_id = catalogue.outline.id if catalogue.outline is not None else None
+                for r in unit_reminders(statuses, issues, registry, report_id):
+                    files = [p for f, p in manifest.get(r.unit.code, []) if f in r.missing or f in r.unusable
+                             or (f == report_id and f in r.wrong)]   # a report is redone on its template
+                    letter = reminder_letter(catalogue, registry, r.unit, r.missing, r.wrong, files, due, r.unusable,
+                                             r.sent)
+                    box.write(outbox, f"nhac-{r.unit.code}", message(letter, catalogue, registry, when))
+                    written.add(f"nhac-{r.unit.code}")
             else:
                 for unit in registry.units:
                     if unit.code not in manifest:

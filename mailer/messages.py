@@ -157,18 +157,35 @@ def _named(catalogue: Catalogue, form_id: str, sent: dict[str, str]) -> str:
     return form_line(catalogue, form_id) + (f" (tệp «{inert(sent_name(name), single_line=True)}»)" if name else "")
 
 
+# What has errors, by the heading of its list (_listed): the words of a reminder's first line.
+_WRONG = {"Báo cáo": "báo cáo theo Đề cương còn lỗi cần sửa", "Các phụ lục": "số liệu còn lỗi cần sửa",
+          "Báo cáo và các phụ lục": "báo cáo theo Đề cương và số liệu còn lỗi cần sửa"}
+
+
+def _listed(catalogue: Catalogue, ids: Iterable[str]) -> str:
+    """What a list of form ids holds, for its heading: "Các phụ lục", "Báo cáo" (the
+    narrative report alone) or "Báo cáo và các phụ lục"."""
+    report = catalogue.outline.id if catalogue.outline is not None else None
+    ids = list(ids)
+    has_report, has_forms = report in ids, any(i != report for i in ids)
+    return "Báo cáo và các phụ lục" if has_report and has_forms else "Báo cáo" if has_report else "Các phụ lục"
+
+
 def reminder_letter(catalogue: Catalogue, registry: Registry, unit: Unit, missing: list[str],
                     with_errors: dict[str, list[str]], files: list[Path], deadline: date,
                     unusable: dict[str, tuple[str, list[str]]] | None = None,
                     sent: dict[str, str] | None = None) -> Letter:
-    """A reminder: which appendices are missing, which came back as a file that cannot be
-    used (form → (reason, problems): received, so never called "not submitted"; the blank
-    template goes with it), which came back with errors (form → problems). ``sent``: form
-    → the file received (named by its file name only). A unit that sent everything is
-    told what is wrong, never that its report is missing."""
+    """A reminder: which appendices (and narrative report: the outline's id) are missing,
+    which came back as a file that cannot be used (form → (reason, problems): received, so
+    never called "not submitted"; the blank template goes with it), which came back with
+    errors (form → problems). ``sent``: form → the file received (named by its file name
+    only). "Đã nhận đủ" only when every appendix and the report are in; a unit that sent
+    everything is told what is wrong, never that its report is missing."""
     cons = registry.consolidator.name
     sent = sent or {}
     unusable = unusable or {}
+    report = catalogue.outline.id if catalogue.outline is not None else None
+    what_wrong = _WRONG[_listed(catalogue, with_errors)]
     if missing:
         lines = [f"Đến nay {cons} chưa nhận đủ báo cáo của {unit.name}."]
         subject = ""
@@ -177,19 +194,20 @@ def reminder_letter(catalogue: Catalogue, registry: Registry, unit: Unit, missin
                  + (" và có phụ lục còn lỗi cần sửa." if with_errors else ".")]
         subject = "Đề nghị gửi lại báo cáo"
     else:
-        lines = [f"{cons} đã nhận đủ báo cáo của {unit.name}, nhưng số liệu còn lỗi cần sửa."]
-        subject = "Đề nghị sửa số liệu"
+        lines = [f"{cons} đã nhận đủ báo cáo của {unit.name}, nhưng {what_wrong}."]
+        subject = "Đề nghị sửa báo cáo" if set(with_errors) == {report} else "Đề nghị sửa số liệu"
     if missing:
-        lines += ["Các phụ lục chưa nộp (biểu mẫu gửi kèm):", *(f"  - {form_line(catalogue, f)}" for f in missing)]
+        lines += [f"{_listed(catalogue, missing)} chưa nộp (mẫu gửi kèm):",
+                  *(f"  - {form_line(catalogue, f)}" for f in missing)]
     if unusable:
-        lines.append("Các phụ lục đã nhận được tệp nhưng không dùng được số liệu (biểu mẫu gửi kèm, "
-                     "đề nghị điền lại trên đúng biểu mẫu này):")
+        lines.append(f"{_listed(catalogue, unusable)} đã nhận được tệp nhưng không dùng được số liệu (mẫu "
+                     "gửi kèm, đề nghị điền lại trên đúng mẫu này):")
         for form_id, (reason, problems) in unusable.items():
             lines.append(f"  - {_named(catalogue, form_id, sent)}: tệp gửi về không dùng được vì "
                          f"{inert(reason, single_line=True, limit=PROBLEM_TEXT)}.")
             lines += [f"      · {inert(p, single_line=True, limit=PROBLEM_TEXT)}" for p in problems[:2]]
     if with_errors:
-        lines.append("Các phụ lục đã nộp nhưng còn lỗi cần sửa:")
+        lines.append(f"{_listed(catalogue, with_errors)} đã nộp nhưng còn lỗi cần sửa:")
         for form_id, problems in with_errors.items():
             if not problems:
                 lines.append(f"  - {_named(catalogue, form_id, sent)}: còn lỗi cần sửa.")

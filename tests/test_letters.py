@@ -23,7 +23,7 @@ from mailer.messages import (
     reminder_letter,
 )
 from tests import smtpd
-from tests.test_mail import _eml, _fill, key_file, run, server, templates  # noqa: F401 - fixtures
+from tests.test_mail import _eml, _fill, _report, key_file, run, server, templates  # noqa: F401 - fixtures
 
 VN = timezone(timedelta(hours=7))
 FAST = 5.0   # seconds: a bound on failing once, not a benchmark
@@ -175,6 +175,7 @@ def test_letters_name_the_file_as_sent_and_tell_errors(templates, tmp_path, key_
     when = datetime(2020, 3, 20, 9, tzinfo=VN)
     _fill(templates, catalogue, "p-ngoc-ha", "PL1", inbox / "thư ngày 20-3" / "ngọc hà" / "PL1 Ngọc Hà.xlsx", when,
           {("PL1.1", "2019"): "nhiều"})
+    _report(templates, catalogue, "p-ngoc-ha", inbox / "thư ngày 20-3" / "ngọc hà" / "Báo cáo Ngọc Hà.docx", when)
     summary = tmp_path / "summary"
     assert run("harvest", inbox, "--key-file", key_file, "--out", summary).exit_code == 0
     outbox = tmp_path / "outbox"
