@@ -18,6 +18,7 @@ from pathlib import Path
 from xlsx_forms.inert import inert
 from xlsx_forms.model import Catalogue, dmy
 from xlsx_forms.registry import Registry, Unit
+from xlsx_forms.registry import in_sentence as mid  # a registry name inside a sentence
 from xlsx_forms.styles import COLOUR_VI, CONFIRM_FILL, FIX_FILL, INPUT_FILL
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -129,7 +130,7 @@ def mailout_letter(catalogue: Catalogue, registry: Registry, unit: Unit, files: 
     cons = registry.consolidator
     listed = tuple(f"  - {form_line(catalogue, f)}" for f in forms)
     return Letter("mau", unit, (
-        f"Thực hiện {catalogue.plan.reference}, {cons.name} gửi {unit.name} "
+        f"Thực hiện {catalogue.plan.reference}, {mid(cons.name)} gửi {mid(unit.name)} "
         f"các biểu mẫu phụ lục thống kê được giao:", *listed, "",
         f"Đề nghị đơn vị điền số liệu vào các tệp đính kèm (chỉ nhập vào các ô nền {COLOUR_VI[INPUT_FILL]}; xem trang "
         "«Hướng dẫn» trong mỗi tệp), không đổi cấu trúc biểu, và gửi lại chính các tệp này chậm nhất "
@@ -187,14 +188,14 @@ def reminder_letter(catalogue: Catalogue, registry: Registry, unit: Unit, missin
     report = catalogue.outline.id if catalogue.outline is not None else None
     what_wrong = _WRONG[_listed(catalogue, with_errors)]
     if missing:
-        lines = [f"Đến nay {cons} chưa nhận đủ báo cáo của {unit.name}."]
+        lines = [f"Đến nay {mid(cons)} chưa nhận đủ báo cáo của {mid(unit.name)}."]
         subject = ""
     elif unusable:
-        lines = [f"{cons} đã nhận báo cáo của {unit.name}, nhưng có tệp không dùng được số liệu"
+        lines = [f"{cons} đã nhận báo cáo của {mid(unit.name)}, nhưng có tệp không dùng được số liệu"
                  + (" và có phụ lục còn lỗi cần sửa." if with_errors else ".")]
         subject = "Đề nghị gửi lại báo cáo"
     else:
-        lines = [f"{cons} đã nhận đủ báo cáo của {unit.name}, nhưng {what_wrong}."]
+        lines = [f"{cons} đã nhận đủ báo cáo của {mid(unit.name)}, nhưng {what_wrong}."]
         subject = "Đề nghị sửa báo cáo" if set(with_errors) == {report} else "Đề nghị sửa số liệu"
     if missing:
         lines += [f"{_listed(catalogue, missing)} chưa nộp (mẫu gửi kèm):",
@@ -230,13 +231,13 @@ def feedback_letter(catalogue: Catalogue, registry: Registry, unit: Unit, forms:
     wrong = {f: n for f, n in forms.items() if n}
     asked = {f: n for f, n in (confirm or {}).items() if n}
     sent = sent or {}
-    lines = [f"{registry.consolidator.name} đã nhận báo cáo của {unit.name}."]
+    lines = [f"{registry.consolidator.name} đã nhận báo cáo của {mid(unit.name)}."]
     if wrong or not asked:
         lines += ["Số liệu còn lỗi ở:",
                   *(f"  - {_named(catalogue, f, sent)}: {n} ô cần xem lại" for f, n in wrong.items())]
     if asked:
         lines += [("Một số số liệu khác thường (so với các năm khác, các đơn vị khác hoặc số liệu tổng hợp "
-                   f"của {registry.place}), xin đơn vị xác nhận:"),
+                   f"của {mid(registry.place)}), xin đơn vị xác nhận:"),
                   *(f"  - {_named(catalogue, f, sent)}: {n} ô xin xác nhận" for f, n in asked.items())]
     lines.append("")
     lines.append("Tệp gửi kèm là biểu mẫu mới đã điền sẵn số liệu đơn vị đã gửi.")

@@ -19,6 +19,7 @@ from mailer.messages import (
     EncodedHeader,
     encoded_words,
     feedback_letter,
+    mailout_letter,
     message,
     reminder_letter,
 )
@@ -231,3 +232,35 @@ def test_a_server_that_never_answers_fails_once_not_per_letter(templates, tmp_pa
     assert "nhận kết nối nhưng không trả lời" in result.output and result.output.count("Lỗi:") == 1
     # One wait for the greeting, no retry, no letter after letter (it was 66 s per letter).
     assert elapsed < timeout + FAST and len(accepted) == 1
+
+
+PLACES = ["Thành phố Hà Giang", "Tỉnh Hà Giang", "Huyện Bắc Mê", "Quận 1", "Thị xã Sơn Tây", "Thị trấn Yên Minh",
+          "Phường Minh Khai", "Xã Phương Độ"]
+
+
+@pytest.mark.parametrize("place", PLACES)
+@pytest.mark.parametrize("kind", ["mau", "nhac", "phan-hoi"])
+def test_places_and_units_inside_a_sentence_are_lower_case(catalogue, registry, place, kind):
+    """A registry name used inside a sentence: its administrative word in lower case, the
+    proper name with its capitals ("của thành phố Hà Giang"); a body ("Huyện ủy") unchanged."""
+    from tests.test_texts import capital_slips
+    reg = replace(registry, place=place)
+    unit = replace(registry.unit("vp"), name=place)   # a unit named as a place, too
+    due = datetime(2020, 3, 23).date()
+    letter = {"mau": lambda: mailout_letter(catalogue, reg, unit, [], ["PL1"], due),
+              "nhac": lambda: reminder_letter(catalogue, reg, unit, ["PL1"], {}, [], due),
+              "phan-hoi": lambda: feedback_letter(catalogue, reg, unit, {"PL3": 2}, [], due, confirm={"PL1": 1}),
+              }[kind]()
+    body = "\n".join(letter.lines)
+    lowered = place[0].lower() + place[1:]
+    assert lowered in body and place not in body and not capital_slips(body)
+
+
+@pytest.mark.parametrize(("name", "shown"), [
+    ("Thành phố Hà Giang", "thành phố Hà Giang"), ("Phường 3", "phường 3"), ("Huyện ủy Bắc Mê", "Huyện ủy Bắc Mê"),
+    ("THÀNH PHỐ HÀ GIANG", "THÀNH PHỐ HÀ GIANG"), ("UBND phường Minh Khai", "UBND phường Minh Khai"),
+    ("Xã", "Xã"), ("Phòng Tư pháp", "Phòng Tư pháp"),
+])
+def test_in_sentence(name, shown):
+    from xlsx_forms.registry import in_sentence
+    assert in_sentence(name) == shown
