@@ -260,7 +260,7 @@ def register(cli, plan_option, units_option, key_option, templates_option) -> No
             for c in corrections:
                 letter = feedback_letter(catalogue, registry, c.unit, {f: n for f, (_, n) in c.files.items()},
                                          [p for p, _ in c.files.values()], due, c.confirm, key=c.problems_key,
-                                         sent=c.sent)
+                                         sent=c.sent, warnings=c.warnings)
                 box.write(outbox, f"phan-hoi-{c.unit.code}", message(letter, catalogue, registry, when))
             click.echo(f"Đã tạo {sum(len(c.files) for c in corrections)} biểu mẫu cần sửa cho {len(corrections)} "
                        f"đơn vị trong {out}, thư phản hồi trong {outbox}.")

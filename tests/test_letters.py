@@ -15,9 +15,8 @@ from email.policy import default
 
 import pytest
 
+from mailer.headers import EncodedHeader, encoded_words
 from mailer.messages import (
-    EncodedHeader,
-    encoded_words,
     feedback_letter,
     mailout_letter,
     message,
@@ -193,7 +192,7 @@ def test_letters_name_the_file_as_sent_and_tell_errors(templates, tmp_path, key_
                    "--out", tmp_path / "feedback", "--outbox", outbox)
     assert feedback.exit_code == 0, feedback.output
     fb = _eml(outbox / "phan-hoi-p-ngoc-ha.eml").get_body(("plain",)).get_content()
-    assert "(tệp «PL1 Ngọc Hà.xlsx»): 1 ô cần xem lại" in fb and "thư ngày 20-3" not in fb
+    assert "(tệp «PL1 Ngọc Hà.xlsx»): 1 ô có lỗi cần sửa" in fb and "thư ngày 20-3" not in fb
 
 
 def test_a_server_that_never_answers_fails_once_not_per_letter(templates, tmp_path):  # noqa: F811
