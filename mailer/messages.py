@@ -12,10 +12,11 @@ from email.utils import format_datetime
 from pathlib import Path
 
 from xlsx_forms.inert import inert
+from xlsx_forms.instructions import where_to_type
 from xlsx_forms.model import Catalogue, dmy
 from xlsx_forms.registry import Registry, Unit
 from xlsx_forms.registry import in_sentence as mid  # a registry name inside a sentence
-from xlsx_forms.styles import COLOUR_VI, CONFIRM, ERROR, INPUT_FILL, MARKS, WARNING
+from xlsx_forms.styles import COLOUR_VI, CONFIRM, ERROR, MARKS, WARNING
 
 from .headers import POLICY, set_header
 
@@ -58,10 +59,11 @@ def mailout_letter(catalogue: Catalogue, registry: Registry, unit: Unit, files: 
     """The mail-out: the unit's workbooks and what to do with them."""
     cons = registry.consolidator
     listed = tuple(f"  - {form_line(catalogue, f)}" for f in forms)
+    typed = where_to_type([catalogue.forms[f] for f in forms if f in catalogue.forms], unit.code)
     return Letter("mau", unit, (
         f"Thực hiện {catalogue.plan.reference}, {mid(cons.name)} gửi {mid(unit.name)} "
         f"các biểu mẫu phụ lục thống kê được giao:", *listed, "",
-        f"Đề nghị đơn vị điền số liệu vào các tệp đính kèm (chỉ nhập vào các ô nền {COLOUR_VI[INPUT_FILL]}; xem trang "
+        f"Đề nghị đơn vị điền số liệu vào các tệp đính kèm (chỉ nhập vào {typed}; xem trang "
         "«Hướng dẫn» trong mỗi tệp), không đổi cấu trúc biểu, và gửi lại chính các tệp này chậm nhất "
         f"ngày {dmy(deadline)} về địa chỉ {cons.email}" + (f" ({cons.channel})." if cons.channel else "."),
         catalogue.plan.data_range), tuple(files))

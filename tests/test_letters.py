@@ -263,3 +263,41 @@ def test_places_and_units_inside_a_sentence_are_lower_case(catalogue, registry, 
 def test_in_sentence(name, shown):
     from xlsx_forms.registry import in_sentence
     assert in_sentence(name) == shown
+
+
+def _shown_input_colours(path) -> set[str]:
+    """The colours a fresh workbook shows on the cells a unit types into (unlocked cells):
+    its fill, or the conditional format's for an empty cell ("blanks": a required cell)."""
+    import openpyxl
+    from openpyxl.cell.cell import MergedCell
+    shown = set()
+    for ws in openpyxl.load_workbook(path).worksheets:
+        blanks = {}
+        for cf in ws.conditional_formatting:
+            for rule in cf.rules:
+                if rule.type == "containsBlanks" and rule.dxf is not None and rule.dxf.fill is not None:
+                    colour = rule.dxf.fill.bgColor.rgb or rule.dxf.fill.fgColor.rgb
+                    for r in cf.sqref.ranges:
+                        blanks.update(dict.fromkeys((c.coordinate for row in ws.iter_rows(
+                            r.min_row, r.max_row, r.min_col, r.max_col) for c in row), colour))
+        for row in ws.iter_rows():
+            for c in row:
+                if c.protection.locked is False and ws.protection.sheet and not isinstance(c, MergedCell):
+                    shown.add((blanks.get(c.coordinate) if c.value is None and c.coordinate in blanks
+                               else c.fill.fgColor.rgb)[-6:])
+    return shown
+
+
+@pytest.mark.parametrize("unit", ["vp", "tcnv", "p-minh-khai"])
+def test_mailout_names_the_colours_the_workbooks_show(templates, tmp_path, catalogue, unit):  # noqa: F811
+    """The letter sending the templates says where to type by the colours a fresh template
+    shows (required cells light orange, others light yellow), in the instructions' words."""
+    from xlsx_forms.styles import COLOUR_VI
+    outbox = tmp_path / "outbox"
+    assert run("mail", "--templates", templates, "--out", outbox).exit_code == 0
+    body = _eml(outbox / f"mau-{unit}.eml").get_body(("plain",)).get_content()
+    (typed,) = re.findall(r"chỉ nhập vào (.*?); xem trang", body)
+    shown = set().union(*(_shown_input_colours(p) for p in (templates / unit).glob("*.xlsx")))
+    by_hex = {fill.lstrip("#"): words for fill, words in COLOUR_VI.items()}
+    assert shown and shown <= set(by_hex)
+    assert {h for h, words in by_hex.items() if f"nền {words}" in typed} == shown, (typed, shown)
