@@ -14,9 +14,8 @@ from dataclasses import dataclass
 
 # Stages of one SMTP conversation, in order, with how a message names them.
 GREETING, EHLO, STARTTLS, LOGIN, MAIL, RCPT, DATA = "greeting", "ehlo", "starttls", "login", "mail", "rcpt", "data"
-STAGE_VI = {GREETING: "khi kết nối", EHLO: "khi chào máy chủ (EHLO)", STARTTLS: "khi mã hóa kết nối (STARTTLS)",
-            LOGIN: "khi đăng nhập", MAIL: "với địa chỉ gửi (MAIL FROM)", RCPT: "với địa chỉ nhận (RCPT TO)",
-            DATA: "khi nhận nội dung thư (DATA)"}
+STAGE_VI = {GREETING: "lúc kết nối", EHLO: "lệnh EHLO", STARTTLS: "lệnh STARTTLS", LOGIN: "lúc đăng nhập",
+            MAIL: "địa chỉ gửi, lệnh MAIL FROM", RCPT: "địa chỉ nhận, lệnh RCPT TO", DATA: "nội dung thư, lệnh DATA"}
 # The exception smtplib raises for a reply at each stage (the others are told by the caller).
 _STAGE_OF = ((smtplib.SMTPConnectError, GREETING), (smtplib.SMTPHeloError, EHLO),
              (smtplib.SMTPAuthenticationError, LOGIN), (smtplib.SMTPSenderRefused, MAIL),
@@ -39,7 +38,7 @@ TABLE: dict[str, tuple[str, str, str]] = {
                            "đăng ký (--units)"),
     DATA: (LETTER, LETTER, "máy chủ không nhận thư này ({reply})"),
 }
-LATER = "máy chủ {where} yêu cầu thử lại sau ({reply}, {stage})"
+LATER = "máy chủ {where} yêu cầu thử lại sau ({stage}: {reply})"
 
 
 @dataclass(frozen=True)
@@ -78,5 +77,5 @@ def verdict(stage: str, code: int, reply: str, *, where: str, sender: str = "", 
 
 def dropped(where: str, stage: str = "") -> Verdict:
     """A connection that dropped (or went silent) in the middle: temporary, the server's."""
-    at = f" {STAGE_VI[stage]}" if stage else ""
+    at = f" ({STAGE_VI[stage]})" if stage else ""
     return Verdict(True, RUN, f"máy chủ {where} ngắt kết nối{at}", stage)

@@ -220,11 +220,11 @@ def _send_one(conn: _Connection, item: Outgoing, config: SmtpConfig) -> Verdict 
             raise
         except (_Temporary, OSError, smtplib.SMTPException) as exc:
             verdict = _judge(exc, config, item, sender)
-        conn.drop()
         if not verdict.retry:
             if verdict.scope == RUN:   # a 5xx to the sender: every letter has the same one
                 raise (LoginError if verdict.stage == replies.LOGIN else SetupError)(verdict.text)
-            return verdict
+            return verdict   # smtplib reset the transaction: the connection serves the next letter
+        conn.drop()
         if attempt < config.attempts:
             time.sleep(delay)
             delay *= 2

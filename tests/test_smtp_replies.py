@@ -33,7 +33,7 @@ TABLE = [
     ("greeting", "421 4.3.2 service not available", SERVER_LATER),
     ("greeting", "450 4.3.2 busy", SERVER_LATER),
     ("greeting", "554 5.7.1 no service for you", (SETTINGS, "stopped", 1)),
-    ("greeting", "drop", ("ngắt kết nối khi kết nối", "paused", ATTEMPTS)),
+    ("greeting", "drop", ("ngắt kết nối (lúc kết nối)", "paused", ATTEMPTS)),
     ("ehlo", "421 4.3.2 closing", (LATER, "paused", 2 * ATTEMPTS)),   # EHLO, then HELO
     ("ehlo", "451 4.3.0 later", (LATER, "paused", 2 * ATTEMPTS)),
     ("ehlo", "550 5.5.0 go away", (SETTINGS, "stopped", 2)),   # EHLO, then HELO: one connection
