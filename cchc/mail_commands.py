@@ -8,11 +8,10 @@ from pathlib import Path
 
 import click
 
-from harvest.issues import Code
-from harvest.reconcile import MISSING, WITH_ERRORS
 from mailer import outbox as box
 from mailer.feedback import make_corrections
-from mailer.messages import feedback_letter, for_office, mailout_letter, message, reminder_letter
+from mailer.messages import feedback_letter, mailout_letter, message, reminder_letter
+from mailer.reminders import reminders as unit_reminders
 from mailer.smtp import PASSWORD_ENV, SmtpConfig, send_outbox
 from oslayer.fileio import NotReadable, read_csv
 from xlsx_forms import outdir, outwrite
@@ -26,6 +25,7 @@ TEMPLATES_WHAT = "thư mục biểu mẫu (--templates)"
 SUMMARY_WHAT = "thư mục kết quả tổng hợp (--summary)"
 OUTBOX_WHAT = "thư mục thư đi (--outbox)"
 FEEDBACK_WHAT = "thư mục biểu mẫu cần sửa (--out)"
+EXAMPLE_SMTP = "smtp.example.vn:587"   # the one example server of the help and the messages
 
 
 def waiting(folder: Path):
@@ -49,11 +49,13 @@ def smtp_options(func):
     """The sending options shared by mail and feedback."""
     for option in reversed([
         click.option("--send", is_flag=True, help="Gửi ngay các thư vừa ghi qua SMTP (mỗi thư chỉ gửi một lần)."),
-        click.option("--smtp", "smtp", metavar="MÁY_CHỦ:CỔNG", help="Máy chủ SMTP, ví dụ smtp.example.vn:587."),
+        click.option("--smtp", "smtp", metavar="MÁY_CHỦ:CỔNG",
+                     help=f"Máy chủ SMTP (dùng cùng --send), ví dụ {EXAMPLE_SMTP}."),
         click.option("--security", type=click.Choice(["starttls", "ssl", "none"]), default="starttls",
                      show_default=True, help="Mã hóa kết nối SMTP."),
         click.option("--retry-delay", type=click.FloatRange(0, 600), default=2.0, show_default=True,
-                     metavar="GIÂY", help="Chờ trước khi thử gửi lại khi mất kết nối (gấp đôi mỗi lần, tối đa 3 lần)."),
+                     metavar="GIÂY", help="Chờ trước khi thử gửi lại khi máy chủ tạm thời không nhận thư (mất kết nối, "
+                          "mã trả lời 4xx); gấp đôi mỗi lần, tối đa 3 lần."),
         click.option("--user", envvar="CCHC_SMTP_USER", default="", metavar="TÀI_KHOẢN",
                      help=f"Tài khoản SMTP (biến CCHC_SMTP_USER); mật khẩu lấy từ biến {PASSWORD_ENV}, "
                           "không bao giờ từ dòng lệnh."),
@@ -71,18 +73,30 @@ class SendStopped(click.ClickException):
 
 def smtp_config(send: bool, smtp: str | None, security: str, user: str, retry_delay: float) -> SmtpConfig | None:
     """The sending settings when ``--send`` is given (None otherwise), checked before
-    anything is written: a run that cannot send refuses to start."""
+    anything is written: a run that cannot send refuses to start, and so does --smtp
+    without --send (the clerk meant to send: nothing would be)."""
     if not send:
+        if smtp:
+            raise click.UsageError("--smtp chỉ dùng khi gửi thư: thêm --send để gửi ngay các thư vừa ghi, hoặc bỏ "
+                                   "--smtp để chỉ ghi thư.")
         return None
-    if not smtp or ":" not in smtp:
-        raise click.UsageError("--send cần --smtp MÁY_CHỦ:CỔNG, ví dụ --smtp mail.example.vn:587.")
-    host, port = smtp.rsplit(":", 1)
-    if not port.isdigit() or not host:
-        raise click.UsageError(f"--smtp: «{smtp}» phải có dạng MÁY_CHỦ:CỔNG, cổng là số (ví dụ mail.example.vn:587).")
+    if not smtp:
+        raise click.UsageError(f"--send cần --smtp MÁY_CHỦ:CỔNG, ví dụ --smtp {EXAMPLE_SMTP}.")
+    host, _, port = smtp.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise click.UsageError(f"--smtp: «{smtp}» phải có dạng MÁY_CHỦ:CỔNG, cổng là số từ 1 đến 65535 (ví dụ "
+                               f"{EXAMPLE_SMTP}).")
     password = os.environ.get(PASSWORD_ENV, "")
     if user and not password:
         raise click.UsageError(f"Có tài khoản SMTP nhưng chưa đặt mật khẩu trong biến môi trường {PASSWORD_ENV}.")
     return SmtpConfig(host, int(port), security, user, password, backoff=retry_delay)
+
+
+class SendPaused(click.ClickException):
+    """Sending stopped because the server kept asking to try later: the letters left are
+    sent by the next run. Exit code 1, as for letters not sent."""
+
+    exit_code = 1
 
 
 def _send(outbox: Path, kind: str, cfg: SmtpConfig) -> None:
@@ -94,6 +108,11 @@ def _send(outbox: Path, kind: str, cfg: SmtpConfig) -> None:
         done = f"đã gửi {len(report.sent)} thư trước khi dừng" if report.sent else "chưa gửi thư nào"
         raise SendStopped(f"{report.stopped}. Đã dừng gửi ({done}); các thư vẫn ở {outbox}: sửa rồi chạy lại "
                           "lệnh để gửi (thư đã gửi không bị gửi lại).")
+    if report.paused:
+        unsent = len(report.failed) + len(report.left)
+        raise SendPaused(f"{report.paused}; đã thử {cfg.attempts} lần. Máy chủ tạm thời không nhận thư nên đã dừng "
+                         f"gửi (đã gửi {len(report.sent)} thư, {unsent} thư chưa gửi vẫn ở {outbox}): hãy chạy lại "
+                         "lệnh sau ít phút, các thư chưa gửi sẽ được gửi (thư đã gửi không bị gửi lại).")
     failed = f", {len(report.failed)} thư chưa gửi được:" if report.failed else "."
     click.echo(f"Đã gửi {len(report.sent)} thư{failed}")
     for name, reason in report.failed:
@@ -166,27 +185,14 @@ def register(cli, plan_option, units_option, key_option, templates_option) -> No
             if reminders:
                 statuses = _rows(summary / "status.csv", "--summary")
                 issues = _rows(summary / "issues.csv", "--summary")
-                # Letters name a file as the office sent it, never the inbox's folders.
-                paths = {r["file"] for r in statuses} | {r["file"] for r in issues}
-                problems = defaultdict(list)
-                for row in issues:
-                    if row["severity"] == "error" and row["code"] != Code.R_MISSING:
-                        problems[(row["unit_code"], row["form"])].append(for_office(row["message"], paths))
-                for unit in registry.units:
-                    mine = [s for s in statuses if s["unit_code"] == unit.code]
-                    missing = [s["form"] for s in mine if s["status"] == MISSING]
-                    # Received but unusable (status.csv's reason): never "not submitted".
-                    unusable = {s["form"]: (for_office(s.get("reason") or "", paths), problems[(unit.code, s["form"])])
-                                for s in mine if s["status"] == WITH_ERRORS and s.get("reason")}
-                    wrong = {s["form"]: problems[(unit.code, s["form"])] for s in mine
-                             if s["status"] == WITH_ERRORS and s["form"] not in unusable}
-                    if not missing and not wrong and not unusable:
-                        continue
-                    files = [p for f, p in manifest.get(unit.code, []) if f in missing or f in unusable]
-                    sent = {s["form"]: s["file"] for s in mine if s["file"] and s["status"] != MISSING}
-                    letter = reminder_letter(catalogue, registry, unit, missing, wrong, files, due, unusable, sent)
-                    box.write(outbox, f"nhac-{unit.code}", message(letter, catalogue, registry, when))
-                    written.add(f"nhac-{unit.code}")
+                report_id = catalogue.outline.id if catalogue.outline is not None else None
+                for r in unit_reminders(statuses, issues, registry, report_id):
+                    files = [p for f, p in manifest.get(r.unit.code, []) if f in r.missing or f in r.unusable
+                             or (f == report_id and f in r.wrong)]   # a report is redone on its template
+                    letter = reminder_letter(catalogue, registry, r.unit, r.missing, r.wrong, files, due, r.unusable,
+                                             r.sent)
+                    box.write(outbox, f"nhac-{r.unit.code}", message(letter, catalogue, registry, when))
+                    written.add(f"nhac-{r.unit.code}")
             else:
                 for unit in registry.units:
                     if unit.code not in manifest:
@@ -254,7 +260,7 @@ def register(cli, plan_option, units_option, key_option, templates_option) -> No
             for c in corrections:
                 letter = feedback_letter(catalogue, registry, c.unit, {f: n for f, (_, n) in c.files.items()},
                                          [p for p, _ in c.files.values()], due, c.confirm, key=c.problems_key,
-                                         sent=c.sent)
+                                         sent=c.sent, warnings=c.warnings)
                 box.write(outbox, f"phan-hoi-{c.unit.code}", message(letter, catalogue, registry, when))
             click.echo(f"Đã tạo {sum(len(c.files) for c in corrections)} biểu mẫu cần sửa cho {len(corrections)} "
                        f"đơn vị trong {out}, thư phản hồi trong {outbox}.")

@@ -25,6 +25,7 @@ from xlsx_forms.inert import FORMULA_TRIGGERS, inert
 from xlsx_forms.layout import form_layout
 from xlsx_forms.model import Catalogue
 from xlsx_forms.registry import Registry, Unit
+from xlsx_forms.styles import CONFIRM, ERROR, MARKS, WARNING
 from xlsx_forms.writer import GenerateOptions, Prefill, build_workbook
 
 COMMENT_TEXT = 1000   # characters of one problem in a cell comment
@@ -35,17 +36,19 @@ STATUS_COLUMN = {"name": "preparer", "phone": "phone", "email": "email"}
 
 @dataclass(frozen=True)
 class Correction:
-    """The correction workbooks made for one unit: form id → (path, problem cells), and
+    """The correction workbooks made for one unit: form id → (path, cells with errors), and
     ``problems_key``, a hash of the problems they mark (form, cell, what is wrong, values to
     confirm): the identity of the letter that sends them, so one list of problems is one
-    letter, ever; form id → cells the unit is asked to confirm; form id → the file the unit
-    sent (its inbox path: letters show its name only)."""
+    letter, ever; form id → cells the unit is asked to confirm; form id → cells with
+    warnings only (to look at); form id → the file the unit sent (its inbox path: letters
+    show its name only)."""
 
     unit: Unit
     files: dict[str, tuple[Path, int]]
     problems_key: str = ""
     confirm: dict[str, int] = field(default_factory=dict)
     sent: dict[str, str] = field(default_factory=dict)   # form id → the file received (inbox path)
+    warnings: dict[str, int] = field(default_factory=dict)
 
 
 def problems_key(unit_code: str, problems: dict[str, dict[tuple[str, str], str]]) -> str:
@@ -79,12 +82,16 @@ def _plain(text: str):
     return int(number) if number.is_integer() and "." not in text else number
 
 
+def mark_of(issue: dict[str, str]) -> str:
+    """How an issue marks its cell (xlsx_forms.styles.MARKS): a value to confirm, an error,
+    else a warning (the value was read as meant: worth a look)."""
+    return CONFIRM if issue["code"] in CONFIRM_CODES else ERROR if issue["severity"] == "error" else WARNING
+
+
 def _comment(issue: dict[str, str]) -> str:
     where = f"{issue['file']}, trang «{issue['sheet']}», ô {issue['cell']}: "
     text = issue["message"][len(where):] if issue["message"].startswith(where) else issue["message"]
-    what = ("Xin xác nhận" if issue["code"] in CONFIRM_CODES else
-            "Lỗi" if issue["severity"] == "error" else "Cảnh báo")
-    return f"{what} ({issue['code']}): {text}"
+    return f"{MARKS[mark_of(issue)].comment} ({issue['code']}): {text}"
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -113,6 +120,7 @@ def make_corrections(summary: Path, out_dir: Path, catalogue: Catalogue, registr
     made: dict[str, dict] = defaultdict(dict)
     marked: dict[str, dict] = defaultdict(dict)
     asked: dict[str, dict] = defaultdict(dict)
+    looks: dict[str, dict] = defaultdict(dict)
     note_limit = catalogue.kinds["note"].max_length
     for unit_code, form_id, status in wrong:
         try:
@@ -132,29 +140,35 @@ def make_corrections(summary: Path, out_dir: Path, catalogue: Catalogue, registr
                 at_cell[row["cell"]] = key
         for cell in layout.inputs:   # blank cells are not in values.csv: where the layout puts them
             at_cell.setdefault(cell.a1, (cell.row_id, cell.period_id))
-        problems: dict = {}
-        confirm: dict = {}
+        marks: dict[str, dict] = {mark: {} for mark in MARKS}
+        problems: dict = {}   # errors and warnings together: what the letter's identity was always made of
         for issue in issues[(unit_code, form_id)]:
             if issue["file"] != status["file"] or issue["cell"] not in at_cell:
                 continue
+            mark = mark_of(issue)
             # A form without errors is sent only for its values to confirm: its other
             # warnings stay in the summary, as they would without this workbook.
-            marks = confirm if issue["code"] in CONFIRM_CODES else problems
-            if marks is problems and status["status"] != WITH_ERRORS:
+            if mark != CONFIRM and status["status"] != WITH_ERRORS:
                 continue
             key = at_cell[issue["cell"]]
             comment = inert(_comment(issue), single_line=True, limit=COMMENT_TEXT)
-            marks[key] = (marks[key] + "\n" if key in marks else "") + comment
+            for kept in (marks[mark], problems) if mark != CONFIRM else (marks[mark],):
+                kept[key] = (kept[key] + "\n" if key in kept else "") + comment
+        confirm = marks[CONFIRM]
+        # Counted as the workbook shows them: a cell by its most pressing mark.
+        shown = {key: next(m for m in MARKS if key in marks[m]) for m in MARKS for key in marks[m]}
+        counts = {m: sum(1 for v in shown.values() if v == m) for m in MARKS}
         data, _ = build_workbook(catalogue, registry, unit, form, options, Prefill(
-            values=prefill_values, notes=notes, problems=problems, confirm=confirm,
+            values=prefill_values, notes=notes, problems=marks[ERROR], confirm=confirm, warnings=marks[WARNING],
             preparer={f.id: inert(_unquoted(status[STATUS_COLUMN[f.id]]), single_line=True, limit=f.max_length)
                       for f in catalogue.preparer_fields}))
         path = out_dir / unit_code / f"{form_id}_{unit_code}_sua-loi.xlsx"
         atomic_write_bytes(path, data)
-        made[unit_code][form_id] = (path, len(problems))
+        made[unit_code][form_id] = (path, counts[ERROR])
         marked[unit_code][form_id] = {**problems, **{(row, f"xác nhận {period}"): text
                                                      for (row, period), text in confirm.items()}}
-        asked[unit_code][form_id] = len(confirm)
+        asked[unit_code][form_id] = counts[CONFIRM]
+        looks[unit_code][form_id] = counts[WARNING]
     return [Correction(registry.unit(code), files, problems_key(code, marked[code]), asked[code],
-                       {f: s["file"] for c, f, s in wrong if c == code and f in files})
+                       {f: s["file"] for c, f, s in wrong if c == code and f in files}, looks[code])
             for code, files in made.items()]

@@ -2,33 +2,25 @@
 reading the attachments given)."""
 from __future__ import annotations
 
-import base64
 import hashlib
 import mimetypes
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from email.headerregistry import Address
 from email.message import EmailMessage
-from email.policy import SMTP
 from email.utils import format_datetime
 from pathlib import Path
 
 from xlsx_forms.inert import inert
+from xlsx_forms.instructions import where_to_type
 from xlsx_forms.model import Catalogue, dmy
 from xlsx_forms.registry import Registry, Unit
-from xlsx_forms.styles import COLOUR_VI, CONFIRM_FILL, FIX_FILL, INPUT_FILL
+from xlsx_forms.registry import in_sentence as mid  # a registry name inside a sentence
+from xlsx_forms.styles import COLOUR_VI, CONFIRM, ERROR, MARKS, WARNING
+
+from .headers import POLICY, set_header
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# Headers with Vietnamese text are encoded here (EncodedHeader), not by the email package:
-# Python 3.11's folding drops the space where it splits a subject into two encoded words
-# ("số liệu– Văn phòng"). The policy's long lines only keep it from refolding what is
-# read back from an .eml; the body stays 7-bit (base64 or quoted-printable).
-POLICY = SMTP.clone(max_line_length=998, cte_type="7bit")
-WORD_MAX = 75        # RFC 2047: characters of one encoded word
-LINE_MAX = 76        # RFC 2047: characters of a header line holding encoded words
-_WORD = "=?utf-8?b?{}?="
 HEADER_TEXT = 200    # characters of a name in a header (RFC 5322 lines stay within 998)
 PROBLEM_TEXT = 600   # characters of one problem quoted in a reminder
 KINDS = {"mau": "Gửi biểu mẫu", "nhac": "Nhắc nộp báo cáo", "phan-hoi": "Đề nghị sửa số liệu"}
@@ -50,67 +42,6 @@ class Letter:
 
 
 
-def encoded_words(text: str, first: int) -> list[str]:
-    """``text`` as RFC 2047 base64 encoded words of at most WORD_MAX characters, the
-    first at most ``first``; split between characters, never inside one (nor before a
-    combining mark), after a space where there is one, so every word decodes on its own.
-    Spaces stay inside the words: readers drop the folding between two encoded words
-    (RFC 2047, 6.2), never a space of the text. (Python's own parser adds a space there in
-    a display name: splitting after a space makes that a double space, not a broken word.)"""
-    overhead = len(_WORD.format(""))
-
-    def fits(chunk: str, budget: int) -> bool:
-        return (len(chunk.encode()) + 2) // 3 * 4 + overhead <= budget
-
-    words, chunk, budget = [], "", first
-    for ch in text:
-        if chunk and not fits(chunk + ch, budget) and not unicodedata.combining(ch):
-            cut = chunk.rfind(" ") + 1
-            if not 0 < cut < len(chunk):
-                cut = len(chunk)
-            words.append(_WORD.format(base64.b64encode(chunk[:cut].encode()).decode("ascii")))
-            chunk, budget = chunk[cut:], WORD_MAX
-        chunk += ch
-    words.append(_WORD.format(base64.b64encode(chunk.encode()).decode("ascii")))
-    return words
-
-
-class EncodedHeader(str):
-    """A header whose text is kept as given (``str``) and written as encoded words folded
-    on lines of at most LINE_MAX characters (``fold``, called by the email package's
-    generator for an object with a ``name``). ASCII text needs none of it."""
-
-    name: str
-    folded: str
-
-    def __new__(cls, name: str, text: str, address: str = "", shown: str | None = None) -> EncodedHeader:
-        self = super().__new__(cls, shown if shown is not None else text)
-        self.name = name
-        words = encoded_words(text, LINE_MAX - len(name) - 2)
-        if address:
-            tail = f" <{address}>"
-            if (len(words) == 1 and len(name) + 2 + len(words[0]) + len(tail) > LINE_MAX
-                    or len(words[-1]) + 1 + len(tail) > LINE_MAX):
-                words.append(tail.strip())
-            else:
-                words[-1] += tail
-        self.folded = "\r\n ".join(words)
-        return self
-
-    def fold(self, *, policy) -> str:
-        """The header as written: name, encoded words, the policy's line ends."""
-        return f"{self.name}: {self.folded.replace(chr(13) + chr(10), policy.linesep)}{policy.linesep}"
-
-
-def _header(msg: EmailMessage, name: str, text: str, address: str = "") -> None:
-    """Set ``name`` to ``text`` (with ``address``: a mailbox), encoded only when it must be."""
-    if address:
-        plain = str(Address(text, addr_spec=address))
-        msg[name] = plain if text.isascii() else EncodedHeader(name, text, address, plain)
-    else:
-        msg[name] = text if text.isascii() else EncodedHeader(name, text)
-
-
 def form_line(catalogue: Catalogue, form_id: str) -> str:
     """'Phụ lục 3: Thống kê …' for a form id; the narrative report (the outline's id, "BC")
     by its title."""
@@ -128,10 +59,11 @@ def mailout_letter(catalogue: Catalogue, registry: Registry, unit: Unit, files: 
     """The mail-out: the unit's workbooks and what to do with them."""
     cons = registry.consolidator
     listed = tuple(f"  - {form_line(catalogue, f)}" for f in forms)
+    typed = where_to_type([catalogue.forms[f] for f in forms if f in catalogue.forms], unit.code)
     return Letter("mau", unit, (
-        f"Thực hiện {catalogue.plan.reference}, {cons.name} gửi {unit.name} "
+        f"Thực hiện {catalogue.plan.reference}, {mid(cons.name)} gửi {mid(unit.name)} "
         f"các biểu mẫu phụ lục thống kê được giao:", *listed, "",
-        f"Đề nghị đơn vị điền số liệu vào các tệp đính kèm (chỉ nhập vào các ô nền {COLOUR_VI[INPUT_FILL]}; xem trang "
+        f"Đề nghị đơn vị điền số liệu vào các tệp đính kèm (chỉ nhập vào {typed}; xem trang "
         "«Hướng dẫn» trong mỗi tệp), không đổi cấu trúc biểu, và gửi lại chính các tệp này chậm nhất "
         f"ngày {dmy(deadline)} về địa chỉ {cons.email}" + (f" ({cons.channel})." if cons.channel else "."),
         catalogue.plan.data_range), tuple(files))
@@ -157,39 +89,57 @@ def _named(catalogue: Catalogue, form_id: str, sent: dict[str, str]) -> str:
     return form_line(catalogue, form_id) + (f" (tệp «{inert(sent_name(name), single_line=True)}»)" if name else "")
 
 
+# What has errors, by the heading of its list (_listed): the words of a reminder's first line.
+_WRONG = {"Báo cáo": "báo cáo theo Đề cương còn lỗi cần sửa", "Các phụ lục": "số liệu còn lỗi cần sửa",
+          "Báo cáo và các phụ lục": "báo cáo theo Đề cương và số liệu còn lỗi cần sửa"}
+
+
+def _listed(catalogue: Catalogue, ids: Iterable[str]) -> str:
+    """What a list of form ids holds, for its heading: "Các phụ lục", "Báo cáo" (the
+    narrative report alone) or "Báo cáo và các phụ lục"."""
+    report = catalogue.outline.id if catalogue.outline is not None else None
+    ids = list(ids)
+    has_report, has_forms = report in ids, any(i != report for i in ids)
+    return "Báo cáo và các phụ lục" if has_report and has_forms else "Báo cáo" if has_report else "Các phụ lục"
+
+
 def reminder_letter(catalogue: Catalogue, registry: Registry, unit: Unit, missing: list[str],
                     with_errors: dict[str, list[str]], files: list[Path], deadline: date,
                     unusable: dict[str, tuple[str, list[str]]] | None = None,
                     sent: dict[str, str] | None = None) -> Letter:
-    """A reminder: which appendices are missing, which came back as a file that cannot be
-    used (form → (reason, problems): received, so never called "not submitted"; the blank
-    template goes with it), which came back with errors (form → problems). ``sent``: form
-    → the file received (named by its file name only). A unit that sent everything is
-    told what is wrong, never that its report is missing."""
+    """A reminder: which appendices (and narrative report: the outline's id) are missing,
+    which came back as a file that cannot be used (form → (reason, problems): received, so
+    never called "not submitted"; the blank template goes with it), which came back with
+    errors (form → problems). ``sent``: form → the file received (named by its file name
+    only). "Đã nhận đủ" only when every appendix and the report are in; a unit that sent
+    everything is told what is wrong, never that its report is missing."""
     cons = registry.consolidator.name
     sent = sent or {}
     unusable = unusable or {}
+    report = catalogue.outline.id if catalogue.outline is not None else None
+    what_wrong = _WRONG[_listed(catalogue, with_errors)]
     if missing:
-        lines = [f"Đến nay {cons} chưa nhận đủ báo cáo của {unit.name}."]
+        lines = [f"Đến nay {mid(cons)} chưa nhận đủ báo cáo của {mid(unit.name)}."]
         subject = ""
     elif unusable:
-        lines = [f"{cons} đã nhận báo cáo của {unit.name}, nhưng có tệp không dùng được số liệu"
+        lines = [f"{cons} đã nhận báo cáo của {mid(unit.name)}, nhưng có tệp không dùng được số liệu"
                  + (" và có phụ lục còn lỗi cần sửa." if with_errors else ".")]
         subject = "Đề nghị gửi lại báo cáo"
     else:
-        lines = [f"{cons} đã nhận đủ báo cáo của {unit.name}, nhưng số liệu còn lỗi cần sửa."]
-        subject = "Đề nghị sửa số liệu"
+        lines = [f"{cons} đã nhận đủ báo cáo của {mid(unit.name)}, nhưng {what_wrong}."]
+        subject = "Đề nghị sửa báo cáo" if set(with_errors) == {report} else "Đề nghị sửa số liệu"
     if missing:
-        lines += ["Các phụ lục chưa nộp (biểu mẫu gửi kèm):", *(f"  - {form_line(catalogue, f)}" for f in missing)]
+        lines += [f"{_listed(catalogue, missing)} chưa nộp (mẫu gửi kèm):",
+                  *(f"  - {form_line(catalogue, f)}" for f in missing)]
     if unusable:
-        lines.append("Các phụ lục đã nhận được tệp nhưng không dùng được số liệu (biểu mẫu gửi kèm, "
-                     "đề nghị điền lại trên đúng biểu mẫu này):")
+        lines.append(f"{_listed(catalogue, unusable)} đã nhận được tệp nhưng không dùng được số liệu (mẫu "
+                     "gửi kèm, đề nghị điền lại trên đúng mẫu này):")
         for form_id, (reason, problems) in unusable.items():
             lines.append(f"  - {_named(catalogue, form_id, sent)}: tệp gửi về không dùng được vì "
                          f"{inert(reason, single_line=True, limit=PROBLEM_TEXT)}.")
             lines += [f"      · {inert(p, single_line=True, limit=PROBLEM_TEXT)}" for p in problems[:2]]
     if with_errors:
-        lines.append("Các phụ lục đã nộp nhưng còn lỗi cần sửa:")
+        lines.append(f"{_listed(catalogue, with_errors)} đã nộp nhưng còn lỗi cần sửa:")
         for form_id, problems in with_errors.items():
             if not problems:
                 lines.append(f"  - {_named(catalogue, form_id, sent)}: còn lỗi cần sửa.")
@@ -201,36 +151,56 @@ def reminder_letter(catalogue: Catalogue, registry: Registry, unit: Unit, missin
     return Letter("nhac", unit, tuple(lines), tuple(files), subject=subject)
 
 
+def _mark_lines(mark: str, place: str, deadline: date) -> tuple[str, str]:
+    """A correction letter's words for the cells of one mark (xlsx_forms.styles.MARKS):
+    the heading of their list, and what their colour and comment mean, what to do."""
+    how = MARKS[mark]
+    colour, due = COLOUR_VI[how.fill], dmy(deadline)
+    return {
+        ERROR: ("Số liệu còn lỗi cần sửa ở:",
+                f"Các {how.cells} có nền {colour} và có ghi chú «{how.comment}» nêu lỗi và cách sửa. Đề nghị đơn "
+                f"vị sửa trực tiếp trên tệp này và gửi lại chậm nhất ngày {due}. Tệp gửi lại sẽ thay cho tệp đã "
+                "gửi trước."),
+        CONFIRM: ("Một số số liệu khác thường (so với các năm khác, các đơn vị khác hoặc số liệu tổng hợp "
+                  f"của {place}), xin đơn vị xác nhận:",
+                  f"Các {how.cells} có nền {colour} và có ghi chú «{how.comment}» nêu lý do; số liệu này vẫn được "
+                  "dùng. Nếu số liệu đúng, đề nghị đơn vị trả lời thư này để xác nhận; nếu nhập nhầm, đề nghị sửa "
+                  f"trên tệp này và gửi lại chậm nhất ngày {due}."),
+        WARNING: ("Một số ô đã đọc được số liệu nhưng cần kiểm tra lại:",
+                  f"Các {how.cells} có nền {colour} và có ghi chú «{how.comment}» nêu lý do; số liệu đã được đọc "
+                  "và vẫn được dùng. Đề nghị đơn vị xem lại, nếu cần thì sửa trên tệp này."),
+    }[mark]
+
+
 def feedback_letter(catalogue: Catalogue, registry: Registry, unit: Unit, forms: dict[str, int],
                     files: list[Path], deadline: date, confirm: dict[str, int] | None = None,
-                    key: str = "", sent: dict[str, str] | None = None) -> Letter:
-    """The correction loop: a fresh workbook with the unit's values, problems marked
-    (``forms``: cells to fix per form) and unusual values to confirm (``confirm``).
-    ``key``: the problems the letter is about (mailer.feedback), its identity: the same
-    problems never make a second letter, whatever the freshly built workbook's bytes.
-    ``sent``: form → the file received, named by its file name only."""
-    wrong = {f: n for f, n in forms.items() if n}
-    asked = {f: n for f, n in (confirm or {}).items() if n}
+                    key: str = "", sent: dict[str, str] | None = None,
+                    warnings: dict[str, int] | None = None) -> Letter:
+    """The correction loop: a fresh workbook with the unit's values, its cells marked as the
+    workbook shows them (xlsx_forms.styles.MARKS): ``forms``: cells with errors per form,
+    ``confirm``: unusual values to confirm, ``warnings``: values read as meant but worth a
+    look; each kind counted apart and named by its colour. ``key``: the problems the letter
+    is about (mailer.feedback), its identity: the same problems never make a second letter,
+    whatever the freshly built workbook's bytes. ``sent``: form → the file received, named
+    by its file name only."""
+    counts = {ERROR: forms, CONFIRM: confirm or {}, WARNING: warnings or {}}
+    counts = {m: {f: n for f, n in counts[m].items() if n} for m in MARKS}
     sent = sent or {}
-    lines = [f"{registry.consolidator.name} đã nhận báo cáo của {unit.name}."]
-    if wrong or not asked:
-        lines += ["Số liệu còn lỗi ở:",
-                  *(f"  - {_named(catalogue, f, sent)}: {n} ô cần xem lại" for f, n in wrong.items())]
-    if asked:
-        lines += [("Một số số liệu khác thường (so với các năm khác, các đơn vị khác hoặc số liệu tổng hợp "
-                   f"của {registry.place}), xin đơn vị xác nhận:"),
-                  *(f"  - {_named(catalogue, f, sent)}: {n} ô xin xác nhận" for f, n in asked.items())]
-    lines.append("")
-    lines.append("Tệp gửi kèm là biểu mẫu mới đã điền sẵn số liệu đơn vị đã gửi.")
-    if wrong or not asked:
-        lines.append(f"Các ô cần sửa có nền {COLOUR_VI[FIX_FILL]} và có ghi chú nêu lỗi và cách sửa. "
-                     "Đề nghị đơn vị sửa trực tiếp trên tệp này và gửi lại chậm nhất ngày "
-                     f"{dmy(deadline)}. Tệp gửi lại sẽ thay cho tệp đã gửi trước.")
-    if asked:
-        lines.append(f"Các ô xin xác nhận có nền {COLOUR_VI[CONFIRM_FILL]} và có ghi chú «Xin xác nhận» nêu "
-                     "lý do; số liệu này vẫn được dùng. Nếu số liệu đúng, đề nghị đơn vị trả lời thư này để "
-                     "xác nhận; nếu nhập nhầm, đề nghị sửa trên tệp này và gửi lại chậm nhất ngày "
-                     f"{dmy(deadline)}.")
+    lines = [f"{registry.consolidator.name} đã nhận báo cáo của {mid(unit.name)}."]
+    explained = []
+    for mark in MARKS:
+        heading, meaning = _mark_lines(mark, mid(registry.place), deadline)
+        listed = counts[mark]
+        if not listed and mark == ERROR and not any(counts.values()):
+            # Errors the workbook could not put on a cell: still a letter about errors.
+            listed = dict.fromkeys(forms, 0)
+        if listed:
+            lines.append(heading)
+            for form_id, n in listed.items():
+                lines.append(f"  - {_named(catalogue, form_id, sent)}: "
+                             + (f"{n} {MARKS[mark].cells}" if n else "còn lỗi cần sửa"))
+            explained.append(meaning)
+    lines += ["", "Tệp gửi kèm là biểu mẫu mới đã điền sẵn số liệu đơn vị đã gửi.", *explained]
     return Letter("phan-hoi", unit, tuple(lines), tuple(files), key)
 
 
@@ -242,11 +212,11 @@ def message(letter: Letter, catalogue: Catalogue, registry: Registry, when: date
     # Headers: one line each, whatever a name holds (a CR or LF would start a new header).
     sender, unit_name = (inert(n, single_line=True, limit=HEADER_TEXT) for n in (cons.name, letter.unit.name))
     msg = EmailMessage(policy=POLICY)
-    _header(msg, "From", sender, cons.email)
-    _header(msg, "To", unit_name, letter.unit.email)
-    _header(msg, "Reply-To", sender, cons.email)
+    set_header(msg, "From", sender, cons.email)
+    set_header(msg, "To", unit_name, letter.unit.email)
+    set_header(msg, "Reply-To", sender, cons.email)
     tag = catalogue.plan.short or catalogue.plan.code   # the plan's own name for its reports
-    _header(msg, "Subject", (f"[{tag}] " if tag else "") + f"{letter.subject or KINDS[letter.kind]} – {unit_name}")
+    set_header(msg, "Subject", (f"[{tag}] " if tag else "") + f"{letter.subject or KINDS[letter.kind]} – {unit_name}")
     msg["Date"] = format_datetime(when)
     # Opened from the outbox, Outlook and Thunderbird show it as a draft ready to send
     # (removed when cchc sends it itself: mailer.smtp).

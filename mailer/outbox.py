@@ -12,7 +12,7 @@ from pathlib import Path
 from oslayer.fileio import NotReadable, atomic_write_bytes, read_csv
 from xlsx_forms.errors import CchcError
 
-from .messages import POLICY
+from .headers import POLICY
 
 SENT = "sent.csv"
 SENT_HEADER = ("message_id", "file", "to", "status", "at", "detail")

@@ -1,7 +1,10 @@
 """Send the outbox through SMTP: STARTTLS or SSL, login from the environment, a retry on
-transient failures only (a dropped connection, a 4xx reply), and each success recorded at
-once in sent.csv so that nothing is ever sent twice. Wrong settings (a refused
-connection, no STARTTLS, a wrong password…) stop the run at once with what to change."""
+temporary failures only (mailer.replies: a dropped connection, any 4xx reply), and each
+success recorded at once in sent.csv so that nothing is ever sent twice. Wrong settings (a
+refused connection, no STARTTLS, a wrong password, a 5xx to the sender…) stop the run at
+once with what to change; a server that stays unavailable after the retries of one letter
+stops it too (the letters left are sent by the next run), instead of costing every letter
+its retries."""
 from __future__ import annotations
 
 import copy
@@ -14,13 +17,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from . import replies
 from .outbox import Outgoing, pending, record
+from .replies import LETTER, RUN, Verdict
 
 PASSWORD_ENV = "CCHC_SMTP_PASSWORD"
-# Worth another attempt: the connection dropped or the server said "try later" (4xx).
-# Everything else at connection time (refused, unknown host, no STARTTLS, a wrong
-# password, no answer) says the settings are wrong: the run stops at once.
-TRANSIENT = (smtplib.SMTPServerDisconnected, ConnectionResetError, ConnectionAbortedError, BrokenPipeError)
+# A connection that dropped: worth another attempt (mailer.replies.dropped).
+DROPPED = (smtplib.SMTPServerDisconnected, ConnectionResetError, ConnectionAbortedError, BrokenPipeError)
+# Letters in a row whose retries all ended in a temporary refusal of their own (RCPT TO,
+# DATA): one is a mailbox's trouble, two in a row the server's (greylisting every
+# recipient): the run stops rather than spend every letter's retries.
+SERVER_WIDE_AFTER = 2
 
 
 class SetupError(Exception):
@@ -30,6 +37,14 @@ class SetupError(Exception):
 
 class LoginError(SetupError):
     """The SMTP server did not accept the login: nothing can be sent, no retry helps."""
+
+
+class _Temporary(Exception):
+    """Connecting failed in a way worth another attempt (its Verdict)."""
+
+    def __init__(self, verdict: Verdict) -> None:
+        super().__init__(verdict.text)
+        self.verdict = verdict
 
 
 @dataclass(frozen=True)
@@ -59,16 +74,21 @@ class SendReport:
     sent: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)   # (file, reason in Vietnamese)
     stopped: str = ""   # why the run stopped before the end (a SetupError's text), else ""
+    paused: str = ""    # the server kept asking to try later: why the run stopped (else "")
+    left: list[str] = field(default_factory=list)   # letters not attempted because the run stopped
 
 
-def _reply(exc: smtplib.SMTPResponseException) -> str:
-    text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
-    return f"{exc.smtp_code} {text}".strip()
+def _words(exc: smtplib.SMTPResponseException, config: SmtpConfig, stage: str, sender: str = "",
+           recipient: str = "") -> Verdict:
+    reply = replies.reply_text(exc.smtp_code, exc.smtp_error)
+    return replies.verdict(replies.stage_of(exc, stage), exc.smtp_code, reply, where=config.where, sender=sender,
+                           recipient=recipient, user=config.user, password_env=PASSWORD_ENV)
 
 
 def setup_problem(exc: BaseException, config: SmtpConfig, stage: str) -> SetupError | None:
-    """The SetupError that ``exc``, raised while connecting (``stage``: connect, starttls
-    or login), means; None when it is transient (a dropped connection, a 4xx reply)."""
+    """The SetupError that ``exc``, raised while connecting (``stage``: greeting,
+    starttls or login: mailer.replies), means; None when it is temporary (a dropped
+    connection, a 4xx reply: worth another attempt)."""
     where, c = config.where, config
     if isinstance(exc, smtplib.SMTPServerDisconnected) and "timed out" in str(exc):
         # smtplib reports a reply that never came (greeting, EHLO, STARTTLS, AUTH) as a
@@ -76,21 +96,20 @@ def setup_problem(exc: BaseException, config: SmtpConfig, stage: str) -> SetupEr
         hint = " (cổng 465 cần --security ssl)" if c.port == 465 and c.security != "ssl" else ""
         return SetupError(f"máy chủ {where} nhận kết nối nhưng không trả lời sau {c.timeout:g} giây{hint}: "
                           "kiểm tra --smtp, --security và kết nối mạng (tường lửa)")
-    if isinstance(exc, TRANSIENT) or (isinstance(exc, smtplib.SMTPResponseException) and 400 <= exc.smtp_code < 500
-                                      and not isinstance(exc, smtplib.SMTPAuthenticationError)):
+    if isinstance(exc, DROPPED):
         return None
-    if isinstance(exc, smtplib.SMTPAuthenticationError):
-        return LoginError(f"máy chủ SMTP không chấp nhận tài khoản «{c.user}» với mật khẩu đã cho ({_reply(exc)}): "
-                          f"kiểm tra --user và mật khẩu trong biến {PASSWORD_ENV}")
-    if isinstance(exc, smtplib.SMTPNotSupportedError) and stage == "starttls":
+    if isinstance(exc, smtplib.SMTPResponseException):
+        v = _words(exc, c, stage)
+        if v.retry:
+            return None
+        return (LoginError if v.stage == replies.LOGIN else SetupError)(v.text)
+    if isinstance(exc, smtplib.SMTPNotSupportedError) and stage == replies.STARTTLS:
         return SetupError("máy chủ không hỗ trợ STARTTLS: thêm --security none nếu đây là máy chủ nội bộ, hoặc "
                           "--security ssl nếu máy chủ dùng cổng 465")
     if isinstance(exc, smtplib.SMTPNotSupportedError) or (isinstance(exc, smtplib.SMTPException)
-                                                           and stage == "login" and "AUTH" in str(exc)):
+                                                           and stage == replies.LOGIN and "AUTH" in str(exc)):
         return LoginError("máy chủ không hỗ trợ đăng nhập (AUTH) trên kết nối này: bỏ --user nếu máy chủ không cần "
                           "đăng nhập, hoặc dùng --security starttls (nhiều máy chủ chỉ cho đăng nhập khi đã mã hóa)")
-    if isinstance(exc, smtplib.SMTPResponseException):
-        return SetupError(f"máy chủ {where} từ chối phục vụ ({_reply(exc)}): kiểm tra --smtp")
     if isinstance(exc, ssl.SSLCertVerificationError):
         return SetupError(f"chứng chỉ của máy chủ {c.host} không hợp lệ ({exc.verify_message}): kiểm tra tên máy "
                           "chủ trong --smtp (phải đúng tên ghi trong chứng chỉ)")
@@ -120,19 +139,19 @@ class _Connection:
 
     def get(self) -> smtplib.SMTP:
         """The open connection, else a new one. Raises SetupError when the settings are
-        wrong; a transient failure (to retry) as it came."""
+        wrong, _Temporary when the server asked to try later or dropped the connection."""
         if self.smtp is None:
-            c, stage, smtp = self.config, "connect", None
+            c, stage, smtp = self.config, replies.GREETING, None
             try:
                 if c.security == "ssl":
                     smtp = smtplib.SMTP_SSL(c.host, c.port, timeout=c.timeout, context=ssl.create_default_context())
                 else:
                     smtp = smtplib.SMTP(c.host, c.port, timeout=c.timeout)
                     if c.security == "starttls":
-                        stage = "starttls"
+                        stage = replies.STARTTLS
                         smtp.starttls(context=ssl.create_default_context())
                 if c.user:
-                    stage = "login"
+                    stage = replies.LOGIN
                     try:
                         smtp.login(c.user, c.password)
                     except UnicodeEncodeError:
@@ -141,9 +160,10 @@ class _Connection:
             except (OSError, smtplib.SMTPException) as exc:
                 _close(smtp)
                 problem = setup_problem(exc, c, stage)
-                if problem is None:
-                    raise
-                raise problem from None
+                if problem is not None:
+                    raise problem from None
+                raise _Temporary(_words(exc, c, stage) if isinstance(exc, smtplib.SMTPResponseException)
+                                 else replies.dropped(c.where, stage)) from None
             except LoginError:
                 _close(smtp)
                 raise
@@ -167,73 +187,83 @@ def _close(smtp: smtplib.SMTP | None) -> None:
             pass
 
 
-def _refused(recipients: dict) -> str:
-    return "máy chủ từ chối người nhận: " + ", ".join(f"{a} ({c})" for a, (c, _) in recipients.items())
+def _judge(exc: BaseException, config: SmtpConfig, item: Outgoing, sender: str) -> Verdict:
+    """What a failure of send_message means (mailer.replies' table)."""
+    if isinstance(exc, _Temporary):
+        return exc.verdict
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        verdicts = [replies.verdict(replies.RCPT, code, replies.reply_text(code, text), where=config.where,
+                                    recipient=address)
+                    for address, (code, text) in exc.recipients.items()]
+        return max(verdicts, key=lambda v: (v.scope == RUN, v.retry)) if verdicts else replies.dropped(config.where)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return _words(exc, config, replies.DATA, sender=sender, recipient=item.to)
+    return replies.dropped(config.where)
 
 
-def _send_one(conn: _Connection, item: Outgoing, config: SmtpConfig) -> str:
-    """'' when sent, else the reason (after retrying transient failures: a dropped
-    connection, a 4xx reply). Raises SetupError when no message can be sent."""
+def _send_one(conn: _Connection, item: Outgoing, config: SmtpConfig) -> Verdict | None:
+    """None when sent, else why not (after retrying what the server called temporary).
+    Raises SetupError when no message can be sent with these settings."""
     message = copy.copy(item.message)
     del message["X-Unsent"]   # a draft on the consolidator's disk, a plain letter on the wire
+    sender = str(message["From"].addresses[0].addr_spec) if message["From"] else ""
     delay = config.backoff
     for attempt in range(1, config.attempts + 1):
         try:
             refused = conn.get().send_message(message)
-            return _refused(refused) if refused else ""
-        except smtplib.SMTPRecipientsRefused as exc:
-            return _refused(exc.recipients)
-        except smtplib.SMTPSenderRefused as exc:
-            if exc.smtp_code < 500 and attempt < config.attempts:
-                conn.drop()
-                time.sleep(delay)
-                delay *= 2
-                continue
-            # Every letter has the same sender: none would go.
-            raise SetupError(f"máy chủ từ chối địa chỉ gửi {exc.sender} ({_reply(exc)}): kiểm tra email của nơi "
-                             "tổng hợp trong sổ đăng ký (--units), và --user nếu máy chủ cần đăng nhập") from None
-        except smtplib.SMTPResponseException as exc:
-            conn.drop()
-            if exc.smtp_code < 500 and attempt < config.attempts:
-                time.sleep(delay)
-                delay *= 2
-                continue
-            return f"máy chủ trả lời {_reply(exc)}"
-        except (*TRANSIENT, TimeoutError) as exc:
-            conn.drop()
-            if attempt < config.attempts:
-                time.sleep(delay)
-                delay *= 2
-                continue
-            return f"mất kết nối tới máy chủ ({type(exc).__name__})"
-    return "không gửi được"
+            if not refused:
+                return None
+            # Some recipients of a letter to several took it: never send it again.
+            return Verdict(False, LETTER, "máy chủ từ chối người nhận: " + ", ".join(
+                f"{a} ({c})" for a, (c, _) in refused.items()), replies.RCPT)
+        except SetupError:
+            raise
+        except (_Temporary, OSError, smtplib.SMTPException) as exc:
+            verdict = _judge(exc, config, item, sender)
+        if not verdict.retry:
+            if verdict.scope == RUN:   # a 5xx to the sender: every letter has the same one
+                raise (LoginError if verdict.stage == replies.LOGIN else SetupError)(verdict.text)
+            return verdict   # smtplib reset the transaction: the connection serves the next letter
+        conn.drop()
+        if attempt < config.attempts:
+            time.sleep(delay)
+            delay *= 2
+    return verdict
 
 
 def send_outbox(outbox: Path, config: SmtpConfig, only: Callable[[Outgoing], bool] | None = None,
                 progress: Callable[[Outgoing], None] | None = None) -> SendReport:
     """Send every pending message of ``outbox`` (those ``only`` accepts). Settings that
-    cannot work (SetupError) stop the run at the first message: ``stopped`` says why."""
+    cannot work (SetupError) stop the run at the first message: ``stopped`` says why. A
+    server that stays unavailable through one letter's retries (or refuses, for now,
+    SERVER_WIDE_AFTER letters in a row) stops it too: ``paused`` says why, ``left`` lists
+    the letters not tried (still pending: the next run sends them)."""
     report = SendReport()
-    items = pending(outbox)
+    items = [i for i in pending(outbox) if not only or only(i)]
     conn = _Connection(config)
+    streak = 0
     try:
-        for item in items:
-            if only and not only(item):
-                continue
+        for n, item in enumerate(items):
             try:
-                reason = _send_one(conn, item, config)
+                verdict = _send_one(conn, item, config)
             except SetupError as exc:
                 report.stopped = str(exc)
+                report.left = [i.path.name for i in items[n:]]
                 break
             now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
             record(outbox, [(item.message_id, item.path.name, item.to,
-                             "failed" if reason else "sent", now, reason)])
-            if reason:
-                report.failed.append((item.path.name, reason))
+                             "failed" if verdict else "sent", now, verdict.text if verdict else "")])
+            if verdict:
+                report.failed.append((item.path.name, verdict.text))
             else:
                 report.sent.append(item.path.name)
             if progress:
                 progress(item)
+            streak = streak + 1 if verdict and verdict.retry else 0
+            if verdict and verdict.retry and (verdict.scope == RUN or streak >= SERVER_WIDE_AFTER):
+                report.paused = verdict.text
+                report.left = [i.path.name for i in items[n + 1:]]
+                break
     finally:
         conn.drop()
     return report

@@ -15,15 +15,15 @@ from email.policy import default
 
 import pytest
 
+from mailer.headers import EncodedHeader, encoded_words
 from mailer.messages import (
-    EncodedHeader,
-    encoded_words,
     feedback_letter,
+    mailout_letter,
     message,
     reminder_letter,
 )
 from tests import smtpd
-from tests.test_mail import _eml, _fill, key_file, run, server, templates  # noqa: F401 - fixtures
+from tests.test_mail import _eml, _fill, _report, key_file, run, server, templates  # noqa: F401 - fixtures
 
 VN = timezone(timedelta(hours=7))
 FAST = 5.0   # seconds: a bound on failing once, not a benchmark
@@ -164,7 +164,7 @@ def test_only_transient_errors_are_retried(templates, tmp_path, registry):  # no
         controller.stop()
     assert result.exit_code == 1, result.output
     assert "Đã gửi 14 thư, 1 thư chưa gửi được:" in result.output
-    assert "mau-tu-phap.eml: máy chủ trả lời 554" in result.output
+    assert "mau-tu-phap.eml: máy chủ không nhận thư này (554 5.6.0 message refused)" in result.output
     assert handler.attempts.count(later) == 2 and handler.attempts.count(never) == 1
 
 
@@ -175,6 +175,7 @@ def test_letters_name_the_file_as_sent_and_tell_errors(templates, tmp_path, key_
     when = datetime(2020, 3, 20, 9, tzinfo=VN)
     _fill(templates, catalogue, "p-ngoc-ha", "PL1", inbox / "thư ngày 20-3" / "ngọc hà" / "PL1 Ngọc Hà.xlsx", when,
           {("PL1.1", "2019"): "nhiều"})
+    _report(templates, catalogue, "p-ngoc-ha", inbox / "thư ngày 20-3" / "ngọc hà" / "Báo cáo Ngọc Hà.docx", when)
     summary = tmp_path / "summary"
     assert run("harvest", inbox, "--key-file", key_file, "--out", summary).exit_code == 0
     outbox = tmp_path / "outbox"
@@ -191,7 +192,7 @@ def test_letters_name_the_file_as_sent_and_tell_errors(templates, tmp_path, key_
                    "--out", tmp_path / "feedback", "--outbox", outbox)
     assert feedback.exit_code == 0, feedback.output
     fb = _eml(outbox / "phan-hoi-p-ngoc-ha.eml").get_body(("plain",)).get_content()
-    assert "(tệp «PL1 Ngọc Hà.xlsx»): 1 ô cần xem lại" in fb and "thư ngày 20-3" not in fb
+    assert "(tệp «PL1 Ngọc Hà.xlsx»): 1 ô có lỗi cần sửa" in fb and "thư ngày 20-3" not in fb
 
 
 def test_a_server_that_never_answers_fails_once_not_per_letter(templates, tmp_path):  # noqa: F811
@@ -230,3 +231,73 @@ def test_a_server_that_never_answers_fails_once_not_per_letter(templates, tmp_pa
     assert "nhận kết nối nhưng không trả lời" in result.output and result.output.count("Lỗi:") == 1
     # One wait for the greeting, no retry, no letter after letter (it was 66 s per letter).
     assert elapsed < timeout + FAST and len(accepted) == 1
+
+
+PLACES = ["Thành phố Hà Giang", "Tỉnh Hà Giang", "Huyện Bắc Mê", "Quận 1", "Thị xã Sơn Tây", "Thị trấn Yên Minh",
+          "Phường Minh Khai", "Xã Phương Độ"]
+
+
+@pytest.mark.parametrize("place", PLACES)
+@pytest.mark.parametrize("kind", ["mau", "nhac", "phan-hoi"])
+def test_places_and_units_inside_a_sentence_are_lower_case(catalogue, registry, place, kind):
+    """A registry name used inside a sentence: its administrative word in lower case, the
+    proper name with its capitals ("của thành phố Hà Giang"); a body ("Huyện ủy") unchanged."""
+    from tests.test_texts import capital_slips
+    reg = replace(registry, place=place)
+    unit = replace(registry.unit("vp"), name=place)   # a unit named as a place, too
+    due = datetime(2020, 3, 23).date()
+    letter = {"mau": lambda: mailout_letter(catalogue, reg, unit, [], ["PL1"], due),
+              "nhac": lambda: reminder_letter(catalogue, reg, unit, ["PL1"], {}, [], due),
+              "phan-hoi": lambda: feedback_letter(catalogue, reg, unit, {"PL3": 2}, [], due, confirm={"PL1": 1}),
+              }[kind]()
+    body = "\n".join(letter.lines)
+    lowered = place[0].lower() + place[1:]
+    assert lowered in body and place not in body and not capital_slips(body)
+
+
+@pytest.mark.parametrize(("name", "shown"), [
+    ("Thành phố Hà Giang", "thành phố Hà Giang"), ("Phường 3", "phường 3"), ("Huyện ủy Bắc Mê", "Huyện ủy Bắc Mê"),
+    ("THÀNH PHỐ HÀ GIANG", "THÀNH PHỐ HÀ GIANG"), ("UBND phường Minh Khai", "UBND phường Minh Khai"),
+    ("Xã", "Xã"), ("Phòng Tư pháp", "Phòng Tư pháp"),
+])
+def test_in_sentence(name, shown):
+    from xlsx_forms.registry import in_sentence
+    assert in_sentence(name) == shown
+
+
+def _shown_input_colours(path) -> set[str]:
+    """The colours a fresh workbook shows on the cells a unit types into (unlocked cells):
+    its fill, or the conditional format's for an empty cell ("blanks": a required cell)."""
+    import openpyxl
+    from openpyxl.cell.cell import MergedCell
+    shown = set()
+    for ws in openpyxl.load_workbook(path).worksheets:
+        blanks = {}
+        for cf in ws.conditional_formatting:
+            for rule in cf.rules:
+                if rule.type == "containsBlanks" and rule.dxf is not None and rule.dxf.fill is not None:
+                    colour = rule.dxf.fill.bgColor.rgb or rule.dxf.fill.fgColor.rgb
+                    for r in cf.sqref.ranges:
+                        blanks.update(dict.fromkeys((c.coordinate for row in ws.iter_rows(
+                            r.min_row, r.max_row, r.min_col, r.max_col) for c in row), colour))
+        for row in ws.iter_rows():
+            for c in row:
+                if c.protection.locked is False and ws.protection.sheet and not isinstance(c, MergedCell):
+                    shown.add((blanks.get(c.coordinate) if c.value is None and c.coordinate in blanks
+                               else c.fill.fgColor.rgb)[-6:])
+    return shown
+
+
+@pytest.mark.parametrize("unit", ["vp", "tcnv", "p-minh-khai"])
+def test_mailout_names_the_colours_the_workbooks_show(templates, tmp_path, catalogue, unit):  # noqa: F811
+    """The letter sending the templates says where to type by the colours a fresh template
+    shows (required cells light orange, others light yellow), in the instructions' words."""
+    from xlsx_forms.styles import COLOUR_VI
+    outbox = tmp_path / "outbox"
+    assert run("mail", "--templates", templates, "--out", outbox).exit_code == 0
+    body = _eml(outbox / f"mau-{unit}.eml").get_body(("plain",)).get_content()
+    (typed,) = re.findall(r"chỉ nhập vào (.*?); xem trang", body)
+    shown = set().union(*(_shown_input_colours(p) for p in (templates / unit).glob("*.xlsx")))
+    by_hex = {fill.lstrip("#"): words for fill, words in COLOUR_VI.items()}
+    assert shown and shown <= set(by_hex)
+    assert {h for h, words in by_hex.items() if f"nền {words}" in typed} == shown, (typed, shown)

@@ -19,7 +19,7 @@ from mailer.messages import form_line
 from tests import test_mail
 from tests.conftest import FIXED_TIME, TEST_KEY
 from tests.test_identify import _drop_identity, _edit, _set_identity, _sheet_only
-from tests.test_mail import _eml, _fill, run
+from tests.test_mail import _eml, _fill, _report, run
 from xlsx_forms.identity import key_fingerprint, sign
 from xlsx_forms.plan import load_plan
 from xlsx_forms.writer import GenerateOptions, build_workbook
@@ -138,6 +138,7 @@ def test_rejected_only_unit_gets_a_reminder_saying_why(templates, tmp_path, key_
     inbox = tmp_path / "inbox"
     when = datetime(2020, 3, 20, 9, tzinfo=VN)
     _fill(templates, catalogue, "tu-phap", "PL1", inbox / "tp-pl1.xlsx", when)
+    _report(templates, catalogue, "tu-phap", inbox / "tp-bao-cao.docx", when)   # its narrative report is in
     # Phòng Tư pháp's PL2 came back with a column inserted: received, unusable.
     bad = _edit(templates / "tu-phap" / "PL2_tu-phap.xlsx", lambda wb: wb["Phụ lục 2"].insert_cols(3))
     (inbox / "tp-pl2.xlsx").write_bytes(bad)

@@ -160,12 +160,23 @@ def _fill(templates, catalogue, unit, form_id, target, when, changes=None):
     return valid
 
 
+def _report(templates, catalogue, unit, target, when):
+    """The unit's narrative report (its template, every section written) saved as ``target``."""
+    from samples.report_fill import fill
+    outline = catalogue.outline
+    data = (templates / unit / f"bao-cao_{unit}.docx").read_bytes()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(fill(data, outline, {s.id: f"Nội dung mục {s.number}" for s in outline.sections},
+                            drop_guidance=True, saved_at=when))
+
+
 def test_reminders_list_exactly_what_is_missing_or_wrong(templates, tmp_path, key_file, catalogue):
     inbox = tmp_path / "inbox"
     when = datetime(2020, 3, 20, 9, tzinfo=VN)
     for unit in ("vp", "tu-phap", "tckh", "kinh-te", "ttvhttdl", "p-quang-trung", "p-tran-phu", "p-nguyen-trai",
                  "p-minh-khai", "p-ngoc-ha", "x-ngoc-duong", "x-phuong-do", "x-phuong-thien", "tcnv", "vhtt"):
         _fill(templates, catalogue, unit, "PL1", inbox / f"{unit}.xlsx", when)
+        _report(templates, catalogue, unit, inbox / f"bao-cao {unit}.docx", when)
     _fill(templates, catalogue, "tu-phap", "PL2", inbox / "pl2.xlsx", when,
           {("PL2.3", "2019"): 99, ("PL2.2", "2019"): 1})
     for form_id in ("PL4", "PL5", "PL6", "PL8"):

@@ -148,7 +148,7 @@ def test_letters_say_please_confirm_and_errors_apart(loop):
     assert "xin đơn vị xác nhận" in vhtt and "Phụ lục 7" in vhtt and "1 ô xin xác nhận" in vhtt
     assert "Số liệu còn lỗi" not in vhtt and "có nền xanh lam nhạt" in vhtt
     both = body("p-quang-trung")
-    assert "Số liệu còn lỗi ở" in both and "1 ô xin xác nhận" in both
+    assert "Số liệu còn lỗi cần sửa ở" in both and "1 ô xin xác nhận" in both
 
 
 def test_a_cell_both_wrong_and_unusual_is_marked_as_wrong_with_both_comments(catalogue, registry, options):

@@ -146,7 +146,9 @@ def letters() -> dict[str, str]:
 # choices «Đạt»/«Không đạt» are not in the list).
 WRONG_CAPITALS = ("Tệp", "Thư", "Mục", "Đơn", "Vị", "Biểu", "Mẫu", "Lỗi", "Cảnh", "Dòng", "Cột", "Ô", "Ngày",
                   "Hạn", "Khóa", "Sổ", "Trang", "Số", "Phiên", "Bản", "Giá", "Trị", "Kỳ", "Chỉ", "Tiêu", "Người",
-                  "Thư", "Tổng", "Hợp", "Ghi", "Chú")
+                  "Thư", "Tổng", "Hợp", "Ghi", "Chú",
+                  # administrative words of a place's name ("của Thành phố Hà Giang"): registry.in_sentence
+                  "Thành", "Thị", "Tỉnh", "Huyện", "Quận", "Phường", "Xã")
 _WORDS = re.compile(r"\w+|[^\w\s]")
 
 

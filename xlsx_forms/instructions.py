@@ -10,6 +10,17 @@ from .styles import COLOUR_VI, INPUT_FILL, LOCKED_INPUT_FILL, MISSING_FILL, Form
 KEY_WIDTH, TEXT_WIDTH, WIDE_WIDTH = 24, 60, 40
 PROSE = 1.1   # characters of running text per unit of column width (styles.lines_needed)
 SEVERITY_VI = {"error": "Lỗi, phải sửa trước khi gửi", "warning": "Cảnh báo, cần kiểm tra lại"}
+# The cells a unit types into, by the colour a fresh template shows them in: the words of
+# the instructions sheet and of the letter sending the templates (where_to_type).
+INPUT_CELLS = f"ô nền {COLOUR_VI[INPUT_FILL]}"
+REQUIRED_CELLS = f"ô nền {COLOUR_VI[MISSING_FILL]}"   # a required cell while empty (conditional format)
+
+
+def where_to_type(forms: list[Form], unit_code: str) -> str:
+    """Which cells of ``forms`` the unit types into, named by the colours a fresh template
+    shows: its required cells are light orange until filled, the others light yellow."""
+    required = any(r.required for f in forms for r in f.editable_rows(unit_code))
+    return f"các {REQUIRED_CELLS} (bắt buộc) và các {INPUT_CELLS}" if required else f"các {INPUT_CELLS}"
 
 
 def _required_step(used: list[Kind]) -> str:
@@ -19,7 +30,7 @@ def _required_step(used: list[Kind]) -> str:
     choice = next((k for k in used if k.choices), None)
     what = ("nhập số liệu; nếu không phát sinh thì nhập 0" if numbers or not used
             else f"chọn {' hoặc '.join(choice.choices)}" if choice else "nhập nội dung")
-    return f"Ô nền {COLOUR_VI[MISSING_FILL]} là ô bắt buộc còn trống: {what}."
+    return f"{REQUIRED_CELLS[0].upper()}{REQUIRED_CELLS[1:]} là ô bắt buộc còn trống: {what}."
 
 
 def how_to_fill(form: Form, kinds: dict[str, Kind]) -> list[str]:
@@ -27,7 +38,7 @@ def how_to_fill(form: Form, kinds: dict[str, Kind]) -> list[str]:
     ``instruction`` in catalogue.yaml)."""
     ids = {r.kind for r in form.input_rows}
     used = [k for kid, k in kinds.items() if kid in ids]
-    steps = [f"Chỉ nhập vào các ô nền {COLOUR_VI[INPUT_FILL]}; các ô khác đã được khóa.", _required_step(used)]
+    steps = [f"Chỉ nhập vào các {INPUT_CELLS}; các ô khác đã được khóa.", _required_step(used)]
     steps += [k.instruction for k in used if k.instruction]
     if any(k.behaviour.numeric for k in used):
         steps.append("Nhập số, không nhập chữ; không dùng dấu chấm hay dấu phẩy để phân cách hàng nghìn.")

@@ -15,6 +15,22 @@ from .yamlio import line_of, load_yaml, place
 DEFAULT_REGISTRY = Path(__file__).parent / "specs" / "units.yaml"
 REGISTRY_LIMIT = 32 << 20   # bytes; a national registry of ten thousand units is about 2 MB
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Administrative words that open a place's name ("Thành phố Hà Giang", "Phường 3"): written
+# in lower case inside a sentence ("số liệu của thành phố Hà Giang"), as Nghị định 30/2020
+# writes place names; the proper name after it keeps its capitals.
+ADMIN_WORDS = ("Thành phố", "Thị xã", "Thị trấn", "Tỉnh", "Huyện", "Quận", "Phường", "Xã")
+
+
+def in_sentence(name: str) -> str:
+    """``name`` (a place, a unit, a kind of unit) as written inside a sentence: its
+    opening administrative word in lower case ("Thành phố Hà Giang" → "thành phố Hà
+    Giang"), everything else as it is. Only before a proper name (a capital or a digit):
+    "Huyện ủy Bắc Mê" is a body, not a place; a name in capitals is a title, left alone."""
+    for word in ADMIN_WORDS:
+        rest = name[len(word):]
+        if name.startswith(word) and rest[:1] == " " and (rest[1:2].isupper() or rest[1:2].isdigit()):
+            return word.lower() + rest
+    return name
 
 
 @dataclass(frozen=True, slots=True)

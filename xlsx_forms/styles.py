@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from xlsxwriter.workbook import Workbook
 
@@ -13,11 +14,30 @@ MISSING_FILL = "#F8CBAD"    # conditional format: required cell still empty
 PROBLEM_FILL = "#FCE4D6"    # conditional format: live check not OK
 FIX_FILL = "#FF9999"        # returned for correction: this cell must be looked at
 CONFIRM_FILL = "#BDD7EE"    # returned for confirmation: an unusual value, maybe right (xin xác nhận)
+WARNING_FILL = "#E4DFEC"    # returned with a warning: read as meant, worth a look (cần kiểm tra lại)
 LINE_HEIGHT = 15.75         # points per line of 12 pt Times New Roman
 # Each fill as the texts to offices name it (instructions sheet, letters): the colour a
 # person sees, so "nền cam nhạt" is the cell that is shown light orange, nothing else.
 COLOUR_VI = {INPUT_FILL: "vàng nhạt", LOCKED_INPUT_FILL: "xám", MISSING_FILL: "cam nhạt",
-             FIX_FILL: "đỏ nhạt", CONFIRM_FILL: "xanh lam nhạt"}
+             FIX_FILL: "đỏ nhạt", CONFIRM_FILL: "xanh lam nhạt", WARNING_FILL: "tím nhạt"}
+
+
+@dataclass(frozen=True)
+class Mark:
+    """How a correction workbook marks a cell, and how the letter sending it names such
+    cells: one table (MARKS) for both, so the colour a letter names is the one shown."""
+
+    fill: str
+    comment: str    # the first words of each of the cell's comment lines
+    cells: str      # the letter's words for such cells ("3 ô có lỗi cần sửa")
+
+
+ERROR, CONFIRM, WARNING = "error", "confirm", "warning"
+# By severity, most pressing first: a cell with several marks shows the first one's colour
+# (an error must be fixed; a value to confirm asks for an answer; a warning for a look).
+MARKS = {ERROR: Mark(FIX_FILL, "Lỗi", "ô có lỗi cần sửa"),
+         CONFIRM: Mark(CONFIRM_FILL, "Xin xác nhận", "ô xin xác nhận"),
+         WARNING: Mark(WARNING_FILL, "Cảnh báo", "ô cần kiểm tra lại")}
 
 _BASE = {"font_name": FONT, "font_size": 12, "valign": "vcenter", "locked": True}
 _BOX = {"border": 1, "text_wrap": True}
@@ -65,15 +85,14 @@ class Formats:
         self.role = {name: wb.add_format({**_BASE, **spec}) for name, spec in ROLE_STYLES.items()}
         self.input = {}
         self.locked_input = {}
-        self.problem_input = {}
-        self.confirm_input = {}
+        self.marked: dict[str, dict] = {mark: {} for mark in MARKS}   # a correction workbook's marked cells
         self.value = {}
         for kid, kind in kinds.items():
             spec = {**_BASE, **_BOX, "align": kind.behaviour.align, "num_format": kind.number_format}
             self.input[kid] = wb.add_format({**spec, "locked": False, "bg_color": INPUT_FILL})
             self.locked_input[kid] = wb.add_format({**spec, "bg_color": LOCKED_INPUT_FILL})
-            self.problem_input[kid] = wb.add_format({**spec, "locked": False, "bg_color": FIX_FILL})
-            self.confirm_input[kid] = wb.add_format({**spec, "locked": False, "bg_color": CONFIRM_FILL})
+            for mark, how in MARKS.items():
+                self.marked[mark][kid] = wb.add_format({**spec, "locked": False, "bg_color": how.fill})
             self.value[kid] = wb.add_format(spec)   # a finished table's figure: locked, unfilled
         self.preparer = wb.add_format({**_BASE, "locked": False, "bg_color": INPUT_FILL,
                                        "bottom": 1, "num_format": "@"})

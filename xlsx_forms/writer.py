@@ -17,7 +17,7 @@ from .instructions import write_instructions
 from .layout import SIGN_DATE, SheetLayout, form_layout
 from .model import Catalogue, Form
 from .registry import Registry, Unit
-from .styles import Formats, lines_needed, row_height
+from .styles import CONFIRM, ERROR, MARKS, WARNING, Formats, lines_needed, row_height
 
 DEFAULT_PASSWORD = "cchc2020"
 PROTECT_OPTIONS = {"select_locked_cells": True, "select_unlocked_cells": True,
@@ -67,8 +67,9 @@ class Prefill:
     values: dict = None
     notes: dict = None
     preparer: dict = None
-    problems: dict = None   # (row id, period id) → what to fix (highlighted, with a comment)
-    confirm: dict = None    # (row id, period id) → why to confirm (another colour: maybe right)
+    problems: dict = None   # (row id, period id) → what to fix (styles.MARKS: error)
+    confirm: dict = None    # (row id, period id) → why to confirm (MARKS: confirm; maybe right)
+    warnings: dict = None   # (row id, period id) → what to look at (MARKS: warning; read as meant)
     relabel: dict = None    # (sheet row, column) → a text shown instead of the layout's there
     final: bool = False     # a finished table (the city's own): every row filled, nothing to type
 
@@ -174,16 +175,18 @@ def _write_inputs(ws, fmt: Formats, catalogue: Catalogue, unit: Unit, form: Form
     required = {r.id for r in form.input_rows if r.required and not prefill.final}
     first = None
     by_row: dict[tuple[str, bool], list] = {}
-    values, notes, problems = prefill.values or {}, prefill.notes or {}, prefill.problems or {}
-    confirm = prefill.confirm or {}
+    values, notes = prefill.values or {}, prefill.notes or {}
+    # Marked cells by severity, most pressing first (styles.MARKS): its colour is the first's.
+    marks = {ERROR: prefill.problems or {}, CONFIRM: prefill.confirm or {}, WARNING: prefill.warnings or {}}
     for cell in layout.inputs:
         mine = cell.row_id in editable
         key = (cell.row_id, cell.period_id)
-        style = (fmt.value if prefill.final else fmt.problem_input if mine and key in problems
-                 else fmt.confirm_input if mine and key in confirm else fmt.input if mine else fmt.locked_input)
+        mark = next((m for m in MARKS if key in marks[m]), None) if mine else None
+        style = (fmt.value if prefill.final else fmt.marked[mark] if mark else fmt.input if mine
+                 else fmt.locked_input)
         _write_value(ws, cell.row, cell.col, values.get(key) if mine else None, style[cell.kind])
-        if mine and (key in problems or key in confirm):
-            text = "\n".join(t for t in (problems.get(key), confirm.get(key)) if t)
+        if mark:
+            text = "\n".join(marks[m][key] for m in MARKS if marks[m].get(key))
             ws.write_comment(cell.row, cell.col, text,
                              {"author": "cchc", "x_scale": 3, "y_scale": 2.5, "font_name": "Times New Roman"})
         if mine:
