@@ -16,7 +16,7 @@ from datetime import datetime
 
 from xlsx_forms.model import Catalogue, Form
 from xlsx_forms.outline import Outline, Section
-from xlsx_forms.registry import Registry
+from xlsx_forms.registry import Registry, in_sentence
 from xlsx_forms.report_doc import GUIDANCE_STYLE, _page, _para, _styles, _table, add_heading, official_header
 
 from .charts import line_chart
@@ -63,8 +63,8 @@ def _unit_of(form: Form, row) -> str:
 
 
 def _whole(data: ReportInput) -> str:
-    """How the report names the whole it consolidates: "toàn Thành phố Hà Giang"."""
-    return f"toàn {data.registry.place}" if data.registry.place else "toàn địa bàn"
+    """How the report names the whole it consolidates: "toàn thành phố Hà Giang"."""
+    return f"toàn {in_sentence(data.registry.place)}" if data.registry.place else "toàn địa bàn"
 
 
 def _figure_table(doc, catalogue: Catalogue, form: Form, values: dict[tuple[str, str], CityValue],

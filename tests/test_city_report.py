@@ -101,7 +101,7 @@ def test_each_section_holds_its_figures_and_a_chart(drafted, catalogue):
         texts = [p.text for p in _paragraphs(block)]
         for fid in section.figures:
             form, values = catalogue.form(fid), city.get(fid, {})
-            assert f"Số liệu tổng hợp toàn Thành phố Hà Giang (Phụ lục {form.number}: {form.title}):" in texts
+            assert f"Số liệu tổng hợp toàn thành phố Hà Giang (Phụ lục {form.number}: {form.title}):" in texts
             table = _form_table(block, form)
             assert table is not None, (section.id, fid)
             body = table.rows[-len(form.rows):]
@@ -125,7 +125,7 @@ def test_each_section_holds_its_figures_and_a_chart(drafted, catalogue):
             catalogue.form(f).aggregate_of(r) == "sum" for f in section.figures for r in catalogue.form(f).input_rows)
     images = [r for r in doc.part.rels.values() if r.reltype.endswith("/image")]
     captions = [p.text for p in doc.paragraphs if p.text.startswith("Biểu đồ ")]
-    assert len(captions) == len(images) >= 5 and all("toàn Thành phố Hà Giang" in c for c in captions)
+    assert len(captions) == len(images) >= 5 and all("toàn thành phố Hà Giang" in c for c in captions)
 
 
 def _paragraphs(block) -> list:
@@ -419,7 +419,7 @@ def test_a_chart_draws_the_rows_of_one_unit_each_with_its_own_figures(catalogue,
         values = {(r.id, p.id): CityValue(n * 100 + m, 1, ())
                   for n, r in enumerate(rows) for m, p in enumerate(form.periods) if n >= without or m == 0}
         drawn.clear()
-        assert city_report._chart(docx.Document(), catalogue, form, values, 1, "toàn Thành phố")
+        assert city_report._chart(docx.Document(), catalogue, form, values, 1, "toàn thành phố")
         [(series, unit)] = drawn
         first = rows[without]
         want = [(r.label, [n * 100 + m for m in range(len(form.periods))])
