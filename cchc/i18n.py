@@ -98,15 +98,16 @@ class Placed(str):
 
 
 def house_style(message: str) -> str:
-    """``message`` as it follows "Lỗi: ": its first word in lower case unless a proper
-    name or an abbreviation, and ASCII-quoted names in «…» (quotations already in «…»,
-    file names among them, are left as they are)."""
+    """``message`` as it follows "Lỗi: ": after the place it is about, if any (Placed:
+    kept as written), its first word in lower case unless a proper name or an
+    abbreviation, and ASCII-quoted names in «…» (quotations already in «…», file names
+    among them, are left as they are)."""
     place = message.place if isinstance(message, Placed) else ""
     text = str(message)[len(place):]
     text = "".join(part if part.startswith("«") else _ASCII_QUOTED.sub(r"«\1»", part)
                    for part in _GUILLEMETS.split(text))
     first = _FIRST_WORD.match(text)
-    if not place and first and _lowered(first.group(), text[first.end():first.end() + 1]):
+    if first and _lowered(first.group(), text[first.end():first.end() + 1]):
         text = text[0].lower() + text[1:]
     return place + text
 
