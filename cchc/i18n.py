@@ -78,10 +78,14 @@ CLICK_MODULES = ("core", "decorators", "exceptions", "formatting", "parser", "te
 PROPER_NAMES = frozenset({"Excel", "LibreOffice", "WPS", "Word", "Windows", "Thunderbird", "Outlook", "Python",
                           "Ctrl"})
 _FIRST_WORD = re.compile(r"\w+")
-# click quotes names, options and values with repr() ('THƯ_MỤC_NHẬN', '--settle', 'abc');
-# an apostrophe inside a word (o'brien) is not a quote.
-_ASCII_QUOTED = re.compile(r"(?<!\w)'([^'\n«»]+)'(?!\w)")
+# click quotes names, options and values with repr() ('THƯ_MỤC_NHẬN', '--settle', 'abc',
+# or "o'brien" for a value with an apostrophe); an apostrophe inside a word is not a quote.
+_ASCII_QUOTED = re.compile(r"""(?<!\w)'([^'\n«»]+)'(?!\w)|(?<!\w)"([^"\n«»]+)"(?!\w)""")
 _GUILLEMETS = re.compile(r"(«[^»]*»)")
+
+
+def _guillemets(match: re.Match) -> str:
+    return f"«{match.group(1) or match.group(2)}»"
 
 
 class Placed(str):
@@ -104,7 +108,7 @@ def house_style(message: str) -> str:
     among them, are left as they are)."""
     place = message.place if isinstance(message, Placed) else ""
     text = str(message)[len(place):]
-    text = "".join(part if part.startswith("«") else _ASCII_QUOTED.sub(r"«\1»", part)
+    text = "".join(part if part.startswith("«") else _ASCII_QUOTED.sub(_guillemets, part)
                    for part in _GUILLEMETS.split(text))
     first = _FIRST_WORD.match(text)
     if first and _lowered(first.group(), text[first.end():first.end() + 1]):
