@@ -20,6 +20,9 @@ from xlsx_forms.settings import SETTINGS
 from xlsx_forms.writer import DEFAULT_PASSWORD, GenerateOptions
 
 from . import __version__, config, i18n, mail_commands, plan_commands, report_command, rollup_command, watch_commands
+from .helpformat import Context as HelpContext
+from .helpformat import list_line
+from .i18n import ConfigError
 from .mail_commands import waiting
 from .remembered import Remembered
 
@@ -27,29 +30,18 @@ i18n.install()
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-class ConfigError(click.ClickException):
-    """A CchcError shown as ``Lỗi: …`` with exit code 2 (usage or configuration)."""
-
-    exit_code = 2
-
-
-def first_sentence(help_text: str | None) -> str:
-    """The first sentence of a command's help, whole: the list of commands shows it
-    rather than click's cut at 45 characters ("…tạo biểu mẫu cho từng đơn...")."""
-    text = " ".join((help_text or "").split("\n\n", 1)[0].split())
-    return text.split(". ", 1)[0].rstrip(".")
-
-
 class Command(click.Command):
-    """A subcommand whose usage line reads in Vietnamese and whose line in the list of
-    commands is its whole first sentence."""
+    """A subcommand whose usage line reads in Vietnamese, whose help wraps between words
+    only and whose line in the list of commands is its whole first sentence."""
+
+    context_class = HelpContext
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("options_metavar", i18n.OPTIONS_METAVAR)
         super().__init__(*args, **kwargs)
 
     def get_short_help_str(self, limit: int = 45) -> str:
-        return self.short_help or first_sentence(self.help)
+        return list_line(self)
 
 
 def os_error_message(exc: OSError) -> str:
@@ -58,7 +50,10 @@ def os_error_message(exc: OSError) -> str:
     into catalogued errors first)."""
     where = exc.filename if isinstance(exc.filename, str) else ""
     text = f"{describe(exc, 'use')}. {advice(exc, 'use')}."
-    return f"{outdir.shown(where)}: {text}" if where else text[0].upper() + text[1:]
+    if not where:
+        return text
+    place = f"{outdir.shown(where)}: "
+    return i18n.Placed(place + text, place)
 
 
 class Group(click.Group):
@@ -66,9 +61,10 @@ class Group(click.Group):
     Vietnamese message, never a traceback. Its sub-groups (``cchc plan``) are Groups too."""
 
     command_class = Command
+    context_class = HelpContext
 
     def get_short_help_str(self, limit: int = 45) -> str:
-        return self.short_help or first_sentence(self.help)
+        return list_line(self)
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("options_metavar", i18n.OPTIONS_METAVAR)
@@ -81,24 +77,29 @@ class Group(click.Group):
         try:
             return super().invoke(ctx)
         except CchcError as exc:
-            raise ConfigError(str(exc)) from None
+            raise ConfigError.of(exc) from None
         except OSError as exc:
-            raise ConfigError(os_error_message(exc)) from None
+            message = os_error_message(exc)
+            raise ConfigError(message, getattr(message, "place", "")) from None
 
 
 DEFAULT_PLAN = default_plan_name()   # from the embedded plan's data, never written here
-GROUP_HELP = f"""Tạo, thu và tổng hợp các biểu báo cáo của một kế hoạch (--plan; mặc định:
-    {DEFAULT_PLAN}).
+GROUP_HELP = f"""Tạo, thu và tổng hợp các biểu báo cáo của một kế hoạch: mặc định là {DEFAULT_PLAN},
+    hoặc kế hoạch ghi rõ khi tạo biểu mẫu (cchc generate --plan KẾ_HOẠCH), các lệnh sau dùng lại.
 
     \b
     Quy trình:
-      0. cchc plan new, check   lập kế hoạch mới trong sổ Excel và kiểm tra (không bắt buộc);
+      0. cchc plan              lập và kiểm tra kế hoạch mới (không bắt buộc);
+         cchc forms             xem các phụ lục: dòng, kỳ và kiểm tra;
       1. cchc generate          tạo biểu mẫu Excel đã khóa cho từng đơn vị;
       2. cchc mail              gửi mỗi đơn vị các biểu mẫu của mình;
       3. các đơn vị điền và gửi lại;
-      4. cchc harvest           đọc các tệp gửi lại và lập bảng tổng hợp;
+      4. cchc harvest           đọc các tệp gửi lại, lập bảng tổng hợp;
+         cchc watch             tổng hợp lại mỗi khi có tệp gửi đến;
       5. cchc mail --reminders  nhắc đơn vị chưa nộp hoặc còn lỗi;
-         cchc feedback          gửi lại biểu mẫu đã điền sẵn để sửa lỗi.
+         cchc feedback          gửi lại biểu mẫu đã điền sẵn để sửa lỗi;
+      6. cchc report            lập dự thảo báo cáo tổng kết theo Đề cương;
+         cchc rollup            điền biểu mẫu của cấp trên.
     """
 
 
@@ -118,14 +119,14 @@ def _plan_option(recorded: str):
 
 def _units_option(recorded: str):
     return click.option(
-        "--units", "units", type=click.Path(dir_okay=False, path_type=Path), default=None,
+        "--units", "units", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="TỆP_ĐƠN_VỊ",
         help=f"Sổ đăng ký đơn vị (YAML), thay cho danh sách đơn vị của kế hoạch. Mặc định: sổ ghi khi tạo "
              f"biểu mẫu ({recorded}), nếu không có thì danh sách đơn vị của kế hoạch.")
 
 
 def _key_option(recorded: str):
     return click.option(
-        "--key-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+        "--key-file", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="TỆP_KHÓA",
         help=f"Tệp khóa HMAC ký biểu mẫu. Mặc định: khóa ghi khi tạo biểu mẫu ({recorded}), nếu không "
              "có thì hmac.key trong thư mục cấu hình (biến CCHC_HOME), do cchc generate tạo ở lần dùng "
              "đầu tiên.")
@@ -134,11 +135,30 @@ def _key_option(recorded: str):
 # generate reads what its own last run recorded in --out; the other commands, --templates.
 units_option, key_option = _units_option("--templates"), _key_option("--templates")
 plan_option = _plan_option("--templates")
+# What settings.json records, by the option that overrides it.
+RECORDED = (("--plan", "kế hoạch"), ("--deadline", "hạn nộp"), ("--units", "sổ đăng ký"), ("--key-file", "khóa"))
+
+
+def _and(items: list[str]) -> str:
+    return ", ".join(items[:-1]) + " và " + items[-1] if len(items) > 1 else "".join(items)
+
+
+class TemplatesOption(click.Option):
+    """``--templates``, whose help names only what the record gives the command it is
+    on: ``forms`` takes --plan alone, ``harvest`` all four."""
+
+    def get_help_record(self, ctx: click.Context):
+        taken = {name for param in ctx.command.params for name in param.opts}
+        used = [(option, what) for option, what in RECORDED if option in taken]
+        # (set when shown: the option is built before the command it belongs to)
+        self.help = (f"Thư mục biểu mẫu của cchc generate: {_and([w for _, w in used])} ghi ở đó ({SETTINGS}) "
+                     f"được dùng khi không ghi rõ {_and([o for o, _ in used])}.")
+        return super().get_help_record(ctx)
+
+
 templates_option = click.option(
-    "--templates", type=click.Path(file_okay=False, path_type=Path), default=Path("output/templates"),
-    show_default=True,
-    help=f"Thư mục biểu mẫu của cchc generate: kế hoạch, hạn nộp, sổ đăng ký và khóa ghi ở đó ({SETTINGS}) "
-         "được dùng khi không ghi rõ --plan, --deadline, --units, --key-file.")
+    "--templates", cls=TemplatesOption, type=click.Path(file_okay=False, path_type=Path),
+    default=Path("output/templates"), show_default=True, metavar="THƯ_MỤC_BIỂU_MẪU")
 
 
 @cli.command()

@@ -137,7 +137,7 @@ def register(cli, plan_option, units_option, key_option, templates_option) -> No
     @cli.command()
     @plan_option
     @units_option
-    @click.option("--templates", type=click.Path(file_okay=False, path_type=Path),
+    @click.option("--templates", type=click.Path(file_okay=False, path_type=Path), metavar="THƯ_MỤC_BIỂU_MẪU",
                   default=Path("output/templates"), show_default=True,
                   help="Thư mục biểu mẫu đã tạo bằng cchc generate (có manifest.csv; kế hoạch, hạn nộp và "
                        "sổ đăng ký ghi ở đó, settings.json, được dùng khi không ghi rõ --plan, --deadline, "
@@ -221,7 +221,7 @@ def register(cli, plan_option, units_option, key_option, templates_option) -> No
                   help="Thư mục ghi các biểu mẫu cần sửa (thay trọn vẹn; chỉ thư mục mới, rỗng hoặc "
                        "do cchc feedback tạo).")
     @click.option("--outbox", type=click.Path(file_okay=False, path_type=Path), default=Path("output/outbox"),
-                  show_default=True, help="Thư mục ghi các thư .eml phản hồi.")
+                  show_default=True, metavar="THƯ_MỤC_THƯ_ĐI", help="Thư mục ghi các thư .eml phản hồi.")
     @click.option("--password", envvar="CCHC_PASSWORD", default=DEFAULT_PASSWORD, show_default=True,
                   metavar="MẬT_KHẨU", help="Mật khẩu bảo vệ trang tính (biến CCHC_PASSWORD).")
     @click.option("--deadline", default=None, metavar="NGÀY/THÁNG/NĂM",

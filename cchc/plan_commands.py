@@ -2,7 +2,6 @@
 xlsx_forms.authoring.workflow."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -17,6 +16,7 @@ from xlsx_forms.errors import CchcError
 from xlsx_forms.plan import default_plan_name
 
 from . import config
+from .i18n import ConfigError
 
 NEW_FILE = click.Path(dir_okay=False, path_type=Path)
 
@@ -73,9 +73,7 @@ def register(cli) -> None:
         for where, problem in result.problems:
             click.echo(f"{where}: {problem}")
         if result.problems:
-            click.echo(f"Lỗi: kế hoạch {file} có {len(result.problems)} lỗi (nêu ở trên); sửa rồi kiểm tra lại.",
-                       err=True)
-            sys.exit(2)
+            raise ConfigError(f"kế hoạch {file} có {len(result.problems)} lỗi (nêu ở trên); sửa rồi kiểm tra lại.")
         catalogue, registry = result.catalogue, result.registry
         rows = sum(len(f.input_rows) for f in catalogue.forms.values())
         units = f", {len(registry.units)} đơn vị" if registry else ", chưa có đơn vị (cần --units)"

@@ -47,11 +47,11 @@ def check_key(results: Iterable[FileResult], key: bytes, where: str, expected: s
         return
     used = key_fingerprint(key)
     if not expected:
-        known = "không rõ (không có thiết đặt ghi khi tạo biểu mẫu)"
+        known = "không rõ, vì không có thiết đặt ghi khi tạo biểu mẫu"
     elif expected == used:
         known = (f"cũng là {expected} theo {expected_from}: các biểu mẫu đã gửi có lẽ được tạo bằng một khóa "
                  "khác, trước lần tạo lại gần nhất")
     else:
-        known = f"{expected} (ghi trong {expected_from})"
+        known = f"{expected}, ghi trong {expected_from}"
     raise CchcError("WRONG_KEY", where, failed=failed, checked=checked, used=used, expected=known,
                     minimum=MIN_FAILED)

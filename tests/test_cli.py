@@ -100,7 +100,7 @@ units:
     (["--units", "{bad}"], "dòng 6: trường «kind» «hamlet» không hợp lệ"),
     (["--units", "{missing}"], "không tìm thấy tệp"),
     (["--key-file", "{shortkey}"], "khóa ngắn hơn 32 byte"),
-    (["--bogus"], "Không có tùy chọn '--bogus'"),
+    (["--bogus"], "Lỗi: không có tùy chọn «--bogus»"),
 ])
 def test_bad_arguments_exit_2_with_a_vietnamese_message(tmp_path, args, fragment):
     bad = tmp_path / "bad.yaml"

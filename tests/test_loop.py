@@ -237,7 +237,7 @@ def test_wrong_key_leaves_the_previous_outputs_and_shows_both_fingerprints(tmp_p
     message = result.output[result.output.index("Lỗi:"):]
     assert "7 trong 7 tệp" in message and "có lẽ khóa này không phải khóa đã ký các biểu mẫu" in message
     assert f"khóa đang dùng: {key_fingerprint(OTHER_KEY)}" in message
-    assert f"khóa đã ký biểu mẫu: {key_fingerprint(TEST_KEY)} (ghi trong {templates / 'settings.json'})" in message
+    assert f"khóa đã ký biểu mẫu: {key_fingerprint(TEST_KEY)}, ghi trong {templates / 'settings.json'}" in message
     assert "kết quả tổng hợp cũ giữ nguyên" in message and "--key-file" in message
     assert OTHER_KEY.hex() not in result.output and TEST_KEY.hex() not in result.output   # never the key
     assert _state(out) == before

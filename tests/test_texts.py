@@ -164,6 +164,8 @@ def capital_slips(text: str) -> list[str]:
 
 
 DATE_NOT_DMY = re.compile(r"\b0\d/\d|\d/0\d/|\b\d{4}-\d\d-\d\d\b|\b\d{1,2}/\d{1,2}/\d{2}\b(?!\d)")
+# A date after "từ" or "đến" is a day: "từ ngày 1/1/2011", not "từ 1/1/2011".
+DATE_WITHOUT_NGAY = re.compile(r"\b(?:từ|đến)\s+\d{1,2}/\d{1,2}/\d{4}\b", re.IGNORECASE)
 
 
 def test_scanners_catch_their_class():
@@ -172,12 +174,16 @@ def test_scanners_catch_their_class():
     assert [DATE_NOT_DMY.search(t) is not None for t in ("05/03/2020", "5/03/2020", "2020-03-05", "5/3/20",
                                                          "5/3/2020", "12/2019", "23/3")] == \
         [True, True, True, True, False, False, False]
+    assert [DATE_WITHOUT_NGAY.search(t) is not None for t in ("tính từ 1/1/2011", "Từ 01/01/2011", "đến 23/3/2020",
+                                                              "từ ngày 1/1/2011 đến ngày 23/3/2020",
+                                                              "Tính đến 23/3", "từ 20% trở lên")] == \
+        [True, True, True, False, False, False]
 
 
 @pytest.mark.parametrize("name, text", sorted(_catalogue_texts().items()))
 def test_catalogue_texts(name, text):
     assert not capital_slips(text), name
-    assert not DATE_NOT_DMY.search(text), name
+    assert not DATE_NOT_DMY.search(text) and not DATE_WITHOUT_NGAY.search(text), name
     assert "..." not in text and not text.rstrip().endswith("…"), name          # no cut-offs
     if "{deadline}" in text:   # deadlines are "chậm nhất ngày", as the plan says
         assert all(m.group(1) == "chậm nhất ngày " for m in re.finditer(r"(.{0,15})\{deadline\}", text)), name
@@ -216,12 +222,19 @@ def test_instruction_steps_and_rule_texts(form):
 
 
 @pytest.fixture(scope="module")
-def instructions(tmp_path_factory) -> dict[str, list[tuple]]:
+def generated(tmp_path_factory):
+    """PL1 and PL8 for every unit, due 5/3/2020 (a one-digit day and month)."""
     out = tmp_path_factory.mktemp("tpl")
     registry = load_registry(DEFAULT_REGISTRY, CATALOGUE_)
     options = GenerateOptions(deadline=date(2020, 3, 5), key=b"k" * 32,
                               generated_at=datetime(2020, 3, 1, tzinfo=timezone.utc))
     generate_all(CATALOGUE_, registry, out, options, forms=("PL1", "PL8"))
+    return out
+
+
+@pytest.fixture(scope="module")
+def instructions(generated) -> dict[str, list[tuple]]:
+    out = generated
     sheets = {}
     for path in (out / "vp" / "PL1_vp.xlsx", out / "vp" / "PL8_vp.xlsx"):
         ws = openpyxl.load_workbook(path)["Hướng dẫn"]
@@ -326,3 +339,161 @@ def test_authoring_workbook_has_no_english(tmp_path, make):
     assert any("Số nguyên" in t for t in texts.values())   # the scan reads the kinds' texts
     slips = {where: found for where, text in texts.items() if (found := english_slips(text))}
     assert not slips
+
+
+# ---- Error lines: one style, whoever wrote the message (issue 14) -------------------------
+
+# Words an error may start with in capitals; abbreviations (SMTP, HMAC, PL3) are all capitals.
+PROPER_START = {"Excel", "LibreOffice", "Word", "Windows", "Thunderbird", "Outlook"}
+
+
+def error_slips(message: str) -> list[str]:
+    """What is wrong with an error line: not "Lỗi: " then a lower-case word (a place, a
+    proper name or an abbreviation may come first), a name in ASCII quotes, brackets
+    inside brackets."""
+    slips = []
+    if not message.startswith("Lỗi: "):
+        return ["no «Lỗi: »"]
+    rest = message[len("Lỗi: "):]
+    first = re.match(r"\w+", rest)
+    if first and first.group()[0].isupper() and not first.group().isupper() and first.group() not in PROPER_START:
+        slips.append(f"capital «{first.group()}»")
+    outside = re.sub(r"«[^»]*»", "«»", rest)
+    if re.search(r"(?<!\w)'[^'\n]+'(?!\w)", outside) or '"' in outside:
+        slips.append("ASCII quotes")
+    depth = 0
+    for ch in outside:
+        depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(ch, 0)
+        if depth > 1:
+            slips.append("nested brackets")
+            break
+    return slips
+
+
+def test_error_scanner_catches_its_class():
+    assert error_slips("Lỗi: Thiếu tham số 'X'.") == ["capital «Thiếu»", "ASCII quotes"]
+    assert error_slips("Lỗi: khóa (dấu vân tay: x (ghi trong y)).") == ["nested brackets"]
+    assert error_slips("Lỗi: /a/Hồ sơ: không có «'x'» (SMTP).") == []
+    assert error_slips("Lỗi: SMTP: Excel") == [] and error_slips("Error: x") == ["no «Lỗi: »"]
+
+
+@pytest.mark.parametrize("message, shown", [
+    ("Thiếu tham số 'THƯ_MỤC_NHẬN'.", "thiếu tham số «THƯ_MỤC_NHẬN»."),
+    ("Không có tùy chọn '--bogus'. Có phải ý bạn là '--out'?",
+     "không có tùy chọn «--bogus». Có phải ý bạn là «--out»?"),
+    ("Có tài khoản SMTP nhưng chưa đặt mật khẩu.", "có tài khoản SMTP nhưng chưa đặt mật khẩu."),
+    ("SMTP từ chối đăng nhập.", "SMTP từ chối đăng nhập."),
+    ("Excel không mở được tệp.", "Excel không mở được tệp."),
+    ("Ô D9 trống.", "ô D9 trống."),
+    ("Documents/inbox: không có.", "Documents/inbox: không có."),      # a relative path stays
+    ("Báo_cáo.xlsx: hỏng.", "Báo_cáo.xlsx: hỏng."),
+    ("«Tệp 'a'.xlsx» không tồn tại.", "«Tệp 'a'.xlsx» không tồn tại."),   # quoted file names stay
+    ('giá trị "o\'brien" sai', "giá trị «o'brien» sai"),
+    ("không đọc được tệp o'brien.xlsx", "không đọc được tệp o'brien.xlsx"),
+])
+def test_house_style(message, shown):
+    from cchc.i18n import house_style
+    assert house_style(message) == shown
+
+
+def test_house_style_keeps_a_place_as_written():
+    from cchc.i18n import Placed, house_style
+    assert house_style(Placed("Hồ sơ/x: Không đọc được 'a'.", "Hồ sơ/x: ")) == "Hồ sơ/x: không đọc được «a»."
+
+
+@pytest.fixture(scope="module")
+def signed(tmp_path_factory):
+    """Templates made with the demo key (the samples' key), recorded in settings.json."""
+    from samples.build_samples import DEMO_KEY
+    templates = tmp_path_factory.mktemp("signed") / "templates"
+    result = CliRunner().invoke(cli, ["generate", "--forms", "PL2", "--key-file", str(DEMO_KEY),
+                                      "--out", str(templates)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return templates
+
+
+SAMPLE_INBOX = str(__import__("pathlib").Path(__file__).parents[1] / "samples" / "inbox")
+# (what goes wrong, the command line: {tmp} a fresh folder, {inbox} the sample inbox,
+# {other_key} a key that did not sign the samples, {templates} signed templates, {blank}
+# a blank planning workbook, {dir} a folder where a file is expected)
+BAD_INVOCATIONS = [
+    ("missing argument", ["harvest"]),
+    ("missing argument of a subcommand", ["plan", "new"]),
+    ("missing required option", ["feedback"]),
+    ("unknown option", ["harvest", "{inbox}", "--bogus", "--out", "{tmp}/o"]),
+    ("unknown option of the group", ["--bogus"]),
+    ("unknown command", ["frobnicate"]),
+    ("unknown subcommand", ["plan", "frob"]),
+    ("option without its value", ["mail", "--smtp"]),
+    ("extra argument", ["harvest", "{inbox}", "extra", "--out", "{tmp}/o"]),
+    ("not a number", ["watch", "{inbox}", "--settle", "abc", "--out", "{tmp}/o"]),
+    ("out of range", ["watch", "{inbox}", "--settle", "100", "--out", "{tmp}/o"]),
+    ("not a choice", ["mail", "--security", "bad", "--out", "{tmp}/o"]),
+    ("missing folder", ["harvest", "{tmp}/nope", "--out", "{tmp}/o"]),
+    ("missing file", ["plan", "check", "{tmp}/nope.xlsx"]),
+    ("missing registry", ["harvest", "{inbox}", "--units", "{tmp}/none.yaml", "--out", "{tmp}/o"]),
+    ("folder for a file", ["generate", "--key-file", "{dir}", "--out", "{tmp}/o"]),
+    ("bad date", ["generate", "--deadline", "32/13/2020", "--out", "{tmp}/o"]),
+    ("unknown form", ["generate", "--forms", "PL99", "--out", "{tmp}/o"]),
+    ("short key", ["harvest", "{inbox}", "--key-file", "{short_key}", "--out", "{tmp}/o"]),
+    ("sending without a password", ["mail", "--send", "--smtp", "localhost:1", "--user", "u", "--out", "{tmp}/o"]),
+    ("wrong key", ["harvest", "{inbox}", "--templates", "{templates}", "--key-file", "{other_key}",
+                   "--out", "{tmp}/o"]),
+    ("wrong key, none recorded", ["harvest", "{inbox}", "--templates", "{tmp}/none", "--key-file", "{other_key}",
+                                  "--out", "{tmp}/o"]),
+    ("plan with mistakes", ["plan", "check", "{blank}"]),
+]
+
+
+@pytest.mark.parametrize("args", [a for _, a in BAD_INVOCATIONS], ids=[n for n, _ in BAD_INVOCATIONS])
+def test_error_lines_follow_one_style(tmp_path, monkeypatch, signed, args):
+    from cchc.plan_commands import blank_workbook
+    monkeypatch.delenv("CCHC_SMTP_PASSWORD", raising=False)
+    monkeypatch.setenv("CCHC_HOME", str(tmp_path / "home"))
+    other, short, blank = tmp_path / "other.key", tmp_path / "short.key", tmp_path / "blank.xlsx"
+    other.write_text("ef" * 32)
+    short.write_text("ab" * 8)
+    blank.write_bytes(blank_workbook(datetime(2020, 3, 1, tzinfo=timezone.utc)))
+    args = [a.format(tmp=tmp_path, inbox=SAMPLE_INBOX, other_key=other, short_key=short, templates=signed,
+                     blank=blank, dir=tmp_path) for a in args]
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 2, result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Lỗi")]
+    assert len(errors) == 1, result.stderr
+    assert not error_slips(errors[0]), (errors[0], error_slips(errors[0]))
+    assert all("'" not in line for line in result.stderr.splitlines() if line.startswith("Xem trợ giúp"))
+
+
+@pytest.mark.parametrize("code", sorted(CATALOGUE))
+def test_operator_error_texts_follow_the_style(code):
+    """cchc's own errors are written in the style the print template keeps."""
+    what, rule, fix = CATALOGUE[code]
+    assert not error_slips(f"Lỗi: {what}"), code
+    assert not error_slips(f"Lỗi: {rule}. {fix}".replace("Lỗi: " + rule[:1], "Lỗi: " + rule[:1].lower(), 1))
+
+
+def _date_slips(texts: dict[str, str]) -> dict[str, str]:
+    return {where: text for where, text in texts.items()
+            if DATE_NOT_DMY.search(text) or DATE_WITHOUT_NGAY.search(text)}
+
+
+@pytest.mark.parametrize("make", ["new", "export"])
+def test_authoring_workbook_dates_are_d_m_yyyy(tmp_path, make):
+    """Every date of the planning workbook (its guide's examples too) reads 1/1/2011, and a
+    date after "từ" or "đến" is "ngày 1/1/2011"."""
+    path = tmp_path / "plan.xlsx"
+    args = ["plan", "new", str(path)] if make == "new" else ["plan", "export", "--out", str(path)]
+    assert CliRunner().invoke(cli, args, catch_exceptions=False).exit_code == 0
+    # (The «Đề cương» sheet quotes the plan's outline as the signed plan prints it, dates
+    # of cited resolutions included: tests/test_outline.py holds it to that text.)
+    texts = {where: text for where, text in _workbook_texts(path.read_bytes()).items()
+             if not where.startswith("Đề cương!")}
+    assert any("23/3/2020" in t for t in texts.values())   # the scan reads the examples
+    assert not _date_slips(texts)
+
+
+def test_generated_workbook_dates_are_d_m_yyyy(generated):
+    for path in sorted(generated.rglob("*.xlsx"))[:6]:
+        texts = _workbook_texts(path.read_bytes())
+        assert any("5/3/2020" in t for t in texts.values()), path
+        assert not _date_slips(texts), path

@@ -136,8 +136,8 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
     ),
     "WRONG_KEY": (
         "{failed} trong {checked} tệp mang thông tin nhận diện cchc có chữ ký không khớp với khóa đang "
-        "dùng: có lẽ khóa này không phải khóa đã ký các biểu mẫu (dấu vân tay khóa đang dùng: {used}; "
-        "khóa đã ký biểu mẫu: {expected})",
+        "dùng: có lẽ khóa này không phải khóa đã ký các biểu mẫu; dấu vân tay khóa đang dùng: {used}; "
+        "khóa đã ký biểu mẫu: {expected}",
         "Khi ít nhất {minimum} tệp và quá nửa số tệp có thông tin nhận diện không khớp chữ ký, lỗi là ở "
         "khóa chứ không ở tệp: chưa ghi gì, kết quả tổng hợp cũ giữ nguyên",
         "Chạy lại với --key-file là đúng tệp khóa đã dùng khi tạo các biểu mẫu đã gửi",

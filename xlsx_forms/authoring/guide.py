@@ -2,7 +2,8 @@
 with the columns and an example of each, all taken from the sheet table."""
 from __future__ import annotations
 
-from .sheets import NO, SHEETS, YES, Sheet
+from ..model import dmy
+from .sheets import EXAMPLE_DUE, NO, SHEETS, YES, Sheet
 
 TITLE = "HƯỚNG DẪN LẬP KẾ HOẠCH BÁO CÁO"
 
@@ -39,7 +40,7 @@ RULES = (
      "là tiêu đề cột: không sửa tiêu đề cột (có thể đổi thứ tự cột hoặc thêm cột ghi chú riêng ở bên phải)."),
     "– Ô có mũi tên thả xuống: chọn trong danh sách. Cột Có/Không: ghi «" + YES + "» hoặc «" + NO + "».",
     "– Nhiều giá trị trong một ô (danh sách): cách nhau bằng dấu phẩy, ví dụ «PL1, PL3».",
-    "– Ngày: ngày/tháng/năm, ví dụ 23/3/2020. Số thập phân: dấu phẩy hoặc dấu chấm đều được.",
+    f"– Ngày: ngày/tháng/năm, ví dụ {dmy(EXAMPLE_DUE)}. Số thập phân: dấu phẩy hoặc dấu chấm đều được.",
     "– Mã (mã biểu, mã chỉ tiêu, mã đơn vị …) không trùng nhau và không đổi sau khi đã gửi biểu đi.",
     ("– Các trang «Bảng», «Đơn vị phụ trách», «Quy tắc», «Đối chiếu», «Kiểm tra hợp lý», «Nhóm so sánh», "
      "«Đề cương» có thể để trống."),

@@ -13,10 +13,11 @@ at ``catalogue.``, ``registry.`` or ``outline.``; every other sheet has one row 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from ..kinds import BASES
 from ..layout import PREPARER_IDS
-from ..model import AGGREGATES, COMPARISONS, EVIDENCE_DECIDES, SEVERITIES
+from ..model import AGGREGATES, COMPARISONS, EVIDENCE_DECIDES, SEVERITIES, dmy
 from ..outline import MAX_LEVEL, Section
 from ..rules import RULE_TYPES
 from .names import quoted
@@ -26,6 +27,8 @@ YES, NO = "Có", "Không"
 FACT_HEADERS = ("Thông tin", "Giá trị", "Giải thích")
 LISTS_SHEET = "Danh mục"   # hidden: the labels of the drop-downs of fixed lists
 GUIDE_SHEET = "Hướng dẫn"
+# The dates of the examples (plan 372), written as every text of cchc writes a date (dmy).
+EXAMPLE_SIGNED, EXAMPLE_DUE, EXAMPLE_DATA_FROM = date(2020, 3, 12), date(2020, 3, 23), date(2011, 1, 1)
 
 # Fixed lists: the label the workbook shows → the code the plan's dicts hold.
 ENUMS: dict[str, dict[str, str]] = {
@@ -93,15 +96,16 @@ PLAN = Sheet("Kế hoạch", "facts", "Thông tin chung của kế hoạch, cơ 
       example="TỔNG HỢP PHỤ LỤC THỐNG KÊ TỔNG KẾT CCHC 2011-2020",
       note="Dòng đầu của bảng tổng hợp; để trống: «TỔNG HỢP BÁO CÁO» và tên ngắn."),
     C("Căn cứ", "catalogue.plan.reference", required=True,
-      example="Kế hoạch số 372/KH-UBND ngày 12/3/2020 của UBND thành phố",
+      example=f"Kế hoạch số 372/KH-UBND ngày {dmy(EXAMPLE_SIGNED)} của UBND thành phố",
       note="Tên đầy đủ của văn bản, ghi trong hướng dẫn và thư gửi đơn vị."),
     C("Dòng «Kèm theo»", "catalogue.plan.attachment_line", required=True,
-      example="(Kèm theo Kế hoạch số 372/KH-UBND ngày 12/3/2020 của UBND thành phố)",
+      example=f"(Kèm theo Kế hoạch số 372/KH-UBND ngày {dmy(EXAMPLE_SIGNED)} của UBND thành phố)",
       note="Dòng in dưới tên mỗi biểu."),
-    C("Hạn nộp", "catalogue.plan.default_deadline", "date", required=True, example="23/3/2020",
+    C("Hạn nộp", "catalogue.plan.default_deadline", "date", required=True, example=dmy(EXAMPLE_DUE),
       note="Hạn nộp theo kế hoạch (ngày/tháng/năm); cchc generate --deadline thay được."),
     C("Phạm vi số liệu", "catalogue.plan.data_range", required=True,
-      example="Số liệu báo cáo tính từ 01/01/2011 đến ngày 23/3/2020.", note="Câu nêu thời gian số liệu."),
+      example=f"Số liệu báo cáo tính từ ngày {dmy(EXAMPLE_DATA_FROM)} đến ngày {dmy(EXAMPLE_DUE)}.",
+      note="Câu nêu thời gian số liệu."),
     C("Cơ quan ban hành", "registry.issuer", required=True, example="UBND THÀNH PHỐ HÀ GIANG",
       note="In hoa, như ở đầu văn bản."),
     C("Địa phương", "registry.place", required=True, example="Thành phố Hà Giang", note="Nơi ban hành."),
