@@ -169,7 +169,7 @@ def register(cli, plan_option, units_option, key_option, templates_option) -> No
             due = remembered.deadline(deadline, catalogue.plan.default_deadline)
             registry = remembered.registry(units)
         if reminders and summary is None:
-            raise click.UsageError("--reminders cần --summary THƯ_MỤC (kết quả của cchc harvest).")
+            raise click.UsageError("--reminders cần --summary THƯ_MỤC_TỔNG_HỢP (kết quả của cchc harvest).")
         reads = {TEMPLATES_WHAT: templates, **({SUMMARY_WHAT: summary} if summary else {})}
         outdir.check(outbox, "outbox", reads)
         manifest = defaultdict(list)
