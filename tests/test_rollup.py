@@ -273,3 +273,30 @@ def test_the_province_flags_a_citys_incomplete_figure(tmp_path, province):
     assert flagged and all("Đơn vị 1 của Thành phố A" in i["message"] for i in flagged)
     values = [r for r in read_csv_rows(tmp_path / "prov-sum" / "values.csv") if "V-INCOMPLETE" in r["flags"]]
     assert {r["cell"] for r in values} == {i["cell"] for i in flagged}
+
+
+def test_a_plausible_hand_edit_of_city_csv_is_refused_by_rollup_and_report(tmp_path, province):
+    """A figure changed by hand to another valid one (217 → 9999) is seen: the harvest
+    recorded what it wrote. A summary written before that record is still used, with a
+    visible warning."""
+    root, _, _ = province
+    summary = tmp_path / "sum"
+    __import__("shutil").copytree(root / "tp-a-sum", summary)
+    lines = (summary / "city.csv").read_text(encoding="utf-8-sig").splitlines()
+    count = next(i for i, t in enumerate(lines) if t.startswith("PL1,PL1.1,") and t.split(",")[-4].isdigit())
+    fields = lines[count].split(",")
+    fields[-4] = str(int(fields[-4]) + 1)
+    lines[count] = ",".join(fields)
+    (summary / "city.csv").write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    commands = (["rollup", "--template", str(root / "prov-templates" / "tp-a" / "PL1_tp-a.xlsx"),
+                 "--out", str(tmp_path / "up")], ["report", "--out", str(tmp_path / "bc")])
+    for args in commands:
+        result = CliRunner().invoke(cli, [*args, "--summary", str(summary), "--templates", str(root / "tp-a-t")])
+        assert result.exit_code == 2 and "city.csv đã bị sửa sau khi tổng hợp" in result.output, result.output
+    assert not (tmp_path / "up").exists() and not (tmp_path / "bc").exists()
+    marker = summary / ".cchc-output"
+    marker.write_text("".join(t for t in marker.read_text().splitlines(keepends=True) if not t.startswith("#sha256")))
+    for args in commands:
+        result = CliRunner().invoke(cli, [*args, "--summary", str(summary), "--templates", str(root / "tp-a-t")])
+        assert result.exit_code == 0, result.output
+        assert "Cảnh báo: " in result.output and "không biết tệp có bị sửa" in result.output
