@@ -154,3 +154,19 @@ def test_a_folder_without_digests_is_used_with_a_visible_warning(tmp_path):
         warned = []
         outdir.unedited(folder, "city.csv", warned.append)
         assert len(warned) == 1 and warned[0].startswith("Cảnh báo: ") and "city.csv" in warned[0]
+
+
+@pytest.mark.parametrize("row_id, value, written, said", [
+    ("PL1.1", 217, 217, ""),
+    ("PL1.1", 3 * 10**9, None, "số quá lớn"),               # a sum beyond the cell's bound
+    ("PL1.6.c", 87.5, 87.5, ""),
+    ("PL1.6.c", 0.5, None, "tỷ lệ nhỏ hơn 1 được hiểu là phân số"),   # would be read as 50 %
+    ("PL1.5", 3, 1, "3 đơn vị có"),                          # a count of units: the city has it
+])
+def test_rollup_writes_only_what_the_parents_harvest_reads_back_unchanged(row_id, value, written, said):
+    from harvest.consolidate import CityValue
+    from harvest.rollup import _cell_value
+    catalogue = default_catalogue()
+    form = catalogue.form("PL1")
+    got, note = _cell_value(catalogue, form, form.row(row_id), CityValue(value, 3, ()))
+    assert got == written and said in note and (not said) == (not note)

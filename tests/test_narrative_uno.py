@@ -66,7 +66,7 @@ def test_written_in_writer_harvested_with_its_sections(written, fmt):
     assert result.saved_at is not None
 
 
-ARTEFACTS = Path(os.environ.get("CCHC_ARTEFACTS", Path(__file__).parents[1] / "output" / "test-artefacts"))
+ARTEFACTS = Path(__file__).parent / "artefacts"   # the one folder of rendered pages (README)
 
 
 def test_template_renders_through_libreoffice(registry, tmp_path):
