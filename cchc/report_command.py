@@ -92,6 +92,7 @@ def register(cli, plan_option, units_option, templates_option) -> None:
         check_figures(outline, catalogue.forms)
         when = config.generation_time()   # SOURCE_DATE_EPOCH, else now
         data = report_input(summary, catalogue, registry, outline, when)
+        outdir.unedited(summary, CITY_NAME, click.echo)
         data.year = due.year
         body = build_city_report(data)
         reads = {SUMMARY_WHAT: summary}

@@ -53,6 +53,7 @@ def register(cli, plan_option, units_option, templates_option) -> None:
         figures = read_city_csv(summary / CITY_NAME, catalogue) if (summary / CITY_NAME).is_file() else None
         if figures is None:
             raise CchcError("FILE_MISSING", outdir.shown(summary / CITY_NAME))
+        outdir.unedited(summary, CITY_NAME, click.echo)   # the figures are the harvest's, not a hand edit
         try:
             data = read_regular(parent, TEMPLATE_LIMIT)
         except NotReadable as exc:

@@ -2,10 +2,11 @@
 
 Each appendix is its template's layout (xlsx_forms.official), issued by the city and
 filled with the city's figures. What an official table says in its "Ghi chú" column is
-what a reader must know about a figure: the units whose values are missing or left out
-(and why), and the values counted that a quality rule or check flagged, by unit and
-period, in the words of the summary workbook (harvest.gaps). A row counted as "how many
-units have it" says so where the template says "1/0".
+what a reader must know about a figure, in words, never an issue code or a period id:
+the units without a value ("Thiếu số liệu của: …"), those whose values were not counted
+and why, and the values counted that a quality rule or check flagged, by unit and period
+label, each reason a rule's short text or the issue catalogue's few words. A row counted
+as "how many units have it" says so where the template says "1/0".
 """
 from __future__ import annotations
 
@@ -18,9 +19,10 @@ from xlsx_forms.official import build_city_workbook
 from xlsx_forms.registry import Registry
 from xlsx_forms.writer import GenerateOptions, Prefill
 
-from .cellstore import OK
+from .cellstore import FLAG_SEP, OK
 from .consolidate import CityValue
-from .gaps import cell_comment, listed, mark_text, row_gaps
+from .gaps import MAX_LISTED, listed
+from .issues import SHORT_VI
 from .reconcile import Reconciliation
 
 CITY_APPENDICES = "phu-luc-thanh-pho.xlsx"
@@ -28,18 +30,71 @@ UNITS_WITH = "Số đơn vị có"   # the unit of measure of a yes/no row count
 FLAGGED = "Cần xem lại"
 
 
-def _flagged(form: Form, registry: Registry, rec: Reconciliation) -> dict[tuple[str, str], list[str]]:
-    """(row id, period id) → "unit (period: codes)" for each value counted with warnings."""
+def _why(code: str, form: Form) -> str:
+    """A code in an official table's words, never the code: a rule's short text, else
+    the catalogue's few words (``issues.SHORT_VI``)."""
+    rule = next((r for r in form.rules if r.code == code), None)
+    if rule is not None:
+        return rule.short or "không đúng quy tắc của biểu"
+    return SHORT_VI.get(code, "cần xem lại")
+
+
+def _periods(ids: list[str], form: Form) -> str:
+    """Periods by their labels, in layout order, a run of three or more as "năm 2015 đến
+    năm 2018" (labels start in lower case: they follow a name)."""
+    order = [p.id for p in form.periods]
+    label = {p.id: p.label[:1].lower() + p.label[1:] for p in form.periods}
+    runs: list[list[int]] = []
+    for k in sorted(order.index(i) for i in ids):
+        if runs and k == runs[-1][-1] + 1:
+            runs[-1].append(k)
+        else:
+            runs.append([k])
+    return ", ".join(f"{label[order[r[0]]]} đến {label[order[r[-1]]]}" if len(r) > 2 else
+                     ", ".join(label[order[k]] for k in r) for r in runs)
+
+
+def _said(lacking: dict[str, list[str]], left_out: dict[str, list[tuple[str, str]]],
+          flagged: dict[str, list[tuple[str, str]]], form: Form, registry: Registry, all_ids: list[str]) -> list[str]:
+    """The Ghi chú lines of one row (or one period of a transposed table): units without
+    a value (with the periods they lack, unless all), values not counted and values
+    counted that need a second look, each unit with its periods and the reason in words.
+    Units in registry order."""
+    order = {u.code: i for i, u in enumerate(registry.units)}
+    lines = []
+
+    def units(found: dict, shown) -> str:
+        first = sorted(found, key=order.__getitem__)[:MAX_LISTED]
+        return listed([f"{registry.unit(u).name}{shown(found[u])}" for u in first], len(found))
+
+    def reasons(pairs: list[tuple[str, str]]) -> str:
+        by_reason: dict[str, list[str]] = {}
+        for period, code in pairs:
+            by_reason.setdefault(_why(code, form), []).append(period)
+        return " (" + "; ".join(f"{_periods(sorted({p for p in ps if p}), form)}: {why}" if any(ps) else why
+                                for why, ps in by_reason.items()) + ")"
+
+    if lacking:
+        lines.append("Thiếu số liệu của: " + units(
+            lacking, lambda ps: "" if sorted(ps) == sorted(all_ids) else f" ({_periods(ps, form)})"))
+    if left_out:
+        lines.append("Không tính số liệu của: " + units(left_out, reasons))
+    if flagged:
+        lines.append(f"{FLAGGED}: " + units(flagged, reasons))
+    return lines
+
+
+def _flags(form: Form, registry: Registry, rec: Reconciliation) -> dict[tuple[str, str], dict[str, list[str]]]:
+    """(row id, period id) → unit → codes of the warnings on each value counted."""
     inputs = form_layout(form).inputs
-    found: dict[tuple[str, str], list[str]] = {}
+    found: dict[tuple[str, str], dict[str, list[str]]] = {}
     for unit in registry.units:
         used = rec.used.get((unit.code, form.id))
         marks = used.values.marks() if used else None
         for i, (status, flags) in (marks or {}).items():
             if status == OK and flags:
                 cell = inputs[i]
-                found.setdefault((cell.row_id, cell.period_id), []).append(
-                    f"{unit.name} ({mark_text(cell.period_id, status, flags, form)})")
+                found.setdefault((cell.row_id, cell.period_id), {})[unit.code] = flags.split(FLAG_SEP)
     return found
 
 
@@ -64,24 +119,32 @@ def _relabel(form: Form, layout: SheetLayout) -> dict[tuple[int, int], str]:
 
 
 def _notes(form: Form, layout: SheetLayout, city: dict[tuple[str, str], CityValue], registry: Registry,
-           flagged: dict[tuple[str, str], list[str]]) -> dict[str, str]:
-    order = {u.code: i for i, u in enumerate(registry.units)}
+           flags: dict[tuple[str, str], dict[str, list[str]]]) -> dict[str, str]:
+    """Note key → the Ghi chú an official table shows: a row's note speaks of its
+    periods, a transposed table's period note of its indicators."""
     notes = {}
     for note in layout.notes:
+        period = note.key.split("@", 1)[1] if "@" in note.key else None
         parts = []
-        if "@" in note.key:   # a period's row of a transposed table: each indicator of it
-            period = note.key.split("@", 1)[1]
-            for row_id in note.rows:
-                said = cell_comment(city.get((row_id, period), CityValue(None, 0, ())), form, registry)
-                if said:
-                    parts.append(f"{form.row(row_id).label}: {said}")
-            marks = [m for row_id in note.rows for m in flagged.get((row_id, period), ())]
-        else:
-            said = row_gaps(form, note.key, city, registry, order)
-            parts += [said] if said else []
-            marks = [m for p in form.periods for m in flagged.get((note.key, p.id), ())]
-        if marks:
-            parts.append(f"{FLAGGED}: {listed(marks[:40], len(marks))}")
+        for row_id in note.rows if period else [note.key]:
+            lacking: dict[str, list[str]] = {}
+            left_out: dict[str, list[tuple[str, str]]] = {}
+            flagged: dict[str, list[tuple[str, str]]] = {}
+            ids = [period] if period else [p.id for p in form.periods]
+            for p in ids:
+                cv = city.get((row_id, p), CityValue(None, 0, ()))
+                shown = "" if period else p   # a period's note names no period
+                for u in cv.missing:
+                    lacking.setdefault(u, []).append(p)
+                for u, code in cv.excluded:
+                    left_out.setdefault(u, []).append((shown, code))
+                for u, codes in flags.get((row_id, p), {}).items():
+                    flagged.setdefault(u, []).extend((shown, c) for c in codes)
+            said = _said(lacking, left_out, flagged, form, registry, ids)
+            if said and period:
+                parts.append(f"{form.row(row_id).label}: " + "; ".join(said))
+            else:
+                parts += said
         if parts:
             notes[note.key] = "\n".join(parts)
     return notes
@@ -96,7 +159,7 @@ def city_sheets(catalogue: Catalogue, registry: Registry, rec: Reconciliation,
         values = city.get(form.id, {})
         sheets.append((form, Prefill(
             values={key: cv.value for key, cv in values.items() if cv.value is not None},
-            notes=_notes(form, layout, values, registry, _flagged(form, registry, rec)),
+            notes=_notes(form, layout, values, registry, _flags(form, registry, rec)),
             relabel=_relabel(form, layout), final=True)))
     return sheets
 

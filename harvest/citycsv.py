@@ -9,14 +9,18 @@ not the whole city's never travels without saying so.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 from oslayer.fileio import NotReadable, read_csv, write_csv
 from xlsx_forms.errors import CchcError
-from xlsx_forms.model import Catalogue
+from xlsx_forms.kinds import Decimal, Integer
+from xlsx_forms.model import Catalogue, Kind
 
+from .cellvalues import show
 from .consolidate import CityValue
 from .exports import formula_safe, number_text
+from .issues import Code, issue
 
 CITY_NAME = "city.csv"
 CITY_HEADER = ("form", "row_id", "label", "period", "value", "units", "missing", "excluded")
@@ -46,11 +50,13 @@ def write_city_csv(path: Path, catalogue: Catalogue, city: dict[str, dict[tuple[
     write_csv(path, CITY_HEADER, city_rows(catalogue, city))
 
 
-def _value(text: str) -> object:
+def _value(text: str, numeric: bool) -> object:
     if text == "":
         return None
-    if text.startswith("'"):
-        return text[1:]   # written as text on purpose (formula guard, or not a plain number)
+    if text.startswith("'") or not numeric:
+        # written as text on purpose (formula guard, or not a plain number), or a text
+        # row's value, which is text even when it reads like a number
+        return text[1:] if text.startswith("'") else text
     try:
         number = float(text)
     except ValueError:
@@ -61,29 +67,68 @@ def _value(text: str) -> object:
 EXACT = 2.0 ** 53   # a sum beyond this is no longer an exact count: never a city total
 
 
-def _checked(value: object, catalogue: Catalogue, form, row) -> str | None:
-    """Why ``value`` cannot be ``row``'s city figure, or None. What the harvest writes
-    always passes; a hand-edited file is held to the same bounds as the values read."""
+def figure_kind(kind: Kind, how: str, units: int) -> Kind:
+    """The kind a city figure aggregated by ``how`` over ``units`` reporting units is a
+    value of, so that the kind's own check (``xlsx_forms.kinds``) holds the figure to what
+    the harvest can have consolidated: the responsible unit's value is a value it typed; a
+    sum of the kind's values is whole when they are, at least the kind's minimum and at
+    most ``units`` times its maximum; a mean lies within the kind's bounds, whole or not; a
+    count of units (``count_true``, a sum of yes/no) is a whole number from 0 to ``units``."""
+    base = kind.behaviour
+    if how == "count_true" or (how == "sum" and base.numeric and not base.measure):
+        return replace(kind, base=Integer.name, min=0, max=units,
+                       description=f"số đơn vị, số nguyên từ 0 đến {units}")
+    if how == "sum":
+        return replace(kind, max=EXACT if kind.max is None else min(EXACT, kind.max * max(units, 1)))
+    if how in ("mean", "weighted_mean") and base.whole:
+        return replace(kind, base=Decimal.name)
+    return kind
+
+
+def _said(code: str, fields: dict) -> str:
+    """What the harvest's catalogue says is wrong with a value, without the advice to a
+    unit: its first sentence ("Giá trị 217,5 không phải số nguyên")."""
+    return issue(code, **fields).message.split(". ", 1)[0].rstrip(".")
+
+
+def _tally_problem(value: object, kind: Kind, units: int) -> str | None:
+    """Why ``value`` is not a tally of ``units`` units' choices ("Đạt: 3; Không đạt: 1")."""
+    if not isinstance(value, str):
+        return f"phải là văn bản đếm theo lựa chọn, dạng «{kind.choices[0]}: 2»"
+    counted: dict[str, int] = {}
+    for part in value.split("; "):
+        choice, _, count = part.rpartition(": ")
+        if choice not in kind.choices or choice in counted or not count.isdigit() or int(count) < 1:
+            return f"«{part}» không phải «lựa chọn: số đơn vị» (lựa chọn trong {list(kind.choices)})"
+        counted[choice] = int(count)
+    total = sum(counted.values())
+    return None if total == units else f"cộng {total} đơn vị, khác số đơn vị báo cáo ({units})"
+
+
+def figure_problem(value: object, kind: Kind, how: str, units: int) -> str | None:
+    """Why ``value`` cannot be the city figure of a row of ``kind`` aggregated by ``how``
+    over ``units`` reporting units, or None. What the harvest writes always passes; a
+    hand-edited city.csv is held to the checks the harvest applies to a typed value of
+    the figure's kind (``figure_kind``), in the catalogue's words."""
     if value is None:
         return None
-    kind, how = catalogue.kinds[row.kind], form.aggregate_of(row)
     if how == "none":
         return "dòng này không tổng hợp, không có số liệu thành phố"
-    if how in ("tally",):
-        return None if isinstance(value, str) else f"«{value}» phải là văn bản đếm theo lựa chọn"
-    if how == "responsible" and not kind.behaviour.numeric:
-        return None if value in kind.choices else f"«{value}» không có trong danh sách chọn {list(kind.choices)}"
+    if units < 1:
+        return "không có đơn vị nào báo cáo (cột units) nhưng có số liệu"
+    if how == "tally":
+        return _tally_problem(value, kind, units)
+    figure = figure_kind(kind, how, units)
+    base = figure.behaviour
+    if not base.numeric:
+        if not isinstance(value, str):
+            return f"«{show(value)}» phải là văn bản"
+        got, found = base.read_text(figure, value, value, value)
+        return _said(*found[0]) if found else None if got == value else f"«{value}» không dùng được"
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        return f"«{value}» không phải số"
-    if how == "count_true":
-        return None if value >= 0 and float(value).is_integer() else f"«{value}» không phải số đơn vị"
-    low = kind.min if kind.min is not None else 0
-    if value < low:
-        return f"{value} nhỏ hơn mức tối thiểu {low}"
-    high = EXACT if how == "sum" else kind.max
-    if high is not None and value > high:
-        return f"{value} lớn hơn mức tối đa {high:g}"
-    return None
+        return _said(Code.V_NOT_NUMBER, {"raw": show(value), "accepts": figure.description})
+    found = base.check(figure, float(value), show(value), show(value))
+    return f"{_said(*found)} (ô này chỉ nhận {figure.description})" if found else None
 
 
 def read_city_csv(path: Path, catalogue: Catalogue) -> dict[str, dict[tuple[str, str], CityValue]]:
@@ -99,6 +144,7 @@ def read_city_csv(path: Path, catalogue: Catalogue) -> dict[str, dict[tuple[str,
     if rows and set(CITY_HEADER) - set(rows[0]):
         raise CchcError("CSV_INVALID", str(path), problem=f"thiếu cột {sorted(set(CITY_HEADER) - set(rows[0]))}")
     figures: dict[str, dict[tuple[str, str], CityValue]] = {}
+    seen: dict[tuple[str, str, str], int] = {}
     for n, row in enumerate(rows, 2):
         where = f"{path}, dòng {n}"
         form = catalogue.forms.get(row["form"])
@@ -111,10 +157,12 @@ def read_city_csv(path: Path, catalogue: Catalogue) -> dict[str, dict[tuple[str,
         if target is None or not target.is_input or row["period"] not in {p.id for p in form.periods}:
             raise CchcError("CSV_INVALID", where,
                             problem=f"«{row['row_id']}», kỳ «{row['period']}» không phải ô của {form.id}")
-        value = _value(row["value"])
-        problem = _checked(value, catalogue, form, target)
-        if problem:
-            raise CchcError("CSV_INVALID", where, problem=f"{form.id} {target.id} {row['period']}: {problem}")
+        key = (form.id, target.id, row["period"])
+        if key in seen:
+            # Two lines for one cell: whichever a reader kept, the other was lost unseen.
+            raise CchcError("CSV_INVALID", where, problem=f"{form.id} {target.id} kỳ {row['period']} đã có ở "
+                                                          f"dòng {seen[key]}: mỗi ô chỉ có một dòng")
+        seen[key] = n
         try:
             excluded = tuple(tuple(x.rsplit(":", 1)) for x in row["excluded"].split(SEP) if x)
             units = int(row["units"] or 0)
@@ -122,6 +170,12 @@ def read_city_csv(path: Path, catalogue: Catalogue) -> dict[str, dict[tuple[str,
             raise CchcError("CSV_INVALID", where, problem=f"dòng hỏng ({exc})") from None
         if units < 0 or any(len(x) != 2 for x in excluded):
             raise CchcError("CSV_INVALID", where, problem="cột units hoặc excluded sai")
+        kind, how = catalogue.kinds[target.kind], form.aggregate_of(target)
+        value = _value(row["value"], kind.behaviour.numeric and how != "tally")
+        problem = figure_problem(value, kind, how, units)
+        if problem:
+            raise CchcError("CSV_INVALID", where, problem=f"{form.id} {target.id} kỳ {row['period']}, giá trị "
+                                                          f"«{row['value']}»: {problem}")
         figures.setdefault(form.id, {})[(target.id, row["period"])] = CityValue(
             value, units, tuple(x for x in row["missing"].split(SEP) if x), excluded)
     return figures

@@ -179,7 +179,7 @@ def read_one(f: InboxFile, catalogue: Catalogue, registry: Registry, key: bytes,
         res.issues.append(issue(code, file=f.rel, detail=detail, advice=advice))
         return res
     try:
-        document = narrative.sniff(data) if outline is not None else None
+        document = narrative.sniff(data, f.rel) if outline is not None else None
         if document:
             result = narrative.process_document(f.rel, data, f.mtime, document, outline, registry, key)
             if result is not None:

@@ -17,11 +17,11 @@ SEVERITY_VI = {ERROR: "Lỗi", WARNING: "Cảnh báo"}
 
 
 def _error(code: str, template: str, *, left_out: str = "") -> tuple:
-    return code, ERROR, template, False, left_out
+    return code, ERROR, template, False, left_out, left_out
 
 
-def _warning(code: str, template: str, *, confirm: bool = False) -> tuple:
-    return code, WARNING, template, confirm, ""
+def _warning(code: str, template: str, *, confirm: bool = False, short: str = "") -> tuple:
+    return code, WARNING, template, confirm, "", short
 
 
 class Code(StrEnum):
@@ -30,19 +30,23 @@ class Code(StrEnum):
     confirm the value rather than correct it (a correction workbook marks those cells
     "xin xác nhận": the plausibility warnings), and, for an error on one cell, why its
     value is left out of the city totals in a few words (the summary's city cells; the
-    full message is on the issues sheet). A member is its code: ``Code.F_HMAC == "F-HMAC"``.
+    full message is on the issues sheet), and, for every problem a value can be marked
+    with, what it is in a few words (``short``: an error's reason to leave the value out,
+    a warning's remark), for the tables where a code would mean nothing to the reader
+    (the city's official appendices). A member is its code: ``Code.F_HMAC == "F-HMAC"``.
     """
 
     severity: str
     template: str
     confirm: bool
     left_out: str
+    short: str
 
-    def __new__(cls, code: str, severity: str, template: str, confirm: bool, left_out: str):
+    def __new__(cls, code: str, severity: str, template: str, confirm: bool, left_out: str, short: str):
         member = str.__new__(cls, code)
         member._value_ = code
         member.severity, member.template = severity, template
-        member.confirm, member.left_out = confirm, left_out
+        member.confirm, member.left_out, member.short = confirm, left_out, short
         return member
 
     # The file as a whole
@@ -89,7 +93,8 @@ class Code(StrEnum):
         "Biểu mẫu không cần macro. Nên lưu lại dạng .xlsx.")
     # One cell
     V_TEXT_NUMBER = _warning("V-TEXT-NUMBER", "Số được nhập dạng chữ «{raw}», đã đọc thành {value}. Nên "
-        "nhập số, không nhập chữ. Kiểm tra lại giá trị này.")
+        "nhập số, không nhập chữ. Kiểm tra lại giá trị này.",
+        short="số nhập dạng chữ")
     V_AMBIGUOUS = _error("V-AMBIGUOUS", "Không rõ giá trị «{raw}» (dấu phẩy hay dấu chấm là phân cách hàng "
         "nghìn hay thập phân?). Nhập số không có dấu phân cách hàng nghìn. Đề nghị đơn vị ghi lại số này.",
         left_out="không rõ là số nào")
@@ -115,7 +120,8 @@ class Code(StrEnum):
         "100 (85 là 85%). Đề nghị đơn vị sửa lại.",
         left_out="tỷ lệ ngoài 0–100")
     V_DATE_NUMBER = _warning("V-DATE-NUMBER", "Ô hiển thị dạng ngày giờ ({raw}); đã đọc số {value} mà ô "
-        "lưu. Ô này chỉ nhận số, không nhận ngày tháng. Kiểm tra lại giá trị này.")
+        "lưu. Ô này chỉ nhận số, không nhận ngày tháng. Kiểm tra lại giá trị này.",
+        short="số hiển thị dạng ngày giờ")
     V_ERROR_VALUE = _error("V-ERROR-VALUE", "Ô chứa giá trị lỗi {raw} (thường do công thức bị lỗi), không "
         "phải số liệu. Ô nhập liệu chỉ nhận số. Đề nghị đơn vị nhập số liệu vào ô này.",
         left_out="ô chứa giá trị lỗi")
@@ -124,12 +130,14 @@ class Code(StrEnum):
         left_out="ô bị hỏng")
     V_PERCENT_FRACTION = _warning("V-PERCENT-FRACTION", "Ô định dạng phần trăm lưu số {raw} (hiện "
         "{value}%), đã hiểu là {value}%. Tỷ lệ nhập số từ 0 đến 100 (gõ 85 cho 85%, không gõ dấu %). Kiểm "
-        "tra lại giá trị này.")
+        "tra lại giá trị này.",
+        short="tỷ lệ lưu dạng phân số")
     # Percent cells (issue 10, part "pct"): what a value in (0, 1] means, one rule
     # (harvest/cellvalues.py: percent_meant).
     V_PERCENT_ASSUMED = _warning("V-PERCENT-ASSUMED", "Ô tỷ lệ % đọc được {raw}, đã hiểu là {value}% (số "
         "lẻ nhỏ hơn 1 được coi là phân số). Tỷ lệ nhập số từ 0 đến 100 (gõ 85 cho 85%; gõ 0,85 hay «85%» "
-        "đều lưu thành 0,85). Kiểm tra lại: nếu đúng là {raw}% thì đề nghị đơn vị báo lại.")
+        "đều lưu thành 0,85). Kiểm tra lại: nếu đúng là {raw}% thì đề nghị đơn vị báo lại.",
+        short="tỷ lệ nhỏ hơn 1 được hiểu là phân số")
     V_PERCENT_ONE = _error("V-PERCENT-ONE", "Ô tỷ lệ % đọc được {raw}: không rõ là {raw}% hay 100% (phân "
         "số 1), nên chưa được tính. Tỷ lệ nhập số từ 0 đến 100 (85 là 85%). Đề nghị đơn vị xác nhận: nhập "
         "100 nếu là 100%, gõ «1%» nếu là 1%.",
@@ -142,28 +150,35 @@ class Code(StrEnum):
         "trong danh sách.",
         left_out="không có trong danh sách chọn")
     V_RATING_CASE = _warning("V-RATING-CASE", "«{raw}» được hiểu là «{value}». Nên chọn trong danh sách "
-        "thả xuống. Kiểm tra lại giá trị này.")
+        "thả xuống. Kiểm tra lại giá trị này.",
+        short="lựa chọn viết khác danh sách")
     V_INCOMPLETE = _warning("V-INCOMPLETE", "Số liệu tổng hợp của đơn vị cấp dưới chưa đủ: {note}. Giá trị "
-        "vẫn được tính. Kiểm tra lại với đơn vị khi cần.")
+        "vẫn được tính. Kiểm tra lại với đơn vị khi cần.",
+        short="số liệu của cấp dưới chưa đủ")
     V_FORMULA = _warning("V-FORMULA", "Ô nhập liệu chứa công thức, đã dùng giá trị {value}. Ô nhập liệu "
-        "chỉ nên chứa số. Kiểm tra lại giá trị này.")
+        "chỉ nên chứa số. Kiểm tra lại giá trị này.",
+        short="ô chứa công thức")
     V_FORMULA_NO_VALUE = _error("V-FORMULA-NO-VALUE", "Ô nhập liệu chứa công thức chưa có giá trị. Ô nhập "
         "liệu chỉ nhận số. Đề nghị đơn vị nhập số thay cho công thức.",
         left_out="công thức chưa có giá trị")
     V_TEXT_LONG = _warning("V-TEXT-LONG", "{what} dài {length} ký tự, vượt giới hạn {limit} ký tự của biểu "
-        "mẫu; chỉ giữ {limit} ký tự đầu. Đề nghị đơn vị viết ngắn gọn hơn.")
+        "mẫu; chỉ giữ {limit} ký tự đầu. Đề nghị đơn vị viết ngắn gọn hơn.",
+        short="quá dài, đã cắt bớt")
     V_TEXT_HIDDEN = _warning("V-TEXT-HIDDEN", "{what} có {count} ký tự điều khiển hoặc ký tự ẩn (ví dụ ký "
         "tự đảo chiều văn bản, ký tự độ rộng 0), đã bỏ đi. Chỉ nhập chữ thường. Kiểm tra lại nội dung ô "
-        "này.")
+        "này.",
+        short="có ký tự ẩn, đã bỏ")
     V_RULE_LINKED = _error("V-RULE-LINKED", "Giá trị {value} không được tính vào số liệu tổng hợp vì giá "
         "trị của {row} cùng quy tắc {rule} không được tính: số liệu tổng hợp phải giữ đúng các quy tắc của "
         "biểu. Đề nghị đơn vị sửa {row}.",
         left_out="dòng khác cùng quy tắc không được tính")
     V_REQUIRED = _warning("V-REQUIRED", "Ô bắt buộc còn trống ({label}, {period}). Mọi chỉ tiêu bắt buộc "
-        "phải có số liệu, không phát sinh thì ghi 0. Đề nghị đơn vị bổ sung.")
+        "phải có số liệu, không phát sinh thì ghi 0. Đề nghị đơn vị bổ sung.",
+        short="ô bắt buộc còn trống")
     V_NOT_RESPONSIBLE = _warning("V-NOT-RESPONSIBLE", "Đơn vị đã nhập «{raw}» vào mục tiêu {row} của đơn "
         "vị khác ({owner}); giá trị này không được dùng. Mỗi mục tiêu chỉ do đơn vị chịu trách nhiệm "
-        "đánh giá. Không cần sửa.")
+        "đánh giá. Không cần sửa.",
+        short="không phải đơn vị chịu trách nhiệm")
     # Reconciliation
     R_DUPLICATE = _warning("R-DUPLICATE", "Tệp giống hệt tệp {other} đã nhận; chỉ tính một lần. Không cần "
         "gửi lại.")
@@ -210,29 +225,35 @@ class Code(StrEnum):
     P_YEAR_JUMP = _warning("P-YEAR-JUMP", "{label}, {period}: {value} {comparison} trung vị {median} của "
         "các năm khác của đơn vị ({others}). Số liệu một năm hiếm khi gấp {rise} lần hoặc chỉ bằng "
         "1/{drop} các năm khác. Xin đơn vị xác nhận số liệu này, hoặc sửa lại nếu nhập nhầm.",
-        confirm=True)
+        confirm=True,
+        short="khác xa các năm khác của đơn vị")
     P_UNIT_OUTLIER = _warning("P-UNIT-OUTLIER", "{label}, {period}: {value}, khác xa {count} {group} khác "
         "đã báo cáo (trung vị {median}; một nửa số đơn vị trong khoảng {low}–{high}). Số liệu cùng chỉ "
         "tiêu của các đơn vị cùng cấp thường gần nhau. Xin đơn vị xác nhận số liệu này, hoặc sửa lại nếu "
         "nhập nhầm.",
-        confirm=True)
+        confirm=True,
+        short="khác xa các đơn vị cùng cấp")
     P_MAGNITUDE = _warning("P-MAGNITUDE", "{label}, {period}: {value} lớn hơn mức một đơn vị thường có thể "
         "báo cáo ({bound}). Xin đơn vị xác nhận số liệu này, hoặc sửa lại nếu nhập nhầm (thừa chữ số, nhập "
         "cộng dồn).",
-        confirm=True)
+        confirm=True,
+        short="lớn bất thường")
     P_PL8_CONTRADICTED = _warning("P-PL8-CONTRADICTED", "Mục tiêu {target} được đánh giá «Đạt», nhưng số "
         "liệu tổng hợp: {figure}, chưa đạt «{requirement}» ({needed}). Đánh giá phải khớp "
         "với số liệu các phụ lục. Xin đơn vị xác nhận lại đánh giá, hoặc giải thích ở cột ghi chú.",
-        confirm=True)
+        confirm=True,
+        short="đánh giá «Đạt» chưa khớp số liệu")
     P_PL8_UNDERRATED = _warning("P-PL8-UNDERRATED", "Mục tiêu {target} được đánh giá «Không đạt», nhưng số "
         "liệu tổng hợp: {figure}, đạt «{requirement}» ({needed}). Đánh giá phải khớp với số "
         "liệu các phụ lục. Xin đơn vị xác nhận lại đánh giá, hoặc giải thích ở cột ghi chú.",
-        confirm=True)
+        confirm=True,
+        short="đánh giá «Không đạt» chưa khớp số liệu")
 
 
 # Views of the catalogue, for the modules that read codes back from the CSV files.
 CONFIRM_CODES = frozenset(c.value for c in Code if c.confirm)
 LEFT_OUT_VI: dict[str, str] = {c.value: c.left_out for c in Code if c.left_out}
+SHORT_VI: dict[str, str] = {c.value: c.short for c in Code if c.short}
 
 
 @dataclass(frozen=True, slots=True)

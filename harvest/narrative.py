@@ -13,9 +13,11 @@ a document without one is reported and never attributed.
 """
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass, field
 
 from sheetio import parts as parts_
+from sheetio.cfb import chain_sound, open_ole
 from sheetio.package import Package, Refused
 from sheetio.reader import MAX_FILE_BYTES, OLE_MAGIC
 from xlsx_forms.identity import PROPERTY_PREFIX, verify
@@ -29,6 +31,14 @@ from .issues import Code, issue, unit_called
 from .process import FileResult, checked_saved_time
 
 ODT_MIME = b"application/vnd.oasis.opendocument.text"
+# A document by its name, when its content names no format (see ``sniff``).
+DOCUMENT_NAMES = {".docx": "docx", ".docm": "docx", ".dotx": "docx", ".odt": "odt", ".ott": "odt",
+                  ".doc": "doc", ".dot": "doc"}
+_WORKBOOK_MARKS = (b"xl/workbook.xml", b"application/vnd.oasis.opendocument.spreadsheet",
+                   "Workbook".encode("utf-16-le"))
+# The first bytes of a Word binary document's stream (its FIB's wIdent): Word 97 and
+# later, Word 6/95.
+_WORD_IDENTS = (b"\xec\xa5", b"\xdc\xa5")
 WORKBOOK_NAMES = (".xlsx", ".xlsm", ".xls", ".ods", ".xltx", ".xltm", ".xlt", ".ots")
 _WORD_STREAM = "WordDocument".encode("utf-16-le")
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -50,21 +60,56 @@ class Document:
     saved_at: object = None
 
 
-def sniff(data: bytes) -> str | None:
-    """The document format of ``data`` by content: "docx", "odt", "doc", "pdf", or None
-    for anything else (a workbook, which the workbook reader takes). Cheap: a workbook
-    costs one bounded search of its bytes."""
+def sniff(data: bytes, name: str = "") -> str | None:
+    """The document format of ``data``: "docx", "odt", "doc", "pdf", or None for anything
+    else (a workbook, which the workbook reader takes). By content first; a file whose
+    content names no format (a damaged container, random bytes) is a document when its
+    ``name`` says so and nothing in it says workbook, so that a damaged report is
+    reported as a document, not as a bad workbook. Cheap: a workbook costs one bounded
+    search of its bytes."""
     if data[:5] == b"%PDF-":
         return "pdf"
     if data[:4] == b"PK\x03\x04":
         name_len, extra_len = int.from_bytes(data[26:28], "little"), int.from_bytes(data[28:30], "little")
         if data[30:30 + name_len] == b"mimetype":   # ODF: stored first, uncompressed
             start = 30 + name_len + extra_len
-            return "odt" if data[start:start + len(ODT_MIME)] == ODT_MIME else None
-        return "docx" if data.find(b"word/document.xml") >= 0 else None
+            if data[start:start + len(ODT_MIME)] == ODT_MIME:
+                return "odt"
+        elif data.find(b"word/document.xml") >= 0:
+            return "docx"
     if data[:8] == OLE_MAGIC and data.find(_WORD_STREAM) >= 0:
         return "doc"
-    return None
+    named = DOCUMENT_NAMES.get(name[name.rfind("."):].casefold()) if "." in name else None
+    return named if named and not _workbook_like(data) else None
+
+
+def _workbook_like(data: bytes) -> bool:
+    """Whether ``data`` holds a workbook's marks (its main part's name, the spreadsheet
+    mime type, an .xls stream's name): then the workbook reader explains it."""
+    return any(data.find(mark) >= 0 for mark in _WORKBOOK_MARKS)
+
+
+def _doc_damage(data: bytes) -> str | None:
+    """Why a file taken for a .doc cannot be a Word document, or None. The content is
+    not read (a .doc is received, not read), but its container is opened: a damaged one
+    is reported as such. Only the damage olefile names (``OSError``, its OleFileError
+    included) is damage; anything else is a bug and propagates."""
+    if data[:5] == b"{\\rtf":
+        return None   # Word saves RTF under .doc too: a document, received as such
+    if data[:8] != OLE_MAGIC:
+        return "không phải tệp Word .doc (nội dung không đúng định dạng, có thể bị hỏng hoặc bị đổi đuôi)"
+    if len(data) > MAX_FILE_BYTES:
+        return f"tệp lớn hơn {MAX_FILE_BYTES // 1024 // 1024} MB"
+    damaged = "tệp Word .doc bị hỏng hoặc bị cắt cụt"
+    try:
+        ole = open_ole(data)
+        if not ole.exists("WordDocument"):
+            return f"{damaged}, hoặc không phải văn bản Word (không có phần nội dung văn bản)"
+        head = ole.openstream("WordDocument").read(2)
+        sound = chain_sound(ole, "WordDocument")
+    except (OSError, EOFError, struct.error):
+        return damaged
+    return None if sound and head in _WORD_IDENTS else damaged
 
 
 class _Lines:
@@ -185,6 +230,9 @@ def process_document(rel: str, data: bytes, mtime: float, kind: str, outline: Ou
     if kind in ("pdf", "doc"):
         if named_workbook:
             return None
+        damage = _doc_damage(data) if kind == "doc" else None
+        if damage:
+            return reject(Code.N_UNREADABLE, damage, detail=damage)
         what = "tệp PDF" if kind == "pdf" else "tệp Word cũ (.doc)"
         return reject(Code.N_NOT_READ, f"{what}: đã nhận, không đọc nội dung", what=what)
     try:

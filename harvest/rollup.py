@@ -27,10 +27,11 @@ from xlsx_forms.layout import form_layout
 from xlsx_forms.model import Catalogue, Form, Row
 from xlsx_forms.registry import Registry
 
-from .cellvalues import show
+from .cellvalues import parse, show
 from .consolidate import CityValue
 from .gaps import cell_comment
 from .identify import MARKS, first_layout_difference, identity_from, normalized_text
+from .issues import SHORT_VI
 from .process import GAPS_LIMIT, GAPS_PROPERTY
 
 NOTE_SEP = "; "
@@ -92,17 +93,21 @@ def _body(name: str) -> str:
 
 
 def _cell_value(catalogue: Catalogue, form: Form, row: Row, cv: CityValue) -> tuple[object, str]:
-    """What to write for ``cv`` in the parent's cell of ``row``, and what to say about it."""
+    """What to write for ``cv`` in the parent's cell of ``row``, and what to say about it.
+    A figure is written only when the parent's harvest reads it back as the same value
+    without a remark (``cellvalues.parse``, the check of a typed value): a sum beyond the
+    cell's bound, a mean of counts that is not whole, a mean rate below 1 that would be
+    read as a fraction, a tally that is not one choice, stay empty and the note says why."""
     value, how = cv.value, form.aggregate_of(row)
-    kind = catalogue.kinds[row.kind]
     if value is None:
         return None, ""
     if how == "count_true":   # a number of units; the parent's cell is a yes/no of the city
         return int(value > 0), f"{value} đơn vị có (ghi 1 nếu ít nhất một đơn vị có)"
-    if isinstance(value, (int, float)) and kind.max is not None and value > kind.max:
-        return None, f"tổng {show(value)} vượt giới hạn của ô ({show(kind.max)}), không ghi"
-    if isinstance(value, str) and kind.choices and value not in kind.choices:
-        return None, f"«{value}» không phải lựa chọn của ô, không ghi"
+    read, problems = parse(value, catalogue.kinds[row.kind])
+    if problems or read != value:
+        said = SHORT_VI.get(problems[0].code, "") if problems else ""
+        said = said or "ô sẽ đọc thành giá trị khác"
+        return None, f"số liệu thành phố {show(value)} không ghi được vào ô ({said}), không ghi"
     return value, ""
 
 

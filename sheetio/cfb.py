@@ -46,3 +46,50 @@ def single_stream(name: str, stream: bytes) -> bytes:
                  + _entry("", 0, NO_STREAM, 0, 0) * 2)
     return b"".join([header, stream.ljust(data_sectors * SECTOR, b"\0"), directory,
                      struct.pack(f"<{len(fat)}I", *fat)])
+
+
+HEADER = 512
+
+
+def open_ole(data: bytes):
+    """``data`` opened by olefile, its header checked first: olefile trusts the sector
+    sizes a header gives and fails on a damaged one with errors that are not its own
+    (a ValueError from a 1-byte "sector", or from formatting a sector size of 2^65535),
+    which would pass for a bug of ours, and some damage with a plain IOError. A header
+    whose sizes are not the two MS-CFB allows (512 or 4096-byte sectors, 64-byte mini
+    sectors) is refused as olefile refuses damage, with ``OleFileError``, and so is
+    every OSError of the opening (the bytes are in memory: no I/O can fail)."""
+    import io
+
+    import olefile
+    from olefile.olefile import OleFileError
+    if len(data) < HEADER:
+        raise OleFileError("incomplete OLE header")
+    shift, mini_shift = struct.unpack_from("<HH", data, 0x1E)
+    if shift not in (9, 12) or mini_shift != 6:
+        raise OleFileError("incorrect sector sizes in OLE header")
+    try:
+        return olefile.OleFileIO(io.BytesIO(data))
+    except OleFileError:
+        raise
+    except OSError as exc:   # in memory, no I/O can fail: olefile's plain IOError ("incorrect DIFAT") is damage
+        raise OleFileError(str(exc)) from None
+
+
+def chain_sound(ole, name: str) -> bool:
+    """Whether the stream ``name`` of the root storage of ``ole`` (an olefile.OleFileIO)
+    runs through distinct sectors of the file, as many as its size needs: olefile reads
+    a chain that loops (a zeroed FAT sends every sector to sector 0) without a word, and
+    returns bytes that are not the stream. A stream kept in the mini stream is not walked."""
+    entry = next((kid for kid in ole.root.kids if kid.name == name), None)
+    if entry is None:
+        return False
+    if entry.size < ole.minisectorcutoff:
+        return True
+    fat, sector, seen = ole.fat, entry.isectStart, set()
+    for _ in range(-(-entry.size // ole.sectorsize)):
+        if sector >= len(fat) or sector in seen:
+            return False
+        seen.add(sector)
+        sector = fat[sector]
+    return True

@@ -27,6 +27,7 @@ import python_calamine
 
 from . import parts as parts_
 from .cells import Grid, TooLarge
+from .cfb import open_ole
 from .ods_read import read_ods
 from .package import DAMAGED as ZIP_DAMAGED
 from .package import Package, Refused
@@ -153,7 +154,6 @@ def _guarded(call, *args):
 
 def _read_ole(data: bytes, book: Book, wanted: set[str] | None, marks: _Marks) -> None:
     import msoffcrypto
-    import olefile
     try:
         encrypted = msoffcrypto.OfficeFile(io.BytesIO(data)).is_encrypted()
     except Exception:  # noqa: BLE001 - msoffcrypto fails oddly on damaged files; olefile says why
@@ -162,7 +162,7 @@ def _read_ole(data: bytes, book: Book, wanted: set[str] | None, marks: _Marks) -
         book.encrypted = True
         raise Refused("tệp có mật khẩu mở")
     book.format = "ole"
-    ole = olefile.OleFileIO(io.BytesIO(data))
+    ole = open_ole(data)
     stream_name = "Workbook" if ole.exists("Workbook") else "Book" if ole.exists("Book") else None
     if stream_name is None:
         raise Refused("tệp Office không phải sổ Excel (có thể là tệp Word .doc đổi đuôi)")

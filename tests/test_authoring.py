@@ -44,7 +44,14 @@ def _same(outline):
 
 
 def _files(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+    """Each file's SHA-256, settings.json aside (it records the plan given): so also its
+    line in the output marker, which records every file's digest."""
+    def content(p: Path) -> bytes:
+        if p.name != ".cchc-output":
+            return p.read_bytes()
+        return b"".join(line for line in p.read_bytes().splitlines(keepends=True)
+                        if not line.rstrip().endswith(b" settings.json"))
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(content(p)).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file() and p.name != "settings.json"}
 
 

@@ -117,11 +117,14 @@ def test_the_city_total_is_the_sum_of_the_city_parts(harvested):
 
 
 def test_the_city_appendix_says_whose_values_are_out_and_why(harvested):
-    _b, _f, out = harvested
+    bundle, _f, out = harvested
     wb = openpyxl.load_workbook(out / "phu-luc-thanh-pho.xlsx")
     texts = [str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value]
-    total_note = next(t for t in texts if LINKED in t)
-    assert "Long Hưng" in total_note and "Q2" in total_note
+    # An official table: the reason in words, the period by its label, never the codes.
+    total_note = next(t for t in texts if "dòng khác cùng quy tắc không được tính" in t)
+    label = next(p.label for p in bundle.catalogue.forms["KQ"].periods if p.id == "Q2")
+    assert "Long Hưng" in total_note and label[:1].lower() + label[1:] in total_note
+    assert not any(LINKED in t for t in texts)
     summary = openpyxl.load_workbook(out / "tong-hop-cchc.xlsx")
     comments = [c.comment.text for ws in summary.worksheets for row in ws.iter_rows() for c in row if c.comment]
     assert any(LINKED in c and "Long Hưng" in c and "dòng khác cùng quy tắc không được tính" in c for c in comments)

@@ -13,6 +13,7 @@ import pytest
 
 from harvest.narrative import process_document, sniff
 from harvest.sections import reconcile_reports
+from sheetio.cfb import single_stream
 from tests import hostile
 from tests.conftest import TEST_KEY
 from tests.hostile_env import harvest_cli, read_csv_rows
@@ -154,8 +155,10 @@ BAD_FILES = {  # inbox name → (maker, outcome code, words of the message)
     "công văn.xlsx": (lambda o, reg: without_identity(template(o, reg, "tckh", TEST_KEY)), "F-UNREADABLE",
                       "tệp Word (.docx)"),
     "bản ký.pdf": (lambda o, reg: hostile.pdf_renamed(), "N-NOT-READ", "tệp PDF"),
-    "báo cáo cũ.doc": (lambda o, reg: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "WordDocument".encode("utf-16-le")
-                       + bytes(600), "N-NOT-READ", "tệp Word cũ (.doc)"),
+    "báo cáo cũ.doc": (lambda o, reg: single_stream("WordDocument", b"\xec\xa5" + bytes(600)), "N-NOT-READ",
+                       "tệp Word cũ (.doc)"),
+    "báo cáo hỏng.doc": (lambda o, reg: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(4096), "N-UNREADABLE",
+                         "tệp Word .doc bị hỏng"),
 }
 
 

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from harvest.cellstore import CellStore
 from harvest.city_appendices import CITY_APPENDICES
 from harvest.gaps import spans
-from harvest.issues import LEFT_OUT_VI, Code
+from harvest.issues import LEFT_OUT_VI, SHORT_VI, Code
 from harvest.run import harvest
 from harvest.summary import FLAGGED_FILL, LEFT_OUT_FILL
 from samples.fill import valid_values, write_values
@@ -443,25 +443,44 @@ def test_every_left_out_or_flagged_value_is_shown_on_its_unit_sheet(hand, catalo
     assert any(x["status"] == Code.V_RULE_LINKED.value for x in marked)
 
 
-def test_the_city_appendices_explain_each_left_out_code(hand, catalogue):
-    """The signed city appendices' Ghi chú: a code that keeps a value out is always
-    followed by why, in Vietnamese, as the summary's comments say it."""
-    out, _, _ = hand
-    codes = {x["status"] for x in _csv(out / "values.csv") if x["status"] != "ok"}
-    assert Code.V_RULE_LINKED.value in codes
+def test_the_city_appendices_say_it_in_words_an_official_table_uses(hand, catalogue, registry):
+    """The signed city appendices' Ghi chú: no issue code, no rule code, no period id; each
+    value left out or flagged by its reason in words (the catalogue's or the rule's), the
+    missing units introduced as such, periods by their labels."""
+    out, result, _ = hand
+    values = _csv(out / "values.csv")
+    left = {x["status"] for x in values if x["status"] != "ok"}
+    flagged = {f for x in values if x["status"] == "ok" for f in x["flags"].split(";") if f}
+    assert Code.V_RULE_LINKED.value in left and Code.V_TEXT_NUMBER.value in flagged
     wb = openpyxl.load_workbook(out / CITY_APPENDICES)
-    seen = set()
+    rules = {r.code: r.short for f in catalogue.forms.values() for r in f.rules}
+    said, missing_said = "", 0
     for form in catalogue.forms.values():
         layout = form_layout(form)
         ws = wb[layout.sheet_name]
+        labels = sorted({p.label for p in form.periods} | {p.label[:1].lower() + p.label[1:] for p in form.periods},
+                        key=len, reverse=True)
         for note in layout.notes:
             text = ws[note.a1].value or ""
-            for code in codes:
-                found = [m.end() for m in re.finditer(rf"(?<![\w-]){re.escape(code)}(?![\w-])", text)]
-                assert all(text[end:end + 2] == ": " and text[end + 2:end + 3].isalnum() for end in found), \
-                    (form.id, note.a1, text)
-                seen.update(code for _ in found[:1])
-    assert Code.V_RULE_LINKED.value in seen
+            # an issue code's shape (not a name's "HĐND-UBND"), or a rule's
+            assert not re.search(r"(?<![\w-])[FVRPN]-[A-Z0-9]+(?:-[A-Z0-9]+)*|PL\d+-R\d+", text), \
+                (form.id, note.a1, text)
+            bare = text
+            for label in labels:
+                bare = bare.replace(label, "")
+            assert not any(re.search(rf"(?<![\w/.-]){re.escape(p.id)}(?![\w/.-])", bare) for p in form.periods), \
+                (form.id, note.a1, text)
+            for line in text.split("\n"):
+                names = [u.name for u in registry.units if u.name in line]
+                assert not names or line.split(": ", 1)[0] in ("Thiếu số liệu của", "Không tính số liệu của",
+                                                                "Cần xem lại") or "\u00a0" in line or \
+                    any(line.startswith(r.label + ": ") for r in form.rows), (form.id, note.a1, line)
+            missing_said += text.count("Thiếu số liệu của: ")
+            said += text
+    for code in left | flagged:
+        words = rules.get(code) or SHORT_VI[code]
+        assert words in said, (code, words)
+    assert missing_said and "năm 20" in said
 
 
 def test_a_cell_of_spaces_is_blank(hand, catalogue):

@@ -192,27 +192,33 @@ def test_city_csv_reads_back_what_the_harvest_consolidated(tmp_path):
     catalogue = default_catalogue()
     pl1, pl8 = catalogue.form("PL1"), catalogue.form("PL8")
     city = {fid: {} for fid in catalogue.forms}
-    samples = [CityValue(12, 3, ()), CityValue(87.25, 2, ("b",), (("c", "V-NEGATIVE"),)),
-               CityValue(None, 0, ("a", "b")), CityValue(10**12, 5, ()), CityValue(0.1 + 0.2, 1, ())]
+    # What a harvest can consolidate: a sum of counts is whole, at most the reporting units
+    # times the kind's bound; a mean of rates any number within the rate's bounds.
+    counts = [CityValue(12, 3, ()), CityValue(87, 2, ("b",), (("c", "V-NEGATIVE"),)),
+              CityValue(None, 0, ("a", "b")), CityValue(10**12, 1000, ())]
+    rates = [CityValue(87.25, 2, ("b",), (("c", "V-NEGATIVE"),)), CityValue(0.1 + 0.2, 1, ())]
     for i, (row, p) in enumerate((r, p) for r in pl1.input_rows for p in pl1.periods):
         # (a mean above its kind's bound is written as text, on purpose: not a figure)
-        city["PL1"][(row.id, p.id)] = (samples[i % len(samples)] if row.kind == "count" else
-                                       CityValue(3, 4, ()) if pl1.aggregate_of(row) == "count_true" else samples[1])
+        city["PL1"][(row.id, p.id)] = (counts[i % len(counts)] if row.kind == "count" else
+                                       CityValue(3, 4, ()) if pl1.aggregate_of(row) == "count_true" else
+                                       rates[i % len(rates)])
     city["PL8"][(pl8.input_rows[0].id, pl8.periods[0].id)] = CityValue("Không đạt", 1, (), ())
     write_city_csv(tmp_path / "city.csv", catalogue, city)
     assert read_city_csv(tmp_path / "city.csv", catalogue) == {k: v for k, v in city.items() if v}
 
 
 @pytest.mark.parametrize("line, fragment", [
-    ("PL1,PL1.1,x,2015,abc,3,,", "không phải số"),
+    ("PL1,PL1.1,x,2015,abc,3,,", "«abc» không phải là số"),
     ("PL1,PL1.2,x,2015,-5,3,,", "nhỏ hơn mức tối thiểu"),
-    ("PL1,PL1.2,x,2016,'=HYPERLINK(\"http://x\"),3,,", "không phải số"),
-    ("PL1,PL1.3.a,x,2015,nan,3,,", "không phải số"),
-    ("PL1,PL1.6.c,x,2015,250,3,,", "lớn hơn mức tối đa"),
+    ("PL1,PL1.2,x,2016,'=HYPERLINK(\"http://x\"),3,,", "không phải là số"),
+    ("PL1,PL1.3.a,x,2015,nan,3,,", "không phải là số"),
+    ("PL1,PL1.6.c,x,2015,250,3,,", "Tỷ lệ 250 nằm ngoài khoảng 0–100"),
+    ("PL1,PL1.1,x,2015,217.5,3,,", "giá trị «217.5»: Giá trị 217,5 không phải số nguyên"),
+    ("PL1,PL1.1,x,2015,3000000001,3,,", "quá lớn"),
     ("PL9,PL9.1,x,2015,1,3,,", "phụ lục «PL9»"),
     ("PL1,PL1.99,x,2015,1,3,,", "không phải ô của PL1"),
     ("PL1,PL1.1,x,2099,1,3,,", "không phải ô của PL1"),
-    ("PL8,PL8.1,x,2011-2020,Tốt,1,,", "không có trong danh sách chọn"),
+    ("PL8,PL8.1,x,2011-2020,Tốt,1,,", "«Tốt» không hợp lệ"),
 ])
 def test_a_hand_edited_city_csv_is_refused_at_its_line(tmp_path, province, line, fragment):
     """Nothing from a city.csv edited by hand reaches the level above or the report unchecked."""
@@ -220,7 +226,9 @@ def test_a_hand_edited_city_csv_is_refused_at_its_line(tmp_path, province, line,
     summary = tmp_path / "sum"
     shutil_copy = __import__("shutil").copytree
     shutil_copy(root / "tp-a-sum", summary)
-    text = (summary / "city.csv").read_text(encoding="utf-8-sig").splitlines()
+    form, row_id, _, period = line.split(",")[:4]
+    text = [t for t in (summary / "city.csv").read_text(encoding="utf-8-sig").splitlines()
+            if not t.startswith(f"{form},{row_id},") or t.split(",")[-5] != period]   # the cell's line replaced
     (summary / "city.csv").write_text("\n".join([*text, line]) + "\n", encoding="utf-8-sig")
     for args in (["rollup", "--template", str(root / "prov-templates" / "tp-a" / "PL1_tp-a.xlsx"),
                   "--out", str(tmp_path / "up")], ["report", "--out", str(tmp_path / "bc")]):
@@ -265,3 +273,30 @@ def test_the_province_flags_a_citys_incomplete_figure(tmp_path, province):
     assert flagged and all("Đơn vị 1 của Thành phố A" in i["message"] for i in flagged)
     values = [r for r in read_csv_rows(tmp_path / "prov-sum" / "values.csv") if "V-INCOMPLETE" in r["flags"]]
     assert {r["cell"] for r in values} == {i["cell"] for i in flagged}
+
+
+def test_a_plausible_hand_edit_of_city_csv_is_refused_by_rollup_and_report(tmp_path, province):
+    """A figure changed by hand to another valid one (217 → 9999) is seen: the harvest
+    recorded what it wrote. A summary written before that record is still used, with a
+    visible warning."""
+    root, _, _ = province
+    summary = tmp_path / "sum"
+    __import__("shutil").copytree(root / "tp-a-sum", summary)
+    lines = (summary / "city.csv").read_text(encoding="utf-8-sig").splitlines()
+    count = next(i for i, t in enumerate(lines) if t.startswith("PL1,PL1.1,") and t.split(",")[-4].isdigit())
+    fields = lines[count].split(",")
+    fields[-4] = str(int(fields[-4]) + 1)
+    lines[count] = ",".join(fields)
+    (summary / "city.csv").write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    commands = (["rollup", "--template", str(root / "prov-templates" / "tp-a" / "PL1_tp-a.xlsx"),
+                 "--out", str(tmp_path / "up")], ["report", "--out", str(tmp_path / "bc")])
+    for args in commands:
+        result = CliRunner().invoke(cli, [*args, "--summary", str(summary), "--templates", str(root / "tp-a-t")])
+        assert result.exit_code == 2 and "city.csv đã bị sửa sau khi tổng hợp" in result.output, result.output
+    assert not (tmp_path / "up").exists() and not (tmp_path / "bc").exists()
+    marker = summary / ".cchc-output"
+    marker.write_text("".join(t for t in marker.read_text().splitlines(keepends=True) if not t.startswith("#sha256")))
+    for args in commands:
+        result = CliRunner().invoke(cli, [*args, "--summary", str(summary), "--templates", str(root / "tp-a-t")])
+        assert result.exit_code == 0, result.output
+        assert "Cảnh báo: " in result.output and "không biết tệp có bị sửa" in result.output

@@ -113,6 +113,12 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
         "Không tệp nào bị xóa; kết quả cũ, nếu có, vẫn nguyên vẹn",
         "{fix}",
     ),
+    "OUTPUT_EDITED": (
+        "{name} đã bị sửa sau khi tổng hợp (khác tệp cchc harvest đã ghi)",
+        "Số liệu gửi cấp trên hay đưa vào báo cáo phải đúng là số liệu cchc harvest đã tổng hợp; không có gì "
+        "được ghi",
+        "Sửa số liệu trên tệp của đơn vị (hoặc yêu cầu đơn vị gửi lại) rồi chạy lại cchc harvest",
+    ),
     "OUT_OVERLAP": (
         "thư mục ghi ({option}) {relation} {what} ({path})",
         "cchc không bao giờ ghi vào thư mục nó đọc, để không xóa hay thay các tệp trong đó; không có gì bị thay đổi",

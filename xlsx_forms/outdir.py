@@ -8,7 +8,9 @@ the templates; feedback: the correction workbooks; mail and feedback: the outbox
   and letter case;
 - it must not exist, be empty, or be cchc's own: it holds the marker file ``.cchc-output``
   (first line ``cchc <kind>``, then, for a folder replaced as a whole, one line per file
-  cchc wrote there). A folder replaced as a whole must hold nothing else. A folder without
+  cchc wrote there, then one line ``#sha256 <digest> <file>`` per file, so that a file
+  edited afterwards is seen by the commands that read it: ``unedited``). A folder
+  replaced as a whole must hold nothing else. A folder without
   the marker is taken as one written by a version before the marker only when every file
   in it has a name that version wrote, and the file it always wrote is there.
 
@@ -16,9 +18,10 @@ How such a folder is written (staging, swap, lock, recovery) is xlsx_forms.outwr
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,8 +103,10 @@ def files(folder: Path) -> Iterator[tuple[str, bool]]:
                     yield f"{rel}{entry.name}", entry.is_file(follow_symlinks=False)
 
 
-def read_marker(folder: Path) -> tuple[str, set[str]] | None:
-    """(kind, files listed) of ``folder``'s marker, or None when it has none."""
+DIGEST = "#sha256 "   # a marker line recording a file's SHA-256 (no file cchc writes starts so)
+
+
+def _marker_lines(folder: Path) -> list[str] | None:
     path = folder / MARKER
     try:
         if not path.is_file() or path.is_symlink() or path.stat().st_size > _MARKER_LIMIT:
@@ -109,17 +114,64 @@ def read_marker(folder: Path) -> tuple[str, set[str]] | None:
         lines = path.read_text(encoding="utf-8", errors="surrogateescape").splitlines()
     except OSError:
         return None
-    if not lines or not lines[0].startswith("cchc "):
+    return lines if lines and lines[0].startswith("cchc ") else None
+
+
+def read_marker(folder: Path) -> tuple[str, set[str]] | None:
+    """(kind, files listed) of ``folder``'s marker, or None when it has none."""
+    lines = _marker_lines(folder)
+    if lines is None:
         return None
-    return lines[0][5:].strip(), set(lines[1:])
+    return lines[0][5:].strip(), {line for line in lines[1:] if not line.startswith(DIGEST)}
 
 
-def write_marker(folder: Path, kind: str, listed: list[str] = ()) -> None:
-    """Mark ``folder`` as cchc's, of ``kind``, listing the files it wrote there."""
-    text = "\n".join([f"cchc {kind}", *listed]) + "\n"
+def read_digests(folder: Path) -> dict[str, str]:
+    """File → SHA-256 (hex) as recorded in ``folder``'s marker when cchc wrote them; empty
+    for a folder without a marker, or written before digests were recorded."""
+    digests = {}
+    for line in (_marker_lines(folder) or [])[1:]:
+        if line.startswith(DIGEST):
+            digest, _, rel = line[len(DIGEST):].partition(" ")
+            digests[rel] = digest
+    return digests
+
+
+def digest_of(path: Path) -> str:
+    """The SHA-256 (hex) of a file's content, read in blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def write_marker(folder: Path, kind: str, listed: list[str] = (), digests: Mapping[str, str] = {}) -> None:
+    """Mark ``folder`` as cchc's, of ``kind``, listing the files it wrote there (and the
+    SHA-256 of each, ``digests``)."""
+    text = "\n".join([f"cchc {kind}", *listed, *(f"{DIGEST}{d} {rel}" for rel, d in digests.items())]) + "\n"
     # Atomically: a marker cut short by a kill would name no kind, and its folder would
     # then never be recognised, or cleaned up, as cchc's.
     atomic_write_bytes(folder / MARKER, text.encode("utf-8", "surrogateescape"))
+
+
+def unedited(folder: Path, name: str, warn: Callable[[str], None]) -> None:
+    """Check that ``folder/name`` is still the file cchc wrote, before a command hands
+    its figures on (to the level above, into a report). Raises CchcError when the
+    marker's digest differs (the file was edited after it was written); calls ``warn``
+    with a Vietnamese warning when no digest was recorded (a folder written by a version
+    before digests, or files copied without the marker), so that it can still be used."""
+    path = folder / name
+    recorded = read_digests(folder).get(name)
+    if recorded is None:
+        warn(f"Cảnh báo: {shown(path)}: không có dấu kiểm tra của cchc (thư mục do phiên bản cũ ghi hoặc tệp được "
+             "chép sang), nên không biết tệp có bị sửa sau khi tổng hợp hay không. Nên chạy lại cchc harvest.")
+        return
+    try:
+        same = digest_of(path) == recorded
+    except OSError as exc:
+        raise CchcError("OUTPUT_DIR", shown(path), problem=describe(exc, "read"), fix="Kiểm tra lại tệp") from None
+    if not same:
+        raise CchcError("OUTPUT_EDITED", shown(path), name=name)
 
 
 def _foreign(out: Path, kind: Kind) -> str | None:

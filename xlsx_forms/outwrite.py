@@ -22,7 +22,7 @@ from oslayer import dirlock
 from oslayer.oserrors import advice, describe
 
 from .errors import CchcError
-from .outdir import KINDS, MARKER, check, files, read_marker, real, shown, write_marker
+from .outdir import KINDS, MARKER, check, digest_of, files, read_marker, real, shown, write_marker
 
 LOCK_WAIT = 600.0   # seconds a run waits for another writing the same folder (CCHC_LOCK_WAIT)
 ASIDE = "aside"   # the marker kind of a folder holding the previous outputs during a swap
@@ -167,7 +167,8 @@ def replacing(out: Path, kind: str, reads: Mapping[str, Path] = {}, wait: float 
             yield staging
             tempfile.tempdir = saved_tempdir
             shutil.rmtree(staging / _TMP)
-            write_marker(staging, kind, [rel for rel, _ in files(staging) if rel != MARKER])
+            written = [rel for rel, _ in files(staging) if rel != MARKER]
+            write_marker(staging, kind, written, {rel: digest_of(staging / rel) for rel in written})
             os.chmod(staging, 0o755)
             _swap(staging, out)
         except BaseException:
