@@ -6,16 +6,19 @@ folder's lock while it writes, so a ``cchc harvest`` run at the same time waits)
 """
 from __future__ import annotations
 
+import os
 import threading
+import time
 from collections.abc import Callable
+from datetime import datetime, timezone
 from pathlib import Path
 
 import click
 
-from harvest.console import snapshot
+from harvest.console import hhmm, snapshot
 from harvest.run import INBOX_WHAT
 from harvest.run import harvest as run_harvest
-from harvest.watch import SETTLE, wait_settled, watch_loop
+from harvest.watch import SETTLE, WatchReport, inbox_state, supervised, wait_settled, watch_loop
 from xlsx_forms import outdir
 
 from . import config
@@ -28,13 +31,27 @@ TICK_MS = 200   # the watcher wakes this often when nothing happens (Ctrl+C is n
 
 def _batches(inbox: Path, settle: float, stop_event: threading.Event | None):
     """The watcher, started (so no change made from now on is missed), and its batches
-    of changes: each a set of (change, path)."""
+    of changes (each a set of (change, path)), with ``harvest.watch.Away`` / ``Back``
+    when the inbox goes and comes back (a new watcher is then started on it)."""
     import watchfiles  # imported here: only this command needs it
     debounce = int(1000 * min(1.6, max(settle, 0.05)))
-    changes = watchfiles.watch(inbox, watch_filter=None, debounce=debounce, step=50, rust_timeout=TICK_MS,
-                               yield_on_timeout=True, stop_event=stop_event, raise_interrupt=True)
-    next(changes)   # returns once the watcher runs: the first harvest sees everything before it
-    return (batch for batch in changes if batch), watchfiles.Change.deleted
+
+    def start():
+        changes = watchfiles.watch(inbox, watch_filter=None, debounce=debounce, step=50, rust_timeout=TICK_MS,
+                                   yield_on_timeout=True, stop_event=stop_event, raise_interrupt=True)
+        next(changes)   # returns once the watcher runs: the harvest that follows sees everything before it
+        return changes
+
+    def pause() -> bool:   # one tick while the inbox is away; False: stop
+        if stop_event is None:
+            time.sleep(TICK_MS / 1000)
+            return True
+        return not stop_event.wait(TICK_MS / 1000)
+    root = {os.path.normcase(os.path.abspath(inbox))}
+
+    def lost(batch) -> bool:   # the watched folder itself deleted: this watcher sees nothing more
+        return any(change == watchfiles.Change.deleted and os.path.normcase(p) in root for change, p in batch)
+    return supervised(start, lambda: inbox_state(inbox), pause, lost), watchfiles.Change.deleted
 
 
 def watch_inbox(inbox: Path, out: Path, run: Callable[[], object], names: dict[str, str],
@@ -43,7 +60,6 @@ def watch_inbox(inbox: Path, out: Path, run: Callable[[], object], names: dict[s
     """Watch ``inbox``, harvesting into ``out`` with ``run`` (a Snapshot-returning harvest)
     after each settled batch of changes, until Ctrl+C or ``stop_event``; say a closing
     line. Returns the loop's WatchReport."""
-    from harvest.watch import WatchReport
     try:
         batches, deleted = _batches(inbox, settle, stop_event)
     except KeyboardInterrupt:
@@ -57,7 +73,7 @@ def watch_inbox(inbox: Path, out: Path, run: Callable[[], object], names: dict[s
         say("Đã dừng theo dõi trước khi tổng hợp xong; kết quả tổng hợp trước (nếu có) giữ nguyên.")
     else:
         say(f"Đã dừng theo dõi sau {report.runs} lần tổng hợp; kết quả trong {outdir.shown(out)} là của lần "
-            f"tổng hợp lúc {report.last_at.strftime('%H:%M')}.")
+            f"tổng hợp lúc {hhmm(report.last_at)}.")
     return report
 
 
@@ -75,9 +91,10 @@ def register(cli) -> None:
         outdir.check(out, "harvest", {INBOX_WHAT: inbox})   # before reading anything
 
         def run():
-            return snapshot(run_harvest(inbox, out, use.bundle.catalogue, registry, use.key, use.due, lock_wait=wait,
-                                        on_wait=waiting(out), expected_key=remembered.expected_key(),
-                                        outline=use.bundle.outline))
+            when = datetime.now(timezone.utc).replace(microsecond=0)   # as harvest's own: the summary's «lập lúc»
+            return snapshot(run_harvest(inbox, out, use.bundle.catalogue, registry, use.key, use.due, now=when,
+                                        lock_wait=wait, on_wait=waiting(out), expected_key=remembered.expected_key(),
+                                        outline=use.bundle.outline), when)
 
         def explain(exc: Exception) -> str:
             return os_error_message(exc) if isinstance(exc, OSError) else str(exc)
@@ -98,7 +115,9 @@ def register(cli) -> None:
         (--settle) và tổng hợp lại vào thư mục --out. Mỗi thay đổi in một dòng, ví dụ «14:02 nhận PL3
         của Văn phòng HĐND-UBND thành phố («PL3.xlsx») — đã nộp, 0 lỗi; còn thiếu: 3 đơn vị».
         Mỗi lúc chỉ một lần tổng hợp; lệnh cchc harvest ghi cùng thư mục sẽ chờ. Không bao
-        giờ ghi vào THƯ_MỤC_NHẬN. Nhấn Ctrl+C để dừng (mã thoát 0); kết quả trong --out là
+        giờ ghi vào THƯ_MỤC_NHẬN. Nếu THƯ_MỤC_NHẬN bị xóa, đổi tên hoặc không đọc được, lệnh
+        báo một dòng, giữ nguyên kết quả trước và chờ; khi thư mục có lại thì theo dõi và
+        tổng hợp lại. Nhấn Ctrl+C để dừng (mã thoát 0); kết quả trong --out là
         của lần tổng hợp cuối cùng đã xong. Mã thoát 2 khi tham số hoặc cấu hình sai, hoặc lần tổng hợp
         đầu tiên không được (lỗi ở các lần sau chỉ in ra, kết quả trước giữ nguyên).
         """))

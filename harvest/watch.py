@@ -5,19 +5,27 @@ from a list in tests) so that it can be tested without real timing. Runs are nev
 concurrent: each batch is handled (settled, harvested, reported) before the next one is
 taken, and the changes that arrive meanwhile wait in the watcher and make the next batch.
 Other processes writing the same output folder are kept apart by the harvest's own lock.
+
+A watcher goes blind when the folder it watches is deleted, renamed away or replaced
+(the system watches the folder, not its name), so ``supervised`` checks the inbox after
+every batch and every quiet tick: when it is gone or cannot be read it says so (``Away``)
+and waits; when it is back it starts a new watcher and says so (``Back``), and the loop
+harvests again.
 """
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from oslayer.oserrors import describe
 from xlsx_forms.errors import CchcError
 
-from .console import Snapshot, change_lines, tally_line
+from .console import Snapshot, change_lines, hhmm, tally_line
+from .reconcile import LOCAL
 
 SETTLE = 2.0          # seconds a changed file must keep its size and time before it is read
 SETTLE_LIMIT = 600.0  # a file still growing after this is read as it is (the next change re-reads it)
@@ -50,6 +58,88 @@ def wait_settled(paths: Iterable[Path], settle: float = SETTLE, limit: float = S
             seen, steady = now, clock()
 
 
+@dataclass(frozen=True)
+class Away:
+    """The inbox cannot be watched: ``why`` in Vietnamese ('thư mục nhận không còn; chờ …')."""
+
+    why: str
+
+
+@dataclass(frozen=True)
+class Back:
+    """The inbox can be watched again (a new watcher runs): harvest it again."""
+
+
+GONE = "thư mục nhận không còn; chờ thư mục được tạo lại"
+UNREADABLE = "không đọc được thư mục nhận ({why}); chờ đến khi đọc được"
+
+
+def inbox_state(inbox: Path) -> tuple[int, int] | Away:
+    """Which folder ``inbox`` names now (device and inode: another folder made under the same
+    name is another folder to the system's watcher), or ``Away`` when it is missing or cannot
+    be listed."""
+    try:
+        st = os.stat(inbox)
+        if not os.path.isdir(inbox):
+            return Away(GONE)
+        with os.scandir(inbox) as entries:   # listing is what the harvest needs
+            next(entries, None)
+    except FileNotFoundError:
+        return Away(GONE)
+    except OSError as exc:
+        return Away(UNREADABLE.format(why=describe(exc)))
+    return st.st_dev, st.st_ino
+
+
+def supervised(start: Callable[[], Iterator[set]], state: Callable[[], object], pause: Callable[[], bool],
+               lost: Callable[[set], bool] = lambda _batch: False) -> Iterator[object]:
+    """Batches of changes from the watcher ``start()`` returns (already running: started
+    here, at once, so nothing done from now on is missed), interleaved with ``Away`` when
+    ``state()`` (``inbox_state``) says the inbox is gone, unreadable or another folder, and
+    ``Back`` once a new watcher runs on it again. The watcher yields an empty batch when
+    quiet, so the inbox is checked every tick; ``pause()`` waits one tick while the inbox is
+    away and returns False to stop; ``lost(batch)``: the batch says the watched folder itself
+    was deleted (a folder made again at once may get the same inode: the watcher is then
+    started again, and ``Back`` said, even though ``state()`` saw no difference). Ends when
+    the watcher ends (its stop event)."""
+    seen = state()
+    changes = start()
+
+    def follow() -> Iterator[object]:
+        nonlocal seen, changes
+        while True:
+            try:
+                for batch in changes:
+                    now = state()
+                    if now != seen or (batch and lost(batch)):
+                        break   # blind from here on: the folder it watches is not the inbox any more
+                    if batch:
+                        yield batch
+                else:
+                    return   # stopped
+            finally:
+                getattr(changes, "close", lambda: None)()   # stops the system's watcher
+            said = None
+            while True:
+                if isinstance(now, Away):
+                    if now != said:
+                        said = now
+                        yield now
+                    if not pause():
+                        return
+                    now = state()
+                    continue
+                seen = now
+                try:
+                    changes = start()
+                except OSError as exc:   # e.g. the folder went again while the watcher started
+                    now = Away(UNREADABLE.format(why=describe(exc)))
+                    continue
+                break
+            yield Back()
+    return follow()
+
+
 @dataclass
 class WatchReport:
     """What a watch did: the harvests run, the last result, whether it was interrupted."""
@@ -62,36 +152,46 @@ class WatchReport:
 
 def watch_loop(batches: Iterable[object], run: Callable[[], Snapshot], say: Callable[[str], None],
                names: dict[str, str], settle: Callable[[object], None] = lambda _batch: None,
-               clock: Callable[[], datetime] = lambda: datetime.now().astimezone(),
+               clock: Callable[[], datetime] = lambda: datetime.now(LOCAL),
                explain: Callable[[Exception], str] = str) -> WatchReport:
     """Harvest once, then again after each batch of changes (once ``settle(batch)`` has
-    waited for the files being copied), and ``say`` one line per file that arrived,
-    changed, was renamed or removed (``harvest.console.change_lines``).
+    waited for the files being copied), and ``say`` one line per change
+    (``harvest.console.change_lines``). An ``Away`` item is said in one line and nothing
+    runs until ``Back``, which is said and harvested like a batch.
 
-    ``run`` harvests and returns the result's Snapshot; a CchcError or OSError of the
+    ``run`` harvests and returns the result's Snapshot (its ``at``, the harvest's time, is
+    the time of its lines; ``clock`` when it has none); a CchcError or OSError of the
     first run propagates (nothing to watch with a wrong key or a wrong --out); of a
     later run, it is said in one line (``explain``: the error in Vietnamese) and the
-    previous outputs stay. Ctrl+C
-    (KeyboardInterrupt, from the watcher or during a run) ends the loop normally: the
-    report says so, and the outputs are those of the last complete run."""
+    previous outputs stay. Ctrl+C (KeyboardInterrupt, from the watcher or during a run)
+    ends the loop normally: the report says so, and the outputs are those of the last
+    complete run."""
     report = WatchReport()
     units = len(names)
     try:
-        report.last, report.last_at = run(), clock()
-        report.runs = 1
+        first = run()
+        report.last, report.last_at, report.runs = first, first.at or clock(), 1
         say(tally_line(report.last, units, report.last_at))
         for batch in batches:
-            settle(batch)
+            if isinstance(batch, Away):
+                say(f"{hhmm(clock())} {batch.why} — kết quả tổng hợp trước vẫn giữ nguyên")
+                continue
+            if isinstance(batch, Back):
+                say(f"{hhmm(clock())} thư mục nhận đã có lại: tổng hợp lại")
+            else:
+                settle(batch)
             try:
                 snap = run()
             except (CchcError, OSError) as exc:
                 text = explain(exc).rstrip(".")
-                say(f"{clock().strftime('%H:%M')} Lỗi: {text}. Kết quả tổng hợp trước vẫn giữ nguyên.")
+                say(f"{hhmm(clock())} Lỗi: {text}. Kết quả tổng hợp trước vẫn giữ nguyên.")
                 continue
-            at = clock()
+            at = snap.at or clock()
             report.runs += 1
             for line in change_lines(report.last, snap, names, at):
                 say(line)
+            if isinstance(batch, Back):   # the state of the outputs, changed or not
+                say(tally_line(snap, units, at))
             report.last, report.last_at = snap, at
     except KeyboardInterrupt:
         report.interrupted = True
