@@ -134,8 +134,10 @@ def test_long_names_render_whole_through_libreoffice(catalogue, registry, option
     for pdf, words in zip(convert([template, city], tmp_path / "pdf", "pdf"),
                           (issuer.split() + name.upper().split(), issuer.upper().split()), strict=True):
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-        shown = set(text.split())
-        assert not [w for w in words if w not in shown], (pdf.name, text[:600])
+        # pdftotext may split a word where a letter comes from a fallback font ("QU ẢN"):
+        # a space inside a word is allowed, a line break (a word cut or wrapped apart) not.
+        cut = [w for w in words if not re.search("(?<!\\S)" + " ?".join(map(re.escape, w)) + "(?!\\S)", text)]
+        assert not cut, (pdf.name, cut, text[:600])
         subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", str(pdf),
                         str(ARTEFACTS / pdf.stem)], check=True)
         assert (ARTEFACTS / f"{pdf.stem}.png").stat().st_size > 0
