@@ -10,6 +10,7 @@ import io
 import math
 import re
 import subprocess
+import sys
 from dataclasses import replace
 
 import openpyxl
@@ -18,6 +19,7 @@ import pytest
 from tests.workbook_checks import column_widths
 from xlsx_forms.layout import form_layout
 from xlsx_forms.official import build_city_workbook
+from xlsx_forms.spec_loader import default_catalogue
 from xlsx_forms.styles import line_points
 from xlsx_forms.textwidth import CELL_PAD_MM, lines_within, stored_column_mm, text_mm, wrapped_lines
 from xlsx_forms.writer import FRAME_ROLES, Prefill, build_workbook
@@ -141,3 +143,48 @@ def test_long_names_render_whole_through_libreoffice(catalogue, registry, option
         subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", str(pdf),
                         str(ARTEFACTS / pdf.stem)], check=True)
         assert (ARTEFACTS / f"{pdf.stem}.png").stat().st_size > 0
+
+
+LONG_REGISTRY = """issuer: "{issuer}"
+place: "{place}"
+consolidator: {{name: "Ban Tổ chức - Nội vụ thành phố", contact: "A", email: "a@x.example"}}
+units:
+  - {{code: vp, kind: office, name: "{name}", email: "u1@x.example", forms: [PL1, PL8]}}
+"""
+
+
+def _title_fits(ws, row: int) -> bool:
+    """Whether the title line in ``row`` (1-based) shows whole: within the used columns on
+    one line, or merged, wrapped, in a row high enough."""
+    cell, widths = ws.cell(row, 1), column_widths(ws)
+    rng = next((m for m in ws.merged_cells.ranges if (m.min_row, m.min_col) == (row, 1)), None)
+    last = rng.max_col if rng else max(widths)
+    width = sum(stored_column_mm(widths.get(c, 8.43)) for c in range(1, last + 1)) - CELL_PAD_MM
+    size, height = cell.font.sz, ws.row_dimensions[row].height or 15
+    lines = max(1, math.floor(height / line_points(size))) if cell.alignment.wrap_text else 1
+    return wrapped_lines(cell.value, width, size) <= lines and text_mm(cell.value, size) <= width * lines
+
+
+@pytest.mark.parametrize("label", ["short", "150-spaced", "150-one-word"])
+def test_a_harvest_under_long_names_shows_them_whole(label, tmp_path, key_file):
+    from harvest.city_appendices import CITY_APPENDICES
+    from harvest.run import SUMMARY_NAME as SUMMARY_XLSX
+    _, issuer, name = next(n for n in NAMES if n[0] == label)
+    units = tmp_path / "units.yaml"
+    units.write_text(LONG_REGISTRY.format(issuer=issuer, place=name, name=name), encoding="utf-8")
+    (tmp_path / "in").mkdir()
+    done = subprocess.run([sys.executable, "-m", "cchc", "harvest", str(tmp_path / "in"), "--units", str(units),
+                           "--key-file", str(key_file), "--out", str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    city = openpyxl.load_workbook(tmp_path / "out" / CITY_APPENDICES)
+    summary = openpyxl.load_workbook(tmp_path / "out" / SUMMARY_XLSX)
+    for ws in city.worksheets:
+        if ws.sheet_state == "visible":
+            layout = next(form_layout(f) for f in default_catalogue().forms.values()
+                          if form_layout(f).sheet_name == ws.title)
+            assert not frame_problems(ws, layout), (ws.title, frame_problems(ws, layout))
+    assert _title_fits(summary["Tổng quan"], 2)
+    for ws in summary.worksheets:
+        if ws.title.startswith("Phụ lục"):
+            assert name.upper() in ws["A1"].value and _title_fits(ws, 1), ws.title
