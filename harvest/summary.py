@@ -22,6 +22,7 @@ from xlsx_forms.layout import form_layout
 from xlsx_forms.model import AGGREGATES, Catalogue, Form, hm_dmy
 from xlsx_forms.registry import Registry
 from xlsx_forms.styles import FONT, HEADER_FILL, lines_needed, row_height
+from xlsx_forms.textwidth import CELL_PAD_MM, column_mm, wrapped_lines
 
 from .cellstore import OK
 from .cellvalues import show
@@ -103,6 +104,23 @@ def _table_head(ws, row: int, headers: list[str], widths: list[int], fmt: _Fmt) 
         ws.write_string(row, c, h, fmt.head)
 
 
+def _name_line(ws, fmt: _Fmt, row: int, text: str, widths: list[float], bold_size: float = 0) -> None:
+    """A title line that holds a name (the issuer, the place): on one line where it fits
+    the sheet's columns ``widths``; else merged across them, wrapped, its row as high as
+    its lines (Times New Roman glyph-width bound), so a long name is never cut on paper.
+    ``bold_size``: the title's size (bold), 0 for plain text."""
+    size = bold_size or fmt._base["font_size"]
+    lines = wrapped_lines(text, sum(column_mm(w) for w in widths) - CELL_PAD_MM, size)
+    style = fmt.title if bold_size else fmt.plain
+    if lines == 1:
+        ws.write_string(row, 0, text, style)
+        return
+    bold = {"bold": True, "font_size": size} if bold_size else {}
+    wrapped = fmt._wb.add_format({**fmt._base, "text_wrap": True, **bold})
+    ws.merge_range(row, 0, row, len(widths) - 1, text, wrapped)
+    ws.set_row(row, row_height(lines, size))
+
+
 def _print(ws, header_row: int) -> None:
     ws.set_landscape()
     ws.set_paper(9)
@@ -116,7 +134,7 @@ def _overview(wb, fmt, catalogue, registry, rec, results_count, issues, inbox, w
     ws.set_column(0, 0, 34)
     ws.set_column(1, 9, 13)
     ws.write_string(0, 0, catalogue.plan.summary_heading, fmt.title)
-    ws.write_string(1, 0, f"{catalogue.plan.reference} — {registry.issuer}", fmt.plain)
+    _name_line(ws, fmt, 1, f"{catalogue.plan.reference} — {registry.issuer}", [34] + [13] * 9)
     ws.write_string(2, 0, f"Thư mục đã đọc: {inbox} — lập lúc {hm_dmy(when.astimezone(LOCAL))}", fmt.plain)
     complete, with_errors, missing = rec.unit_tally()
     facts = [("Số tệp đã đọc", results_count),
@@ -168,12 +186,13 @@ def _city_sheet(wb, fmt, form: Form, city: dict[tuple[str, str], CityValue], reg
     unit of measure, periods), each table under its title, the responsible unit where the
     form has one, then how each row is consolidated and who is missing."""
     ws = wb.add_worksheet(f"Phụ lục {form.number}")
-    ws.write_string(0, 0, f"PHỤ LỤC {form.number} — SỐ LIỆU TỔNG HỢP TOÀN {registry.place.upper()}", fmt.title)
-    ws.write_string(1, 0, form.title, fmt.bold)
     responsible = bool(form.responsible_units)
     headers = ["STT", form.label_header, "Đơn vị tính"] + [p.label for p in form.periods] + \
               ([form.responsible_header] if responsible else []) + ["Cách tổng hợp", "Đơn vị còn thiếu số liệu"]
     widths = [6, 60, 12] + [13] * len(form.periods) + ([22] if responsible else []) + [22, 45]
+    _name_line(ws, fmt, 0, f"PHỤ LỤC {form.number} — SỐ LIỆU TỔNG HỢP TOÀN {registry.place.upper()}", widths,
+               bold_size=14)
+    ws.write_string(1, 0, form.title, fmt.bold)
     _table_head(ws, 3, headers, widths, fmt)
     r = 4
     last = len(headers) - 1

@@ -82,6 +82,7 @@ class Formats:
     """Formats of one workbook: a role's, an input kind's, and the conditional ones."""
 
     def __init__(self, wb: Workbook, kinds: dict) -> None:
+        self._wb, self._wrapped = wb, {}
         self.role = {name: wb.add_format({**_BASE, **spec}) for name, spec in ROLE_STYLES.items()}
         self.input = {}
         self.locked_input = {}
@@ -104,6 +105,14 @@ class Formats:
         """The format of a layout role (``prep_label:name`` → ``prep_label``)."""
         return self.role[role.split(":", 1)[0]]
 
+    def wrapped(self, role: str):
+        """The format of a layout role, wrapping its text (made when first asked for, so a
+        workbook whose texts all fit on one line holds no unused format)."""
+        name = role.split(":", 1)[0]
+        if name not in self._wrapped:
+            self._wrapped[name] = self._wb.add_format({**_BASE, **ROLE_STYLES[name], "text_wrap": True})
+        return self._wrapped[name]
+
 
 def lines_needed(text: str, width: float, per_unit: float = 0.85) -> int:
     """How many wrapped lines ``text`` takes in a column ``width`` characters wide.
@@ -120,6 +129,16 @@ def lines_needed(text: str, width: float, per_unit: float = 0.85) -> int:
     return sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n"))
 
 
-def row_height(lines: int) -> float:
-    """Row height in points for ``lines`` lines of body text."""
-    return round(max(1, lines) * LINE_HEIGHT + 3, 2)
+def row_height(lines: int, size_pt: float = 12) -> float:
+    """Row height in points for ``lines`` lines of text at ``size_pt`` (body text: 12)."""
+    return round(max(1, lines) * line_points(size_pt) + 3, 2)
+
+
+def line_points(size_pt: float) -> float:
+    """The height of one line of Times New Roman at ``size_pt``, in points."""
+    return LINE_HEIGHT * size_pt / 12
+
+
+def role_size(role: str) -> float:
+    """The font size of a layout role's text, in points."""
+    return {**_BASE, **ROLE_STYLES[role.split(":", 1)[0]]}["font_size"]

@@ -84,3 +84,49 @@ def fits(text: str, width_mm: float, size_pt: float) -> bool:
 def ceil_mm(value: float) -> float:
     """Up to the next tenth of a millimetre (widths are written in twentieths of a point)."""
     return math.ceil(value * 10) / 10
+
+
+# Spreadsheet columns. A column's width is counted in digits of the workbook's default
+# font (Calibri 11: 7 pixels a digit, plus 5 pixels of padding); a pixel is 1/96 inch.
+DIGIT_PX = 7
+COLUMN_PAD_PX = 5
+CELL_PAD_MM = 2.0   # a cell's inner margins together (Excel ~2 px a side, LibreOffice ~1 mm)
+
+
+def column_mm(width: float) -> float:
+    """The printed width in mm of a column set to ``width`` (XlsxWriter's set_column units,
+    turned into pixels as XlsxWriter does)."""
+    if width < 1:
+        return int(width * (DIGIT_PX + COLUMN_PAD_PX) + 0.5) * 25.4 / 96
+    return (int(width * DIGIT_PX + 0.5) + COLUMN_PAD_PX) * 25.4 / 96
+
+
+def stored_column_mm(stored: float) -> float:
+    """The printed width in mm of a column whose file records ``stored`` (the ``width`` of
+    its ``<col>``, padding included, as openpyxl reads it)."""
+    return int(stored * DIGIT_PX + 0.5) * 25.4 / 96
+
+
+def wrapped_lines(text: str, width_mm: float, size_pt: float) -> int:
+    """How many lines ``text`` takes wrapped within ``width_mm`` (a cell's inner width) at
+    ``size_pt``: broken between words, and inside a word wider than a line, as Excel and
+    LibreOffice both do; never fewer than ceil(text width / width_mm); a line break in the
+    text starts a new line."""
+    if width_mm <= 0:
+        raise ValueError("width_mm must be positive")
+    total = 0
+    for part in text.split("\n"):
+        lines: list[str] = []
+        for word in part.split():
+            if lines and fits(f"{lines[-1]} {word}", width_mm, size_pt):
+                lines[-1] = f"{lines[-1]} {word}"
+                continue
+            while len(word) > 1 and not fits(word, width_mm, size_pt):   # a word longer than a line
+                cut = 1
+                while cut < len(word) and fits(word[:cut + 1], width_mm, size_pt):
+                    cut += 1
+                lines.append(word[:cut])
+                word = word[cut:]
+            lines.append(word)
+        total += max(1, len(lines), math.ceil(text_mm(part, size_pt) / width_mm))
+    return total

@@ -17,9 +17,15 @@ from .instructions import write_instructions
 from .layout import SIGN_DATE, SheetLayout, form_layout
 from .model import Catalogue, Form
 from .registry import Registry, Unit
-from .styles import CONFIRM, ERROR, MARKS, WARNING, Formats, lines_needed, row_height
+from .styles import CONFIRM, ERROR, MARKS, WARNING, Formats, lines_needed, role_size, row_height
+from .textwidth import CELL_PAD_MM, column_mm, wrapped_lines
 
 DEFAULT_PASSWORD = "cchc2020"
+# The header and signature blocks: texts that hold names of any length (the issuer, the
+# unit) or sit in ranges narrower than a long name; each wraps within its merged range,
+# its row as high as its lines at its size, from the glyph-width bound (textwidth).
+FRAME_ROLES = frozenset({"issuer", "unit_name", "nation", "motto", "sig_date", "sig_title",
+                         "sig_hint", "prep_label"})
 PROTECT_OPTIONS = {"select_locked_cells": True, "select_unlocked_cells": True,
                    "format_columns": True, "format_rows": True}
 
@@ -131,31 +137,48 @@ def write_form_sheet(ws, fmt: Formats, catalogue: Catalogue, registry: Registry,
                "attachment": catalogue.plan.attachment_line}
     dynamic.update({f"prep_label:{f.id}": f.label for f in catalogue.preparer_fields})
     relabel = prefill.relabel or {}
-    heights: dict[int, int] = {}
+    heights: dict[int, float] = {}   # sheet row → points, for rows taller than one line
+
+    def needs(row: int, points: float) -> None:
+        heights[row] = max(heights.get(row, 0), points)
     for t in [*layout.texts, layout.unit_name]:
         text = relabel.get((t.row, t.col), dynamic.get(t.role, t.text))
-        if t.last_col is not None and t.last_col > t.col:
-            ws.merge_range(t.row, t.col, t.row, t.last_col, text, fmt.of(t.role))
-            width = sum(layout.widths[t.col:t.last_col + 1])
+        last = t.last_col if t.last_col is not None and t.last_col > t.col else t.col
+        style = fmt.of(t.role)
+        if t.role.split(":", 1)[0] in FRAME_ROLES:
+            size = role_size(t.role)
+            lines = wrapped_lines(text, frame_mm(layout.widths[t.col:last + 1]), size)
+            if lines > 1:
+                style = fmt.wrapped(t.role)
+                needs(t.row, row_height(lines, size))
         else:
-            ws.write_string(t.row, t.col, text, fmt.of(t.role))
-            width = layout.widths[t.col]
-        if t.role not in ("issuer", "unit_name", "nation", "motto"):
-            heights[t.row] = max(heights.get(t.row, 1), lines_needed(text, width))
+            lines = lines_needed(text, sum(layout.widths[t.col:last + 1]))
+            if lines > 1:
+                needs(t.row, row_height(lines))
+        if last > t.col:
+            ws.merge_range(t.row, t.col, t.row, last, text, style)
+        else:
+            ws.write_string(t.row, t.col, text, style)
     for row, col in layout.place_cells:
         ws.write_string(row, col, registry.place, fmt.of("place"))
     _write_inputs(ws, fmt, catalogue, unit, form, layout, prefill)
     for cell in layout.notes:   # a long note (the city's remarks) gets the height it needs
         text = (prefill.notes or {}).get(cell.key)
         if text:
-            heights[cell.row] = max(heights.get(cell.row, 1), lines_needed(text, layout.widths[cell.col]))
+            lines = lines_needed(text, layout.widths[cell.col])
+            if lines > 1:
+                needs(cell.row, row_height(lines))
     _write_statuses(ws, fmt, layout, prefill.values or {})
     _write_preparer(ws, fmt, catalogue, layout, prefill.preparer or {}, prefill.final)
-    for row, lines in heights.items():
-        if lines > 1:
-            ws.set_row(row, row_height(lines))
+    for row, points in heights.items():
+        ws.set_row(row, points)
     _page_setup(ws, layout)
     ws.protect(options.password, PROTECT_OPTIONS)
+
+
+def frame_mm(widths) -> float:
+    """The inner width in mm of a range of columns of ``widths`` (set_column units)."""
+    return sum(column_mm(w) for w in widths) - CELL_PAD_MM
 
 
 def _write_value(ws, row: int, col: int, value, cell_format) -> None:
