@@ -491,3 +491,37 @@ def test_the_issuer_lines_fit_their_column_whole(drafted, catalogue, registry, m
     lines = [(t, size) for t, size in left if t][:-1]   # the issuer's lines, above "Số: …"
     assert " ".join(t for t, _ in lines) == issuer.upper()
     assert not wrapped_lines(lines, width, 12) and not wrapped_lines(right[:1], right_width, 12)
+
+
+@pytest.mark.parametrize("name", ["city.csv", "sections.csv", "status.csv"])
+@pytest.mark.parametrize("change", ["missing", "edited"])
+def test_a_harvest_output_missing_or_edited_is_refused(drafted, tmp_path, name, change):
+    """Every harvest output the draft is made of must be the harvest's: a file removed or
+    edited by hand stops the report with a Lỗi: naming it (exit 2), and nothing is written.
+    A folder without recorded digests is still used, with one Cảnh báo: naming the files."""
+    import shutil
+
+    from xlsx_forms import outdir
+    root, _, _, _ = drafted
+    summary = tmp_path / "sum"
+    shutil.copytree(root / "summary", summary)
+    if change == "missing":
+        (summary / name).unlink()
+    else:
+        with open(summary / name, "ab") as f:
+            f.write(b"\n")
+    args = ["report", "--summary", str(summary), "--out", str(tmp_path / "bao-cao"), "--templates",
+            str(tmp_path / "none")]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    error = [line for line in result.output.splitlines() if line.startswith("Lỗi:")]
+    assert error and name in error[0], result.output
+    assert not (tmp_path / "bao-cao").exists()
+    if change == "edited":   # the same folder without digests: used, with a warning
+        marker = summary / outdir.MARKER
+        marker.write_text("\n".join(line for line in marker.read_text().splitlines()
+                                    if not line.startswith(outdir.DIGEST)) + "\n")
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 0, result.output
+        warned = [line for line in result.output.splitlines() if line.startswith("Cảnh báo:")]
+        assert len(warned) == 1 and all(n in warned[0] for n in ("city.csv", "sections.csv", "status.csv"))
