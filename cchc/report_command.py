@@ -30,6 +30,8 @@ READS = (CITY_NAME, SECTIONS_NAME, STATUS_NAME)   # every harvest output the dra
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
+    if not path.is_file():   # never read as empty: the draft would be silently wrong
+        raise CchcError("FILE_MISSING", outdir.shown(path))
     try:
         return read_csv(path)
     except NotReadable as exc:
@@ -37,8 +39,10 @@ def _rows(path: Path) -> list[dict[str, str]]:
 
 
 def report_input(summary: Path, catalogue, registry, outline, when: datetime) -> ReportInput:
-    """What the draft is made of, from the harvest's files in ``summary`` (checked present
-    and unedited by the caller: ``outdir.unedited(summary, READS, …)``)."""
+    """What the draft is made of, from the harvest's files in ``summary`` (each of them
+    required; checked unedited by the caller: ``outdir.unedited(summary, READS, …)``)."""
+    if not (summary / CITY_NAME).is_file():
+        raise CchcError("FILE_MISSING", outdir.shown(summary / CITY_NAME))
     texts: dict[str, list[tuple[str, str]]] = {}
     for row in _rows(summary / SECTIONS_NAME):
         text = unguarded(row.get("text", "")).strip()
@@ -91,8 +95,10 @@ def register(cli, plan_option, units_option, templates_option) -> None:
             raise CchcError("FILE_MISSING", "outline.yaml (Đề cương báo cáo của kế hoạch)")
         check_figures(outline, catalogue.forms)
         when = config.generation_time()   # SOURCE_DATE_EPOCH, else now
-        outdir.unedited(summary, READS, click.echo)   # all present, none edited by hand
+        # Read first (a figure that breaks its kind's check is said at its line), then
+        # refused unless every file read is the harvest's own, as written.
         data = report_input(summary, catalogue, registry, outline, when)
+        outdir.unedited(summary, READS, click.echo)
         data.year = due.year
         body = build_city_report(data)
         reads = {SUMMARY_WHAT: summary}

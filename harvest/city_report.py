@@ -20,9 +20,8 @@ from xlsx_forms.registry import Registry, in_sentence
 from xlsx_forms.report_doc import GUIDANCE_STYLE, _page, _para, _styles, _table, add_heading, official_header
 
 from .charts import line_chart
-from .city_appendices import UNITS_WITH
+from .city_appendices import UNITS_WITH, figure_notes
 from .consolidate import CityValue
-from .gaps import row_gaps
 from .report_gaps import Gap, closing_list, gap_line
 from .report_table import Column, add_table, period_headers
 from .report_text import lacks_any, row_names, sentence_rows, shown, trend, vi_number
@@ -71,7 +70,6 @@ def _figure_table(doc, catalogue: Catalogue, form: Form, values: dict[tuple[str,
                   registry: Registry):
     """The form's rows by period, with the units of measure, the responsible unit (PL8)
     and what each row's figures lack (Ghi chú)."""
-    order = {u.code: i for i, u in enumerate(registry.units)}
     rows = form.rows
     bold = [not r.is_input for r in rows]
     group, headers = period_headers([p.label for p in form.periods])
@@ -91,7 +89,7 @@ def _figure_table(doc, catalogue: Catalogue, form: Form, values: dict[tuple[str,
     if form.responsible_units:
         columns.append(column(form.responsible_header or "Đơn vị báo cáo",
                               [form.responsible_units.get(r.responsible, "") for r in rows]))
-    columns.append(column("Ghi chú", [row_gaps(form, r.id, values, registry, order).replace("\n", "; ")
+    columns.append(column("Ghi chú", ["; ".join(figure_notes(form, registry, values, [r.id]))
                                       if r.is_input else "" for r in rows]))
     return add_table(doc, columns, (first, first + len(form.periods) - 1, group) if group else None)
 

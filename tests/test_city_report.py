@@ -525,3 +525,31 @@ def test_a_harvest_output_missing_or_edited_is_refused(drafted, tmp_path, name, 
         assert result.exit_code == 0, result.output
         warned = [line for line in result.output.splitlines() if line.startswith("Cảnh báo:")]
         assert len(warned) == 1 and all(n in warned[0] for n in ("city.csv", "sections.csv", "status.csv"))
+
+
+def test_the_tables_ghi_chu_is_in_official_words(catalogue, registry):
+    """Every Ghi chú of the report's tables (figures and annex) says what a figure lacks
+    as the city appendices do: no issue or rule code, no bare period id; the units
+    without a value introduced as such, each once with its periods grouped."""
+    from harvest.city_report import ReportInput, build_city_report
+    from tests.test_quality_flags import flagged_city, not_official
+    city = flagged_city(catalogue, registry)
+    doc = docx.Document(io.BytesIO(build_city_report(ReportInput(catalogue, registry, default_outline(), city))))
+    forms = {f"Phụ lục {f.number}": f for f in catalogue.forms.values()}
+    seen = 0
+    for table in doc.tables:
+        head = [c.text for c in table.rows[0].cells]
+        if "Ghi chú" not in head:
+            continue
+        before = table._tbl.getprevious()
+        while before is not None and not before.xpath("string(.)").startswith(("Phụ lục", "Số liệu tổng hợp")):
+            before = before.getprevious()
+        form = next(f for k, f in forms.items() if re.search(rf"{k}\b", before.xpath("string(.)")))
+        for row in table.rows[1:]:
+            note = row.cells[len(row.cells) - 1].text
+            assert not not_official(note, form), (form.id, note)
+            missing = registry.unit(registry.units[0].code).name
+            if note and note != "Ghi chú":   # past the header rows (one or two)
+                seen += 1
+                assert note.count(f"Thiếu số liệu của: {missing}") == 1, note
+    assert seen
