@@ -553,3 +553,42 @@ def test_the_tables_ghi_chu_is_in_official_words(catalogue, registry):
                 seen += 1
                 assert note.count(f"Thiếu số liệu của: {missing}") == 1, note
     assert seen
+
+
+@pytest.mark.parametrize("empty", [(3,), (4,), (0,), (3, 4), (1, 2, 3), (5,)])
+@pytest.mark.parametrize("why", ["excluded", "missing"])
+def test_a_period_without_a_usable_figure_is_said_never_skipped(catalogue, empty, why):
+    """A period whose values were all left out (or none given) is named in the row's
+    sentence with why, never dropped, and never read as the last (or first) year."""
+    from harvest.consolidate import CityValue
+    from harvest.report_text import trend
+    form = catalogue.form("PL3")
+    row = form.row("PL3.1")
+    values = {}
+    for k, p in enumerate(form.periods):
+        if k in empty:
+            values[(row.id, p.id)] = (CityValue(None, 0, (), (("vp", "PL3-R01"),)) if why == "excluded"
+                                      else CityValue(None, 0, ("vp",)))
+        else:
+            values[(row.id, p.id)] = CityValue(10 + k, 1, ())
+    sentence = trend(catalogue, form, row, values, "Tổng số TTHC")
+    words = "không tính 1 giá trị" if why == "excluded" else "thiếu 1 đơn vị"
+    for k, p in enumerate(form.periods):
+        if k in empty:
+            assert re.search(rf"{re.escape(period_words(p))}[^.;]*: không có số liệu dùng được — {words}", sentence), \
+                sentence
+    whole = [k for k, p in enumerate(form.periods) if not p.partial and k not in empty]
+    assert f"{10 + whole[-1]} thủ tục ({period_words(form.periods[whole[-1]])})" in sentence, sentence
+
+
+@pytest.mark.parametrize("unit, said", [("Thủ tục", "thủ tục"), ("PAKN", "PAKN"), ("Người", "người"),
+                                        ("Số TTHC", "số TTHC"), ("Văn bản QPPL", "văn bản QPPL"), ("m2", "m2")])
+def test_a_unit_of_measure_keeps_its_acronyms_in_a_sentence(catalogue, unit, said):
+    from dataclasses import replace
+
+    from harvest.consolidate import CityValue
+    from harvest.report_text import trend
+    form = catalogue.form("PL3")
+    row = replace(form.row("PL3.1"), unit=unit)
+    values = {(row.id, p.id): CityValue(12, 1, ()) for p in form.periods}
+    assert f"12 {said} (năm 2015)" in trend(catalogue, form, row, values, "X")
