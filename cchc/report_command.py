@@ -10,7 +10,7 @@ from harvest.city_report import ReportInput, build_city_report, closing
 from harvest.citycsv import CITY_NAME, read_city_csv
 from harvest.exports import unguarded
 from harvest.reconcile import MISSING, WITH_ERRORS
-from harvest.report_gaps import REPORT, Gap
+from harvest.report_gaps import NOT_SENT, REPORT, Gap
 from harvest.report_gaps import summary as gaps_summary
 from oslayer.fileio import NotReadable, atomic_write_bytes, read_csv
 from xlsx_forms import outdir, outwrite
@@ -52,7 +52,7 @@ def report_input(summary: Path, catalogue, registry, outline, when: datetime) ->
     for row in _rows(summary / STATUS_NAME):
         unit, name, form = row["unit_code"], unguarded(row["unit_name"]), row["form"]
         if row["status"] == MISSING:
-            gaps.append(Gap(unit, name, form, "chưa nộp", whole=True))
+            gaps.append(Gap(unit, name, form, NOT_SENT, whole=True))
         elif row.get("reason"):
             gaps.append(Gap(unit, name, form, f"tệp không dùng được ({unguarded(row['reason'])})", whole=True))
         elif row["status"] == WITH_ERRORS:

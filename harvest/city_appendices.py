@@ -164,11 +164,18 @@ def _notes(form: Form, layout: SheetLayout, city: dict[tuple[str, str], CityValu
     return notes
 
 
+def assigned(form: Form, registry: Registry) -> bool:
+    """Whether some unit is given ``form``: an appendix nobody fills has no city figures,
+    and is left out of the city's appendices and the drafted report."""
+    return any(form.id in u.forms for u in registry.units)
+
+
 def city_sheets(catalogue: Catalogue, registry: Registry, rec: Reconciliation,
                 city: dict[str, dict[tuple[str, str], CityValue]]) -> list[tuple[Form, Prefill]]:
-    """Each form with the city's figures and remarks, ready for xlsx_forms.official."""
+    """Each form some unit is given, with the city's figures and remarks, ready for
+    xlsx_forms.official."""
     sheets = []
-    for form in catalogue.forms.values():
+    for form in (f for f in catalogue.forms.values() if assigned(f, registry)):
         layout = form_layout(form)
         values = city.get(form.id, {})
         sheets.append((form, Prefill(

@@ -20,9 +20,9 @@ from xlsx_forms.registry import Registry, in_sentence
 from xlsx_forms.report_doc import GUIDANCE_STYLE, _page, _para, _styles, _table, add_heading, official_header
 
 from .charts import line_chart
-from .city_appendices import UNITS_WITH, figure_notes
+from .city_appendices import UNITS_WITH, assigned, figure_notes
 from .consolidate import CityValue
-from .report_gaps import Gap, closing_list, gap_line
+from .report_gaps import Gap, closing_list, gap_line, none_usable
 from .report_table import Column, add_table, period_headers
 from .report_text import lacks_any, row_names, sentence_rows, shown, trend, vi_number
 
@@ -127,6 +127,13 @@ def _section(doc, data: ReportInput, section: Section, charts: list[int]) -> Non
         if form is None:
             continue
         values = data.city.get(fid, {})
+        if not assigned(form, data.registry):
+            doc.add_paragraph(f"Phụ lục {form.number} ({form.title}): không đơn vị nào được giao.")
+            continue
+        absent = none_usable(form, data.registry, data.gaps)
+        if absent:   # one sentence, not a table of dashes naming every unit in each row
+            doc.add_paragraph(absent)
+            continue
         doc.add_paragraph(f"Số liệu tổng hợp {_whole(data)} (Phụ lục {form.number}: {form.title}):")
         for row in sentence_rows(data.catalogue, form, values):
             doc.add_paragraph(f"- {trend(data.catalogue, form, row, values, names[(form.id, row.id)])}")
@@ -162,8 +169,12 @@ def build_city_report(data: ReportInput) -> bytes:
     _para(doc, "PHỤ LỤC SỐ LIỆU TỔNG HỢP", bold=True, size=14, after=2)
     _para(doc, f"(Số liệu tổng hợp {_whole(data)}; {INCOMPLETE_MARK}: số liệu chưa đủ, xem cột Ghi chú)",
           italic=True, size=12, after=6)
-    for form in data.catalogue.forms.values():
+    for form in (f for f in data.catalogue.forms.values() if assigned(f, data.registry)):
         _para(doc, f"Phụ lục {form.number}: {form.title}", bold=True, size=13, before=8, after=4)
+        absent = none_usable(form, data.registry, data.gaps)
+        if absent:
+            doc.add_paragraph(absent)
+            continue
         _figure_table(doc, data.catalogue, form, data.city.get(form.id, {}), data.registry)
     _para(doc, CLOSING_HEADING, bold=True, size=14, before=12, after=4)
     gaps = closing(data)

@@ -592,3 +592,46 @@ def test_a_unit_of_measure_keeps_its_acronyms_in_a_sentence(catalogue, unit, sai
     row = replace(form.row("PL3.1"), unit=unit)
     values = {(row.id, p.id): CityValue(12, 1, ()) for p in form.periods}
     assert f"12 {said} (năm 2015)" in trend(catalogue, form, row, values, "X")
+
+
+def _ghi_chu_tables(doc) -> int:
+    return sum("Ghi chú" in [c.text for c in t.rows[0].cells] for t in doc.tables)
+
+
+@pytest.mark.parametrize("form_id", ["PL1", "PL3", "PL4", "PL8"])
+@pytest.mark.parametrize("case", ["given to none", "sent by none"])
+def test_an_appendix_no_unit_gives_prints_no_table_of_dashes(catalogue, registry, form_id, case):
+    """An appendix given to no unit is left out of the report's annex and of the city's
+    appendices (one line where a section names it); one no unit sent is said once
+    ("Chưa đơn vị nào gửi Phụ lục N."), with no table of dashes naming every unit."""
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    from harvest.city_appendices import city_sheets
+    from harvest.city_report import ReportInput, build_city_report
+    from harvest.consolidate import CityValue
+    from harvest.report_gaps import NOT_SENT, Gap
+    form = catalogue.form(form_id)
+    outline = default_outline()
+    in_sections = sum(form_id in s.figures for s in outline.sections)
+    full = docx.Document(io.BytesIO(build_city_report(ReportInput(catalogue, registry, outline, {}))))
+    gaps = []
+    if case == "given to none":
+        registry = replace(registry, units=tuple(replace(u, forms=tuple(f for f in u.forms if f != form_id))
+                                                 for u in registry.units))
+    else:
+        gaps = [Gap(u.code, u.name, form_id, NOT_SENT, whole=True) for u in registry.units if form_id in u.forms]
+    units = [u.code for u in registry.units if form_id in u.forms]
+    city = {f.id: {(r.id, p.id): CityValue(None, 0, tuple(units) if f.id == form_id else ())
+                   for r in f.input_rows for p in f.periods} for f in catalogue.forms.values()}
+    doc = docx.Document(io.BytesIO(build_city_report(ReportInput(catalogue, registry, outline, city, gaps=gaps))))
+    assert _ghi_chu_tables(doc) == _ghi_chu_tables(full) - in_sections - 1
+    text = [p.text for p in doc.paragraphs]
+    assert f"Phụ lục {form.number}: {form.title}" not in text or case == "sent by none"
+    if case == "sent by none":
+        assert text.count(f"Chưa đơn vị nào gửi Phụ lục {form.number}.") == in_sections + 1, text
+    else:
+        sheets = [f.id for f, _ in city_sheets(catalogue, registry, SimpleNamespace(used={}), city)]
+        assert form_id not in sheets and len(sheets) == len(catalogue.forms) - 1
+        assert sum(f"Phụ lục {form.number} ({form.title}): không đơn vị nào được giao." == t
+                   for t in text) == in_sections
