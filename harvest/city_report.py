@@ -24,7 +24,7 @@ from .city_appendices import UNITS_WITH, assigned, figure_notes
 from .consolidate import CityValue
 from .report_gaps import Gap, closing_list, gap_line, none_usable
 from .report_table import Column, add_table, period_headers
-from .report_text import lacks_any, row_names, sentence_rows, shown, trend, vi_number
+from .report_text import lacks_any, period_words, row_names, sentence_rows, shown, trend, vi_number
 
 __all__ = ["ReportInput", "build_city_report", "closing", "vi_number"]
 
@@ -111,7 +111,13 @@ def _chart(doc, catalogue: Catalogue, form: Form, values: dict[tuple[str, str], 
         return False
     unit = drawn[0][0].unit
     series = [(r.label, points) for r, points in drawn if r.unit == unit]
-    png = line_chart(f"Phụ lục {form.number}", [p.label for p in form.periods], series, unit)
+    group, labels = period_headers([p.label for p in form.periods])
+    # Short labels, printed whole: "2015" … "2020*", the part year explained under the axis.
+    partial = frozenset(i for i, p in enumerate(form.periods) if p.partial)
+    ticks = [f"{label.split()[0]}*" if i in partial and label.split() else label for i, label in enumerate(labels)]
+    note = "; ".join(f"{ticks[i]}: {period_words(form.periods[i])}, chưa đủ năm" for i in sorted(partial))
+    png = line_chart(f"Phụ lục {form.number}", ticks, series, unit, partial,
+                     f"{group}{' (' + note + ')' if note else ''}")
     doc.add_picture(io.BytesIO(png), width=Mm(160))
     _para(doc, f"Biểu đồ {number}: {form.title} (số liệu tổng hợp {place})", italic=True, size=12,
           after=6)

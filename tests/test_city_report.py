@@ -406,7 +406,7 @@ def test_a_chart_draws_the_rows_of_one_unit_each_with_its_own_figures(catalogue,
     from harvest import city_report
     from harvest.consolidate import CityValue
     drawn = []
-    monkeypatch.setattr(city_report, "line_chart", lambda title, periods, series, unit: drawn.append((series, unit))
+    monkeypatch.setattr(city_report, "line_chart", lambda title, periods, series, unit, *_: drawn.append((series, unit))
                         or _PNG)
     checked = 0
     for form in catalogue.forms.values():
@@ -635,3 +635,35 @@ def test_an_appendix_no_unit_gives_prints_no_table_of_dashes(catalogue, registry
         assert form_id not in sheets and len(sheets) == len(catalogue.forms) - 1
         assert sum(f"Phụ lục {form.number} ({form.title}): không đơn vị nào được giao." == t
                    for t in text) == in_sections
+
+
+def test_a_part_year_is_drawn_apart_with_a_short_label(catalogue, monkeypatch):
+    """The chart never joins the part year (2020 to 23/3) to the whole years, where its
+    count would read as a fall; every tick label is printed whole and short, the part
+    year's explained under the axis."""
+    from matplotlib.axes import Axes
+
+    from harvest import city_report
+    from harvest.consolidate import CityValue
+    plotted, ticks = [], []
+    real_plot, real_ticks = Axes.plot, Axes.set_xticks
+    monkeypatch.setattr(Axes, "plot", lambda ax, xs, ys, **kw: plotted.append((list(xs), kw))
+                        or real_plot(ax, xs, ys, **kw))
+    monkeypatch.setattr(Axes, "set_xticks", lambda ax, x, labels, **kw: ticks.append(list(labels))
+                        or real_ticks(ax, x, labels, **kw))
+    checked = 0
+    for form in catalogue.forms.values():
+        partial = [i for i, p in enumerate(form.periods) if p.partial]
+        if not partial:
+            continue
+        values = {(r.id, p.id): CityValue(100 - 50 * p.partial, 1, ()) for r in form.input_rows for p in form.periods}
+        plotted.clear(), ticks.clear()
+        if not city_report._chart(docx.Document(), catalogue, form, values, 1, "toàn thành phố"):
+            continue
+        assert plotted and all(not (set(xs) & set(partial)) or (set(xs) <= set(partial) and kw["linestyle"] == "none")
+                               for xs, kw in plotted), (form.id, plotted)
+        assert any(set(xs) <= set(partial) for xs, _ in plotted)
+        [labels] = ticks
+        assert all(len(t) <= 8 and "…" not in t for t in labels), labels
+        checked += 1
+    assert checked
