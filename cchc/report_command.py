@@ -10,7 +10,7 @@ from harvest.city_report import ReportInput, build_city_report, closing
 from harvest.citycsv import CITY_NAME, read_city_csv
 from harvest.exports import unguarded
 from harvest.reconcile import MISSING, WITH_ERRORS
-from harvest.report_gaps import REPORT, Gap
+from harvest.report_gaps import NOT_SENT, REPORT, Gap
 from harvest.report_gaps import summary as gaps_summary
 from oslayer.fileio import NotReadable, atomic_write_bytes, read_csv
 from xlsx_forms import outdir, outwrite
@@ -26,9 +26,12 @@ SECTIONS_NAME = "sections.csv"
 STATUS_NAME = "status.csv"
 
 
+READS = (CITY_NAME, SECTIONS_NAME, STATUS_NAME)   # every harvest output the draft is made of
+
+
 def _rows(path: Path) -> list[dict[str, str]]:
-    if not path.is_file():
-        return []
+    if not path.is_file():   # never read as empty: the draft would be silently wrong
+        raise CchcError("FILE_MISSING", outdir.shown(path))
     try:
         return read_csv(path)
     except NotReadable as exc:
@@ -36,7 +39,8 @@ def _rows(path: Path) -> list[dict[str, str]]:
 
 
 def report_input(summary: Path, catalogue, registry, outline, when: datetime) -> ReportInput:
-    """What the draft is made of, from the harvest's files in ``summary``."""
+    """What the draft is made of, from the harvest's files in ``summary`` (each of them
+    required; checked unedited by the caller: ``outdir.unedited(summary, READS, …)``)."""
     if not (summary / CITY_NAME).is_file():
         raise CchcError("FILE_MISSING", outdir.shown(summary / CITY_NAME))
     texts: dict[str, list[tuple[str, str]]] = {}
@@ -48,7 +52,7 @@ def report_input(summary: Path, catalogue, registry, outline, when: datetime) ->
     for row in _rows(summary / STATUS_NAME):
         unit, name, form = row["unit_code"], unguarded(row["unit_name"]), row["form"]
         if row["status"] == MISSING:
-            gaps.append(Gap(unit, name, form, "chưa nộp", whole=True))
+            gaps.append(Gap(unit, name, form, NOT_SENT, whole=True))
         elif row.get("reason"):
             gaps.append(Gap(unit, name, form, f"tệp không dùng được ({unguarded(row['reason'])})", whole=True))
         elif row["status"] == WITH_ERRORS:
@@ -91,8 +95,10 @@ def register(cli, plan_option, units_option, templates_option) -> None:
             raise CchcError("FILE_MISSING", "outline.yaml (Đề cương báo cáo của kế hoạch)")
         check_figures(outline, catalogue.forms)
         when = config.generation_time()   # SOURCE_DATE_EPOCH, else now
+        # Read first (a figure that breaks its kind's check is said at its line), then
+        # refused unless every file read is the harvest's own, as written.
         data = report_input(summary, catalogue, registry, outline, when)
-        outdir.unedited(summary, CITY_NAME, click.echo)
+        outdir.unedited(summary, READS, click.echo)
         data.year = due.year
         body = build_city_report(data)
         reads = {SUMMARY_WHAT: summary}

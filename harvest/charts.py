@@ -8,10 +8,24 @@ MAX_SERIES = 5
 WIDTH_IN, HEIGHT_IN, DPI = 6.3, 3.0, 150
 
 
+Points = list[tuple[int, float]]
+
+
+def split(values: list[float | None], partial: frozenset[int]) -> tuple[Points, Points]:
+    """(points joined by the series' line, points drawn apart): a period that is not a
+    whole year (2020 to 23/3) is never joined to the whole years, where its smaller count
+    would read as a fall."""
+    points = [(i, v) for i, v in enumerate(values) if v is not None]
+    return [p for p in points if p[0] not in partial], [p for p in points if p[0] in partial]
+
+
 def line_chart(title: str, periods: list[str], series: list[tuple[str, list[float | None]]],
-               unit: str = "") -> bytes:
+               unit: str = "", partial: frozenset[int] = frozenset(), note: str = "") -> bytes:
     """A line chart of ``series`` (label, one value per period; None where missing) over
-    ``periods``. At most MAX_SERIES lines, as a printed report can show them."""
+    ``periods`` (short labels: they are printed whole). At most MAX_SERIES lines, as a
+    printed report can show them. ``partial``: the indexes of periods that are not whole
+    years, drawn as hollow markers of the series' colour, not joined; ``note`` under the
+    axis says what they are."""
     import matplotlib
     matplotlib.use("Agg")   # no display: a server or a CI runner
     from matplotlib import pyplot as plt
@@ -19,12 +33,19 @@ def line_chart(title: str, periods: list[str], series: list[tuple[str, list[floa
     fig, ax = plt.subplots(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
     try:
         x = list(range(len(periods)))
-        for label, values in series[:MAX_SERIES]:
-            points = [(i, v) for i, v in zip(x, values, strict=True) if v is not None]
-            if points:
-                ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", linewidth=1.6,
-                        label=_short(label))
-        ax.set_xticks(x, [_short(p, 18) for p in periods], fontsize=7, rotation=30, ha="right")
+        colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+        for k, (label, values) in enumerate(series[:MAX_SERIES]):
+            joined, apart = split(values, partial)
+            color = colors[k % len(colors)]   # one colour per series, its part year included
+            if joined:
+                ax.plot([p[0] for p in joined], [p[1] for p in joined], marker="o", linewidth=1.6,
+                        label=_short(label), color=color)
+            if apart:
+                ax.plot([p[0] for p in apart], [p[1] for p in apart], marker="D", linestyle="none",
+                        fillstyle="none", color=color, label="_nolegend_" if joined else _short(label))
+        ax.set_xticks(x, periods, fontsize=7)
+        if note:
+            ax.set_xlabel(note, fontsize=7)
         ax.tick_params(axis="y", labelsize=8)
         ax.set_title(title, fontsize=10)
         if unit:

@@ -39,7 +39,7 @@ def _why(code: str, form: Form) -> str:
     return SHORT_VI.get(code, "cần xem lại")
 
 
-def _periods(ids: list[str], form: Form) -> str:
+def periods_label(ids: list[str], form: Form) -> str:
     """Periods by their labels, in layout order, a run of three or more as "năm 2015 đến
     năm 2018" (labels start in lower case: they follow a name)."""
     order = [p.id for p in form.periods]
@@ -71,12 +71,12 @@ def _said(lacking: dict[str, list[str]], left_out: dict[str, list[tuple[str, str
         by_reason: dict[str, list[str]] = {}
         for period, code in pairs:
             by_reason.setdefault(_why(code, form), []).append(period)
-        return " (" + "; ".join(f"{_periods(sorted({p for p in ps if p}), form)}: {why}" if any(ps) else why
+        return " (" + "; ".join(f"{periods_label(sorted({p for p in ps if p}), form)}: {why}" if any(ps) else why
                                 for why, ps in by_reason.items()) + ")"
 
     if lacking:
         lines.append("Thiếu số liệu của: " + units(
-            lacking, lambda ps: "" if sorted(ps) == sorted(all_ids) else f" ({_periods(ps, form)})"))
+            lacking, lambda ps: "" if sorted(ps) == sorted(all_ids) else f" ({periods_label(ps, form)})"))
     if left_out:
         lines.append("Không tính số liệu của: " + units(left_out, reasons))
     if flagged:
@@ -118,6 +118,39 @@ def _relabel(form: Form, layout: SheetLayout) -> dict[tuple[int, int], str]:
     return relabel
 
 
+def figure_notes(form: Form, registry: Registry, values: dict[tuple[str, str], CityValue], rows: list[str],
+                 period: str | None = None, flags: dict[tuple[str, str], dict[str, list[str]]] | None = None,
+                 periods: list[str] | None = None) -> list[str]:
+    """The Ghi chú lines of an official table (the city's appendices, the drafted report's
+    tables, the form rolled up to the level above): one home for their wording. Of one row
+    (``rows`` = [its id]) over ``periods`` (all the form's by default), each unit with the
+    periods it concerns grouped ("Thiếu số liệu của: X (năm 2015 đến năm 2018)", no periods
+    when it is all of them); or, for a transposed table's ``period``, of each of ``rows``,
+    named by its label and naming no period. ``flags``: (row, period) → unit → codes of the
+    warnings on values counted."""
+    parts = []
+    for row_id in rows:
+        lacking: dict[str, list[str]] = {}
+        left_out: dict[str, list[tuple[str, str]]] = {}
+        flagged: dict[str, list[tuple[str, str]]] = {}
+        ids = [period] if period else (periods or [p.id for p in form.periods])
+        for p in ids:
+            cv = values.get((row_id, p), CityValue(None, 0, ()))
+            shown = "" if len(ids) == 1 else p   # a note of one period names no period
+            for u in cv.missing:
+                lacking.setdefault(u, []).append(p)
+            for u, code in cv.excluded:
+                left_out.setdefault(u, []).append((shown, code))
+            for u, codes in (flags or {}).get((row_id, p), {}).items():
+                flagged.setdefault(u, []).extend((shown, c) for c in codes)
+        said = _said(lacking, left_out, flagged, form, registry, ids)
+        if said and period:
+            parts.append(f"{form.row(row_id).label}: " + "; ".join(said))
+        else:
+            parts += said
+    return parts
+
+
 def _notes(form: Form, layout: SheetLayout, city: dict[tuple[str, str], CityValue], registry: Registry,
            flags: dict[tuple[str, str], dict[str, list[str]]]) -> dict[str, str]:
     """Note key → the Ghi chú an official table shows: a row's note speaks of its
@@ -125,36 +158,24 @@ def _notes(form: Form, layout: SheetLayout, city: dict[tuple[str, str], CityValu
     notes = {}
     for note in layout.notes:
         period = note.key.split("@", 1)[1] if "@" in note.key else None
-        parts = []
-        for row_id in note.rows if period else [note.key]:
-            lacking: dict[str, list[str]] = {}
-            left_out: dict[str, list[tuple[str, str]]] = {}
-            flagged: dict[str, list[tuple[str, str]]] = {}
-            ids = [period] if period else [p.id for p in form.periods]
-            for p in ids:
-                cv = city.get((row_id, p), CityValue(None, 0, ()))
-                shown = "" if period else p   # a period's note names no period
-                for u in cv.missing:
-                    lacking.setdefault(u, []).append(p)
-                for u, code in cv.excluded:
-                    left_out.setdefault(u, []).append((shown, code))
-                for u, codes in flags.get((row_id, p), {}).items():
-                    flagged.setdefault(u, []).extend((shown, c) for c in codes)
-            said = _said(lacking, left_out, flagged, form, registry, ids)
-            if said and period:
-                parts.append(f"{form.row(row_id).label}: " + "; ".join(said))
-            else:
-                parts += said
+        parts = figure_notes(form, registry, city, note.rows if period else [note.key], period, flags)
         if parts:
             notes[note.key] = "\n".join(parts)
     return notes
 
 
+def assigned(form: Form, registry: Registry) -> bool:
+    """Whether some unit is given ``form``: an appendix nobody fills has no city figures,
+    and is left out of the city's appendices and the drafted report."""
+    return any(form.id in u.forms for u in registry.units)
+
+
 def city_sheets(catalogue: Catalogue, registry: Registry, rec: Reconciliation,
                 city: dict[str, dict[tuple[str, str], CityValue]]) -> list[tuple[Form, Prefill]]:
-    """Each form with the city's figures and remarks, ready for xlsx_forms.official."""
+    """Each form some unit is given, with the city's figures and remarks, ready for
+    xlsx_forms.official."""
     sheets = []
-    for form in catalogue.forms.values():
+    for form in (f for f in catalogue.forms.values() if assigned(f, registry)):
         layout = form_layout(form)
         values = city.get(form.id, {})
         sheets.append((form, Prefill(

@@ -20,12 +20,11 @@ from xlsx_forms.registry import Registry, in_sentence
 from xlsx_forms.report_doc import GUIDANCE_STYLE, _page, _para, _styles, _table, add_heading, official_header
 
 from .charts import line_chart
-from .city_appendices import UNITS_WITH
+from .city_appendices import UNITS_WITH, assigned, figure_notes
 from .consolidate import CityValue
-from .gaps import row_gaps
-from .report_gaps import Gap, closing_list, gap_line
+from .report_gaps import Gap, closing_list, gap_line, none_usable
 from .report_table import Column, add_table, period_headers
-from .report_text import lacks_any, row_names, sentence_rows, shown, trend, vi_number
+from .report_text import lacks_any, period_words, row_names, sentence_rows, shown, trend, vi_number
 
 __all__ = ["ReportInput", "build_city_report", "closing", "vi_number"]
 
@@ -71,7 +70,6 @@ def _figure_table(doc, catalogue: Catalogue, form: Form, values: dict[tuple[str,
                   registry: Registry):
     """The form's rows by period, with the units of measure, the responsible unit (PL8)
     and what each row's figures lack (Ghi chú)."""
-    order = {u.code: i for i, u in enumerate(registry.units)}
     rows = form.rows
     bold = [not r.is_input for r in rows]
     group, headers = period_headers([p.label for p in form.periods])
@@ -91,7 +89,7 @@ def _figure_table(doc, catalogue: Catalogue, form: Form, values: dict[tuple[str,
     if form.responsible_units:
         columns.append(column(form.responsible_header or "Đơn vị báo cáo",
                               [form.responsible_units.get(r.responsible, "") for r in rows]))
-    columns.append(column("Ghi chú", [row_gaps(form, r.id, values, registry, order).replace("\n", "; ")
+    columns.append(column("Ghi chú", ["; ".join(figure_notes(form, registry, values, [r.id]))
                                       if r.is_input else "" for r in rows]))
     return add_table(doc, columns, (first, first + len(form.periods) - 1, group) if group else None)
 
@@ -113,7 +111,13 @@ def _chart(doc, catalogue: Catalogue, form: Form, values: dict[tuple[str, str], 
         return False
     unit = drawn[0][0].unit
     series = [(r.label, points) for r, points in drawn if r.unit == unit]
-    png = line_chart(f"Phụ lục {form.number}", [p.label for p in form.periods], series, unit)
+    group, labels = period_headers([p.label for p in form.periods])
+    # Short labels, printed whole: "2015" … "2020*", the part year explained under the axis.
+    partial = frozenset(i for i, p in enumerate(form.periods) if p.partial)
+    ticks = [f"{label.split()[0]}*" if i in partial and label.split() else label for i, label in enumerate(labels)]
+    note = "; ".join(f"{ticks[i]}: {period_words(form.periods[i])}, chưa đủ năm" for i in sorted(partial))
+    png = line_chart(f"Phụ lục {form.number}", ticks, series, unit, partial,
+                     f"{group}{' (' + note + ')' if note else ''}")
     doc.add_picture(io.BytesIO(png), width=Mm(160))
     _para(doc, f"Biểu đồ {number}: {form.title} (số liệu tổng hợp {place})", italic=True, size=12,
           after=6)
@@ -129,6 +133,13 @@ def _section(doc, data: ReportInput, section: Section, charts: list[int]) -> Non
         if form is None:
             continue
         values = data.city.get(fid, {})
+        if not assigned(form, data.registry):
+            doc.add_paragraph(f"Phụ lục {form.number} ({form.title}): không đơn vị nào được giao.")
+            continue
+        absent = none_usable(form, data.registry, data.gaps)
+        if absent:   # one sentence, not a table of dashes naming every unit in each row
+            doc.add_paragraph(absent)
+            continue
         doc.add_paragraph(f"Số liệu tổng hợp {_whole(data)} (Phụ lục {form.number}: {form.title}):")
         for row in sentence_rows(data.catalogue, form, values):
             doc.add_paragraph(f"- {trend(data.catalogue, form, row, values, names[(form.id, row.id)])}")
@@ -164,8 +175,12 @@ def build_city_report(data: ReportInput) -> bytes:
     _para(doc, "PHỤ LỤC SỐ LIỆU TỔNG HỢP", bold=True, size=14, after=2)
     _para(doc, f"(Số liệu tổng hợp {_whole(data)}; {INCOMPLETE_MARK}: số liệu chưa đủ, xem cột Ghi chú)",
           italic=True, size=12, after=6)
-    for form in data.catalogue.forms.values():
+    for form in (f for f in data.catalogue.forms.values() if assigned(f, data.registry)):
         _para(doc, f"Phụ lục {form.number}: {form.title}", bold=True, size=13, before=8, after=4)
+        absent = none_usable(form, data.registry, data.gaps)
+        if absent:
+            doc.add_paragraph(absent)
+            continue
         _figure_table(doc, data.catalogue, form, data.city.get(form.id, {}), data.registry)
     _para(doc, CLOSING_HEADING, bold=True, size=14, before=12, after=4)
     gaps = closing(data)

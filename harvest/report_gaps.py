@@ -20,6 +20,7 @@ from .consolidate import CityValue
 APPENDIX = "appendix"   # not sent, not usable, or with errors (from the status)
 FIGURES = "figures"     # sent, but missing in some city figures (from city.csv)
 REPORT = "report"       # the narrative report not sent
+NOT_SENT = "chưa nộp"   # what a gap says of an appendix not sent
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,19 @@ def closing_list(catalogue: Catalogue, registry: Registry, city: dict[str, dict[
     out += listed.values()   # a unit the registry no longer has
     out += [g for g in status if g.kind == REPORT]
     return out
+
+
+def none_usable(form, registry: Registry, status: list[Gap]) -> str | None:
+    """When no unit given ``form`` gave a usable file (from the status), the one sentence
+    the report says instead of a table of dashes naming every unit in each row ("Chưa
+    đơn vị nào gửi Phụ lục 3."); None otherwise."""
+    units = {u.code for u in registry.units if form.id in u.forms}
+    whole = {g.unit: g.what for g in status if g.form == form.id and g.whole and g.kind == APPENDIX}
+    if not units or not units <= set(whole):
+        return None
+    if all(whole[u] == NOT_SENT for u in units):
+        return f"Chưa đơn vị nào gửi Phụ lục {form.number}."
+    return f"Chưa đơn vị nào gửi Phụ lục {form.number} dùng được (xem danh sách cuối báo cáo)."
 
 
 def gap_line(gap: Gap, catalogue: Catalogue) -> str:

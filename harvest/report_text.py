@@ -101,21 +101,44 @@ def period_words(period) -> str:
     return period.label.lower().replace(" (", ", ").replace(")", "")
 
 
+def _no_figure(cv: CityValue | None) -> str:
+    """Why a period has no figure, in a few words: "không có số liệu dùng được — không
+    tính 1 giá trị, thiếu 2 đơn vị"."""
+    why = [f"không tính {len(cv.excluded)} giá trị" if cv and cv.excluded else "",
+           f"thiếu {len(cv.missing)} đơn vị" if cv and cv.missing else ""]
+    why = [w for w in why if w]
+    return "không có số liệu dùng được" + (f" — {', '.join(why)}" if why else "")
+
+
 def trend(catalogue: Catalogue, form: Form, row: Row, values: dict[tuple[str, str], CityValue], name: str) -> str:
     """The sentence of one row: "Name: 217 văn bản (năm 2015), 262 văn bản (năm 2019); năm
     2020, tính đến 23/3: 45 văn bản (số liệu chưa đủ năm). Số liệu chưa đủ: thiếu 1 đơn vị
-    (2015–2020)."""
+    (2015–2020)." A whole period without a usable figure is said, with why ("năm 2018:
+    không có số liệu dùng được — không tính 1 giá trị"), never silently skipped."""
     known = _numbers(form, row, values)
     measure = "đơn vị có" if form.aggregate_of(row) == "count_true" else row.unit
-    unit = f" {measure.lower()}" if measure and measure not in ("%", "1/0") else ""
+    unit = f" {measure_words(measure)}" if measure and measure not in ("%", "1/0") else ""
     whole = [(p, cv) for p, cv in known if not p.partial]
     ends = whole[:1] + whole[-1:] if len(whole) > 1 else whole
     said = ", ".join(f"{shown(catalogue, row, cv)}{unit} ({period_words(p)})" for p, cv in ends)
+    numbered = {p.id for p, _ in known}
+    gaps: dict[str, list] = {}   # why → the periods without a figure for that reason
+    for p in form.periods:
+        if p.id not in numbered:
+            gaps.setdefault(_no_figure(values.get((row.id, p.id))), []).append(p)
+    for why, periods in gaps.items():
+        said += f"{'; ' if said else ''}{', '.join(period_words(p) for p in periods)}: {why}"
     for p, cv in known:
         if p.partial:
             said += f"{'; ' if said else ''}{period_words(p)}: {shown(catalogue, row, cv)}{unit} (số liệu chưa đủ năm)"
     lacking = lacks(known, [p.id for p in form.periods])
     return f"{name}: {said}." + (f" Số liệu chưa đủ: {lacking}." if lacking else "")
+
+
+def measure_words(measure: str) -> str:
+    """A unit of measure inside a sentence: lower case ("Người" → "người"), but an acronym
+    (a word all in capitals: "PAKN", "TTHC") as written."""
+    return " ".join(w if len(w) > 1 and w.isupper() else w.lower() for w in measure.split())
 
 
 def lacks(known, all_ids: list[str]) -> str:

@@ -28,8 +28,8 @@ from xlsx_forms.model import Catalogue, Form, Row
 from xlsx_forms.registry import Registry
 
 from .cellvalues import parse, show
+from .city_appendices import figure_notes, periods_label
 from .consolidate import CityValue
-from .gaps import cell_comment
 from .identify import MARKS, first_layout_difference, identity_from, normalized_text
 from .issues import SHORT_VI
 from .process import GAPS_LIMIT, GAPS_PROPERTY
@@ -135,42 +135,50 @@ def fill_parent(data: bytes, name: str, catalogue: Catalogue, registry: Registry
     wb = openpyxl.load_workbook(io.BytesIO(data))
     ws = wb[layout.sheet_name]
     result = Rollup(b"", form.id, unit)
-    said: dict[tuple[str, str], str] = {}     # what the note says of a figure
-    lacking: dict[tuple[str, str], str] = {}  # … of those, what a figure lacks (units, values)
+    remarks: dict[tuple[str, str], str] = {}  # why a figure was not written as it is
+    lacking: dict[tuple[str, str], str] = {}  # what a figure lacks (units, values), in the notes' words
     for row in rows:
         for period in form.periods:
             cv = values.get((row.id, period.id))
             if cv is None:
-                said[(row.id, period.id)] = "không có trong city.csv"
+                remarks[(row.id, period.id)] = "không có trong city.csv"
                 continue
             value, remark = _cell_value(catalogue, form, row, cv)
-            gap = cell_comment(cv, form, registry).replace("\n", NOTE_SEP)
+            gap = NOTE_SEP.join(figure_notes(form, registry, values, [row.id], periods=[period.id]))
             if gap:
                 lacking[(row.id, period.id)] = gap
-            text = NOTE_SEP.join(t for t in (remark, gap) if t)
+            if remark:
+                remarks[(row.id, period.id)] = remark
             if value is not None:
                 cell = ws[layout.input_at(row.id, period.id).a1]
                 cell.value = value
                 if isinstance(value, str):
                     cell.data_type = "s"   # a choice, as text: never a formula
                 result.filled += 1
-            if text:
-                said[(row.id, period.id)] = text
     limit = catalogue.kinds["note"].max_length or 1000
     editable = {r.id for r in rows}
-    period_label = {p.id: p.label for p in form.periods}
     for note in layout.notes:
-        # A row's note (plain tables) speaks of its periods; a period's note (transposed
-        # tables) of its indicators.
+        # A row's note (plain tables) speaks of its periods, each unit once with its
+        # periods (city_appendices.figure_notes, the official wording); a period's note
+        # (transposed tables) of its indicators.
         only = note.key.split("@", 1)[1] if "@" in note.key else None
-        lines = [f"{form.row(r).label if only else period_label[p.id]}: {said[(r, p.id)]}"
-                 for r in note.rows if r in editable for p in form.periods
-                 if only in (None, p.id) and (r, p.id) in said]
+        here = [r for r in note.rows if r in editable]
+        lines = figure_notes(form, registry, values, here, only)
+        for r in here:
+            by_remark: dict[str, list[str]] = {}
+            for p in form.periods:
+                if only in (None, p.id) and (r, p.id) in remarks:
+                    by_remark.setdefault(remarks[(r, p.id)], []).append(p.id)
+            for remark, ids in by_remark.items():
+                where = form.row(r).label if only else periods_label(ids, form)
+                lines.append(f"{where[:1].upper()}{where[1:]}: {remark}")
         if lines:
             text = NOTE_SEP.join(lines)
             ws[note.a1].value = text if len(text) <= limit else text[:limit - 1] + "…"
-    result.flags = [f"{form.id} {row_id}, {period_label[period_id]}: {text}"
-                    for (row_id, period_id), text in said.items()]
+    period_label = {p.id: p.label for p in form.periods}
+    result.flags = [f"{form.id} {r.id}, {period_label[p.id]}: "
+                    + NOTE_SEP.join(t for t in (remarks.get((r.id, p.id)), lacking.get((r.id, p.id))) if t)
+                    for r in rows for p in form.periods if (r.id, p.id) in remarks or (r.id, p.id) in lacking]
     # The level above's harvest reads these and flags each figure (V-INCOMPLETE): the
     # note alone would be read as a remark, and the figure counted as whole.
     gaps = {layout.input_at(r, p).a1: text for (r, p), text in lacking.items()}

@@ -406,7 +406,7 @@ def test_a_chart_draws_the_rows_of_one_unit_each_with_its_own_figures(catalogue,
     from harvest import city_report
     from harvest.consolidate import CityValue
     drawn = []
-    monkeypatch.setattr(city_report, "line_chart", lambda title, periods, series, unit: drawn.append((series, unit))
+    monkeypatch.setattr(city_report, "line_chart", lambda title, periods, series, unit, *_: drawn.append((series, unit))
                         or _PNG)
     checked = 0
     for form in catalogue.forms.values():
@@ -491,3 +491,179 @@ def test_the_issuer_lines_fit_their_column_whole(drafted, catalogue, registry, m
     lines = [(t, size) for t, size in left if t][:-1]   # the issuer's lines, above "Số: …"
     assert " ".join(t for t, _ in lines) == issuer.upper()
     assert not wrapped_lines(lines, width, 12) and not wrapped_lines(right[:1], right_width, 12)
+
+
+@pytest.mark.parametrize("name", ["city.csv", "sections.csv", "status.csv"])
+@pytest.mark.parametrize("change", ["missing", "edited"])
+def test_a_harvest_output_missing_or_edited_is_refused(drafted, tmp_path, name, change):
+    """Every harvest output the draft is made of must be the harvest's: a file removed or
+    edited by hand stops the report with a Lỗi: naming it (exit 2), and nothing is written.
+    A folder without recorded digests is still used, with one Cảnh báo: naming the files."""
+    import shutil
+
+    from xlsx_forms import outdir
+    root, _, _, _ = drafted
+    summary = tmp_path / "sum"
+    shutil.copytree(root / "summary", summary)
+    if change == "missing":
+        (summary / name).unlink()
+    else:
+        with open(summary / name, "ab") as f:
+            f.write(b"\n")
+    args = ["report", "--summary", str(summary), "--out", str(tmp_path / "bao-cao"), "--templates",
+            str(tmp_path / "none")]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    error = [line for line in result.output.splitlines() if line.startswith("Lỗi:")]
+    assert error and name in error[0], result.output
+    assert not (tmp_path / "bao-cao").exists()
+    if change == "edited":   # the same folder without digests: used, with a warning
+        marker = summary / outdir.MARKER
+        marker.write_text("\n".join(line for line in marker.read_text().splitlines()
+                                    if not line.startswith(outdir.DIGEST)) + "\n")
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 0, result.output
+        warned = [line for line in result.output.splitlines() if line.startswith("Cảnh báo:")]
+        assert len(warned) == 1 and all(n in warned[0] for n in ("city.csv", "sections.csv", "status.csv"))
+
+
+def test_the_tables_ghi_chu_is_in_official_words(catalogue, registry):
+    """Every Ghi chú of the report's tables (figures and annex) says what a figure lacks
+    as the city appendices do: no issue or rule code, no bare period id; the units
+    without a value introduced as such, each once with its periods grouped."""
+    from harvest.city_report import ReportInput, build_city_report
+    from tests.test_quality_flags import flagged_city, not_official
+    city = flagged_city(catalogue, registry)
+    doc = docx.Document(io.BytesIO(build_city_report(ReportInput(catalogue, registry, default_outline(), city))))
+    forms = {f"Phụ lục {f.number}": f for f in catalogue.forms.values()}
+    seen = 0
+    for table in doc.tables:
+        head = [c.text for c in table.rows[0].cells]
+        if "Ghi chú" not in head:
+            continue
+        before = table._tbl.getprevious()
+        while before is not None and not before.xpath("string(.)").startswith(("Phụ lục", "Số liệu tổng hợp")):
+            before = before.getprevious()
+        form = next(f for k, f in forms.items() if re.search(rf"{k}\b", before.xpath("string(.)")))
+        for row in table.rows[1:]:
+            note = row.cells[len(row.cells) - 1].text
+            assert not not_official(note, form), (form.id, note)
+            missing = registry.unit(registry.units[0].code).name
+            if note and note != "Ghi chú":   # past the header rows (one or two)
+                seen += 1
+                assert note.count(f"Thiếu số liệu của: {missing}") == 1, note
+    assert seen
+
+
+@pytest.mark.parametrize("empty", [(3,), (4,), (0,), (3, 4), (1, 2, 3), (5,)])
+@pytest.mark.parametrize("why", ["excluded", "missing"])
+def test_a_period_without_a_usable_figure_is_said_never_skipped(catalogue, empty, why):
+    """A period whose values were all left out (or none given) is named in the row's
+    sentence with why, never dropped, and never read as the last (or first) year."""
+    from harvest.consolidate import CityValue
+    from harvest.report_text import trend
+    form = catalogue.form("PL3")
+    row = form.row("PL3.1")
+    values = {}
+    for k, p in enumerate(form.periods):
+        if k in empty:
+            values[(row.id, p.id)] = (CityValue(None, 0, (), (("vp", "PL3-R01"),)) if why == "excluded"
+                                      else CityValue(None, 0, ("vp",)))
+        else:
+            values[(row.id, p.id)] = CityValue(10 + k, 1, ())
+    sentence = trend(catalogue, form, row, values, "Tổng số TTHC")
+    words = "không tính 1 giá trị" if why == "excluded" else "thiếu 1 đơn vị"
+    for k, p in enumerate(form.periods):
+        if k in empty:
+            assert re.search(rf"{re.escape(period_words(p))}[^.;]*: không có số liệu dùng được — {words}", sentence), \
+                sentence
+    whole = [k for k, p in enumerate(form.periods) if not p.partial and k not in empty]
+    assert f"{10 + whole[-1]} thủ tục ({period_words(form.periods[whole[-1]])})" in sentence, sentence
+
+
+@pytest.mark.parametrize("unit, said", [("Thủ tục", "thủ tục"), ("PAKN", "PAKN"), ("Người", "người"),
+                                        ("Số TTHC", "số TTHC"), ("Văn bản QPPL", "văn bản QPPL"), ("m2", "m2")])
+def test_a_unit_of_measure_keeps_its_acronyms_in_a_sentence(catalogue, unit, said):
+    from dataclasses import replace
+
+    from harvest.consolidate import CityValue
+    from harvest.report_text import trend
+    form = catalogue.form("PL3")
+    row = replace(form.row("PL3.1"), unit=unit)
+    values = {(row.id, p.id): CityValue(12, 1, ()) for p in form.periods}
+    assert f"12 {said} (năm 2015)" in trend(catalogue, form, row, values, "X")
+
+
+def _ghi_chu_tables(doc) -> int:
+    return sum("Ghi chú" in [c.text for c in t.rows[0].cells] for t in doc.tables)
+
+
+@pytest.mark.parametrize("form_id", ["PL1", "PL3", "PL4", "PL8"])
+@pytest.mark.parametrize("case", ["given to none", "sent by none"])
+def test_an_appendix_no_unit_gives_prints_no_table_of_dashes(catalogue, registry, form_id, case):
+    """An appendix given to no unit is left out of the report's annex and of the city's
+    appendices (one line where a section names it); one no unit sent is said once
+    ("Chưa đơn vị nào gửi Phụ lục N."), with no table of dashes naming every unit."""
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    from harvest.city_appendices import city_sheets
+    from harvest.city_report import ReportInput, build_city_report
+    from harvest.consolidate import CityValue
+    from harvest.report_gaps import NOT_SENT, Gap
+    form = catalogue.form(form_id)
+    outline = default_outline()
+    in_sections = sum(form_id in s.figures for s in outline.sections)
+    full = docx.Document(io.BytesIO(build_city_report(ReportInput(catalogue, registry, outline, {}))))
+    gaps = []
+    if case == "given to none":
+        registry = replace(registry, units=tuple(replace(u, forms=tuple(f for f in u.forms if f != form_id))
+                                                 for u in registry.units))
+    else:
+        gaps = [Gap(u.code, u.name, form_id, NOT_SENT, whole=True) for u in registry.units if form_id in u.forms]
+    units = [u.code for u in registry.units if form_id in u.forms]
+    city = {f.id: {(r.id, p.id): CityValue(None, 0, tuple(units) if f.id == form_id else ())
+                   for r in f.input_rows for p in f.periods} for f in catalogue.forms.values()}
+    doc = docx.Document(io.BytesIO(build_city_report(ReportInput(catalogue, registry, outline, city, gaps=gaps))))
+    assert _ghi_chu_tables(doc) == _ghi_chu_tables(full) - in_sections - 1
+    text = [p.text for p in doc.paragraphs]
+    assert f"Phụ lục {form.number}: {form.title}" not in text or case == "sent by none"
+    if case == "sent by none":
+        assert text.count(f"Chưa đơn vị nào gửi Phụ lục {form.number}.") == in_sections + 1, text
+    else:
+        sheets = [f.id for f, _ in city_sheets(catalogue, registry, SimpleNamespace(used={}), city)]
+        assert form_id not in sheets and len(sheets) == len(catalogue.forms) - 1
+        assert sum(f"Phụ lục {form.number} ({form.title}): không đơn vị nào được giao." == t
+                   for t in text) == in_sections
+
+
+def test_a_part_year_is_drawn_apart_with_a_short_label(catalogue, monkeypatch):
+    """The chart never joins the part year (2020 to 23/3) to the whole years, where its
+    count would read as a fall; every tick label is printed whole and short, the part
+    year's explained under the axis."""
+    from matplotlib.axes import Axes
+
+    from harvest import city_report
+    from harvest.consolidate import CityValue
+    plotted, ticks = [], []
+    real_plot, real_ticks = Axes.plot, Axes.set_xticks
+    monkeypatch.setattr(Axes, "plot", lambda ax, xs, ys, **kw: plotted.append((list(xs), kw))
+                        or real_plot(ax, xs, ys, **kw))
+    monkeypatch.setattr(Axes, "set_xticks", lambda ax, x, labels, **kw: ticks.append(list(labels))
+                        or real_ticks(ax, x, labels, **kw))
+    checked = 0
+    for form in catalogue.forms.values():
+        partial = [i for i, p in enumerate(form.periods) if p.partial]
+        if not partial:
+            continue
+        values = {(r.id, p.id): CityValue(100 - 50 * p.partial, 1, ()) for r in form.input_rows for p in form.periods}
+        plotted.clear(), ticks.clear()
+        if not city_report._chart(docx.Document(), catalogue, form, values, 1, "toàn thành phố"):
+            continue
+        assert plotted and all(not (set(xs) & set(partial)) or (set(xs) <= set(partial) and kw["linestyle"] == "none")
+                               for xs, kw in plotted), (form.id, plotted)
+        assert any(set(xs) <= set(partial) for xs, _ in plotted)
+        [labels] = ticks
+        assert all(len(t) <= 8 and "…" not in t for t in labels), labels
+        checked += 1
+    assert checked

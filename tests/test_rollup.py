@@ -300,3 +300,33 @@ def test_a_plausible_hand_edit_of_city_csv_is_refused_by_rollup_and_report(tmp_p
         result = CliRunner().invoke(cli, [*args, "--summary", str(summary), "--templates", str(root / "tp-a-t")])
         assert result.exit_code == 0, result.output
         assert "Cảnh báo: " in result.output and "không biết tệp có bị sửa" in result.output
+
+
+@pytest.mark.parametrize("form_id", FORMS)
+def test_the_rolled_up_notes_are_in_official_words(province, form_id):
+    """The notes of a form rolled up, and the console's lines, say what each figure lacks
+    as the city appendices do: no issue or rule code, no bare period id, each unit once
+    per note with its periods grouped."""
+    from harvest.rollup import fill_parent
+    from tests.test_quality_flags import flagged_city, not_official
+    from xlsx_forms.layout import form_layout
+    from xlsx_forms.registry import load_registry
+    root, _, _ = province
+    catalogue = default_catalogue()
+    registry = load_registry(root / "tp-a.yaml", catalogue)
+    template = root / "prov-templates" / "tp-a" / f"{form_id}_tp-a.xlsx"
+    city = flagged_city(catalogue, registry)
+    result = fill_parent(template.read_bytes(), template.name, catalogue, registry, city)
+    form = catalogue.form(form_id)
+    import io
+
+    import openpyxl
+    ws = openpyxl.load_workbook(io.BytesIO(result.data))[form_layout(form).sheet_name]
+    notes = [ws[n.a1].value for n in form_layout(form).notes if ws[n.a1].value]
+    assert notes
+    missing = registry.units[0].name
+    for text in notes:
+        assert not not_official(text, form), text
+        assert text.count(f"Thiếu số liệu của: {missing}") <= 1, text
+    for line in result.flags:
+        assert not not_official(line.split(": ", 1)[1], form), line

@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -154,24 +154,32 @@ def write_marker(folder: Path, kind: str, listed: list[str] = (), digests: Mappi
     atomic_write_bytes(folder / MARKER, text.encode("utf-8", "surrogateescape"))
 
 
-def unedited(folder: Path, name: str, warn: Callable[[str], None]) -> None:
-    """Check that ``folder/name`` is still the file cchc wrote, before a command hands
-    its figures on (to the level above, into a report). Raises CchcError when the
-    marker's digest differs (the file was edited after it was written); calls ``warn``
-    with a Vietnamese warning when no digest was recorded (a folder written by a version
-    before digests, or files copied without the marker), so that it can still be used."""
-    path = folder / name
-    recorded = read_digests(folder).get(name)
-    if recorded is None:
-        warn(f"Cảnh báo: {shown(path)}: không có dấu kiểm tra của cchc (thư mục do phiên bản cũ ghi hoặc tệp được "
-             "chép sang), nên không biết tệp có bị sửa sau khi tổng hợp hay không. Nên chạy lại cchc harvest.")
-        return
-    try:
-        same = digest_of(path) == recorded
-    except OSError as exc:
-        raise CchcError("OUTPUT_DIR", shown(path), problem=describe(exc, "read"), fix="Kiểm tra lại tệp") from None
-    if not same:
-        raise CchcError("OUTPUT_EDITED", shown(path), name=name)
+def unedited(folder: Path, names: str | Sequence[str], warn: Callable[[str], None]) -> None:
+    """Check that each of ``names`` in ``folder`` is still the file cchc wrote, before a
+    command hands its figures on (to the level above, into a report). Raises CchcError
+    naming the file when one is missing (a report drafted without it would be silently
+    wrong) or differs from the marker's digest (edited after it was written); calls
+    ``warn`` once with a Vietnamese warning when the folder records no digests (written by
+    a version before digests, or files copied without the marker), so that it can still
+    be used."""
+    recorded = read_digests(folder)
+    unknown = []
+    for name in (names,) if isinstance(names, str) else names:
+        path = folder / name
+        if not path.is_file():
+            raise CchcError("FILE_MISSING", shown(path))
+        if name not in recorded:
+            unknown.append(shown(path))
+            continue
+        try:
+            same = digest_of(path) == recorded[name]
+        except OSError as exc:
+            raise CchcError("OUTPUT_DIR", shown(path), problem=describe(exc, "read"), fix="Kiểm tra lại tệp") from None
+        if not same:
+            raise CchcError("OUTPUT_EDITED", shown(path), name=name)
+    if unknown:
+        warn(f"Cảnh báo: {', '.join(unknown)}: không có dấu kiểm tra của cchc (thư mục do phiên bản cũ ghi hoặc tệp "
+             "được chép sang), nên không biết tệp có bị sửa sau khi tổng hợp hay không. Nên chạy lại cchc harvest.")
 
 
 def _foreign(out: Path, kind: Kind) -> str | None:
