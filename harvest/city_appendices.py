@@ -21,7 +21,7 @@ from xlsx_forms.writer import GenerateOptions, Prefill
 
 from .cellstore import FLAG_SEP, OK
 from .consolidate import CityValue
-from .gaps import MAX_LISTED, listed
+from .gaps import MAX_LISTED, listed, spans
 from .issues import SHORT_VI
 from .reconcile import Reconciliation
 
@@ -42,16 +42,8 @@ def _why(code: str, form: Form) -> str:
 def periods_label(ids: list[str], form: Form) -> str:
     """Periods by their labels, in layout order, a run of three or more as "năm 2015 đến
     năm 2018" (labels start in lower case: they follow a name)."""
-    order = [p.id for p in form.periods]
     label = {p.id: p.label[:1].lower() + p.label[1:] for p in form.periods}
-    runs: list[list[int]] = []
-    for k in sorted(order.index(i) for i in ids):
-        if runs and k == runs[-1][-1] + 1:
-            runs[-1].append(k)
-        else:
-            runs.append([k])
-    return ", ".join(f"{label[order[r[0]]]} đến {label[order[r[-1]]]}" if len(r) > 2 else
-                     ", ".join(label[order[k]] for k in r) for r in runs)
+    return spans(ids, [p.id for p in form.periods], label.__getitem__, " đến ")
 
 
 def _said(lacking: dict[str, list[str]], left_out: dict[str, list[tuple[str, str]]],

@@ -28,17 +28,18 @@ def names(codes, registry: Registry) -> str:
     return listed([registry.unit(c).name for c in codes[:MAX_LISTED]], len(codes))
 
 
-def spans(ids: list[str], all_ids: list[str]) -> str:
+def spans(ids: list[str], all_ids: list[str], name=None, through: str = "–") -> str:
     """Period ids as runs in ``all_ids`` order: "2015–2018, 2020" (a run of three or more
-    with a dash)."""
+    joined by ``through``), each id shown as ``name(id)`` (default: the id itself)."""
+    name = name or str
     runs: list[list[int]] = []
     for k in sorted(all_ids.index(i) for i in ids):
         if runs and k == runs[-1][-1] + 1:
             runs[-1].append(k)
         else:
             runs.append([k])
-    return ", ".join(f"{all_ids[r[0]]}–{all_ids[r[-1]]}" if len(r) > 2 else ", ".join(all_ids[k] for k in r)
-                     for r in runs)
+    return ", ".join(f"{name(all_ids[r[0]])}{through}{name(all_ids[r[-1]])}" if len(r) > 2 else
+                     ", ".join(name(all_ids[k]) for k in r) for r in runs)
 
 
 def reason(code: str, form: Form) -> str:
