@@ -63,8 +63,9 @@ def mailout_letter(catalogue: Catalogue, registry: Registry, unit: Unit, files: 
     return Letter("mau", unit, (
         f"Thực hiện {catalogue.plan.reference}, {mid(cons.name)} gửi {mid(unit.name)} "
         f"các biểu mẫu phụ lục thống kê được giao:", *listed, "",
-        f"Đề nghị đơn vị điền số liệu vào các tệp đính kèm (chỉ nhập vào {typed}; xem trang "
-        "«Hướng dẫn» trong mỗi tệp), không đổi cấu trúc biểu, và gửi lại chính các tệp này chậm nhất "
+        # One level of brackets: ``typed`` may hold its own ("(bắt buộc)").
+        f"Đề nghị đơn vị điền số liệu vào các tệp đính kèm, chỉ nhập vào {typed}, xem trang "
+        "«Hướng dẫn» trong mỗi tệp; không đổi cấu trúc biểu, và gửi lại chính các tệp này chậm nhất "
         f"ngày {dmy(deadline)} về địa chỉ {cons.email}" + (f" ({cons.channel})." if cons.channel else "."),
         catalogue.plan.data_range), tuple(files))
 

@@ -296,7 +296,8 @@ def test_mailout_names_the_colours_the_workbooks_show(templates, tmp_path, catal
     outbox = tmp_path / "outbox"
     assert run("mail", "--templates", templates, "--out", outbox).exit_code == 0
     body = _eml(outbox / f"mau-{unit}.eml").get_body(("plain",)).get_content()
-    (typed,) = re.findall(r"chỉ nhập vào (.*?); xem trang", body)
+    (typed,) = re.findall(r"chỉ nhập vào (.*?), xem trang", body)
+    assert not re.search(r"\([^()]*\(", body), "brackets inside brackets"
     shown = set().union(*(_shown_input_colours(p) for p in (templates / unit).glob("*.xlsx")))
     by_hex = {fill.lstrip("#"): words for fill, words in COLOUR_VI.items()}
     assert shown and shown <= set(by_hex)
