@@ -58,14 +58,15 @@ def snapshot(result: Harvest, at: datetime | None = None) -> Snapshot:
     # an office suite's own lock or a thumbnail file comes and goes: no news
     outcome = {r.rel: rec.outcomes.get(r.rel, (REJECTED, r.reason)) for r in kept}
     used = {(r.unit, r.form): r.rel for r in kept if outcome[r.rel][0] == USED}
-    first: dict[tuple[str, str, str], str] = {}   # (unit, form, content) → the copy first by name
+    copies: dict[tuple[str, str, str], list[str]] = {}   # (unit, form, content) → its copies by name
     for r in sorted(kept, key=lambda r: r.rel):
         if r.sha256:
-            first.setdefault((r.unit, r.form, r.sha256), r.rel)
+            copies.setdefault((r.unit, r.form, r.sha256), []).append(r.rel)
     files = {}
     for r in kept:
         how, reason = outcome[r.rel]
-        other = (first.get((r.unit, r.form, r.sha256), "") if how == DUPLICATE
+        # a duplicate repeats the first other copy by name, as the reconciliation picks it
+        other = (next((c for c in copies.get((r.unit, r.form, r.sha256), []) if c != r.rel), "") if how == DUPLICATE
                  else used.get((r.unit, r.form), "") if how == SUPERSEDED else "")
         files[r.rel] = FileState(r.sha256, r.unit, r.form, how, reason,
                                  sum(i.severity == "error" for i in r.issues), other)
