@@ -249,7 +249,7 @@ def harvest(inbox, plan_path, units, key_file, out, deadline, templates) -> None
                              progress=lambda _r: bar.update(1), files=scanned.pop(), lock_wait=wait,
                              on_wait=waiting(out),
                              expected_key=remembered.expected_key(), outline=use.bundle.outline)
-    for line in closing_lines(result, registry, out):
+    for line in closing_lines(result, registry, out, use.bundle.outline):
         click.echo(line)
 
 

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import click
 
-from harvest.console import hhmm, snapshot
+from harvest.console import form_names, hhmm, snapshot
 from harvest.run import INBOX_WHAT
 from harvest.run import harvest as run_harvest
-from harvest.watch import SETTLE, WatchReport, inbox_state, supervised, wait_settled, watch_loop
+from harvest.watch import SETTLE, WatchReport, inbox_state, supervised, unreadable, wait_settled, watch_loop
 from xlsx_forms import outdir
 
 from . import config
@@ -56,10 +56,12 @@ def _batches(inbox: Path, settle: float, stop_event: threading.Event | None):
 
 def watch_inbox(inbox: Path, out: Path, run: Callable[[], object], names: dict[str, str],
                 say: Callable[[str], None] = click.echo, settle: float = SETTLE,
-                stop_event: threading.Event | None = None, explain: Callable[[Exception], str] = str):
+                stop_event: threading.Event | None = None, explain: Callable[[Exception], str] = str,
+                forms: dict[str, str] | None = None):
     """Watch ``inbox``, harvesting into ``out`` with ``run`` (a Snapshot-returning harvest)
     after each settled batch of changes, until Ctrl+C or ``stop_event``; say a closing
-    line. Returns the loop's WatchReport."""
+    line. While files the last run read cannot be read (``harvest.watch.unreadable``),
+    nothing runs. ``forms``: form id → its name. Returns the loop's WatchReport."""
     try:
         batches, deleted = _batches(inbox, settle, stop_event)
     except KeyboardInterrupt:
@@ -68,7 +70,8 @@ def watch_inbox(inbox: Path, out: Path, run: Callable[[], object], names: dict[s
         def settled(batch) -> None:
             wait_settled({Path(p) for change, p in batch if change != deleted}, settle)
         say(f"Đang theo dõi {outdir.shown(inbox)}; kết quả ghi vào {outdir.shown(out)} (Ctrl+C để dừng).")
-        report = watch_loop(batches, run, say, names, settle=settled, explain=explain)
+        report = watch_loop(batches, run, say, names, settle=settled, explain=explain,
+                            blocked=lambda before: unreadable(inbox, before), forms=forms)
     if report.last_at is None:
         say("Đã dừng theo dõi trước khi tổng hợp xong; kết quả tổng hợp trước (nếu có) giữ nguyên.")
     else:
@@ -98,7 +101,8 @@ def register(cli) -> None:
 
         def explain(exc: Exception) -> str:
             return os_error_message(exc) if isinstance(exc, OSError) else str(exc)
-        watch_inbox(inbox, out, run, {u.code: u.name for u in registry.units}, settle=settle, explain=explain)
+        watch_inbox(inbox, out, run, {u.code: u.name for u in registry.units}, settle=settle, explain=explain,
+                    forms=form_names(use.bundle.outline))
 
     settle_option = click.Option(
         ["--settle"], type=click.FloatRange(0, 60), default=SETTLE, show_default=True, metavar="GIÂY",
@@ -113,7 +117,7 @@ def register(cli) -> None:
         Tổng hợp một lần như cchc harvest (cùng các tùy chọn), rồi mỗi khi có tệp được chép
         vào, sửa, đổi tên hoặc xóa khỏi thư mục (kể cả thư mục con) thì chờ tệp chép xong
         (--settle) và tổng hợp lại vào thư mục --out. Mỗi thay đổi in một dòng, ví dụ «14:02 nhận PL3
-        của Văn phòng HĐND-UBND thành phố («PL3.xlsx») — đã nộp, 0 lỗi; còn thiếu: 3 đơn vị».
+        của Văn phòng HĐND-UBND thành phố («PL3.xlsx») — đã nộp, 0 lỗi; còn thiếu phụ lục: 3 đơn vị».
         Mỗi lúc chỉ một lần tổng hợp; lệnh cchc harvest ghi cùng thư mục sẽ chờ. Không bao
         giờ ghi vào THƯ_MỤC_NHẬN. Nếu THƯ_MỤC_NHẬN bị xóa, đổi tên hoặc không đọc được, lệnh
         báo một dòng, giữ nguyên kết quả trước và chờ; khi thư mục có lại thì theo dõi và

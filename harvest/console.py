@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from xlsx_forms.outline import Outline
 from xlsx_forms.registry import Registry
 
 from .issues import Code
@@ -32,6 +33,7 @@ class FileState:
     outcome: str     # used, superseded, duplicate, rejected
     reason: str      # why it is not used ("" when used)
     errors: int
+    other: str = ""  # a duplicate: the file it repeats; superseded: the file used instead
 
 
 @dataclass(frozen=True)
@@ -45,34 +47,62 @@ class Snapshot:
     complete_units: int = 0
     with_errors_units: int = 0
     at: datetime | None = None   # the harvest's time (its summary's «lập lúc»), when known
+    no_report_units: int | None = None   # units without a narrative report (None: the plan asks for none)
 
 
 def snapshot(result: Harvest, at: datetime | None = None) -> Snapshot:
     """The comparable facts of a harvest (small: kept between two runs of the watch);
     ``at``: the time the harvest was given (``harvest(now=…)``)."""
     rec = result.reconciliation
+    kept = [r for r in result.results if not any(i.code == Code.F_SYSTEM_FILE for i in r.issues)]
+    # an office suite's own lock or a thumbnail file comes and goes: no news
+    outcome = {r.rel: rec.outcomes.get(r.rel, (REJECTED, r.reason)) for r in kept}
+    used = {(r.unit, r.form): r.rel for r in kept if outcome[r.rel][0] == USED}
+    copies: dict[tuple[str, str, str], list[str]] = {}   # (unit, form, content) → its copies by name
+    for r in sorted(kept, key=lambda r: r.rel):
+        if r.sha256:
+            copies.setdefault((r.unit, r.form, r.sha256), []).append(r.rel)
     files = {}
-    for r in result.results:
-        if any(i.code == Code.F_SYSTEM_FILE for i in r.issues):
-            continue   # an office suite's own lock or a thumbnail file comes and goes: no news
-        outcome, reason = rec.outcomes.get(r.rel, (REJECTED, r.reason))
-        files[r.rel] = FileState(r.sha256, r.unit, r.form, outcome, reason,
-                                 sum(i.severity == "error" for i in r.issues))
+    for r in kept:
+        how, reason = outcome[r.rel]
+        # a duplicate repeats the first other copy by name, as the reconciliation picks it
+        other = (next((c for c in copies.get((r.unit, r.form, r.sha256), []) if c != r.rel), "") if how == DUPLICATE
+                 else used.get((r.unit, r.form), "") if how == SUPERSEDED else "")
+        files[r.rel] = FileState(r.sha256, r.unit, r.form, how, reason,
+                                 sum(i.severity == "error" for i in r.issues), other)
     complete, with_errors, missing = rec.unit_tally()
-    return Snapshot(files, {(s.unit, s.form): s.status for s in rec.statuses}, missing, complete, with_errors, at)
+    no_report = (None if result.reports is None
+                 else sum(s.status == MISSING for s in result.reports.statuses))
+    return Snapshot(files, {(s.unit, s.form): s.status for s in rec.statuses}, missing, complete, with_errors, at,
+                    no_report)
+
+
+def form_names(outline: Outline | None) -> dict[str, str]:
+    """Form id → the name a person reads, for the forms not named by their code: the
+    narrative report ('BC' → 'báo cáo theo Đề cương', from the outline's kind and name).
+    Appendices keep their code (PL1…), which is how the plan names them."""
+    if outline is None:
+        return {}
+    kind = outline.kind.strip().lower()
+    source = outline.name.strip()
+    if source.upper().endswith(outline.kind.strip().upper()):   # "ĐỀ CƯƠNG BÁO CÁO": the outline of a report
+        source = source[:len(source) - len(outline.kind.strip())].strip()
+    source = source.lower()
+    return {outline.id: f"{kind} theo {source[:1].upper()}{source[1:]}" if source else kind}
 
 
 def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-def _what(state: FileState, names: dict[str, str]) -> str:
+def _what(state: FileState, names: dict[str, str], forms: dict[str, str] | None = None) -> str:
     """'PL3 của Văn phòng HĐND-UBND thành phố', or 'tệp không rõ đơn vị' for a file that
-    could not be attributed."""
+    could not be attributed; ``forms``: form id → its name (``form_names``)."""
+    form = (forms or {}).get(state.form, state.form)
     if state.unit in names and state.form:
-        return f"{state.form} của {names[state.unit]}"
+        return f"{form} của {names[state.unit]}"
     if state.form:
-        return f"{state.form} (không rõ đơn vị)"
+        return f"{form} (không rõ đơn vị)"
     return "tệp chưa rõ của đơn vị nào, phụ lục nào"
 
 
@@ -82,14 +112,24 @@ def _state(state: FileState, snap: Snapshot) -> str:
         late = snap.statuses.get((state.unit, state.form)) == LATE
         return f"{'nộp muộn' if late else 'đã nộp'}, {state.errors} lỗi"
     if state.outcome == SUPERSEDED:
-        return f"không dùng: đã có bản mới hơn ({state.reason})"
+        return "không dùng: đã có bản mới hơn" + (f" «{state.other}»" if state.other else "")
     if state.outcome == DUPLICATE:
-        return f"không dùng: {state.reason}"
+        return SAME.format(state.other) if state.other else "trùng lặp: giống hệt một tệp đã nhận, không thay đổi gì"
     return f"không dùng được: {state.reason or 'xem issues.csv'}"
 
 
-def _missing(snap: Snapshot) -> str:
-    return f"còn thiếu: {snap.missing_units} đơn vị" if snap.missing_units else "đã đủ mọi đơn vị"
+SAME = "trùng lặp: giống hệt «{}» đã nhận, không thay đổi gì"
+
+
+def _missing(snap: Snapshot, forms: dict[str, str] | None = None) -> str:
+    """'còn thiếu phụ lục: 3 đơn vị', and with narrative reports asked for, how many units
+    have not sent theirs ('chưa gửi báo cáo theo Đề cương: 12 đơn vị')."""
+    text = (f"còn thiếu phụ lục: {snap.missing_units} đơn vị" if snap.missing_units
+            else "đã đủ phụ lục của mọi đơn vị")
+    if snap.no_report_units:
+        report = next(iter((forms or {}).values()), "báo cáo")
+        text += f"; chưa gửi {report}: {snap.no_report_units} đơn vị"
+    return text
 
 
 def hhmm(at: datetime) -> str:
@@ -110,8 +150,8 @@ def _counted(snap: Snapshot, used: dict[tuple[str, str], str], key: tuple[str, s
     return (snap.files[rel].sha256 if rel else "", snap.statuses.get(key, ""))
 
 
-def _form_of(key: tuple[str, str], names: dict[str, str]) -> str:
-    return _what(FileState("", *key, USED, "", 0), names)
+def _form_of(key: tuple[str, str], names: dict[str, str], forms: dict[str, str] | None) -> str:
+    return _what(FileState("", *key, USED, "", 0), names, forms)
 
 
 def _now(key: tuple[str, str], after: Snapshot, used: dict[tuple[str, str], str]) -> str:
@@ -122,7 +162,8 @@ def _now(key: tuple[str, str], after: Snapshot, used: dict[tuple[str, str], str]
     return f"nay: {_lower_first(status) if status else 'không còn tệp nào được dùng'}"
 
 
-def change_lines(before: Snapshot, after: Snapshot, names: dict[str, str], at: datetime) -> list[str]:
+def change_lines(before: Snapshot, after: Snapshot, names: dict[str, str], at: datetime,
+                 forms: dict[str, str] | None = None) -> list[str]:
     """The news between two harvests, e.g. '14:02 nhận PL3 của Văn phòng HĐND-UBND thành
     phố («vp/PL3.xlsx») — đã nộp, 0 lỗi; còn thiếu: 3 đơn vị'. ``names``: unit code →
     name (people read names, not codes); ``at``: the later harvest's time.
@@ -133,8 +174,16 @@ def change_lines(before: Snapshot, after: Snapshot, names: dict[str, str], at: d
     or by a line of its own (a file rewritten with another unit's workbook takes the old
     unit's appendix away). What a line says comes from the two harvests' states, never
     from file names: a new copy of the content already counted is a duplicate whichever
-    copy the reconciliation now names as used (it picks identical copies by name)."""
+    copy the reconciliation now names as used (it picks identical copies by name).
+    ``forms``: form id → the name a person reads (``form_names``), else the id."""
     t = hhmm(at)
+    forms = forms or {}
+
+    def what(state: FileState) -> str:
+        return _what(state, names, forms)
+
+    def form(key: tuple[str, str]) -> str:
+        return forms.get(key[1], key[1])
     used_before, used_after = _used(before), _used(after)
     keys = {*used_before, *used_after, *before.statuses, *after.statuses}
     changed = {k for k in keys if _counted(before, used_before, k) != _counted(after, used_after, k)}
@@ -156,53 +205,55 @@ def change_lines(before: Snapshot, after: Snapshot, names: dict[str, str], at: d
         """The file counted before whose content this one repeats, if it is still there."""
         old = used_before.get((state.unit, state.form))
         return old if old in after.files and before.files[old].sha256 == state.sha256 else None
-    same = "trùng lặp: giống hệt «{}» đã nhận, không thay đổi gì"
+    same = SAME
     for rel in sorted({*added, *rewritten} - set(renamed.values())):
         state, key = after.files[rel], (after.files[rel].unit, after.files[rel].form)
         where = f"«{rel}», thay tệp cùng tên" if rel in before.files else f"«{rel}»"
         old = used_before.get(key)
         if twin(state):
-            news = f"nhận {_what(state, names)} ({where}) — {same.format(old)}"
+            news = f"nhận {what(state)} ({where}) — {same.format(old)}"
         elif state.outcome == USED and key in changed:
             told.add(key)
             if old and old != rel and old in after.files:
                 where += f", thay «{old}»"
-            news = f"nhận {'bản mới của ' if old else ''}{_what(state, names)} ({where}) — {_state(state, after)}"
+            news = f"nhận {'bản mới của ' if old else ''}{what(state)} ({where}) — {_state(state, after)}"
         else:
             if key in changed and key not in used_after:
                 told.add(key)   # its status is this file's: rejected, it says why
-            news = f"nhận {_what(state, names)} ({where}) — {_state(state, after)}"
+            news = f"nhận {what(state)} ({where}) — {_state(state, after)}"
         lines.append((rel, f"{t} {news}"))
     for old, new in renamed.items():
         state = after.files[new]
         told.add((state.unit, state.form))
         now = same.format(twin(state)) if twin(state) else _state(state, after)
-        lines.append((new, f"{t} đổi tên «{old}» thành «{new}» ({_what(state, names)}) — {now}"))
+        lines.append((new, f"{t} đổi tên «{old}» thành «{new}» ({what(state)}) — {now}"))
     for rel in removed:
         if rel in renamed:
             continue
         state = before.files[rel]
         key = (state.unit, state.form)
         told.add(key)
-        tail = f" — {key[1]} {_now(key, after, used_after)}" if key in keys else ""
-        lines.append((rel, f"{t} bỏ {_what(state, names)} («{rel}» không còn trong thư mục nhận){tail}"))
+        tail = f" — {form(key)} {_now(key, after, used_after)}" if key in keys else ""
+        lines.append((rel, f"{t} bỏ {what(state)} («{rel}» không còn trong thư mục nhận){tail}"))
     for key in sorted(changed - told):
         old = used_before.get(key)
         if old in after.files and key not in used_after:
             now = after.files[old]
-            why = (f"«{old}» nay là {_what(now, names)}" if (now.unit, now.form) != key
+            why = (f"«{old}» nay là {what(now)}" if (now.unit, now.form) != key
                    else f"«{old}» nay {_state(now, after)}")
-            lines.append((old, f"{t} bỏ {_form_of(key, names)} ({why}) — {key[1]} {_now(key, after, used_after)}"))
+            now_is = _now(key, after, used_after)
+            lines.append((old, f"{t} bỏ {_form_of(key, names, forms)} ({why}) — {form(key)} {now_is}"))
         else:
-            lines.append((used_after.get(key, ""), f"{t} {_form_of(key, names)} {_now(key, after, used_after)}"))
-    return [f"{text}; {_missing(after)}" for _, text in sorted(lines, key=lambda p: p[0])]
+            lines.append((used_after.get(key, ""), f"{t} {_form_of(key, names, forms)} {_now(key, after, used_after)}"))
+    return [f"{text}; {_missing(after, forms)}" for _, text in sorted(lines, key=lambda p: p[0])]
 
 
-def tally_line(snap: Snapshot, units: int, at: datetime) -> str:
+def tally_line(snap: Snapshot, units: int, at: datetime, forms: dict[str, str] | None = None) -> str:
     """The state of the outputs in one line: '14:00 đã tổng hợp 12 tệp: 10/15 đơn vị đã
-    nộp đủ không lỗi, 2 có lỗi; còn thiếu: 3 đơn vị'."""
+    nộp đủ phụ lục, không lỗi, 2 có lỗi; còn thiếu phụ lục: 3 đơn vị' (and how many units
+    have sent no narrative report, when the plan asks for one)."""
     return (f"{hhmm(at)} đã tổng hợp {len(snap.files)} tệp: {snap.complete_units}/{units} đơn vị "
-            f"đã nộp đủ không lỗi, {snap.with_errors_units} có lỗi; {_missing(snap)}")
+            f"đã nộp đủ phụ lục, không lỗi, {snap.with_errors_units} có lỗi; {_missing(snap, forms)}")
 
 
 def _listed(items: list[str], noun: str = "phụ lục") -> str:
@@ -211,18 +262,22 @@ def _listed(items: list[str], noun: str = "phụ lục") -> str:
     return "; ".join(items[:LISTED]) + more
 
 
-def closing_lines(result: Harvest, registry: Registry, out: Path) -> list[str]:
+def closing_lines(result: Harvest, registry: Registry, out: Path, outline: Outline | None = None) -> list[str]:
     """The closing summary of ``cchc harvest``: files by outcome, units by state, what is
     missing, late or unusable (unit names, not codes), and the count of every kind of
-    problem: errors, warnings, late appendices and rejected files."""
+    problem: errors, warnings, late appendices and rejected files. ``outline``: the
+    narrative reports' Đề cương, which names them."""
     rec: Reconciliation = result.reconciliation
     outcomes = [o for o, _ in rec.outcomes.values()]
     complete, with_errors, missing_units = rec.unit_tally()
     names = {u.code: u.name for u in registry.units}
     counts = rec.outcome_counts()
     lines = [f"Đã đọc {len(result.results)} tệp: {', '.join(f'{n} {o.label}' for o, n in counts.items())}.",
-             (f"Đơn vị: {complete}/{len(registry.units)} đã nộp đủ không lỗi, "
-             f"{with_errors} có lỗi, {missing_units} còn thiếu phụ lục.")]
+             (f"Đơn vị: {complete}/{len(registry.units)} đã nộp đủ phụ lục, không lỗi; "
+             f"{with_errors} có lỗi, {missing_units} còn thiếu phụ lục"
+              + (f"; {sum(s.status == MISSING for s in result.reports.statuses)} chưa gửi "
+                 f"{next(iter(form_names(outline).values()), 'báo cáo')}" if result.reports is not None else "")
+              + ".")]
     missing = [s for s in rec.statuses if s.status == MISSING]
     if missing:
         lines.append(f"Chưa nộp: {_listed([f'{names.get(s.unit, s.unit)} ({s.form})' for s in missing])}.")
@@ -236,7 +291,8 @@ def closing_lines(result: Harvest, registry: Registry, out: Path) -> list[str]:
     if result.reports is not None:   # the narrative reports (harvest.sections)
         absent = [names.get(s.unit, s.unit) for s in result.reports.statuses if s.status == MISSING]
         got = len(result.reports.statuses) - len(absent)
-        lines.append(f"Báo cáo theo Đề cương: {got}/{len(registry.units)} đơn vị đã gửi"
+        report = next(iter(form_names(outline).values()), "báo cáo")
+        lines.append(f"{report[:1].upper()}{report[1:]}: {got}/{len(registry.units)} đơn vị đã gửi"
                      + (f"; chưa gửi: {_listed(absent, 'đơn vị')}" if absent else "")
                      + f" (nội dung: {out / 'sections.csv'}).")
     errors = sum(i.severity == "error" for i in result.issues)

@@ -14,6 +14,7 @@ harvests again.
 """
 from __future__ import annotations
 
+import errno
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -24,6 +25,7 @@ from pathlib import Path
 from oslayer.oserrors import describe
 from xlsx_forms.errors import CchcError
 
+from . import inbox as kinds
 from .console import Snapshot, change_lines, hhmm, tally_line
 from .reconcile import LOCAL
 
@@ -140,6 +142,57 @@ def supervised(start: Callable[[], Iterator[set]], state: Callable[[], object], 
     return follow()
 
 
+_BLOCKING = {errno.EACCES, errno.EPERM, errno.EIO}
+
+
+def _cannot(exc: OSError) -> bool:
+    """A permission or input/output error: the entry is there but cannot be read now."""
+    return isinstance(exc, PermissionError) or exc.errno in _BLOCKING
+
+
+def _opened(path: str, folder: bool) -> OSError | None:
+    """The error listing ``folder`` or opening the file ``path`` gives now (None: it can)."""
+    try:
+        if folder:
+            with os.scandir(path) as entries:
+                next(entries, None)
+        else:
+            os.close(os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0)))
+    except OSError as exc:
+        return exc
+    return None
+
+
+def unreadable(inbox: Path, before: Snapshot) -> list[tuple[str, str]]:
+    """Entries of ``inbox`` the harvest ``before`` read files from (a folder holding them,
+    or one of them) that cannot be listed or read now because of a permission or I/O
+    error, each with why in Vietnamese ('không có quyền đọc'). Harvesting now would count
+    those files as never sent: the watch waits instead. An entry that was unreadable
+    already (nothing read from it before) is not one of them: the harvest lists it as not
+    read, as ever."""
+    read = [rel for rel, state in before.files.items() if state.sha256]
+    if not read:
+        return []
+    try:
+        entries = kinds.scan(inbox)
+    except OSError:
+        return []   # the inbox itself: ``inbox_state`` says so, the harvest fails and keeps the outputs
+    found = []
+    for f in entries:
+        if f.kind in (kinds.FOLDER, kinds.GONE):
+            held = any(rel.startswith(f.rel) for rel in read) if f.kind == kinds.FOLDER else f.rel in read
+        elif f.kind == kinds.FILE:
+            held = f.rel in before.files and bool(before.files[f.rel].sha256)
+        else:
+            continue
+        if not held:
+            continue
+        exc = _opened(f.path, f.kind == kinds.FOLDER)
+        if exc is not None and _cannot(exc):
+            found.append((f.rel, describe(exc)))
+    return found
+
+
 @dataclass
 class WatchReport:
     """What a watch did: the harvests run, the last result, whether it was interrupted."""
@@ -153,7 +206,9 @@ class WatchReport:
 def watch_loop(batches: Iterable[object], run: Callable[[], Snapshot], say: Callable[[str], None],
                names: dict[str, str], settle: Callable[[object], None] = lambda _batch: None,
                clock: Callable[[], datetime] = lambda: datetime.now(LOCAL),
-               explain: Callable[[Exception], str] = str) -> WatchReport:
+               explain: Callable[[Exception], str] = str,
+               blocked: Callable[[Snapshot], list[tuple[str, str]]] = lambda _before: [],
+               forms: dict[str, str] | None = None) -> WatchReport:
     """Harvest once, then again after each batch of changes (once ``settle(batch)`` has
     waited for the files being copied), and ``say`` one line per change
     (``harvest.console.change_lines``). An ``Away`` item is said in one line and nothing
@@ -165,13 +220,19 @@ def watch_loop(batches: Iterable[object], run: Callable[[], Snapshot], say: Call
     later run, it is said in one line (``explain``: the error in Vietnamese) and the
     previous outputs stay. Ctrl+C (KeyboardInterrupt, from the watcher or during a run)
     ends the loop normally: the report says so, and the outputs are those of the last
-    complete run."""
+    complete run.
+
+    ``blocked(last)`` (``unreadable``): before a run, the entries the last run read files
+    from that cannot be read now; while there are any, nothing runs (the outputs would
+    count their files as never sent): one line says so, and the next batch checks again.
+    ``forms``: form id → the name a person reads (``harvest.console.form_names``)."""
     report = WatchReport()
+    waiting: list[tuple[str, str]] = []
     units = len(names)
     try:
         first = run()
         report.last, report.last_at, report.runs = first, first.at or clock(), 1
-        say(tally_line(report.last, units, report.last_at))
+        say(tally_line(report.last, units, report.last_at, forms))
         for batch in batches:
             if isinstance(batch, Away):
                 say(f"{hhmm(clock())} {batch.why} — kết quả tổng hợp trước vẫn giữ nguyên")
@@ -180,6 +241,14 @@ def watch_loop(batches: Iterable[object], run: Callable[[], Snapshot], say: Call
                 say(f"{hhmm(clock())} thư mục nhận đã có lại: tổng hợp lại")
             else:
                 settle(batch)
+            stuck = blocked(report.last)
+            if stuck:
+                if stuck != waiting:
+                    what = ", ".join(f"«{rel}» ({why})" for rel, why in stuck)
+                    say(f"{hhmm(clock())} không đọc được {what}; giữ nguyên kết quả trước, chờ đến khi đọc được")
+                waiting = stuck
+                continue
+            waiting = []
             try:
                 snap = run()
             except (CchcError, OSError) as exc:
@@ -188,10 +257,10 @@ def watch_loop(batches: Iterable[object], run: Callable[[], Snapshot], say: Call
                 continue
             at = snap.at or clock()
             report.runs += 1
-            for line in change_lines(report.last, snap, names, at):
+            for line in change_lines(report.last, snap, names, at, forms):
                 say(line)
             if isinstance(batch, Back):   # the state of the outputs, changed or not
-                say(tally_line(snap, units, at))
+                say(tally_line(snap, units, at, forms))
             report.last, report.last_at = snap, at
     except KeyboardInterrupt:
         report.interrupted = True

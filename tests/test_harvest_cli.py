@@ -38,7 +38,8 @@ def test_harvest_the_samples(inbox, tmp_path):
     assert result.exit_code == 0, result.output
     # 28 workbooks and others, 5 narrative reports (2 used, 1 superseded, a signed PDF not read)
     assert "Đã đọc 33 tệp: 26 được dùng, 2 bị thay bằng bản mới hơn, 1 trùng lặp, 4 bị loại." in result.output
-    assert "Đơn vị: 12/15 đã nộp đủ không lỗi, 2 có lỗi, 1 còn thiếu phụ lục." in result.output
+    assert ("Đơn vị: 12/15 đã nộp đủ phụ lục, không lỗi; 2 có lỗi, 1 còn thiếu phụ lục; "
+            "12 chưa gửi báo cáo theo Đề cương.") in result.output
     assert "Chưa nộp: UBND xã Phương Thiện (PL1)." in result.output
     assert "Báo cáo theo Đề cương: 3/15 đơn vị đã gửi; chưa gửi: Phòng Tài chính - Kế hoạch;" in result.output
     assert f"Bảng tổng hợp: {out.resolve() / 'tong-hop-cchc.xlsx'}" in result.output

@@ -164,7 +164,7 @@ def test_the_summary_and_the_city_appendices_are_written(loop):
     assert len(status) == 9 and all(s["errors"] == "0" for s in status)
     # Only the narrative reports, never sent here, are missing.
     assert {i["code"] for i in _csv(out / "issues.csv")} == {"N-MISSING"}
-    assert "Đơn vị: 7/7 đã nộp đủ không lỗi" in output
+    assert "Đơn vị: 7/7 đã nộp đủ phụ lục, không lỗi" in output
 
 
 def test_nothing_of_plan_372_appears_in_the_outputs(loop):

@@ -31,54 +31,58 @@ USED = FileState("a1", "vp", "PL3", "used", "", 0)
 CASES = [
     # (before, after, statuses after, expected lines), one per kind of change and outcome
     ({}, {"PL3.xlsx": USED}, {("vp", "PL3"): "Đã nộp"},
-     [f"14:02 nhận PL3 của {VP} («PL3.xlsx») — đã nộp, 0 lỗi; còn thiếu: 3 đơn vị"]),
+     [f"14:02 nhận PL3 của {VP} («PL3.xlsx») — đã nộp, 0 lỗi; còn thiếu phụ lục: 3 đơn vị"]),
     ({}, {"PL3.xlsx": USED}, {("vp", "PL3"): "Nộp muộn"},
-     [f"14:02 nhận PL3 của {VP} («PL3.xlsx») — nộp muộn, 0 lỗi; còn thiếu: 3 đơn vị"]),
+     [f"14:02 nhận PL3 của {VP} («PL3.xlsx») — nộp muộn, 0 lỗi; còn thiếu phụ lục: 3 đơn vị"]),
     ({}, {"a/PL2.xls": FileState("b", "tu-phap", "PL2", "used", "", 4)}, {("tu-phap", "PL2"): "Có lỗi"},
-     ["14:02 nhận PL2 của Phòng Tư pháp («a/PL2.xls») — đã nộp, 4 lỗi; còn thiếu: 3 đơn vị"]),
+     ["14:02 nhận PL2 của Phòng Tư pháp («a/PL2.xls») — đã nộp, 4 lỗi; còn thiếu phụ lục: 3 đơn vị"]),
     ({}, {"x.xlsx": FileState("c", "", "", "rejected", "tệp không đọc được", 1)}, {},
      ["14:02 nhận tệp chưa rõ của đơn vị nào, phụ lục nào («x.xlsx») — không dùng được: tệp không đọc được; "
-      "còn thiếu: 3 đơn vị"]),
+      "còn thiếu phụ lục: 3 đơn vị"]),
     ({"new.xlsx": USED},
-     {"new.xlsx": USED, "old.xlsx": FileState("d", "vp", "PL3", "superseded", "thay bằng new.xlsx", 0)},
+     {"new.xlsx": USED, "old.xlsx": FileState("d", "vp", "PL3", "superseded", "thay bằng new.xlsx", 0, "new.xlsx")},
      {("vp", "PL3"): "Đã nộp"},
-     [f"14:02 nhận PL3 của {VP} («old.xlsx») — không dùng: đã có bản mới hơn (thay bằng new.xlsx); "
-      "còn thiếu: 3 đơn vị"]),
-    ({}, {"a.xlsx": USED, "b.xlsx": FileState("a1", "vp", "PL3", "duplicate", "giống hệt a.xlsx", 0)},
+     [f"14:02 nhận PL3 của {VP} («old.xlsx») — không dùng: đã có bản mới hơn «new.xlsx»; "
+      "còn thiếu phụ lục: 3 đơn vị"]),
+    ({}, {"a.xlsx": USED, "b.xlsx": FileState("a1", "vp", "PL3", "duplicate", "giống hệt a.xlsx", 0, "a.xlsx")},
      {("vp", "PL3"): "Đã nộp"},
-     [f"14:02 nhận PL3 của {VP} («a.xlsx») — đã nộp, 0 lỗi; còn thiếu: 3 đơn vị",
-      f"14:02 nhận PL3 của {VP} («b.xlsx») — không dùng: giống hệt a.xlsx; còn thiếu: 3 đơn vị"]),
+     [f"14:02 nhận PL3 của {VP} («a.xlsx») — đã nộp, 0 lỗi; còn thiếu phụ lục: 3 đơn vị",
+      f"14:02 nhận PL3 của {VP} («b.xlsx») — trùng lặp: giống hệt «a.xlsx» đã nhận, không thay đổi gì; "
+      "còn thiếu phụ lục: 3 đơn vị"]),
     ({"PL3.xlsx": USED}, {"PL3.xlsx": FileState("a2", "vp", "PL3", "used", "", 2)}, {("vp", "PL3"): "Có lỗi"},
-     [f"14:02 nhận bản mới của PL3 của {VP} («PL3.xlsx», thay tệp cùng tên) — đã nộp, 2 lỗi; còn thiếu: 3 đơn vị"]),
+     [f"14:02 nhận bản mới của PL3 của {VP} («PL3.xlsx», thay tệp cùng tên) — đã nộp, 2 lỗi; "
+      "còn thiếu phụ lục: 3 đơn vị"]),
     # A newer version under another name: the one it replaces is named.
     ({"PL3.xlsx": USED},
-     {"PL3.xlsx": FileState("a1", "vp", "PL3", "superseded", "thay bằng sửa.xlsx", 0),
+     {"PL3.xlsx": FileState("a1", "vp", "PL3", "superseded", "thay bằng sửa.xlsx", 0, "sửa.xlsx"),
       "sửa.xlsx": FileState("a2", "vp", "PL3", "used", "", 0)}, {("vp", "PL3"): "Đã nộp"},
-     [f"14:02 nhận bản mới của PL3 của {VP} («sửa.xlsx», thay «PL3.xlsx») — đã nộp, 0 lỗi; còn thiếu: 3 đơn vị"]),
+     [f"14:02 nhận bản mới của PL3 của {VP} («sửa.xlsx», thay «PL3.xlsx») — đã nộp, 0 lỗi; "
+      "còn thiếu phụ lục: 3 đơn vị"]),
     ({"tmp/PL3.part": USED}, {"PL3.xlsx": USED}, {("vp", "PL3"): "Đã nộp"},
-     [f"14:02 đổi tên «tmp/PL3.part» thành «PL3.xlsx» (PL3 của {VP}) — đã nộp, 0 lỗi; còn thiếu: 3 đơn vị"]),
+     [f"14:02 đổi tên «tmp/PL3.part» thành «PL3.xlsx» (PL3 của {VP}) — đã nộp, 0 lỗi; còn thiếu phụ lục: 3 đơn vị"]),
     ({"PL3.xlsx": USED}, {}, {("vp", "PL3"): "Chưa nộp"},
-     [f"14:02 bỏ PL3 của {VP} («PL3.xlsx» không còn trong thư mục nhận) — PL3 nay: chưa nộp; còn thiếu: 3 đơn vị"]),
+     [f"14:02 bỏ PL3 của {VP} («PL3.xlsx» không còn trong thư mục nhận) — PL3 nay: chưa nộp; "
+      "còn thiếu phụ lục: 3 đơn vị"]),
     # Removing the newest version brings the older one back: which one counts now is said.
-    ({"new.xlsx": USED, "old.xlsx": FileState("d", "vp", "PL3", "superseded", "thay bằng new.xlsx", 1)},
+    ({"new.xlsx": USED, "old.xlsx": FileState("d", "vp", "PL3", "superseded", "thay bằng new.xlsx", 1, "new.xlsx")},
      {"old.xlsx": FileState("d", "vp", "PL3", "used", "", 1)}, {("vp", "PL3"): "Có lỗi"},
      [f"14:02 bỏ PL3 của {VP} («new.xlsx» không còn trong thư mục nhận) — PL3 nay dùng «old.xlsx»: đã nộp, 1 lỗi; "
-      "còn thiếu: 3 đơn vị"]),
+      "còn thiếu phụ lục: 3 đơn vị"]),
     # The file of one unit overwritten with another unit's workbook: the first unit loses its appendix.
     ({"Phụ lục 1 - Phòng Tư pháp.xlsx": FileState("t", "tu-phap", "PL1", "used", "", 0)},
      {"Phụ lục 1 - Phòng Tư pháp.xlsx": FileState("n", "tcnv", "PL1", "used", "", 0)},
      {("tu-phap", "PL1"): "Chưa nộp", ("tcnv", "PL1"): "Đã nộp"},
      ["14:02 nhận PL1 của Ban Tổ chức - Nội vụ («Phụ lục 1 - Phòng Tư pháp.xlsx», thay tệp cùng tên) — đã nộp, 0 lỗi; "
-      "còn thiếu: 3 đơn vị",
+      "còn thiếu phụ lục: 3 đơn vị",
       "14:02 bỏ PL1 của Phòng Tư pháp («Phụ lục 1 - Phòng Tư pháp.xlsx» nay là PL1 của Ban Tổ chức - Nội vụ) — "
-      "PL1 nay: chưa nộp; còn thiếu: 3 đơn vị"]),
+      "PL1 nay: chưa nộp; còn thiếu phụ lục: 3 đơn vị"]),
     # Overwritten with an older version than another file of the same unit: that one counts now.
-    ({"a.xlsx": USED, "b.xlsx": FileState("b1", "vp", "PL3", "superseded", "thay bằng a.xlsx", 0)},
-     {"a.xlsx": FileState("a0", "vp", "PL3", "superseded", "thay bằng b.xlsx", 0),
+    ({"a.xlsx": USED, "b.xlsx": FileState("b1", "vp", "PL3", "superseded", "thay bằng a.xlsx", 0, "a.xlsx")},
+     {"a.xlsx": FileState("a0", "vp", "PL3", "superseded", "thay bằng b.xlsx", 0, "b.xlsx"),
       "b.xlsx": FileState("b1", "vp", "PL3", "used", "", 0)}, {("vp", "PL3"): "Đã nộp"},
-     [f"14:02 nhận PL3 của {VP} («a.xlsx», thay tệp cùng tên) — không dùng: đã có bản mới hơn (thay bằng b.xlsx); "
-      "còn thiếu: 3 đơn vị",
-      f"14:02 PL3 của {VP} nay dùng «b.xlsx»: đã nộp, 0 lỗi; còn thiếu: 3 đơn vị"]),
+     [f"14:02 nhận PL3 của {VP} («a.xlsx», thay tệp cùng tên) — không dùng: đã có bản mới hơn «b.xlsx»; "
+      "còn thiếu phụ lục: 3 đơn vị",
+      f"14:02 PL3 của {VP} nay dùng «b.xlsx»: đã nộp, 0 lỗi; còn thiếu phụ lục: 3 đơn vị"]),
 ]
 
 
@@ -98,14 +102,14 @@ def test_a_new_identical_copy_is_a_duplicate_whichever_name_sorts_first(copy):
     statuses = {("vp", "PL3"): "Đã nộp"}
     assert change_lines(_snap({counted: USED}, statuses), _snap(after, statuses), NAMES, AT) == [
         f"14:02 nhận PL3 của {VP} («{copy}») — trùng lặp: giống hệt «{counted}» đã nhận, không thay đổi gì; "
-        "còn thiếu: 3 đơn vị"]
+        "còn thiếu phụ lục: 3 đơn vị"]
 
 
 def test_nothing_changed_says_nothing_and_all_done_is_said():
     same = _snap({"PL3.xlsx": USED}, {("vp", "PL3"): "Đã nộp"})
     assert change_lines(same, same, NAMES, AT) == []
     done = change_lines(_snap({}), _snap({"PL3.xlsx": USED}, {("vp", "PL3"): "Đã nộp"}, missing=0), NAMES, AT)
-    assert done[0].endswith("— đã nộp, 0 lỗi; đã đủ mọi đơn vị")
+    assert done[0].endswith("— đã nộp, 0 lỗi; đã đủ phụ lục của mọi đơn vị")
 
 
 # Generated histories: a small model of the reconciliation (latest content wins, identical
@@ -134,7 +138,7 @@ def _model(inbox: dict[str, tuple[str, str, int]]) -> Snapshot:
             elif version == newest:
                 files[rel] = FileState(sha, *key, "duplicate", f"giống hệt {winner}", version % 3)
             else:
-                files[rel] = FileState(sha, *key, "superseded", f"thay bằng {winner}", version % 3)
+                files[rel] = FileState(sha, *key, "superseded", f"thay bằng {winner}", version % 3, winner)
     used = {(s.unit, s.form): s for s in files.values() if s.outcome == "used"}
     broken = {(s.unit, s.form) for s in files.values() if s.outcome == "rejected"}
     statuses = {(u, f): ("Có lỗi" if (u, f) in broken else "Chưa nộp") if (u, f) not in used
@@ -238,10 +242,11 @@ def test_loop_reports_each_batch_keeps_going_after_an_error_and_stops_on_ctrl_c(
     said, settled = [], []
     report = watch_loop(batches(), run, said.append, NAMES, settle=settled.append, clock=lambda: AT)
     assert report.interrupted and report.runs == 3 and settled == ["arrived", "broken", "removed"]
-    assert said[0] == "14:02 đã tổng hợp 0 tệp: 0/3 đơn vị đã nộp đủ không lỗi, 0 có lỗi; còn thiếu: 3 đơn vị"
-    assert said[1].startswith("14:02 nhận PL3 của Văn phòng") and said[1].endswith("còn thiếu: 2 đơn vị")
+    assert said[0] == ("14:02 đã tổng hợp 0 tệp: 0/3 đơn vị đã nộp đủ phụ lục, không lỗi, 0 có lỗi; "
+                       "còn thiếu phụ lục: 3 đơn vị")
+    assert said[1].startswith("14:02 nhận PL3 của Văn phòng") and said[1].endswith("còn thiếu phụ lục: 2 đơn vị")
     assert said[2].startswith("14:02 Lỗi: x.key: không tìm thấy tệp.") and "giữ nguyên" in said[2]
-    assert said[3].startswith("14:02 bỏ PL3") and said[3].endswith("còn thiếu: 3 đơn vị")
+    assert said[3].startswith("14:02 bỏ PL3") and said[3].endswith("còn thiếu phụ lục: 3 đơn vị")
     assert report.last.missing_units == 3
 
 
@@ -260,11 +265,12 @@ def test_loop_waits_while_the_inbox_is_away_and_harvests_when_it_is_back():
         "vẫn giữ nguyên",
         "14:02 thư mục nhận đã có lại: tổng hợp lại",
         "14:02 nhận tệp chưa rõ của đơn vị nào, phụ lục nào («x.xlsx») — không dùng được: tệp hỏng; "
-        "còn thiếu: 2 đơn vị",
-        "14:02 đã tổng hợp 2 tệp: 0/3 đơn vị đã nộp đủ không lỗi, 0 có lỗi; còn thiếu: 2 đơn vị",
+        "còn thiếu phụ lục: 2 đơn vị",
+        "14:02 đã tổng hợp 2 tệp: 0/3 đơn vị đã nộp đủ phụ lục, không lỗi, 0 có lỗi; còn thiếu phụ lục: 2 đơn vị",
         "14:02 thư mục nhận đã có lại: tổng hợp lại",
-        "14:02 bỏ tệp chưa rõ của đơn vị nào, phụ lục nào («x.xlsx» không còn trong thư mục nhận); còn thiếu: 2 đơn vị",
-        "14:02 đã tổng hợp 1 tệp: 0/3 đơn vị đã nộp đủ không lỗi, 0 có lỗi; còn thiếu: 2 đơn vị"]
+        "14:02 bỏ tệp chưa rõ của đơn vị nào, phụ lục nào («x.xlsx» không còn trong thư mục nhận); "
+        "còn thiếu phụ lục: 2 đơn vị",
+        "14:02 đã tổng hợp 1 tệp: 0/3 đơn vị đã nộp đủ phụ lục, không lỗi, 0 có lỗi; còn thiếu phụ lục: 2 đơn vị"]
 
 
 def test_ctrl_c_during_a_run_keeps_the_last_complete_one():

@@ -138,11 +138,12 @@ def test_watching_a_real_inbox(tmp_path, returns, catalogue, registry):
                 fh.flush()
                 time.sleep(0.3)
         line = w.expect("«quang trung.xlsx»")
-        assert "nhận PL1 của UBND phường Quang Trung («quang trung.xlsx») — đã nộp, 0 lỗi; còn thiếu: 13 đơn vị" in line
+        assert ("nhận PL1 của UBND phường Quang Trung («quang trung.xlsx») — đã nộp, 0 lỗi; "
+                "còn thiếu phụ lục: 13 đơn vị") in line
         # Written under another name outside, renamed into place.
         _put(inbox / "tran-phu.xlsx", returns["p-tran-phu"], tmp_path)
-        assert "nhận PL1 của UBND phường Trần Phú («tran-phu.xlsx») — đã nộp, 0 lỗi; còn thiếu: 12 đơn vị" in w.expect(
-            "«tran-phu.xlsx»")
+        assert ("nhận PL1 của UBND phường Trần Phú («tran-phu.xlsx») — đã nộp, 0 lỗi; "
+                "còn thiếu phụ lục: 12 đơn vị") in w.expect("«tran-phu.xlsx»")
         # Replaced by a newer version under the same name.
         _put(inbox / "thư 18-3" / "ngọc hà.xlsx", returns["again"], tmp_path)
         assert "nhận bản mới của PL1 của UBND phường Ngọc Hà («thư 18-3/ngọc hà.xlsx»" in w.expect("bản mới")
@@ -154,7 +155,7 @@ def test_watching_a_real_inbox(tmp_path, returns, catalogue, registry):
         (inbox / "tran-phu.xlsx").unlink()
         skipped: list[str] = []
         assert "bỏ PL1 của UBND phường Trần Phú («tran-phu.xlsx» không còn trong thư mục nhận) — PL1 nay: chưa nộp; " \
-               "còn thiếu: 13 đơn vị" in w.expect("bỏ PL1", seen=skipped)
+               "còn thiếu phụ lục: 13 đơn vị" in w.expect("bỏ PL1", seen=skipped)
         assert not [line for line in skipped if "~$" in line], skipped
         # Overwritten with another unit's workbook: one unit gains PL1, the other loses it.
         other = registry.unit("x-phuong-do").name
@@ -164,12 +165,12 @@ def test_watching_a_real_inbox(tmp_path, returns, catalogue, registry):
         assert f"nhận PL1 của {other} («quang trung.xlsx», thay tệp cùng tên) — đã nộp, 0 lỗi" in gained
         assert "bản mới" not in gained
         assert (f"bỏ PL1 của UBND phường Quang Trung («quang trung.xlsx» nay là PL1 của {other}) — "
-                "PL1 nay: chưa nộp; còn thiếu: 13 đơn vị") in lost
+                "PL1 nay: chưa nộp; còn thiếu phụ lục: 13 đơn vị") in lost
         # A second copy of the counted file, under a name that sorts first (the ledger now
         # names it as used): it adds nothing, and is said to.
         shutil.copyfile(inbox / "thư 18-3" / "ngọc hà.xlsx", inbox / "PL1 lần 2.xlsx")
         assert ("nhận PL1 của UBND phường Ngọc Hà («PL1 lần 2.xlsx») — trùng lặp: giống hệt «thư 18-3/ngọc hà.xlsx» "
-                "đã nhận, không thay đổi gì; còn thiếu: 13 đơn vị") in w.expect("«PL1 lần 2.xlsx»")
+                "đã nhận, không thay đổi gì; còn thiếu phụ lục: 13 đơn vị") in w.expect("«PL1 lần 2.xlsx»")
     finally:
         w.close()
     assert w.overlaps == 0 and w.report.runs == w.runs and not w.report.interrupted
