@@ -16,7 +16,7 @@ from dataclasses import replace
 import openpyxl
 import pytest
 
-from tests.workbook_checks import column_widths
+from tests.workbook_checks import column_widths, frame_cells, print_last_column
 from xlsx_forms.layout import form_layout
 from xlsx_forms.official import build_city_workbook
 from xlsx_forms.spec_loader import default_catalogue
@@ -46,23 +46,11 @@ def _renamed(registry, issuer: str, name: str):
     return replace(registry, issuer=issuer, units=(unit, *registry.units[1:])), unit
 
 
-def _print_last_col(ws) -> int:
-    area = ws.print_area[0] if isinstance(ws.print_area, list) else ws.print_area
-    return openpyxl.utils.column_index_from_string(re.search(r":\$?([A-Z]+)\$?\d+$", area).group(1))
-
-
 def frame_problems(ws, layout) -> list[tuple]:
     """Every header or signature text of ``ws`` that does not fit its range and row."""
-    widths, printed = column_widths(ws), _print_last_col(ws)
-    merged = {(m.min_row, m.min_col): m for m in ws.merged_cells.ranges}
+    widths, printed = column_widths(ws), print_last_column(ws)
     problems = []
-    for t in (*layout.texts, layout.unit_name):
-        if t.role.split(":", 1)[0] not in FRAME_ROLES:
-            continue
-        cell = ws.cell(t.row + 1, t.col + 1)
-        text = cell.value or ""
-        rng = merged.get((t.row + 1, t.col + 1))
-        first, last = (rng.min_col, rng.max_col) if rng else (t.col + 1, t.col + 1)
+    for t, cell, text, first, last in frame_cells(ws, (*layout.texts, layout.unit_name), FRAME_ROLES):
         if last > printed:
             problems.append((cell.coordinate, "outside the print area", text))
             continue

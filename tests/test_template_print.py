@@ -5,13 +5,12 @@ as text; the tiêu ngữ is set one size above the quốc hiệu (Nghị định
 from __future__ import annotations
 
 import math
-import re
 
 import openpyxl
 import pytest
 
 from tests.excel_eval import evaluate
-from tests.workbook_checks import column_widths
+from tests.workbook_checks import column_widths, frame_cells, print_last_column
 from xlsx_forms import rules
 from xlsx_forms.layout import CHECK_HEADER, form_layout
 
@@ -36,25 +35,11 @@ def sheets(generated, catalogue):
     return result
 
 
-def _print_columns(ws) -> int:
-    """The last printed column (1-based), from the sheet's print area."""
-    area = ws.print_area[0] if isinstance(ws.print_area, list) else ws.print_area
-    last = re.search(r":\$?([A-Z]+)\$?\d+$", area).group(1)
-    return openpyxl.utils.column_index_from_string(last)
-
-
 def test_every_text_around_the_table_is_printed_whole(sheets):
     problems = []
     for form, layout, ws in sheets:
-        printed, widths = _print_columns(ws), column_widths(ws)
-        merged = {(m.min_row, m.min_col): m for m in ws.merged_cells.ranges}
-        for t in layout.texts:
-            if t.role.split(":")[0] not in FRAME_ROLES:
-                continue
-            cell = ws.cell(t.row + 1, t.col + 1)
-            text = cell.value or ""
-            rng = merged.get((t.row + 1, t.col + 1))
-            first, last = (rng.min_col, rng.max_col) if rng else (t.col + 1, t.col + 1)
+        printed, widths = print_last_column(ws), column_widths(ws)
+        for t, cell, text, first, last in frame_cells(ws, layout.texts, FRAME_ROLES):
             if last > printed:
                 problems.append((form.id, cell.coordinate, "outside the print area", text))
                 continue
@@ -74,10 +59,10 @@ def test_the_live_check_is_vietnamese_and_not_printed(sheets):
             continue
         checked += 1
         header = next(t for t in layout.texts if t.text == CHECK_HEADER)
-        assert header.col + 1 > _print_columns(ws), form.id
+        assert header.col + 1 > print_last_column(ws), form.id
         for st in layout.statuses:
             cell = ws.cell(st.row + 1, st.col + 1)
-            assert cell.col_idx > _print_columns(ws)
+            assert cell.col_idx > print_last_column(ws)
             assert '"OK"' not in cell.value and f'"{rules.CHECK_OK}"' in cell.value
     assert checked >= 5
 
