@@ -263,6 +263,18 @@ def _cli(*args, cwd=ROOT, env=None, driver=None):
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8")
 
 
+def _watching(tmp_path, key_file_path, returns=None, *, env=None, driver=None):
+    """(inbox, out, process, its Output): ``cchc watch`` started on a new inbox holding
+    Ngọc Hà's return when ``returns`` are given, settling after 0.2 s."""
+    inbox, out = tmp_path / "inbox", tmp_path / "summary"
+    inbox.mkdir()
+    if returns is not None:
+        (inbox / "ngoc-ha.xlsx").write_bytes(returns["p-ngoc-ha"])
+    proc = _cli(inbox, "--out", out, "--key-file", key_file_path, "--templates", tmp_path / "none", "--settle", "0.2",
+                env=env, driver=driver)
+    return inbox, out, proc, Output(proc)
+
+
 class Output:
     """A process's output lines, read in a thread."""
 
@@ -313,13 +325,8 @@ posix_only = pytest.mark.skipif(os.name == "nt", reason="SIGINT to a process gro
 
 @posix_only
 def test_ctrl_c_stops_the_command_cleanly_and_its_clock_is_the_summarys(tmp_path, returns, key_file_path):
-    inbox, out = tmp_path / "inbox", tmp_path / "summary"
-    inbox.mkdir()
-    (inbox / "ngoc-ha.xlsx").write_bytes(returns["p-ngoc-ha"])
     # The machine set to another zone (UTC−5): the lines still say Vietnam time, as the summary.
-    proc = _cli(inbox, "--out", out, "--key-file", key_file_path, "--templates", tmp_path / "none", "--settle", "0.2",
-                env={"TZ": "XST+05"})
-    output = Output(proc)
+    inbox, out, proc, output = _watching(tmp_path, key_file_path, returns, env={"TZ": "XST+05"})
     try:
         first = output.until("đã tổng hợp 1 tệp")
         assert first[:5] == _summary_time(out), first
@@ -355,12 +362,7 @@ runpy.run_module("cchc", run_name="__main__")
 
 @posix_only
 def test_ctrl_c_in_the_middle_of_a_run_leaves_the_previous_outputs(tmp_path, returns, key_file_path):
-    inbox, out = tmp_path / "inbox", tmp_path / "summary"
-    inbox.mkdir()
-    (inbox / "ngoc-ha.xlsx").write_bytes(returns["p-ngoc-ha"])
-    proc = _cli(inbox, "--out", out, "--key-file", key_file_path, "--templates", tmp_path / "none", "--settle", "0.2",
-                driver=SLOW_DRIVER)
-    output = Output(proc)
+    inbox, out, proc, output = _watching(tmp_path, key_file_path, returns, driver=SLOW_DRIVER)
     try:
         output.until("đã tổng hợp 1 tệp")
         before = _listing(out)
@@ -385,10 +387,7 @@ def test_ctrl_c_in_the_middle_of_a_run_leaves_the_previous_outputs(tmp_path, ret
 
 @posix_only
 def test_a_run_waits_for_another_process_writing_the_output_folder(tmp_path, returns, key_file_path):
-    inbox, out = tmp_path / "inbox", tmp_path / "summary"
-    inbox.mkdir()
-    proc = _cli(inbox, "--out", out, "--key-file", key_file_path, "--templates", tmp_path / "none", "--settle", "0.2")
-    output = Output(proc)
+    inbox, out, proc, output = _watching(tmp_path, key_file_path)
     try:
         output.until("đã tổng hợp 0 tệp")
         before = _listing(out)
