@@ -69,13 +69,13 @@ def main() -> None:
             print(f"  {name:34s} {seconds:7.2f} s {seconds * 1000 / count:7.3f} ms/file")
         if args.cprofile:
             sample = files[:500]
-            data = [(f.rel, f.path.read_bytes()) for f in sample]
+            data = [(f.rel, Path(f.path).read_bytes()) for f in sample]
             profile = cProfile.Profile()
             profile.enable()
             for rel, blob in data:
                 process(rel, blob, 0, catalogue, registry, key)
             profile.disable()
-            pstats.Stats(profile).sort_stats("tottime").print_stats(15)
+            pstats.Stats(profile).sort_stats("tottime").print_stats(40)
 
 
 if __name__ == "__main__":

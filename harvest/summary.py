@@ -15,12 +15,10 @@ import re
 from datetime import datetime
 from typing import ClassVar
 
-from xlsxwriter.workbook import Workbook
-from xlsxwriter.worksheet import Worksheet
-
 from xlsx_forms.layout import form_layout
 from xlsx_forms.model import AGGREGATES, Catalogue, Form, hm_dmy
 from xlsx_forms.registry import Registry
+from xlsx_forms.safebook import StreamedWorksheet, TextWorkbook
 from xlsx_forms.styles import FONT, HEADER_FILL, lines_needed, row_height
 from xlsx_forms.textwidth import CELL_PAD_MM, column_mm, wrapped_lines
 
@@ -39,7 +37,7 @@ _PLAIN = (OK, "")
 
 
 class _Fmt:
-    def __init__(self, wb: Workbook) -> None:
+    def __init__(self, wb: TextWorkbook) -> None:
         base = {"font_name": FONT, "font_size": 11, "valign": "top"}
         self.title = wb.add_format({**base, "bold": True, "font_size": 14})
         self.bold = wb.add_format({**base, "bold": True})
@@ -70,31 +68,22 @@ class _Fmt:
         return self._by_code[key]
 
 
-class _StreamedSheet(Worksheet):
-    """A sheet that forgets a row's properties once the row is written. In constant-memory
-    mode XlsxWriter writes each row out when the next begins, yet keeps every row's height
-    (``row_info``, ``row_sizes``) to the end: about 400 bytes a row, 200,000 rows on the
-    per-unit sheets of 10,000 units. They serve later only to place drawings (charts,
-    comments), which the sheets made with this class have none of."""
-
-    def _write_single_row(self, current_row_num: int = 0) -> None:
-        written = self.previous_row
-        super()._write_single_row(current_row_num)
-        self.row_info.pop(written, None)
-        self.row_sizes.pop(written, None)
-
-
 def _code(kind) -> str:
     return kind.behaviour.summary_format(kind)
 
 
-def _write_value(ws, row: int, col: int, value, number_format, text_format) -> None:
+def _cell(col: int, value, number_format, text_format) -> tuple:
     """A number as a number when a spreadsheet can hold it, anything else as text: the
     values were bounded when read, and this writer must not fail on one that was not."""
     if isinstance(value, float) and math.isfinite(value) or type(value) is int and abs(value) < 2 ** 53:
-        ws.write_number(row, col, value, number_format)
-    else:
-        ws.write_string(row, col, show(value), text_format)
+        return col, float(value), number_format
+    return col, show(value), text_format
+
+
+def _write_value(ws, row: int, col: int, value, number_format, text_format) -> None:
+    """``_cell`` through the cell writers, on a sheet written cell by cell."""
+    _, shown, style = _cell(col, value, number_format, text_format)
+    (ws.write_string if type(shown) is str else ws.write_number)(row, col, shown, style)
 
 
 def _table_head(ws, row: int, headers: list[str], widths: list[int], fmt: _Fmt) -> None:
@@ -246,7 +235,7 @@ def _unit_sheet(wb, fmt, form: Form, registry: Registry, rec: Reconciliation) ->
     units even for the largest appendix). Which file each unit's values came from is on
     the status sheet."""
     # Named by the form's id (a plan's own: PL1, KQ…); Excel forbids []:*?/\ and 31+ characters.
-    ws = wb.add_worksheet(f"{SHEET_UNSAFE.sub('-', form.id)} theo đơn vị"[:31], _StreamedSheet)
+    ws = wb.add_worksheet(f"{SHEET_UNSAFE.sub('-', form.id)} theo đơn vị"[:31], StreamedWorksheet)
     headers = ["Mã đơn vị", "Tên đơn vị", form.label_header] + [p.label for p in form.periods] + \
               ["Số liệu không được tính / cần xem lại"]
     _table_head(ws, 0, headers, [16, 34, 60] + [13] * len(form.periods) + [40], fmt)
@@ -286,16 +275,15 @@ def _unit_sheet(wb, fmt, form: Form, registry: Registry, rec: Reconciliation) ->
             if r in said:
                 lines = max(lines, lines_needed("; ".join(said[r]), 40))
             ws.set_row(r, row_height(min(25, lines)))
-            ws.write_string(r, 0, unit.code, fmt.plain)
-            ws.write_string(r, 1, unit.name, fmt.text)
-            ws.write_string(r, 2, row.label, fmt.text)
+            line = [(0, unit.code, fmt.plain), (1, unit.name, fmt.text), (2, row.label, fmt.text)]
             for col, value, number_format, text_format in cells.get(r, ()):
                 if value is not None:
-                    _write_value(ws, r, col, value, number_format, text_format)
+                    line.append(_cell(col, value, number_format, text_format))
                 elif text_format is not fmt.unit_text[""]:
-                    ws.write_blank(r, col, None, text_format)   # a formula without a value: coloured
+                    line.append((col, None, text_format))   # a formula without a value: coloured
             if r in said:
-                ws.write_string(r, marks_col, "; ".join(said[r]), fmt.text)
+                line.append((marks_col, "; ".join(said[r]), fmt.text))
+            ws.write_cells(r, line)
             r += 1
     ws.autofilter(0, 0, max(r - 1, 1), len(headers) - 1)
     _print(ws, 0)            # one page wide: a unit's numbers never print apart from its name
@@ -303,7 +291,7 @@ def _unit_sheet(wb, fmt, form: Form, registry: Registry, rec: Reconciliation) ->
 
 
 def _status_sheet(wb, fmt, registry: Registry, rec: Reconciliation, reports: dict[str, str]) -> None:
-    ws = wb.add_worksheet("Tình trạng nộp", _StreamedSheet)
+    ws = wb.add_worksheet("Tình trạng nộp", StreamedWorksheet)
     headers = ["Mã đơn vị", "Tên đơn vị", "Phụ lục", "Tình trạng", "Tệp", "Lưu lúc", "Người lập biểu",
                "Điện thoại", "Email", "Số lỗi", "Số cảnh báo", "Tệp không dùng được vì", "Báo cáo"]
     widths = [16, 34, 8, 16, 40, 17, 24, 15, 26, 8, 10, 40, 14]
@@ -313,28 +301,19 @@ def _status_sheet(wb, fmt, registry: Registry, rec: Reconciliation, reports: dic
         wrapped = (names.get(s.unit, ""), s.file, s.preparer, s.email, s.reason)
         ws.set_row(r, row_height(min(25, max(lines_needed(t, widths[c])
                                              for t, c in zip(wrapped, (1, 4, 6, 8, 11), strict=True)))))
-        ws.write_string(r, 0, s.unit, fmt.cell)
-        ws.write_string(r, 1, names.get(s.unit, ""), fmt.cell)
-        ws.write_string(r, 2, s.form, fmt.cell)
-        ws.write_string(r, 3, s.status, fmt.status.get(s.status, fmt.cell))
-        ws.write_string(r, 4, s.file, fmt.cell)
-        if s.saved_at:
-            ws.write_datetime(r, 5, s.saved_at.astimezone(LOCAL).replace(tzinfo=None), fmt.date)
-        else:
-            ws.write_blank(r, 5, None, fmt.cell)
-        for c, text in enumerate([s.preparer, s.phone, s.email], 6):
-            ws.write_string(r, c, text, fmt.cell)
-        ws.write_number(r, 9, s.errors, fmt.count)
-        ws.write_number(r, 10, s.warnings, fmt.count)
-        ws.write_string(r, 11, s.reason, fmt.cell)
+        saved = (5, s.saved_at.astimezone(LOCAL).replace(tzinfo=None), fmt.date) if s.saved_at else (5, None, fmt.cell)
         report = reports.get(s.unit, "")   # the unit's narrative report (harvest.sections)
-        ws.write_string(r, 12, report, fmt.status.get(report, fmt.cell))
+        ws.write_cells(r, [(0, s.unit, fmt.cell), (1, names.get(s.unit, ""), fmt.cell), (2, s.form, fmt.cell),
+                           (3, s.status, fmt.status.get(s.status, fmt.cell)), (4, s.file, fmt.cell), saved,
+                           (6, s.preparer, fmt.cell), (7, s.phone, fmt.cell), (8, s.email, fmt.cell),
+                           (9, s.errors, fmt.count), (10, s.warnings, fmt.count), (11, s.reason, fmt.cell),
+                           (12, report, fmt.status.get(report, fmt.cell))])
     ws.autofilter(0, 0, max(len(rec.statuses), 1), len(headers) - 1)
     _print(ws, 0)
 
 
 def _issues_sheet(wb, fmt, issues: list[Issue], registry: Registry) -> None:
-    ws = wb.add_worksheet("Vấn đề", _StreamedSheet)
+    ws = wb.add_worksheet("Vấn đề", StreamedWorksheet)
     headers = ["Mức độ", "Mã", "Đơn vị", "Phụ lục", "Tệp", "Trang", "Ô", "Nội dung"]
     widths = [10, 16, 24, 8, 34, 12, 7, 100]
     _table_head(ws, 0, headers, widths, fmt)
@@ -343,8 +322,7 @@ def _issues_sheet(wb, fmt, issues: list[Issue], registry: Registry) -> None:
         texts = [SEVERITY_VI[i.severity], i.code, names.get(i.unit_code, i.unit_code), i.form, i.file,
                  i.sheet, i.cell, i.message]
         ws.set_row(r, row_height(min(40, max(lines_needed(t, w) for t, w in zip(texts, widths, strict=True)))))
-        for c, text in enumerate(texts):
-            ws.write_string(r, c, text, fmt.text)
+        ws.write_cells(r, [(c, text, fmt.text) for c, text in enumerate(texts)])
     ws.autofilter(0, 0, max(len(issues), 1), len(headers) - 1)
     _print(ws, 0)
 
@@ -354,7 +332,7 @@ def write_summary(path, catalogue: Catalogue, registry: Registry, rec: Reconcili
                   inbox: str, when: datetime, reports: dict[str, str] | None = None) -> None:
     """Write the summary workbook to ``path`` (rows stream through temporary files);
     ``reports``: unit → status of its narrative report, a column of the status sheet."""
-    wb = Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
+    wb = TextWorkbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
                               "strings_to_numbers": False, "strings_to_urls": False})
     fmt = _Fmt(wb)
     _overview(wb, fmt, catalogue, registry, rec, results_count, issues, inbox, when)

@@ -8,11 +8,15 @@ from __future__ import annotations
 import csv
 import io
 import random
+import re
 import unicodedata
+import zipfile
 from dataclasses import replace
 from datetime import datetime, timezone
 from email import message_from_bytes
 from email.policy import default
+from pathlib import Path
+from xml.parsers import expat
 
 import openpyxl
 import pytest
@@ -25,6 +29,7 @@ from tests.conftest import FIXED_TIME
 from tests.hostile_env import harvest_cli
 from tests.hostile_env import read_csv_rows as _csv
 from tests.rawcells import hostile_file
+from tests.test_safebook import INJECTION, SI_INJECTION
 from xlsx_forms.inert import inert, sanitize
 from xlsx_forms.layout import form_layout
 
@@ -45,6 +50,11 @@ CASES = {
     "breaks-and-tabs": ("Mai\tAnh\rHoa\x0b\x0cLan\u2028Cúc\u2029Huệ", "Mai Anh Hoa Lan Cúc Huệ",
                         "Mai\tAnh\nHoa\n\nLan\nCúc\nHuệ"),
     "decomposed": (unicodedata.normalize("NFD", "Nguyễn Thị Hằng"), "Nguyễn Thị Hằng", "Nguyễn Thị Hằng"),
+    # Texts XlsxWriter alone writes as rich-text markup (xlsx_forms.safebook): a formula of
+    # the sender's in the Board's workbooks, or a broken file.
+    "markup-injection": (INJECTION, INJECTION, INJECTION),
+    "markup-shared-string": (SI_INJECTION, SI_INJECTION, SI_INJECTION),
+    "markup-run": ("<r><t>Nguyễn Văn An</t></r>", "<r><t>Nguyễn Văn An</t></r>", "<r><t>Nguyễn Văn An</t></r>"),
 }
 
 
@@ -206,6 +216,19 @@ def test_summary_workbook(hostile, summary_texts, name):
     assert one_line in summary_texts["Tình trạng nộp"]
     assert one_line in summary_texts["PL1 theo đơn vị"]
     assert any(f"«{one_line}»" in t for t in summary_texts["Vấn đề"])
+
+
+def test_no_text_becomes_markup_in_a_workbook(hostile):
+    root, _, _, _, _ = hostile
+    books = sorted(Path(root).rglob("*.xlsx"))
+    assert any(b.name == "tong-hop-cchc.xlsx" for b in books) and any("sua-loi" in b.name for b in books)
+    for book in (b for b in books if "inbox" not in b.parts):
+        with zipfile.ZipFile(book) as z:
+            for name in (n for n in z.namelist() if n.endswith(".xml")):
+                xml = z.read(name)
+                expat.ParserCreate().Parse(xml, True)
+                formulas = re.findall(rb"<f[ >][^<]*", xml)
+                assert not [f for f in formulas if b"ke-gian" in f] and b'<c r="Z1"' not in xml, (book, name)
 
 
 @pytest.mark.parametrize("name", list(CASES))

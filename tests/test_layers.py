@@ -57,3 +57,22 @@ def test_package_alone_loads_no_application_module(package):
             f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({sorted(ABOVE[package])!r})))")
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_every_workbook_cchc_writes_keeps_texts_as_texts():
+    # xlsx_forms.safebook is the one place an XlsxWriter workbook or worksheet class is
+    # taken from xlsxwriter: any other would write a text that looks like rich-text markup
+    # as markup (a formula of the sender's in the Board's workbook).
+    wrong = []
+    for package in ("cchc", "mailer", "harvest", "xlsx_forms", "samples"):
+        for path in sorted((REPO / package).rglob("*.py")):
+            if path == REPO / "xlsx_forms" / "safebook.py":
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+                if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("xlsxwriter"):
+                    wrong += [f"{path.relative_to(REPO)}: {a.name}" for a in node.names
+                              if a.name in ("Workbook", "Worksheet", "workbook", "worksheet", "*")]
+                elif isinstance(node, ast.Import):
+                    wrong += [f"{path.relative_to(REPO)}: {a.name}" for a in node.names
+                              if a.name.split(".")[0] == "xlsxwriter"]
+    assert wrong == []

@@ -1,5 +1,5 @@
 """The summary's long sheets (per unit, status, issues) forget a row's properties once the
-row is written (harvest.summary._StreamedSheet), so that their memory does not grow with
+row is written (xlsx_forms.safebook.StreamedWorksheet), so that their memory does not grow with
 the number of units, and write exactly the same XML as XlsxWriter's own sheet."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from harvest.summary import _StreamedSheet
+from xlsx_forms.safebook import StreamedWorksheet
 
 
 def _write(path, sheet_class, rows: list[tuple[int, float | None, int]]) -> int:
@@ -51,7 +51,7 @@ def _rows(seed: int, count: int) -> list[tuple[int, float | None, int]]:
 def test_streamed_sheet_writes_the_same_xml_and_holds_few_rows(tmp_path, seed):
     rows = _rows(seed, 400)
     plain_held = _write(tmp_path / "plain.xlsx", Worksheet, rows)
-    streamed_held = _write(tmp_path / "streamed.xlsx", _StreamedSheet, rows)
+    streamed_held = _write(tmp_path / "streamed.xlsx", StreamedWorksheet, rows)
     plain, streamed = zipfile.ZipFile(tmp_path / "plain.xlsx"), zipfile.ZipFile(tmp_path / "streamed.xlsx")
     assert plain.namelist() == streamed.namelist()
     for name in plain.namelist():

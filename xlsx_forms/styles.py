@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from xlsxwriter.workbook import Workbook
+from .safebook import TextWorkbook
 
 FONT = "Times New Roman"
 INPUT_FILL = "#FFF2CC"      # input cells: pale yellow
@@ -81,7 +81,7 @@ ROLE_STYLES: dict[str, dict] = {
 class Formats:
     """Formats of one workbook: a role's, an input kind's, and the conditional ones."""
 
-    def __init__(self, wb: Workbook, kinds: dict) -> None:
+    def __init__(self, wb: TextWorkbook, kinds: dict) -> None:
         self._wb, self._wrapped = wb, {}
         self.role = {name: wb.add_format({**_BASE, **spec}) for name, spec in ROLE_STYLES.items()}
         self.input = {}

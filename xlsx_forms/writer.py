@@ -9,14 +9,13 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from xlsxwriter.workbook import Workbook
-
 from . import rules
 from .identity import IDENTITY_SHEET, PROPERTY_PREFIX, Identity, layout_fingerprint, sign
 from .instructions import write_instructions
 from .layout import SIGN_DATE, SheetLayout, form_layout
 from .model import Catalogue, Form
 from .registry import Registry, Unit
+from .safebook import TextWorkbook
 from .styles import CONFIRM, ERROR, MARKS, WARNING, Formats, lines_needed, role_size, row_height
 from .textwidth import CELL_PAD_MM, column_mm, wrapped_lines
 
@@ -30,7 +29,7 @@ PROTECT_OPTIONS = {"select_locked_cells": True, "select_unlocked_cells": True,
                    "format_columns": True, "format_rows": True}
 
 
-class ProtectedWorkbook(Workbook):
+class ProtectedWorkbook(TextWorkbook):
     """An XlsxWriter workbook that also locks its structure (no adding, deleting,
     renaming, hiding or unhiding sheets). XlsxWriter has no API for this, so the
     ``<workbookProtection>`` element is written where the schema puts it: just before
@@ -112,7 +111,7 @@ def build_workbook(catalogue: Catalogue, registry: Registry, unit: Unit, form: F
     return buf.getvalue(), identity
 
 
-def write_identity(wb: Workbook, identity: Identity, password: str) -> None:
+def write_identity(wb: TextWorkbook, identity: Identity, password: str) -> None:
     """The identity, twice: a very hidden, protected sheet and custom document properties."""
     sheet = wb.add_worksheet(IDENTITY_SHEET)
     for i, (name, value) in enumerate(identity.items()):

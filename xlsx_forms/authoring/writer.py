@@ -7,8 +7,8 @@ import io
 from datetime import datetime
 
 from xlsxwriter.utility import xl_col_to_name
-from xlsxwriter.workbook import Workbook
 
+from ..safebook import TextWorkbook
 from .assemble import Row
 from .cells import to_cell
 from .guide import guide_rows
@@ -51,7 +51,7 @@ def _validation(column: Column, lists: dict[str, str]) -> dict | None:
             "error_message": "Nên chọn một giá trị trong danh sách thả xuống."}
 
 
-def _lists(wb: Workbook, fmt) -> dict[str, str]:
+def _lists(wb: TextWorkbook, fmt) -> dict[str, str]:
     """The hidden sheet of fixed lists; each list's range, by name."""
     ws = wb.add_worksheet(LISTS_SHEET)
     ranges = {}
@@ -126,7 +126,8 @@ def write_workbook(rows: dict[str, list[Row]] | None, created: datetime) -> byte
     one for None. ``created`` is the file's creation time (its only varying part)."""
     rows = rows or {}
     out = io.BytesIO()
-    wb = Workbook(out, {"in_memory": True})
+    wb = TextWorkbook(out, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
+                             "strings_to_urls": False})
     wb.set_properties({"title": "Kế hoạch báo cáo (sổ lập kế hoạch cchc)", "created": created})
     base = {"font_name": FONT, "font_size": 12, "valign": "top", "text_wrap": True}
     fmt = {"cell": wb.add_format(base), "text": wb.add_format({**base, "num_format": "@"}),
