@@ -174,7 +174,9 @@ def fill_parent(data: bytes, name: str, catalogue: Catalogue, registry: Registry
                 lines.append(f"{where[:1].upper()}{where[1:]}: {remark}")
         if lines:
             text = NOTE_SEP.join(lines)
-            ws[note.a1].value = text if len(text) <= limit else text[:limit - 1] + "…"
+            cell = ws[note.a1]
+            cell.value = text if len(text) <= limit else text[:limit - 1] + "…"
+            cell.data_type = "s"   # a label or a name may start with "=": never a formula
     period_label = {p.id: p.label for p in form.periods}
     result.flags = [f"{form.id} {r.id}, {period_label[p.id]}: "
                     + NOTE_SEP.join(t for t in (remarks.get((r.id, p.id)), lacking.get((r.id, p.id))) if t)

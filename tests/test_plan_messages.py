@@ -132,6 +132,13 @@ MISTAKES = [
     ([("Người lập biểu", "Mã", "phone", "fax")], 1, ["«Mã» phải là đúng các ô «name», «phone», «email»"]),
     # A list that is empty is said to be so, never left blank («các đơn vị phụ trách: »).
     ([("Chỉ tiêu", "Đơn vị phụ trách", "PL2.1.a", "vp")], 1, ["các đơn vị phụ trách: chưa khai báo"]),
+    # A character no workbook or document can hold (typed as Excel's _xHHHH_ escape), in any text.
+    *[([(sheet, header, key, f"Chữ{escape}lạ")], 1, [f"ký tự điều khiển {shown}"])
+      for (sheet, header, key), (escape, shown) in zip(
+          [("Đơn vị", "Tên đơn vị", "vp"), ("Biểu", "Tên biểu", "PL1"), ("Kế hoạch", "Tên ngắn", None),
+           ("Người lập biểu", "Nhãn trên biểu", "phone"), ("Đề cương", "Đề mục", None)],
+          [("_x0001_", "U+0001"), ("_x001F_", "U+001F"), ("_x0008_", "U+0008"), ("_xFFFE_", "U+FFFE"),
+           ("_x000B_", "U+000B")], strict=True)],
     # Independent mistakes: one message each.
     ([("Chỉ tiêu", "Loại ô", "PL1.1", "money"), ("Quy tắc", "Dòng so sánh", "PL2-R02", "PL2.99")], 2,
      ["«money»", "«PL2.99»"]),

@@ -60,6 +60,13 @@ GOOD = '  - {code: a, kind: office, name: "A", email: "a@x.example", forms: [PL1
     ('  - {code: a, kind: office, name: "A", email: "a@x.example", forms: [PL8]}\n', "không chịu trách nhiệm"),
     (GOOD + '  - {code: a, kind: ward, name: "B", email: "b@x.example", forms: [PL1]}\n', "bị trùng (đã có ở dòng 5)"),
     ('  - {code: a, kind: office, name: "A", email: "a@x.example", forms: [PL1]\n', "không đọc được YAML"),
+    # Characters no workbook or document can hold (through YAML's escapes), in any text.
+    *[(f'  - {{code: a, kind: office, {field}: "{text}", email: "a@x.example", forms: [PL1]}}\n',
+       f"ký tự điều khiển {shown}") for field, text, shown in [
+        ("name", "Đơn vị\\x01 A", "U+0001"), ("name", "\\x1f", "U+001F"), ("name", "A\\0", "U+0000"),
+        ("name", "A\\ufffe", "U+FFFE"), ("name", "A\\uffff", "U+FFFF"),
+        ("name", "A\\x0b", "U+000B"), ("contact", "\\x08", "U+0008")]],
+    ('  - {code: a, kind: office, name: "A\\ud800", email: "a@x.example", forms: [PL1]}\n', "không đọc được YAML"),
 ])
 def test_malformed_registry_names_the_line(tmp_path, catalogue, body, fragment):
     path = tmp_path / "units.yaml"

@@ -3,18 +3,23 @@ templates (``cchc rollup``), and the province harvests the cities like any other
 The province's figures must equal an independent computation from what every unit typed."""
 from __future__ import annotations
 
+import json
 import random
+import shutil
 import statistics
 from datetime import datetime, timezone
 from pathlib import Path
 
+import openpyxl
 import pytest
 import yaml
 from click.testing import CliRunner
 
 from cchc.cli import cli
 from samples.fill import valid_values, write_values
-from tests.hostile_env import read_csv_rows
+from tests.hostile_env import REPO, read_csv_rows
+from xlsx_forms.layout import form_layout
+from xlsx_forms.plan import load_plan
 from xlsx_forms.spec_loader import default_catalogue
 
 SAVED = datetime(2020, 3, 20, 9, tzinfo=timezone.utc)
@@ -330,3 +335,35 @@ def test_the_rolled_up_notes_are_in_official_words(province, form_id):
         assert text.count(f"Thiếu số liệu của: {missing}") <= 1, text
     for line in result.flags:
         assert not not_official(line.split(": ", 1)[1], form), line
+
+
+@pytest.mark.parametrize("label", ['=HYPERLINK("http://ke-gian.invalid","bấm")', "+1 đơn vị", "@SUM(A1)"])
+def test_a_note_that_starts_like_a_formula_stays_text(tmp_path, label):
+    # PL4 is transposed: a period's note starts with the row label, here the plan's own text.
+    plan = tmp_path / "plan"
+    shutil.copytree(REPO / "xlsx_forms" / "specs", plan)
+    pl4 = plan / "pl4.yaml"
+    pl4.write_text(pl4.read_text(encoding="utf-8").replace('label: "Số UBND cấp huyện"',
+                                                           f"label: {json.dumps(label, ensure_ascii=False)}"),
+                   encoding="utf-8")
+    prov = _registry(tmp_path / "province.yaml", "UBND TỈNH X", [
+        {"code": "tp-a", "kind": "office", "name": "Thành phố A", "email": "a@x.example", "forms": ["PL4"]}])
+    city = _registry(tmp_path / "city.yaml", "UBND THÀNH PHỐ A", [
+        {"code": f"u{j}", "kind": "office", "name": f"Đơn vị {j}", "email": f"u{j}@x.example", "forms": ["PL4"]}
+        for j in range(3)])
+    prov_key, city_key = _key(tmp_path / "p.key", 1), _key(tmp_path / "c.key", 2)
+    _run("generate", "--plan", plan, "--units", prov, "--key-file", prov_key, "--out", tmp_path / "pt")
+    _run("generate", "--plan", plan, "--units", city, "--key-file", city_key, "--out", tmp_path / "ct")
+    form = load_plan(plan).catalogue.form("PL4")
+    write_values(tmp_path / "ct" / "u0" / "PL4_u0.xlsx", form, valid_values(form, "u0", random.Random(3)),
+                 tmp_path / "in" / "PL4-u0.xlsx", saved_at=SAVED)   # u1, u2 never return: notes say so
+    _run("harvest", tmp_path / "in", "--templates", tmp_path / "ct", "--out", tmp_path / "sum")
+    _run("rollup", "--plan", plan, "--template", tmp_path / "pt" / "tp-a" / "PL4_tp-a.xlsx", "--summary",
+         tmp_path / "sum", "--templates", tmp_path / "ct", "--out", tmp_path / "pin")
+    ws = openpyxl.load_workbook(tmp_path / "pin" / "PL4_tp-a.xlsx")[form_layout(form).sheet_name]
+    notes = [ws[n.a1] for n in form_layout(form).notes if ws[n.a1].value]
+    assert notes and all(c.data_type == "s" for c in notes)
+    assert any(c.value.startswith(label) for c in notes)
+    _run("harvest", tmp_path / "pin", "--templates", tmp_path / "pt", "--out", tmp_path / "psum")
+    read = [r["value"] for r in read_csv_rows(tmp_path / "psum" / "values.csv") if r["period"] == "ghi_chu"]
+    assert any(v.lstrip("'").startswith(label) for v in read)

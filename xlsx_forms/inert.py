@@ -12,6 +12,7 @@ and nothing invisible does.
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import NamedTuple
 
@@ -104,3 +105,16 @@ def as_text(value: object) -> str:
         return str(value)
     except Exception:  # noqa: BLE001 - a value whose str() fails is shown by its type
         return f"<{type(value).__name__}>"
+
+
+_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def unwritable(text: str) -> str | None:
+    """The first character of ``text`` that no workbook or document can hold (XML 1.0
+    forbids it: a control character but tab and line breaks, U+FFFE, U+FFFF, a lone
+    surrogate), named as ``U+0001``; None when there is none. The Board's own texts (its
+    plan, its unit list) are refused with it when loaded: written, such a character
+    makes openpyxl and Word's writer fail, or a file that Excel repairs."""
+    found = _UNWRITABLE.search(text)
+    return None if found is None else f"U+{ord(found.group()):04X}"

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from .errors import CchcError
+from .inert import unwritable
 
 LINE_KEY = "__line__"
 WHERE_KEY = "__where__"   # nodes read from an authoring workbook: a Where instead of a line
@@ -31,7 +32,13 @@ def _scalar(event: yaml.ScalarEvent) -> Any:
     construct = _CONSTRUCTOR.yaml_constructors.get(tag)
     if construct is None:
         raise yaml.constructor.ConstructorError(None, None, f"không hỗ trợ kiểu {tag}", event.start_mark)
-    return construct(_CONSTRUCTOR, node)
+    value = construct(_CONSTRUCTOR, node)
+    # An escape ("\x01", "\ud800") gives what the file itself could not hold.
+    bad = unwritable(value) if isinstance(value, str) else None
+    if bad:
+        raise yaml.constructor.ConstructorError(None, None, f"chuỗi có ký tự điều khiển {bad}, không ghi được vào "
+                                                "sổ Excel hay văn bản Word: xóa ký tự đó", event.start_mark)
+    return value
 
 
 def _build(event, events: Iterator) -> Any:

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from sheetio.cells import DamagedCell, ErrorValue
 from sheetio.textnumber import text_number
 
+from ..inert import unwritable
 from ..model import dmy
 from .sheets import ENUMS, Column
 
@@ -130,6 +131,9 @@ def from_cell(column: Column, raw):
         return _as_date(raw)
     text = _text(str(raw)) if isinstance(raw, str) else _number_text(raw) if isinstance(raw, (int, float)) \
         and not isinstance(raw, bool) else str(raw)
+    bad = unwritable(text)
+    if bad:
+        raise BadCell(f"ô có ký tự điều khiển {bad}, không ghi được vào sổ Excel hay văn bản Word: xóa ký tự đó")
     if kind in ("enum", "yesno"):
         table = ENUMS["yesno" if kind == "yesno" else column.choices]
         folded = {label.casefold(): code for label, code in table.items()}
