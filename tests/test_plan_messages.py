@@ -116,6 +116,12 @@ MISTAKES = [
     ([("Loại ô", "Tiêu đề gợi ý", "note", "Một tiêu đề dài hơn ba mươi hai ký tự cho ô ghi chú")], 1,
      ["«Tiêu đề gợi ý» dài 51 ký tự, tối đa 32"]),
     ([("Kỳ báo cáo", "Mã kỳ", "2020", "2019")], 1, ["mã kỳ «2019» bị trùng"]),
+    # A preparer field's texts have the limits of a kind's (Excel's, on a validation).
+    ([("Người lập biểu", "Tiêu đề gợi ý", "phone", "Số điện thoại cơ quan hoặc di động")], 1,
+     ["«Tiêu đề gợi ý» dài 34 ký tự, tối đa 32"]),
+    ([("Người lập biểu", "Gợi ý khi nhập", "email", "Nhập địa chỉ. " * 20)], 1,
+     ["«Gợi ý khi nhập» dài 279 ký tự, tối đa 255"]),
+    ([("Biểu", "Số phụ lục", "PL2", 1)], 1, ["số phụ lục 1 bị trùng với biểu «PL1»"]),
     ([("Biểu", "Số phụ lục", "PL1", "hai")], 1, ["«hai» không phải số nguyên"]),
     ([("Biểu", "Mã biểu", "PL1", None)], 1, ["ô bắt buộc bị bỏ trống"]),
     ([("Bảng", "Mã bảng", "I", None)], 1, ["ô bắt buộc bị bỏ trống"]),

@@ -189,15 +189,34 @@ def test_write_cells_refuses_what_would_make_a_broken_sheet(cells, row):
     _closed(wb, path)
 
 
-def test_no_cell_is_added_to_a_row_write_cells_wrote():
+@pytest.mark.parametrize("late", ["set_row", "write_comment", "write_string"])
+def test_a_row_write_cells_wrote_takes_nothing_more(late):
     wb, path = _new({"constant_memory": True})
     ws = wb.add_worksheet("S", StreamedWorksheet)
     fmt = wb.add_format({"bold": True})
     ws.write_cells(4, [(0, "x", fmt)])
-    ws.write_string(4, 1, "y", fmt)
     with pytest.raises(ValueError):
-        ws.write_string(5, 1, "z", fmt)     # the row is flushed: the late cell is found
+        if late == "set_row":
+            ws.set_row(4, 30)
+        else:
+            if late == "write_comment":
+                ws.write_comment(4, 1, "ghi chú")
+            else:
+                ws.write_string(4, 1, "y", fmt)
+            ws.write_string(5, 0, "z", fmt)    # the row is flushed: what came late is found
     wb.worksheets_objs.clear()
+    _closed(wb, path)
+
+
+def test_write_cells_refuses_a_row_with_a_format():
+    wb, path = _new({"constant_memory": True})
+    ws = wb.add_worksheet("S", StreamedWorksheet)
+    fmt = wb.add_format({"bold": True})
+    ws.set_row(4, 30, fmt)
+    with pytest.raises(ValueError):
+        ws.write_cells(4, [(0, "x", fmt)])
+    ws.set_row(5, 30)
+    ws.write_cells(5, [(0, "x", fmt)])        # a height alone is fine
     _closed(wb, path)
 
 

@@ -34,6 +34,16 @@ TEXT_LIMITS = {"input_title": 32, "error_title": 32, "input_message": 255, "erro
 LIST_LIMIT = 255   # characters of an inline drop-down list, separators included (Excel)
 
 
+def text_problem(name: str, text, shown: str) -> str | None:
+    """What is wrong with the text of field ``name`` (``shown``: as the user names it), of a
+    kind or a preparer field: not a text, or longer than Excel takes (``TEXT_LIMITS``)."""
+    if not isinstance(text, str) or not text.strip():
+        return f"«{shown}» phải là chữ"
+    if name in TEXT_LIMITS and len(text) > TEXT_LIMITS[name]:
+        return f"«{shown}» dài {len(text)} ký tự, tối đa {TEXT_LIMITS[name]}: giới hạn của Excel"
+    return None
+
+
 def _number(value) -> str:
     """A number of a kind row as a message shows it: 5000000000, 2.5 (never 5000000000.0)."""
     return str(int(value)) if isinstance(value, (int, float)) and float(value).is_integer() else str(value)
@@ -374,12 +384,9 @@ def kind_problems(kind: Kind, given: set[str], n: Names | None = None) -> list[P
     if missing:
         return found
     for name in TEXT_FIELDS:
-        text = getattr(kind, name)
-        if not isinstance(text, str) or not text.strip():
-            found.append((name, f"«{n.field(name)}» phải là chữ"))
-        elif name in TEXT_LIMITS and len(text) > TEXT_LIMITS[name]:
-            found.append((name, f"«{n.field(name)}» dài {len(text)} ký tự, tối đa {TEXT_LIMITS[name]}: "
-                                "giới hạn của Excel"))
+        problem = text_problem(name, getattr(kind, name), n.field(name))
+        if problem:
+            found.append((name, problem))
     for name in ("min", "max", "plausible_max"):
         value = getattr(kind, name)
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):

@@ -61,7 +61,7 @@ class TextWorksheet(Worksheet):
 
     def _two_runs(self, string: str, cell_format: Format | None) -> str:
         """The rich-text markup of ``string`` as two runs, "<" and the rest, the second in
-        the cell's own font (a run without one would show in Calibri). Not made by
+        the cell's own font (write_rich_string would give it Calibri). Not made by
         write_rich_string: it escapes control characters once more than the cell writer
         does, and "\\x01" would come back as "_x0001_"; the cell writer escapes them, as
         for any text."""
@@ -108,10 +108,12 @@ class StreamedWorksheet(TextWorksheet):
         if not cells:
             return
         columns = [c[0] for c in cells]
+        info = self.row_info.get(row)
         if self._check_dimensions(row, columns[0]) or self._check_dimensions(row, columns[-1]) \
                 or columns != sorted(set(columns)) or row <= self._sealed or row < self.previous_row \
-                or row == self.previous_row and self.table.get(row):
-            raise ValueError(f"row {row}: out of bounds, written already, or columns out of order")
+                or row == self.previous_row and self.table.get(row) or info is not None and info.row_format:
+            # (A row format would make XlsxWriter number the formats in another order.)
+            raise ValueError(f"row {row}: out of bounds, written already, columns out of order, or a row format")
         if row > self.previous_row:
             self._write_single_row(row)     # the row before, written with the cell writers
         self._sealed = self.previous_row = row
@@ -138,7 +140,7 @@ class StreamedWorksheet(TextWorksheet):
                 elif kind is not int and kind is not float or not math.isfinite(value):
                     raise TypeError(f"row {row}, column {col}: {value!r} is no cell value")
                 parts.append(f'<c r="{letters[col]}{number}" s="{style._get_xf_index()}"><v>{value:.16G}</v></c>')
-        self._write_row(row, None, self.row_info.get(row))
+        self._write_row(row, None, info)
         self.fh.write("".join(parts))
         self._xml_end_tag("row")
         self.row_info.pop(row, None)
@@ -156,10 +158,16 @@ class StreamedWorksheet(TextWorksheet):
         space = ' xml:space="preserve"' if _preserve_whitespace(text) else ""
         return f"{head}<t{space}>{self._escape_data(text)}</t></is></c>"
 
+    def set_row(self, row: int, *args, **kwargs):
+        """As XlsxWriter's, but never for a row ``write_cells`` wrote (it would be written twice)."""
+        if row <= self._sealed:
+            raise ValueError(f"row {row}: written by write_cells, its properties cannot change")
+        return super().set_row(row, *args, **kwargs)
+
     def _write_single_row(self, current_row_num: int = 0) -> None:
         written = self.previous_row
-        if written <= self._sealed and self.table.get(written):
-            raise ValueError(f"row {written}: written by write_cells, no cell can be added")
+        if written <= self._sealed and (self.table.get(written) or written in self.comments):
+            raise ValueError(f"row {written}: written by write_cells, no cell or comment can be added")
         super()._write_single_row(current_row_num)
         # XlsxWriter keeps every row's height to the end even in constant-memory mode
         # (about 400 bytes a row): only drawings need them, which these sheets have none of.

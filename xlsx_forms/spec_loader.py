@@ -29,7 +29,7 @@ from typing import Any
 from .authoring.names import names, quoted
 from .form_loader import check_evidence, load_form
 from .ids import id_problem, rule_id_problem
-from .kinds import BASES, TEXT_FIELDS, kind_problems
+from .kinds import BASES, TEXT_FIELDS, kind_problems, text_problem
 from .layout import PREPARER_IDS
 from .loading import Declared, Problems, Unsure, clean, declared_map, fail, missing
 from .model import Catalogue, Kind, Period, Plan, PreparerField
@@ -171,6 +171,10 @@ def _preparer(path, node: Any) -> PreparerField:
     if isinstance(length, bool) or not isinstance(length, int) or not 1 <= length <= 32767:
         raise fail(path, node, f"«{n.field('max_length')}» là «{length}», phải là số nguyên từ 1 đến 32767",
                     "max_length")
+    for name in ("label", "input_title", "input_message"):   # the same checks as a kind's texts
+        problem = text_problem(name, node[name], n.field(name))
+        if problem:
+            raise fail(path, node, problem, name)
     return PreparerField(**{k: node[k] for k in keys})
 
 
@@ -213,6 +217,11 @@ def _build(base: dict, base_path, form_specs, problems: Problems) -> Catalogue:
             continue
         if form.id in forms:
             problems.append(fail(path, spec, f"mã biểu «{form.id}» bị trùng", "id"))
+            continue
+        # The number names the form's sheets ("Phụ lục 1") and places it in every output.
+        same = next((f for f in forms.values() if f.number == form.number), None)
+        if same is not None:
+            problems.append(fail(path, spec, f"số phụ lục {form.number} bị trùng với biểu «{same.id}»", "number"))
             continue
         forms[form.id], paths[form.id], nodes[form.id] = form, path, list(spec.get("evidence") or ())
     forms = dict(sorted(forms.items(), key=lambda item: item[1].number))
