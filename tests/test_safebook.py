@@ -15,6 +15,7 @@ from xml.parsers import expat
 
 import openpyxl
 import pytest
+from xlsxwriter.worksheet import Worksheet
 
 from sheetio.reader import read_book
 from xlsx_forms.safebook import StreamedWorksheet, TextWorkbook, TextWorksheet, is_markup
@@ -235,3 +236,13 @@ def test_streamed_sheet_forgets_written_rows():
     ws2 = openpyxl.load_workbook(io.BytesIO(_closed(wb, path)))["S"]
     assert [(ws2.cell(r + 1, 1).value, ws2.cell(r + 1, 2).value) for r in range(500)] == \
            [(r, f"dòng {r}") for r in range(500)]
+
+
+@pytest.mark.parametrize("text", ["a" * 40000, "<r>" + "a" * 40000 + "</r>", "<r>" + "a" * 32760 + "</r>", "ngắn",
+                                  "<r>ngắn</r>"])
+def test_write_string_says_what_xlsxwriter_says(text):
+    # The same return code as XlsxWriter's own sheet: -2 when the text was cut to 32,767.
+    wb, path = _new({"constant_memory": False})
+    ours, theirs = wb.add_worksheet("A"), wb.add_worksheet("B", Worksheet)
+    assert ours.write_string(0, 0, text) == theirs.write_string(0, 0, text)
+    _closed(wb, path)

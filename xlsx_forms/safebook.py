@@ -27,10 +27,7 @@ from io import StringIO
 from xlsxwriter.format import Format
 from xlsxwriter.utility import _preserve_whitespace, _utf16_len, _utf16_truncate, xl_col_to_name
 from xlsxwriter.workbook import Workbook
-from xlsxwriter.worksheet import (
-    CellRichStringTuple,
-    Worksheet,
-)
+from xlsxwriter.worksheet import CellRichStringTuple, Worksheet
 from xlsxwriter.xmlwriter import XMLwriter
 
 
@@ -43,10 +40,12 @@ class TextWorksheet(Worksheet):
     """A worksheet that writes every string as the text it is (see the module's doc)."""
 
     def _write_string(self, row: int, col: int, string: str, cell_format: Format | None = None) -> int:
-        if len(string) > self.xls_strmax // 2 and _utf16_len(string) > self.xls_strmax:
-            string = _utf16_truncate(string, self.xls_strmax)   # as XlsxWriter cuts a long text
+        cut = len(string) > self.xls_strmax // 2 and _utf16_len(string) > self.xls_strmax
+        if cut:   # as XlsxWriter cuts a long text (and says so: -2), before deciding what it is
+            string = _utf16_truncate(string, self.xls_strmax)
         if not is_markup(string):
-            return super()._write_string(row, col, string, cell_format)
+            done = super()._write_string(row, col, string, cell_format)
+            return -2 if cut and done == 0 else done
         if self._check_dimensions(row, col):
             return -1
         markup = self._two_runs(string, cell_format)
@@ -57,7 +56,7 @@ class TextWorksheet(Worksheet):
         else:
             stored = self.str_table._get_shared_string_index(markup)
         self.table[row][col] = CellRichStringTuple(stored, cell_format, string)
-        return 0
+        return -2 if cut else 0
 
     def _two_runs(self, string: str, cell_format: Format | None) -> str:
         """The rich-text markup of ``string`` as two runs, "<" and the rest, the second in
