@@ -10,6 +10,7 @@ import shutil
 import tempfile
 import zipfile
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from xml.parsers import expat
 
@@ -179,6 +180,8 @@ def test_write_cells_writes_what_the_cell_writers_write(seed):
     ([(16384, 1, None)], 6),                    # beyond Excel's columns
     ([(1, float("nan"), None)], 6),             # no number a spreadsheet holds
     ([(1, b"12", None)], 6),                    # no cell value at all
+    ([(1, True, None)], 6),                     # a bool is no number to cchc
+    ([(1, Decimal("12"), None)], 6),            # nor a Decimal: the caller decides what it shows
 ])
 def test_write_cells_refuses_what_would_make_a_broken_sheet(cells, row):
     wb, path = _new({"constant_memory": True})
@@ -219,6 +222,30 @@ def test_write_cells_refuses_a_row_with_a_format():
     ws.set_row(5, 30)
     ws.write_cells(5, [(0, "x", fmt)])        # a height alone is fine
     _closed(wb, path)
+
+
+class _Text(str):
+    """A text of another str type (as the readers' error values and damaged cells are)."""
+
+
+class _Number(float):
+    """A number of another float type (as the readers' DateNumber is)."""
+
+
+def test_write_cells_takes_texts_and_numbers_of_any_str_and_float_type():
+    fast, oracle = [], []
+    for sink in (fast, oracle):
+        wb, path = _new({"constant_memory": True})
+        ws = wb.add_worksheet("S", StreamedWorksheet if sink is fast else TextWorksheet)
+        fmt = wb.add_format({"bold": True})
+        values = [_Text("lỗi #DIV/0!"), _Text("<r>x</r>"), _Number(12.5), _Number(3.0), 7, 2.5]
+        if sink is fast:
+            ws.write_cells(0, [(c, v, fmt) for c, v in enumerate(values)])
+        else:
+            for c, v in enumerate(values):
+                (ws.write_string if isinstance(v, str) else ws.write_number)(0, c, v, fmt)
+        sink.append(_parts(_closed(wb, path))["xl/worksheets/sheet1.xml"])
+    assert fast == oracle
 
 
 def test_streamed_sheet_forgets_written_rows():

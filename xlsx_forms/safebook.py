@@ -21,7 +21,7 @@ units).
 from __future__ import annotations
 
 import math
-from datetime import date, datetime
+from datetime import date
 from io import StringIO
 
 from xlsxwriter.format import Format
@@ -100,8 +100,8 @@ class StreamedWorksheet(TextWorksheet):
 
     def write_cells(self, row: int, cells: list[tuple[int, object, Format]]) -> None:
         """Write the cells of ``row``, after any row before it and before any after it:
-        (column, value, format) in increasing columns, the value a text, a number (a
-        datetime, shown by its format) or None for a blank cell. The bytes are those the
+        (column, value, format) in increasing columns, the value a text, a finite number
+        (not a bool), a date or datetime (shown by its format) or None for a blank cell. The bytes are those the
         cell writers would give one by one (write_string, write_number, write_datetime,
         write_blank), written at once; nothing of the row stays in memory."""
         if not cells:
@@ -120,7 +120,7 @@ class StreamedWorksheet(TextWorksheet):
         letters, texts, number, parts = _COLUMNS, self._texts, str(row + 1), []
         for col, value, style in cells:
             kind = type(value)
-            if kind is str:
+            if kind is str or isinstance(value, str):   # a text of any str type, as write_string takes
                 # A sheet of one row per record repeats its names and labels on every row:
                 # each (text, format) is escaped once.
                 tail = texts.get((value, style))
@@ -134,9 +134,9 @@ class StreamedWorksheet(TextWorksheet):
             elif value is None:
                 parts.append(f'<c r="{letters[col]}{number}" s="{style._get_xf_index()}"/>')
             else:
-                if kind is datetime or kind is date:
+                if isinstance(value, date):     # a datetime too
                     value = self._convert_date_time(value)
-                elif kind is not int and kind is not float or not math.isfinite(value):
+                elif kind is bool or not isinstance(value, (int, float)) or not math.isfinite(value):
                     raise TypeError(f"row {row}, column {col}: {value!r} is no cell value")
                 parts.append(f'<c r="{letters[col]}{number}" s="{style._get_xf_index()}"><v>{value:.16G}</v></c>')
         self._write_row(row, None, info)
