@@ -39,17 +39,17 @@ def line_chart(title: str, periods: list[str], series: list[tuple[str, list[floa
             color = colors[k % len(colors)]   # one colour per series, its part year included
             if joined:
                 ax.plot([p[0] for p in joined], [p[1] for p in joined], marker="o", linewidth=1.6,
-                        label=_short(label), color=color)
+                        label=_legend(label), color=color)
             if apart:
                 ax.plot([p[0] for p in apart], [p[1] for p in apart], marker="D", linestyle="none",
-                        fillstyle="none", color=color, label="_nolegend_" if joined else _short(label))
-        ax.set_xticks(x, periods, fontsize=7)
+                        fillstyle="none", color=color, label="_nolegend_" if joined else _legend(label))
+        ax.set_xticks(x, [_literal(p) for p in periods], fontsize=7)
         if note:
-            ax.set_xlabel(note, fontsize=7)
+            ax.set_xlabel(_literal(note), fontsize=7)
         ax.tick_params(axis="y", labelsize=8)
-        ax.set_title(title, fontsize=10)
+        ax.set_title(_literal(title), fontsize=10)
         if unit:
-            ax.set_ylabel(unit, fontsize=8)
+            ax.set_ylabel(_literal(unit), fontsize=8)
         ax.grid(axis="y", linewidth=0.4, alpha=0.6)
         ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
         fig.tight_layout()
@@ -60,5 +60,14 @@ def line_chart(title: str, periods: list[str], series: list[tuple[str, list[floa
         plt.close(fig)
 
 
-def _short(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+def _literal(text: str) -> str:
+    """``text`` as matplotlib shows it letter for letter: two "$" would start its maths
+    notation (a label "50 $ và 60 $" drawn as a formula, or a crash on "$\\frac{$")."""
+    return text.replace("$", r"\$")
+
+
+def _legend(label: str, limit: int = 40) -> str:
+    """A series' label in the legend: cut to ``limit``, literal, and never starting with
+    "_", which makes matplotlib leave the series out of the legend."""
+    short = label if len(label) <= limit else label[:limit - 1] + "…"
+    return _literal(" " + short if short.startswith("_") else short)

@@ -188,8 +188,9 @@ def _harvest_values(result: FileResult, book, ident, catalogue: Catalogue) -> No
                                                percent_format=address in percent_cells)
         for p in problems:
             result.issues.append(issue(p.code, cell=address, **p.fields, **where))
-        if cell.a1 in gaps and raw is not None:   # a lower level's figure that says it lacks units
-            result.issues.append(issue(Code.V_INCOMPLETE, cell=address, note=gaps[cell.a1], **where))
+        lacks = gaps and (gaps.get(cell.a1) or gaps.get(EVERY_CELL))
+        if lacks and raw is not None:   # a lower level's figure that says it lacks units
+            result.issues.append(issue(Code.V_INCOMPLETE, cell=address, note=lacks, **where))
         status, flags = _marks(result.issues, raised) if len(result.issues) > raised else ("", "")
         if value is None and not status:
             raw = None   # nothing usable and nothing wrong: only spaces, a blank cell
@@ -231,21 +232,41 @@ GAPS_PROPERTY = "gaps"      # cchc_gaps: what ``cchc rollup`` says a figure lack
 GAPS_LIMIT = 64 << 10       # characters of that property read at most
 
 
+GAP_TEXT = 300              # characters of what one figure lacks, as read and as written
+EVERY_CELL = "*"            # key of incomplete_cells: every figure, the list being unreadable
+UNREADABLE_GAPS = "không đọc được danh sách số liệu còn thiếu mà cấp dưới ghi kèm tệp"
+
+
+def gaps_json(gaps: dict[str, str]) -> str:
+    """``cchc_gaps``: layout cell (A1) → what its figure lacks, as JSON of at most
+    ``GAPS_LIMIT`` characters: each text cut (to ``GAP_TEXT``, then shorter while the whole
+    is too long), never the JSON itself. With more cells than even one character each
+    allows, it is longer: the level above then flags every figure (``incomplete_cells``)."""
+    limit = GAP_TEXT
+    while True:
+        text = json.dumps({k: inert(v, single_line=True, limit=limit) for k, v in gaps.items()},
+                          ensure_ascii=False)
+        if len(text) <= GAPS_LIMIT or limit <= 1:
+            return text
+        limit //= 2
+
+
 def incomplete_cells(properties: dict[str, str]) -> dict[str, str]:
     """Layout cell (A1) → what a figure rolled up from a lower level lacks, from the
     file's ``cchc_gaps`` property (JSON written by ``cchc rollup``). Bounded and made
-    inert: the property comes from a returned file; anything malformed is ignored (the
-    values themselves are checked as any others)."""
+    inert: the property comes from a returned file. A property that cannot be read
+    (too long, not JSON, not a mapping) says that figures lack something without saying
+    which: every one is then flagged (``EVERY_CELL``), never taken for complete."""
     raw = properties.get(GAPS_PROPERTY, "")
-    if not raw or len(raw) > GAPS_LIMIT:
+    if not raw:
         return {}
     try:
-        found = json.loads(raw)
+        found = json.loads(raw) if len(raw) <= GAPS_LIMIT else None
     except ValueError:
-        return {}
+        found = None
     if not isinstance(found, dict):
-        return {}
-    return {k: inert(v, single_line=True, limit=300) for k, v in found.items()
+        return {EVERY_CELL: UNREADABLE_GAPS}
+    return {k: inert(v, single_line=True, limit=GAP_TEXT) for k, v in found.items()
             if isinstance(k, str) and isinstance(v, str) and len(k) < 12}
 
 

@@ -15,7 +15,6 @@ for the console: a consolidated figure never travels silently incomplete.
 from __future__ import annotations
 
 import io
-import json
 from dataclasses import dataclass, field
 
 import openpyxl
@@ -32,7 +31,7 @@ from .city_appendices import figure_notes, periods_label
 from .consolidate import CityValue
 from .identify import MARKS, first_layout_difference, identity_from, normalized_text
 from .issues import SHORT_VI
-from .process import GAPS_LIMIT, GAPS_PROPERTY
+from .process import GAPS_PROPERTY, gaps_json
 
 NOTE_SEP = "; "
 
@@ -139,6 +138,8 @@ def fill_parent(data: bytes, name: str, catalogue: Catalogue, registry: Registry
     lacking: dict[tuple[str, str], str] = {}  # what a figure lacks (units, values), in the notes' words
     for row in rows:
         for period in form.periods:
+            cell = ws[layout.input_at(row.id, period.id).a1]
+            cell.value = None              # a template rolled up before keeps no old figure
             cv = values.get((row.id, period.id))
             if cv is None:
                 remarks[(row.id, period.id)] = "không có trong city.csv"
@@ -149,12 +150,10 @@ def fill_parent(data: bytes, name: str, catalogue: Catalogue, registry: Registry
                 lacking[(row.id, period.id)] = gap
             if remark:
                 remarks[(row.id, period.id)] = remark
-            if value is not None:
-                cell = ws[layout.input_at(row.id, period.id).a1]
-                cell.value = value
-                if isinstance(value, str):
-                    cell.data_type = "s"   # a choice, as text: never a formula
-                result.filled += 1
+            cell.value = value
+            if isinstance(value, str):
+                cell.data_type = "s"       # a choice, as text: never a formula
+            result.filled += value is not None
     limit = catalogue.kinds["note"].max_length or 1000
     editable = {r.id for r in rows}
     for note in layout.notes:
@@ -172,9 +171,10 @@ def fill_parent(data: bytes, name: str, catalogue: Catalogue, registry: Registry
             for remark, ids in by_remark.items():
                 where = form.row(r).label if only else periods_label(ids, form)
                 lines.append(f"{where[:1].upper()}{where[1:]}: {remark}")
+        cell = ws[note.a1]
+        cell.value = None                  # a template rolled up before keeps no old note
         if lines:
             text = NOTE_SEP.join(lines)
-            cell = ws[note.a1]
             cell.value = text if len(text) <= limit else text[:limit - 1] + "…"
             cell.data_type = "s"   # a label or a name may start with "=": never a formula
     period_label = {p.id: p.label for p in form.periods}
@@ -184,10 +184,12 @@ def fill_parent(data: bytes, name: str, catalogue: Catalogue, registry: Registry
     # The level above's harvest reads these and flags each figure (V-INCOMPLETE): the
     # note alone would be read as a remark, and the figure counted as whole.
     gaps = {layout.input_at(r, p).a1: text for (r, p), text in lacking.items()}
+    name = PROPERTY_PREFIX + GAPS_PROPERTY
+    if name in wb.custom_doc_props.names:     # a template rolled up before: its gaps are not these
+        del wb.custom_doc_props[name]
     if gaps:
         from openpyxl.packaging.custom import StringProperty
-        wb.custom_doc_props.append(StringProperty(name=PROPERTY_PREFIX + GAPS_PROPERTY,
-                                                  value=json.dumps(gaps, ensure_ascii=False)[:GAPS_LIMIT]))
+        wb.custom_doc_props.append(StringProperty(name=name, value=gaps_json(gaps)))
     out = io.BytesIO()
     wb.save(out)
     result.data = out.getvalue()

@@ -230,12 +230,28 @@ def _city_sheet(wb, fmt, form: Form, city: dict[tuple[str, str], CityValue], reg
     ws.freeze_panes(4, 2)
 
 
-def _unit_sheet(wb, fmt, form: Form, registry: Registry, rec: Reconciliation) -> None:
+def unit_sheet_names(forms: list[Form]) -> dict[str, str]:
+    """Form id → the name of its per-unit sheet: the form's id (a plan's own: PL1, KQ…)
+    and «theo đơn vị». Excel forbids []:*?/ and the backslash, names of 32 characters or
+    more, and takes two names differing in case for one: an id cut to the same 31
+    characters as another's is named by its number instead (unique in a plan)."""
+    names: dict[str, str] = {}
+    taken = {f"Phụ lục {f.number}".casefold() for f in forms}     # the city sheets
+    for form in forms:
+        for name in (f"{SHEET_UNSAFE.sub('-', form.id)} theo đơn vị"[:31], f"Phụ lục {form.number} theo đơn vị"[:31],
+                     *(f"Biểu {i} theo đơn vị" for i in range(1, len(forms) + 2))):
+            if name.casefold() not in taken:
+                break
+        names[form.id] = name
+        taken.add(name.casefold())
+    return names
+
+
+def _unit_sheet(wb, fmt, form: Form, registry: Registry, rec: Reconciliation, name: str) -> None:
     """One row per unit × indicator, periods across (Excel's row limit allows about 80,000
-    units even for the largest appendix). Which file each unit's values came from is on
-    the status sheet."""
-    # Named by the form's id (a plan's own: PL1, KQ…); Excel forbids []:*?/\ and 31+ characters.
-    ws = wb.add_worksheet(f"{SHEET_UNSAFE.sub('-', form.id)} theo đơn vị"[:31], StreamedWorksheet)
+    units even for the largest appendix), on sheet ``name``. Which file each unit's
+    values came from is on the status sheet."""
+    ws = wb.add_worksheet(name, StreamedWorksheet)
     headers = ["Mã đơn vị", "Tên đơn vị", form.label_header] + [p.label for p in form.periods] + \
               ["Số liệu không được tính / cần xem lại"]
     _table_head(ws, 0, headers, [16, 34, 60] + [13] * len(form.periods) + [40], fmt)
@@ -339,8 +355,9 @@ def write_summary(path, catalogue: Catalogue, registry: Registry, rec: Reconcili
     order = {u.code: i for i, u in enumerate(registry.units)}
     for form in catalogue.forms.values():
         _city_sheet(wb, fmt, form, city[form.id], registry, order)
+    sheet_names = unit_sheet_names(list(catalogue.forms.values()))
     for form in catalogue.forms.values():
-        _unit_sheet(wb, fmt, form, registry, rec)
+        _unit_sheet(wb, fmt, form, registry, rec, sheet_names[form.id])
     _status_sheet(wb, fmt, registry, rec, reports or {})
     _issues_sheet(wb, fmt, issues, registry)
     wb.set_properties({"title": f"Tổng hợp {catalogue.plan.short or catalogue.plan.code}".strip(),

@@ -122,6 +122,8 @@ MISTAKES = [
     ([("Người lập biểu", "Gợi ý khi nhập", "email", "Nhập địa chỉ. " * 20)], 1,
      ["«Gợi ý khi nhập» dài 279 ký tự, tối đa 255"]),
     ([("Biểu", "Số phụ lục", "PL2", 1)], 1, ["số phụ lục 1 bị trùng với biểu «PL1»"]),
+    ([("Biểu", "Số phụ lục", "PL2", 1000)], 1, ["«Số phụ lục» là «1000», phải là số nguyên từ 1 đến 999"]),
+    ([("Biểu", "Số phụ lục", "PL2", 0)], 1, ["«Số phụ lục» là «0», phải là số nguyên từ 1 đến 999"]),
     ([("Biểu", "Số phụ lục", "PL1", "hai")], 1, ["«hai» không phải số nguyên"]),
     ([("Biểu", "Mã biểu", "PL1", None)], 1, ["ô bắt buộc bị bỏ trống"]),
     ([("Bảng", "Mã bảng", "I", None)], 1, ["ô bắt buộc bị bỏ trống"]),
@@ -191,6 +193,11 @@ YAML = [
      ["«severity» «fatal» không có; dùng một trong «error», «warning»"]),
     ("catalogue.yaml", "  default_deadline: 2020-03-23", "  default_deadline: soon",
      ["«default_deadline» là «soon», không phải ngày"]),
+    # Names that a file system or Excel takes for another's (case), or a number no sheet
+    # name can hold.
+    ("pl2.yaml", "id: PL2\n", "id: pl1\n", ["mã biểu «pl1» bị trùng (chỉ khác chữ hoa, thường với «PL1»)"]),
+    ("pl2.yaml", "number: 2\n", "number: 1000000000000000000000000\n", ["phải là số nguyên từ 1 đến 999"]),
+    ("pl2.yaml", "number: 2\n", "number: 2.5\n", ["«number» là «2.5», phải là số nguyên từ 1 đến 999"]),
 ]
 
 

@@ -67,6 +67,9 @@ GOOD = '  - {code: a, kind: office, name: "A", email: "a@x.example", forms: [PL1
         ("name", "A\\ufffe", "U+FFFE"), ("name", "A\\uffff", "U+FFFF"),
         ("name", "A\\x0b", "U+000B"), ("contact", "\\x08", "U+0008")]],
     ('  - {code: a, kind: office, name: "A\\ud800", email: "a@x.example", forms: [PL1]}\n', "không đọc được YAML"),
+    # Typed into the file itself, not escaped (Word's soft line break, a pasted control).
+    *[(f'  - {{code: a, kind: office, name: "A{ch}B", email: "a@x.example", forms: [PL1]}}\n',
+       f"ký tự điều khiển {shown}") for ch, shown in [("\x0b", "U+000B"), ("\x01", "U+0001"), ("\x1f", "U+001F")]],
 ])
 def test_malformed_registry_names_the_line(tmp_path, catalogue, body, fragment):
     path = tmp_path / "units.yaml"

@@ -16,6 +16,7 @@ import yaml
 from click.testing import CliRunner
 
 from cchc.cli import cli
+from harvest.process import EVERY_CELL, GAPS_LIMIT, GAPS_PROPERTY, UNREADABLE_GAPS, gaps_json, incomplete_cells
 from samples.fill import valid_values, write_values
 from tests.hostile_env import REPO, read_csv_rows
 from xlsx_forms.layout import form_layout
@@ -261,9 +262,13 @@ def test_a_template_for_another_unit_or_with_moved_labels_is_refused(tmp_path, p
     assert result.exit_code == 2 and "bố cục đã bị sửa" in result.output, result.output
 
 
-def test_the_province_flags_a_citys_incomplete_figure(tmp_path, province):
+@pytest.mark.parametrize("how", ["once", "twice", "damaged", "complete-after-partial"])
+def test_the_province_flags_a_citys_incomplete_figure(tmp_path, province, how):
     """A figure the city rolled up without all its units is flagged in the province's
-    harvest (V-INCOMPLETE at the cell, quoting the city's note), not only noted."""
+    harvest (V-INCOMPLETE at the cell, quoting the city's note), not only noted: also when
+    the template had been rolled up before, and when what the city wrote of its gaps cannot
+    be read (every figure is then flagged). A template rolled up again once every unit
+    has sent keeps nothing of its earlier gaps."""
     root, _, _ = province
     partial = tmp_path / "in"
     for f in (root / "tp-a-in").iterdir():
@@ -271,13 +276,47 @@ def test_the_province_flags_a_citys_incomplete_figure(tmp_path, province):
             partial.mkdir(exist_ok=True)
             (partial / f.name).write_bytes(f.read_bytes())
     _run("harvest", partial, "--templates", root / "tp-a-t", "--out", tmp_path / "sum")
-    _run("rollup", "--template", root / "prov-templates" / "tp-a" / "PL1_tp-a.xlsx", "--summary", tmp_path / "sum",
-         "--templates", root / "tp-a-t", "--out", tmp_path / "prov-in" / "tp-a")
+    template = root / "prov-templates" / "tp-a" / "PL1_tp-a.xlsx"
+    rolled = tmp_path / "prov-in" / "tp-a" / "PL1_tp-a.xlsx"
+    _run("rollup", "--template", template, "--summary", tmp_path / "sum", "--templates", root / "tp-a-t",
+         "--out", tmp_path / "prov-in" / "tp-a")
+    if how in ("twice", "complete-after-partial"):   # the filled file as the template of a new rollup
+        again = tmp_path / "again" / "PL1_tp-a.xlsx"
+        again.parent.mkdir()
+        shutil.copy(rolled, again)
+        summary = tmp_path / "sum" if how == "twice" else root / "tp-a-sum"
+        _run("rollup", "--template", again, "--summary", summary, "--templates", root / "tp-a-t",
+             "--out", tmp_path / "prov-in" / "tp-a")
+    if how == "damaged":
+        wb = openpyxl.load_workbook(rolled)
+        prop = next(p for p in wb.custom_doc_props.props if p.name.endswith("gaps"))
+        prop.value = prop.value[: len(prop.value) // 2]        # cut: no longer JSON
+        wb.save(rolled)
     _run("harvest", tmp_path / "prov-in", "--templates", root / "prov-templates", "--out", tmp_path / "prov-sum")
     flagged = [i for i in read_csv_rows(tmp_path / "prov-sum" / "issues.csv") if i["code"] == "V-INCOMPLETE"]
-    assert flagged and all("Đơn vị 1 của Thành phố A" in i["message"] for i in flagged)
     values = [r for r in read_csv_rows(tmp_path / "prov-sum" / "values.csv") if "V-INCOMPLETE" in r["flags"]]
+    if how == "complete-after-partial":
+        assert flagged == [] and values == []
+        return
     assert {r["cell"] for r in values} == {i["cell"] for i in flagged}
+    if how == "damaged":
+        filled = [r for r in read_csv_rows(tmp_path / "prov-sum" / "values.csv") if r["period"] != "ghi_chu"]
+        assert {r["cell"] for r in values} == {r["cell"] for r in filled}
+        assert all("không đọc được danh sách số liệu còn thiếu" in i["message"] for i in flagged)
+    else:
+        assert flagged and all("Đơn vị 1 của Thành phố A" in i["message"] for i in flagged)
+
+
+@pytest.mark.parametrize("cells, length", [(1, 10), (72, 5000), (400, 300), (3000, 40), (9000, 1000)])
+def test_what_a_figure_lacks_is_always_whole_json(cells, length):
+    # Cut JSON would read as "nothing lacking": the texts are cut instead, never the JSON.
+    gaps = {f"C{i}": f"Thiếu số liệu của {'Đơn vị ' * length}"[:length] for i in range(cells)}
+    text = gaps_json(gaps)
+    read = incomplete_cells({GAPS_PROPERTY: text})
+    # Too many cells for the limit even at one character each: every figure is flagged.
+    assert len(text) <= GAPS_LIMIT and set(read) == set(gaps) or read == {EVERY_CELL: UNREADABLE_GAPS}
+    if len(gaps) * 20 < GAPS_LIMIT:
+        assert set(read) == set(gaps) and all(v for v in read.values())
 
 
 def test_a_plausible_hand_edit_of_city_csv_is_refused_by_rollup_and_report(tmp_path, province):

@@ -68,3 +68,22 @@ def test_people_read_unit_names_not_codes(summary, registry):
     ws = summary["Vấn đề"]
     shown = {row[2] for row in ws.iter_rows(min_row=2, values_only=True) if row[2]}
     assert shown and shown <= names and not shown & codes
+
+
+@pytest.mark.parametrize("forms", [
+    [("PL1", 1), ("PL2", 2)],
+    [("PL1", 1), ("pl1", 2)],                                          # the same for Excel
+    [("bieu-thong-ke-chi-tieu-cchc-2024-a", 1), ("bieu-thong-ke-chi-tieu-cchc-2024-b", 2)],   # one 31-character cut
+    [("KQ[1]:*?/\\", 3), ("KQ-1-----", 4)],                            # the same once made a sheet name
+    [("A" * 40, 998), ("a" * 40, 999), ("A" * 35, 997)],
+])
+def test_every_per_unit_sheet_has_a_name_of_its_own(forms):
+    from types import SimpleNamespace
+
+    from harvest.summary import SHEET_UNSAFE, unit_sheet_names
+    named = unit_sheet_names([SimpleNamespace(id=i, number=n) for i, n in forms])
+    shown = list(named.values())
+    city = {f"phụ lục {n}" for _, n in forms}
+    assert len({s.casefold() for s in shown}) == len(forms) and not city & {s.casefold() for s in shown}
+    assert all(len(s) <= 31 and not set(s) & set("[]:*?/\\") for s in shown)
+    assert named[forms[0][0]].startswith(SHEET_UNSAFE.sub("-", forms[0][0])[:20])   # the first keeps its id

@@ -26,6 +26,8 @@ from .model import (
 from .rule_loader import check_acyclic, load_rule
 from .yamlio import line_of
 
+MAX_FORM_NUMBER = 999
+
 
 def _row(path: Path, d: dict, kinds: dict[str, Kind], declared: Declared) -> Row:
     """A row of a form; its kind one the plan declares, its aggregation one the kind allows
@@ -107,6 +109,11 @@ def load_form(path: Path, d: dict, period_sets: dict[str, tuple[Period, ...]], k
     missing(path, d, ("id", "number", "version", "title", "periods"))
     if problem := id_problem(d["id"], "mã biểu"):
         raise fail(path, d, problem, "id")
+    number = d["number"]
+    whole = type(number) is int or isinstance(number, float) and number.is_integer()
+    if not whole or not 1 <= number <= MAX_FORM_NUMBER:   # it names sheets: "Phụ lục 12", 31 characters at most
+        raise fail(path, d, f"«{names(d).field('number')}» là «{number}», phải là số nguyên từ 1 đến "
+                            f"{MAX_FORM_NUMBER}", "number")
     if d.get("periods") not in declared["periods"]:
         problems.append(fail(path, d, f"bộ kỳ «{d.get('periods')}» chưa được khai báo; các bộ kỳ của kế hoạch: "
                                        f"{quoted(sorted(declared['periods'], key=str))}", "periods"))

@@ -215,8 +215,10 @@ def _build(base: dict, base_path, form_specs, problems: Problems) -> Catalogue:
         form = problems.run(path, spec, load_form, path, spec, period_sets, kinds, declared, problems)
         if form is None:
             continue
-        if form.id in forms:
-            problems.append(fail(path, spec, f"mã biểu «{form.id}» bị trùng", "id"))
+        twin = next((f for f in forms.values() if f.id.casefold() == form.id.casefold()), None)
+        if twin is not None:   # file names and sheet names do not tell case apart (Windows, Excel)
+            same = "" if twin.id == form.id else f" (chỉ khác chữ hoa, thường với «{twin.id}»)"
+            problems.append(fail(path, spec, f"mã biểu «{form.id}» bị trùng{same}", "id"))
             continue
         # The number names the form's sheets ("Phụ lục 1") and places it in every output.
         same = next((f for f in forms.values() if f.number == form.number), None)

@@ -85,6 +85,12 @@ def load_yaml(path: Path, text: str | None = None) -> Any:
             raise CchcError("FILE_MISSING", str(path)) from None
         except UnicodeDecodeError as exc:
             raise CchcError("YAML_SYNTAX", str(path), problem=f"không phải UTF-8: {exc.reason}") from None
+    bad = unwritable(text)
+    if bad:   # typed into the file itself (Word's soft line break is U+000B): said here, where it is
+        at = text.index(chr(int(bad[2:], 16)))
+        raise CchcError("YAML_SYNTAX", f"{path}, dòng {text.count(chr(10), 0, at) + 1}",
+                        problem=f"có ký tự điều khiển {bad}, không ghi được vào sổ Excel hay văn bản Word: "
+                                "xóa ký tự đó")
     try:
         return _document(text)
     except yaml.MarkedYAMLError as exc:
