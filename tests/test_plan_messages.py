@@ -198,6 +198,7 @@ YAML = [
     ("pl2.yaml", "id: PL2\n", "id: pl1\n", ["mã biểu «pl1» bị trùng (chỉ khác chữ hoa, thường với «PL1»)"]),
     ("pl2.yaml", "number: 2\n", "number: 1000000000000000000000000\n", ["phải là số nguyên từ 1 đến 999"]),
     ("pl2.yaml", "number: 2\n", "number: 2.5\n", ["«number» là «2.5», phải là số nguyên từ 1 đến 999"]),
+    ("pl2.yaml", "number: 2\n", f"number: 2\ntitle2: \"{'Ti' * 16400}\"\n", ["chuỗi dài 32800 ký tự, quá 32767"]),
 ]
 
 
@@ -209,3 +210,14 @@ def test_yaml_messages_name_keys_but_no_repr(tmp_path, name, old, new, fragments
     assert all(f in text for f in fragments), text
     problems = [line.split(": ", 1)[-1] for line in text.splitlines()]
     assert not any(ch in p for p in problems for ch in "[]{}'\""), text
+
+
+@pytest.mark.parametrize("bound, value", [("MAX_COLS", 8), ("MAX_ROWS", 20)])
+def test_a_form_the_harvest_could_not_read_back_is_refused(monkeypatch, bound, value):
+    # Its returns would all be refused as beyond the reader's bounds (sheetio.cells).
+    from xlsx_forms import spec_loader
+    monkeypatch.setattr(spec_loader, bound, value)
+    with pytest.raises(CchcError) as err:
+        load_catalogue(Path(spec_loader.__file__).parent / "specs")
+    text = str(err.value)
+    assert "quá giới hạn" in text and "mà phần tổng hợp đọc được" in text and "«PL1»" in text

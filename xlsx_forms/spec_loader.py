@@ -26,11 +26,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from sheetio.cells import MAX_COLS, MAX_ROWS
+
 from .authoring.names import names, quoted
 from .form_loader import check_evidence, load_form
 from .ids import id_problem, rule_id_problem
 from .kinds import BASES, TEXT_FIELDS, kind_problems, text_problem
-from .layout import PREPARER_IDS
+from .layout import PREPARER_IDS, form_layout
 from .loading import Declared, Problems, Unsure, clean, declared_map, fail, missing
 from .model import Catalogue, Kind, Period, Plan, PreparerField
 from .outline import OUTLINE_FILE, build_outline
@@ -178,6 +180,16 @@ def _preparer(path, node: Any) -> PreparerField:
     return PreparerField(**{k: node[k] for k in keys})
 
 
+def _beyond_reader(form) -> str:
+    """Why the harvest could never read this form's returns back (its sheet wider or
+    longer than the bounded reader takes, ``sheetio.cells``), or ""."""
+    layout = form_layout(form)
+    if layout.ncols > MAX_COLS or layout.last_row >= MAX_ROWS:
+        return (f"biểu «{form.id}» rộng {layout.ncols} cột, dài {layout.last_row + 1} dòng: quá giới hạn "
+                f"{MAX_COLS} cột × {MAX_ROWS} dòng mà phần tổng hợp đọc được (bớt kỳ hoặc chỉ tiêu)")
+    return ""
+
+
 def _build(base: dict, base_path, form_specs, problems: Problems) -> Catalogue:
     for key in ("plan", "period_sets", "kinds", "preparer_fields", "unit_kinds"):
         if key not in base:   # (an authoring workbook always gives them; its reader reports empty sheets)
@@ -210,7 +222,7 @@ def _build(base: dict, base_path, form_specs, problems: Problems) -> Catalogue:
                                                                                        dict) else ()),
                 "forms": Declared(spec.get("id") if isinstance(spec, dict) else None for _p, spec in form_specs)}
     preparer = _preparers(base_path, base, problems)
-    forms, paths, nodes = {}, {}, {}
+    forms, paths, nodes, nodes_of = {}, {}, {}, {}
     for path, spec in form_specs:
         form = problems.run(path, spec, load_form, path, spec, period_sets, kinds, declared, problems)
         if form is None:
@@ -226,7 +238,12 @@ def _build(base: dict, base_path, form_specs, problems: Problems) -> Catalogue:
             problems.append(fail(path, spec, f"số phụ lục {form.number} bị trùng với biểu «{same.id}»", "number"))
             continue
         forms[form.id], paths[form.id], nodes[form.id] = form, path, list(spec.get("evidence") or ())
+        nodes_of[form.id] = spec
     forms = dict(sorted(forms.items(), key=lambda item: item[1].number))
+    for fid, form in list(forms.items()):
+        if problem := _beyond_reader(form):
+            problems.append(fail(paths[fid], nodes_of[fid], problem, "periods"))
+            del forms[fid]
     _distinct_rules(form_specs, problems)
     for fid, form in forms.items():
         check_evidence(paths[fid], form, nodes[fid], forms, declared["forms"], problems)

@@ -23,6 +23,7 @@ META_KEYS = (LINE_KEY, WHERE_KEY)
 _Parser = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _RESOLVER = yaml.resolver.Resolver()
 _CONSTRUCTOR = yaml.SafeLoader("")   # only its scalar constructors are used
+CELL_TEXT_MAX = 32767                # characters an Excel cell holds
 
 
 def _scalar(event: yaml.ScalarEvent) -> Any:
@@ -38,6 +39,9 @@ def _scalar(event: yaml.ScalarEvent) -> Any:
     if bad:
         raise yaml.constructor.ConstructorError(None, None, f"chuỗi có ký tự điều khiển {bad}, không ghi được vào "
                                                 "sổ Excel hay văn bản Word: xóa ký tự đó", event.start_mark)
+    if isinstance(value, str) and len(value) > CELL_TEXT_MAX:   # cut in a template, its layout would not match
+        raise yaml.constructor.ConstructorError(None, None, f"chuỗi dài {len(value)} ký tự, quá {CELL_TEXT_MAX} ký "
+                                                "tự một ô Excel giữ được", event.start_mark)
     return value
 
 
