@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -323,16 +324,13 @@ def _summary_time(out: Path) -> str:
 posix_only = pytest.mark.skipif(os.name == "nt", reason="SIGINT to a process group and TZ are POSIX's")
 
 
-@posix_only
-def test_ctrl_c_stops_the_command_cleanly_and_its_clock_is_the_summarys(tmp_path, returns, key_file_path):
-    # The machine set to another zone (UTC−5): the lines still say Vietnam time, as the summary.
-    inbox, out, proc, output = _watching(tmp_path, key_file_path, returns, env={"TZ": "XST+05"})
+@contextmanager
+def _then_ctrl_c(proc, output):
+    """The body drives the watch, then Ctrl+C: the list yielded receives the whole output
+    once the command has ended by itself (exit 0, no traceback). A body that fails kills it."""
+    ended: list[str] = []
     try:
-        first = output.until("đã tổng hợp 1 tệp")
-        assert first[:5] == _summary_time(out), first
-        (inbox / "quang-trung.xlsx").write_bytes(returns["p-quang-trung"])
-        news = output.until("«quang-trung.xlsx»")
-        assert news[:5] == _summary_time(out), news
+        yield ended
         output.interrupt()
     finally:
         if proc.poll() is None:
@@ -340,6 +338,20 @@ def test_ctrl_c_stops_the_command_cleanly_and_its_clock_is_the_summarys(tmp_path
     text = output.rest()
     assert proc.returncode == 0, text
     assert "Traceback" not in text
+    ended.append(text)
+
+
+@posix_only
+def test_ctrl_c_stops_the_command_cleanly_and_its_clock_is_the_summarys(tmp_path, returns, key_file_path):
+    # The machine set to another zone (UTC−5): the lines still say Vietnam time, as the summary.
+    inbox, out, proc, output = _watching(tmp_path, key_file_path, returns, env={"TZ": "XST+05"})
+    with _then_ctrl_c(proc, output) as ended:
+        first = output.until("đã tổng hợp 1 tệp")
+        assert first[:5] == _summary_time(out), first
+        (inbox / "quang-trung.xlsx").write_bytes(returns["p-quang-trung"])
+        news = output.until("«quang-trung.xlsx»")
+        assert news[:5] == _summary_time(out), news
+    [text] = ended
     assert f"Đã dừng theo dõi sau 2 lần tổng hợp; kết quả trong {out} là của lần tổng hợp lúc {news[:5]}." in text
     assert sorted(p.name for p in inbox.iterdir()) == ["ngoc-ha.xlsx", "quang-trung.xlsx"]
 
@@ -363,7 +375,7 @@ runpy.run_module("cchc", run_name="__main__")
 @posix_only
 def test_ctrl_c_in_the_middle_of_a_run_leaves_the_previous_outputs(tmp_path, returns, key_file_path):
     inbox, out, proc, output = _watching(tmp_path, key_file_path, returns, driver=SLOW_DRIVER)
-    try:
+    with _then_ctrl_c(proc, output) as ended:
         output.until("đã tổng hợp 1 tệp")
         before = _listing(out)
         (inbox / "quang-trung.xlsx").write_bytes(returns["p-quang-trung"])
@@ -372,13 +384,7 @@ def test_ctrl_c_in_the_middle_of_a_run_leaves_the_previous_outputs(tmp_path, ret
             time.sleep(0.01)
         assert list(tmp_path.glob(".summary.new-*")), "the second run never began writing"
         time.sleep(0.5)   # the outputs are being written
-        output.interrupt()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    text = output.rest()
-    assert proc.returncode == 0, text
-    assert "Traceback" not in text
+    [text] = ended
     assert "Đã dừng theo dõi sau 1 lần tổng hợp" in text
     assert _listing(out) == before                       # the last complete outputs, intact
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []   # no staging, no lock left
@@ -388,7 +394,7 @@ def test_ctrl_c_in_the_middle_of_a_run_leaves_the_previous_outputs(tmp_path, ret
 @posix_only
 def test_a_run_waits_for_another_process_writing_the_output_folder(tmp_path, returns, key_file_path):
     inbox, out, proc, output = _watching(tmp_path, key_file_path)
-    try:
+    with _then_ctrl_c(proc, output):
         output.until("đã tổng hợp 0 tệp")
         before = _listing(out)
         with dirlock.hold(out, 0):   # another cchc run writing the same folder
@@ -397,11 +403,6 @@ def test_a_run_waits_for_another_process_writing_the_output_folder(tmp_path, ret
             time.sleep(1.0)
             assert _listing(out) == before and not [line for line in output.seen if "«ngoc-ha.xlsx»" in line]
         output.until("«ngoc-ha.xlsx»")
-        output.interrupt()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 0, output.rest()
 
 
 def test_refuses_an_output_folder_inside_the_inbox(tmp_path, key_file_path):

@@ -110,11 +110,15 @@ def as_text(value: object) -> str:
 _UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
-def unwritable(text: str) -> str | None:
-    """The first character of ``text`` that no workbook or document can hold (XML 1.0
-    forbids it: a control character but tab and line breaks, U+FFFE, U+FFFF, a lone
-    surrogate), named as ``U+0001``; None when there is none. The Board's own texts (its
-    plan, its unit list) are refused with it when loaded: written, such a character
-    makes openpyxl and Word's writer fail, or a file that Excel repairs."""
+def unwritable(text: str) -> tuple[int, str] | None:
+    """(where, what is wrong) for the first character of ``text`` that no workbook or
+    document can hold (XML 1.0 forbids it: a control character but tab and line breaks,
+    U+FFFE, U+FFFF, a lone surrogate), the character named as ``U+0001``; None when there
+    is none. The Board's own texts (its plan, its unit list) are refused with it when
+    loaded: written, such a character makes openpyxl and Word's writer fail, or a file
+    that Excel repairs."""
     found = _UNWRITABLE.search(text)
-    return None if found is None else f"U+{ord(found.group()):04X}"
+    if found is None:
+        return None
+    return found.start(), (f"có ký tự điều khiển U+{ord(found.group()):04X}, không ghi được vào sổ Excel hay "
+                           "văn bản Word: xóa ký tự đó")

@@ -30,6 +30,16 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import CellRichStringTuple, Worksheet
 from xlsxwriter.xmlwriter import XMLwriter
 
+CELL_TEXT_MAX = 32767   # characters (UTF-16 units) an Excel cell holds: XlsxWriter's xls_strmax
+
+
+def cut_to_cell(text: str) -> tuple[str, bool]:
+    """(``text`` as XlsxWriter keeps it, whether it was cut): at most 32,767 UTF-16 units,
+    an Excel cell's limit. A text can only be over it if longer than half of it."""
+    if len(text) > CELL_TEXT_MAX // 2 and _utf16_len(text) > CELL_TEXT_MAX:
+        return _utf16_truncate(text, CELL_TEXT_MAX), True
+    return text, False
+
 
 def is_markup(text: str) -> bool:
     """Whether XlsxWriter would write ``text`` as rich-text markup rather than as text."""
@@ -40,9 +50,7 @@ class TextWorksheet(Worksheet):
     """A worksheet that writes every string as the text it is (see the module's doc)."""
 
     def _write_string(self, row: int, col: int, string: str, cell_format: Format | None = None) -> int:
-        cut = len(string) > self.xls_strmax // 2 and _utf16_len(string) > self.xls_strmax
-        if cut:   # as XlsxWriter cuts a long text (and says so: -2), before deciding what it is
-            string = _utf16_truncate(string, self.xls_strmax)
+        string, cut = cut_to_cell(string)   # as XlsxWriter cuts (and says so: -2), before deciding what it is
         if not is_markup(string):
             done = super()._write_string(row, col, string, cell_format)
             return -2 if cut and done == 0 else done
@@ -148,8 +156,7 @@ class StreamedWorksheet(TextWorksheet):
     def _text_tail(self, text: str, style: Format) -> str:
         # What follows a text cell's reference, as _write_string and XlsxWriter's
         # _write_cell write it in constant memory.
-        if len(text) > self.xls_strmax // 2 and _utf16_len(text) > self.xls_strmax:
-            text = _utf16_truncate(text, self.xls_strmax)
+        text, _ = cut_to_cell(text)
         head = f' s="{style._get_xf_index()}" t="inlineStr"><is>'
         if is_markup(text):
             return f"{head}{self._escape_control_characters(self._two_runs(text, style))}</is></c>"

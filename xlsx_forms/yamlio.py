@@ -16,6 +16,7 @@ import yaml
 
 from .errors import CchcError
 from .inert import unwritable
+from .safebook import CELL_TEXT_MAX
 
 LINE_KEY = "__line__"
 WHERE_KEY = "__where__"   # nodes read from an authoring workbook: a Where instead of a line
@@ -23,7 +24,6 @@ META_KEYS = (LINE_KEY, WHERE_KEY)
 _Parser = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _RESOLVER = yaml.resolver.Resolver()
 _CONSTRUCTOR = yaml.SafeLoader("")   # only its scalar constructors are used
-CELL_TEXT_MAX = 32767                # characters an Excel cell holds
 
 
 def _scalar(event: yaml.ScalarEvent) -> Any:
@@ -37,8 +37,7 @@ def _scalar(event: yaml.ScalarEvent) -> Any:
     # An escape ("\x01", "\ud800") gives what the file itself could not hold.
     bad = unwritable(value) if isinstance(value, str) else None
     if bad:
-        raise yaml.constructor.ConstructorError(None, None, f"chuỗi có ký tự điều khiển {bad}, không ghi được vào "
-                                                "sổ Excel hay văn bản Word: xóa ký tự đó", event.start_mark)
+        raise yaml.constructor.ConstructorError(None, None, f"chuỗi {bad[1]}", event.start_mark)
     if isinstance(value, str) and len(value) > CELL_TEXT_MAX:   # cut in a template, its layout would not match
         raise yaml.constructor.ConstructorError(None, None, f"chuỗi dài {len(value)} ký tự, quá {CELL_TEXT_MAX} ký "
                                                 "tự một ô Excel giữ được", event.start_mark)
@@ -91,10 +90,8 @@ def load_yaml(path: Path, text: str | None = None) -> Any:
             raise CchcError("YAML_SYNTAX", str(path), problem=f"không phải UTF-8: {exc.reason}") from None
     bad = unwritable(text)
     if bad:   # typed into the file itself (Word's soft line break is U+000B): said here, where it is
-        at = text.index(chr(int(bad[2:], 16)))
-        raise CchcError("YAML_SYNTAX", f"{path}, dòng {text.count(chr(10), 0, at) + 1}",
-                        problem=f"có ký tự điều khiển {bad}, không ghi được vào sổ Excel hay văn bản Word: "
-                                "xóa ký tự đó")
+        at, problem = bad
+        raise CchcError("YAML_SYNTAX", f"{path}, dòng {text.count(chr(10), 0, at) + 1}", problem=problem)
     try:
         return _document(text)
     except yaml.MarkedYAMLError as exc:

@@ -133,7 +133,7 @@ def from_cell(column: Column, raw):
         and not isinstance(raw, bool) else str(raw)
     bad = unwritable(text)
     if bad:
-        raise BadCell(f"ô có ký tự điều khiển {bad}, không ghi được vào sổ Excel hay văn bản Word: xóa ký tự đó")
+        raise BadCell(f"ô {bad[1]}")
     if kind in ("enum", "yesno"):
         table = ENUMS["yesno" if kind == "yesno" else column.choices]
         folded = {label.casefold(): code for label, code in table.items()}
