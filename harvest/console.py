@@ -205,13 +205,12 @@ def change_lines(before: Snapshot, after: Snapshot, names: dict[str, str], at: d
         """The file counted before whose content this one repeats, if it is still there."""
         old = used_before.get((state.unit, state.form))
         return old if old in after.files and before.files[old].sha256 == state.sha256 else None
-    same = SAME
     for rel in sorted({*added, *rewritten} - set(renamed.values())):
         state, key = after.files[rel], (after.files[rel].unit, after.files[rel].form)
         where = f"«{rel}», thay tệp cùng tên" if rel in before.files else f"«{rel}»"
         old = used_before.get(key)
         if twin(state):
-            news = f"nhận {what(state)} ({where}) — {same.format(old)}"
+            news = f"nhận {what(state)} ({where}) — {SAME.format(old)}"
         elif state.outcome == USED and key in changed:
             told.add(key)
             if old and old != rel and old in after.files:
@@ -225,7 +224,7 @@ def change_lines(before: Snapshot, after: Snapshot, names: dict[str, str], at: d
     for old, new in renamed.items():
         state = after.files[new]
         told.add((state.unit, state.form))
-        now = same.format(twin(state)) if twin(state) else _state(state, after)
+        now = SAME.format(twin(state)) if twin(state) else _state(state, after)
         lines.append((new, f"{t} đổi tên «{old}» thành «{new}» ({what(state)}) — {now}"))
     for rel in removed:
         if rel in renamed:
