@@ -7,6 +7,7 @@ folder's lock while it writes, so a ``cchc harvest`` run at the same time waits)
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -80,6 +81,15 @@ def watch_inbox(inbox: Path, out: Path, run: Callable[[], object], names: dict[s
     return report
 
 
+def _stop_on_terminate() -> None:
+    """``kill`` (SIGTERM: a service manager, a script that started the watch in the
+    background, where Ctrl+C cannot reach it) stops the watch as Ctrl+C does: a closing
+    line, exit code 0, the outputs of the last complete run. Where SIGTERM is ignored
+    (nohup keeps only SIGHUP away; a parent that ignores it means it), it stays ignored."""
+    if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
+
+
 def register(cli) -> None:
     """Add ``cchc watch`` to ``cli``, with the harvest command's own argument and options."""
     harvest_command = cli.commands["harvest"]
@@ -101,6 +111,7 @@ def register(cli) -> None:
 
         def explain(exc: Exception) -> str:
             return os_error_message(exc) if isinstance(exc, OSError) else str(exc)
+        _stop_on_terminate()
         watch_inbox(inbox, out, run, {u.code: u.name for u in registry.units}, settle=settle, explain=explain,
                     forms=form_names(use.bundle.outline))
 

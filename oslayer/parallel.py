@@ -34,6 +34,9 @@ def _init(func: Callable, context: tuple, tempdir: str | None) -> None:
     # Ctrl+C is the parent's to handle (it stops the run and says so): a worker that took
     # it too would print a traceback of its own, in English.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A worker forked from ``cchc watch`` would take its SIGTERM handler: a worker that is
+    # terminated (by the pool, when it shuts down) ends at once, without a traceback.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     # Temporary files go where the caller's go (an output run keeps them in its staging
     # folder, so that a kill leaves nothing behind): a spawned worker would not know.
     tempfile.tempdir = tempdir

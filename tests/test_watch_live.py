@@ -257,11 +257,29 @@ def test_the_output_folder_deleted_is_made_again_by_the_next_run(tmp_path, retur
 
 # The command, in a process of its own ------------------------------------------------------
 
+@contextmanager
+def _as_from_a_terminal():
+    """Ctrl+C reaches the command as it does when started from a terminal, even when these
+    tests run where SIGINT is ignored (a background job of a script, nohup): a process
+    started with SIGINT ignored keeps ignoring it (Python installs its handler only over
+    the default), so the command could not be stopped and its Ctrl+C tests would hang."""
+    saved = signal.getsignal(signal.SIGINT)
+    if saved == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)   # reset to the default by exec
+    try:
+        yield
+    finally:
+        if saved == signal.SIG_IGN:
+            signal.signal(signal.SIGINT, saved)
+
+
 def _cli(*args, cwd=ROOT, env=None, driver=None):
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    # faulthandler: a process that does not end when told is aborted, and its stacks show why.
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONFAULTHANDLER": "1", **(env or {})}
     start = [sys.executable, "-c", driver] if driver else [sys.executable, "-m", "cchc"]
-    return subprocess.Popen([*start, "watch", *map(str, args)], cwd=cwd, env=env, start_new_session=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8")
+    with _as_from_a_terminal():
+        return subprocess.Popen([*start, "watch", *map(str, args)], cwd=cwd, env=env, start_new_session=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8")
 
 
 def _watching(tmp_path, key_file_path, returns=None, *, env=None, driver=None):
@@ -301,10 +319,19 @@ class Output:
             self.seen.append(self.lines.get_nowait())
         return "".join(self.seen)
 
-    def interrupt(self) -> None:
-        """Ctrl+C in a terminal: SIGINT to the whole process group."""
-        os.killpg(self.proc.pid, signal.SIGINT)
-        self.proc.wait(timeout=30)
+    def interrupt(self, how: str = "ctrl-c") -> None:
+        """Ctrl+C in a terminal: SIGINT to the whole process group; or ``kill``: SIGTERM
+        to the command's process alone."""
+        if how == "kill":
+            os.kill(self.proc.pid, signal.SIGTERM)
+        else:
+            os.killpg(self.proc.pid, signal.SIGINT)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGABRT)   # faulthandler prints every thread's stack
+            self.proc.wait(timeout=30)
+            raise AssertionError(f"still running 30 s after Ctrl+C:\n{self.rest()}") from None
 
 
 @pytest.fixture()
@@ -325,13 +352,14 @@ posix_only = pytest.mark.skipif(os.name == "nt", reason="SIGINT to a process gro
 
 
 @contextmanager
-def _then_ctrl_c(proc, output):
-    """The body drives the watch, then Ctrl+C: the list yielded receives the whole output
-    once the command has ended by itself (exit 0, no traceback). A body that fails kills it."""
+def _then_ctrl_c(proc, output, how: str = "ctrl-c"):
+    """The body drives the watch, then Ctrl+C (or ``kill``: Output.interrupt): the list
+    yielded receives the whole output once the command has ended by itself (exit 0, no
+    traceback). A body that fails kills it."""
     ended: list[str] = []
     try:
         yield ended
-        output.interrupt()
+        output.interrupt(how)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -342,10 +370,11 @@ def _then_ctrl_c(proc, output):
 
 
 @posix_only
-def test_ctrl_c_stops_the_command_cleanly_and_its_clock_is_the_summarys(tmp_path, returns, key_file_path):
+@pytest.mark.parametrize("how", ["ctrl-c", "kill"])
+def test_ctrl_c_stops_the_command_cleanly_and_its_clock_is_the_summarys(tmp_path, returns, key_file_path, how):
     # The machine set to another zone (UTC−5): the lines still say Vietnam time, as the summary.
     inbox, out, proc, output = _watching(tmp_path, key_file_path, returns, env={"TZ": "XST+05"})
-    with _then_ctrl_c(proc, output) as ended:
+    with _then_ctrl_c(proc, output, how) as ended:
         first = output.until("đã tổng hợp 1 tệp")
         assert first[:5] == _summary_time(out), first
         (inbox / "quang-trung.xlsx").write_bytes(returns["p-quang-trung"])
@@ -373,9 +402,10 @@ runpy.run_module("cchc", run_name="__main__")
 
 
 @posix_only
-def test_ctrl_c_in_the_middle_of_a_run_leaves_the_previous_outputs(tmp_path, returns, key_file_path):
+@pytest.mark.parametrize("how", ["ctrl-c", "kill"])
+def test_ctrl_c_in_the_middle_of_a_run_leaves_the_previous_outputs(tmp_path, returns, key_file_path, how):
     inbox, out, proc, output = _watching(tmp_path, key_file_path, returns, driver=SLOW_DRIVER)
-    with _then_ctrl_c(proc, output) as ended:
+    with _then_ctrl_c(proc, output, how) as ended:
         output.until("đã tổng hợp 1 tệp")
         before = _listing(out)
         (inbox / "quang-trung.xlsx").write_bytes(returns["p-quang-trung"])
