@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from xlsx_forms.errors import CchcError
+from xlsx_forms.model import date_problem
 from xlsx_forms.outwrite import LOCK_WAIT
 
 KEY_NAME = "hmac.key"
@@ -41,11 +42,12 @@ def parse_date(text: str, where: str) -> date:
     """``23/3/2020`` or ``2020-03-23`` → date. Raises CchcError."""
     m = _DMY.match(text)
     try:
-        if m:
-            return date(int(m[3]), int(m[2]), int(m[1]))
-        return date.fromisoformat(text.strip())
+        found = date(int(m[3]), int(m[2]), int(m[1])) if m else date.fromisoformat(text.strip())
     except ValueError:
-        raise CchcError("BAD_DATE", where, value=text) from None
+        found = None
+    if found is None or date_problem(found):   # (a date the templates could not hold)
+        raise CchcError("BAD_DATE", where, value=text)
+    return found
 
 
 def lock_wait() -> float:

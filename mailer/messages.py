@@ -217,7 +217,9 @@ def message(letter: Letter, catalogue: Catalogue, registry: Registry, when: date
     set_header(msg, "To", unit_name, letter.unit.email)
     set_header(msg, "Reply-To", sender, cons.email)
     tag = catalogue.plan.short or catalogue.plan.code   # the plan's own name for its reports
-    set_header(msg, "Subject", (f"[{tag}] " if tag else "") + f"{letter.subject or KINDS[letter.kind]} – {unit_name}")
+    # The plan's texts too: a subject shows no invisible character (U+202E turns it around).
+    subject = (f"[{tag}] " if tag else "") + f"{letter.subject or KINDS[letter.kind]} – {unit_name}"
+    set_header(msg, "Subject", inert(subject, single_line=True))
     msg["Date"] = format_datetime(when)
     # Opened from the outbox, Outlook and Thunderbird show it as a draft ready to send
     # (removed when cchc sends it itself: mailer.smtp).

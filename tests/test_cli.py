@@ -97,6 +97,9 @@ units:
     (["--forms", "PL9"], "không có phụ lục «PL9»"),
     (["--deadline", "31/2/2020"], "ngày «31/2/2020» không hợp lệ"),
     (["--deadline", "soon"], "ngày «soon» không hợp lệ"),
+    # A date no template could hold (outside 1/3/1900–31/12/9999), in either spelling.
+    (["--deadline", "1/1/0001"], "ngày «1/1/0001» không hợp lệ"),
+    (["--deadline", "1899-12-31"], "ngày «1899-12-31» không hợp lệ"),
     (["--units", "{bad}"], "dòng 6: trường «kind» «hamlet» không hợp lệ"),
     (["--units", "{missing}"], "không tìm thấy tệp"),
     (["--key-file", "{shortkey}"], "khóa ngắn hơn 32 byte"),

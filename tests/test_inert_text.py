@@ -108,17 +108,36 @@ def test_plain_text_is_unchanged_and_fast_path_agrees():
         assert inert(text, single_line=True) == unicodedata.normalize("NFC", text)
 
 
-def test_headers_never_carry_a_line_break(catalogue, registry):
-    unit = replace(registry.units[0], name="Phường X\r\nBcc: ke-gian@evil.example\u202e\x00")
-    msg = message(Letter("mau", unit, ("Dòng\r\nBcc: khác@evil.example",)), catalogue, registry,
+HOSTILE_NAME = "Phường X\r\nBcc: ke-gian@evil.example\u202e\u200b\u2066\x00"
+
+
+# Every text of the plan or the registry that reaches a header: the unit's name, the
+# consolidator's name, the plan's short name and code (the subject's tag), a letter's subject.
+@pytest.mark.parametrize("where", ["unit", "consolidator", "plan.short", "plan.code", "letter.subject"])
+def test_headers_never_carry_a_line_break_or_an_invisible_character(catalogue, registry, where):
+    unit = registry.units[0]
+    subject = ""
+    if where == "unit":
+        unit = replace(unit, name=HOSTILE_NAME)
+    elif where == "consolidator":
+        registry = replace(registry, consolidator=replace(registry.consolidator, name=HOSTILE_NAME))
+    elif where == "letter.subject":
+        subject = HOSTILE_NAME
+    else:
+        field = where.split(".")[1]
+        catalogue = replace(catalogue, plan=replace(catalogue.plan, **{field: HOSTILE_NAME}))
+        if field == "code":
+            catalogue = replace(catalogue, plan=replace(catalogue.plan, short=""))
+    msg = message(Letter("mau", unit, ("Dòng\r\nBcc: khác@evil.example",), subject=subject), catalogue, registry,
                   datetime(2020, 3, 12, tzinfo=timezone.utc))
     raw = msg.as_bytes()
     head = raw.split(b"\r\n\r\n", 1)[0].replace(b"\r\n ", b" ").replace(b"\r\n\t", b" ")
     assert not [line for line in head.split(b"\r\n") if line.lower().startswith(b"bcc")]
     parsed = message_from_bytes(raw, policy=default)
     assert "Bcc" not in parsed and parsed["To"].addresses[0].addr_spec == unit.email
-    assert "Phường X Bcc: ke-gian@evil.example" in str(parsed["Subject"])
-    assert all(not forbidden(str(v), single_line=True) for v in parsed.values())
+    shown = "Phường X Bcc: ke-gian@evil.example"
+    assert shown in str(parsed["From" if where == "consolidator" else "Subject"])
+    assert all(not forbidden(str(v), single_line=True) for v in parsed.values()), dict(parsed.items())
 
 
 # ---------------------------------------------------------------- end to end

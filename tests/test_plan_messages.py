@@ -137,6 +137,9 @@ MISTAKES = [
     ([("Đối chiếu", "Ngưỡng", None, "tám mươi")], 1, ["«tám mươi» không phải số"]),
     ([("Kế hoạch", "Hạn nộp", None, None)], 1, ["thiếu «Hạn nộp»"]),
     ([("Kế hoạch", "Hạn nộp", None, "31/2/2020")], 1, ["ngày «31/2/2020» không hợp lệ"]),
+    # A date that is one, but none a workbook holds: refused where it stands, as text or date.
+    *[([("Kế hoạch", "Hạn nộp", None, typed)], 1, [f"ngày {shown} nằm ngoài khoảng sổ tính ghi được"])
+      for typed, shown in (("1/1/0001", "1/1/1"), ("28/2/1900", "28/2/1900"), ("0999-12-31", "31/12/999"))],
     ([("Người lập biểu", "Mã", "phone", "fax")], 1, ["«Mã» phải là đúng các ô «name», «phone», «email»"]),
     # A list that is empty is said to be so, never left blank («các đơn vị phụ trách: »).
     ([("Chỉ tiêu", "Đơn vị phụ trách", "PL2.1.a", "vp")], 1, ["các đơn vị phụ trách: chưa khai báo"]),
@@ -193,6 +196,9 @@ YAML = [
      ["«severity» «fatal» không có; dùng một trong «error», «warning»"]),
     ("catalogue.yaml", "  default_deadline: 2020-03-23", "  default_deadline: soon",
      ["«default_deadline» là «soon», không phải ngày"]),
+    *[("catalogue.yaml", "  default_deadline: 2020-03-23", f"  default_deadline: {typed}",
+       [f"«default_deadline»: ngày {shown} nằm ngoài khoảng sổ tính ghi được (1/3/1900–31/12/9999)"])
+      for typed, shown in (("0001-01-01", "1/1/1"), ("1900-02-28", "28/2/1900"))],
     # Names that a file system or Excel takes for another's (case), or a number no sheet
     # name can hold.
     ("pl2.yaml", "id: PL2\n", "id: pl1\n", ["mã biểu «pl1» bị trùng (chỉ khác chữ hoa, thường với «PL1»)"]),

@@ -34,6 +34,17 @@ def dmy(d: date) -> str:
     return f"{d.day}/{d.month}/{d.year}"
 
 
+# The dates a workbook holds (the 1900 date system, after its phantom 29/2/1900): every date
+# of a plan is written into workbooks (the templates, the planning workbook) and read back.
+WORKBOOK_DATES = (date(1900, 3, 1), date(9999, 12, 31))
+
+
+def date_problem(d: date) -> str | None:
+    """Why ``d`` cannot be a plan's date (outside ``WORKBOOK_DATES``), else None."""
+    low, high = WORKBOOK_DATES
+    return None if low <= d <= high else f"ngày {dmy(d)} nằm ngoài khoảng sổ tính ghi được ({dmy(low)}–{dmy(high)})"
+
+
 def hm_dmy(t: datetime) -> str:
     """A time as every text of cchc writes it, in ``t``'s own zone: 08:05 23/3/2020."""
     # From the fields, not strftime: a zone that cannot answer dst() must not break a message.

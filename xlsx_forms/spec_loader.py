@@ -34,7 +34,7 @@ from .ids import id_problem, rule_id_problem
 from .kinds import BASES, TEXT_FIELDS, kind_problems, text_problem
 from .layout import PREPARER_IDS, form_layout
 from .loading import Declared, Problems, Unsure, clean, declared_map, fail, missing
-from .model import Catalogue, Kind, Period, Plan, PreparerField
+from .model import Catalogue, Kind, Period, Plan, PreparerField, date_problem
 from .outline import OUTLINE_FILE, build_outline
 from .plausibility_loader import load_plausibility
 from .rule_loader import RULE_KEYS
@@ -108,6 +108,9 @@ def _plan(path, d: dict) -> Plan:
     if not isinstance(plan.default_deadline, date):
         raise fail(path, d, f"«{n.field('default_deadline')}» là «{plan.default_deadline}», không phải ngày",
                     "default_deadline")
+    problem = date_problem(plan.default_deadline)
+    if problem:
+        raise fail(path, d, f"«{n.field('default_deadline')}»: {problem}", "default_deadline")
     return plan
 
 

@@ -17,7 +17,7 @@ from sheetio.cells import DamagedCell, ErrorValue
 from sheetio.textnumber import text_number
 
 from ..inert import unwritable
-from ..model import dmy
+from ..model import date_problem, dmy
 from .sheets import ENUMS, Column
 
 LIST_SEPARATORS = (";", ",")
@@ -93,6 +93,14 @@ def _as_number(raw, what: str) -> int | float:
 
 
 def _as_date(raw) -> date:
+    found = _read_date(raw)
+    problem = date_problem(found)
+    if problem:
+        raise BadCell(problem)
+    return found
+
+
+def _read_date(raw) -> date:
     if isinstance(raw, datetime):
         return raw.date()
     if isinstance(raw, date):
