@@ -427,6 +427,7 @@ def main() -> None:
         with open(job_file, "wb") as fh:
             pickle.dump((programs, jobs), fh)
         count = len(jobs)
+        timing.as_installed()
         env = {**os.environ, "PYTHONPATH": str(REPO), "CCHC_HOME": str(root / "home"),
                "SOURCE_DATE_EPOCH": "1584000000"}
         taskset = shutil.which("taskset")

@@ -132,6 +132,7 @@ def main() -> None:
         sample, slow = root / "sample.txt", root / "slow.txt"
         sample.write_text("\n".join(files[:FULL_LOAD_SAMPLE]), encoding="utf-8")
         slow.write_text("\n".join(files[:SLOW_SAMPLE]), encoding="utf-8")
+        timing.as_installed()   # (and the baseline's, below)
         env = {**os.environ, "PYTHONPATH": str(REPO), "CCHC_HOME": str(root / "home")}
         me = [sys.executable, str(Path(__file__).resolve()), "--worker"]
         harvest = [sys.executable, "-m", "cchc", "harvest", str(inbox), "--units", str(reg),
@@ -146,6 +147,7 @@ def main() -> None:
         plan["harvest-2"] = (lambda: _run(harvest, env)[:2], count)
         if args.baseline:   # the same command, importing the other checkout's code
             base = args.baseline.resolve()
+            timing.as_installed(base)
             base_env = {**env, "PYTHONPATH": str(base)}
             if taskset:
                 plan["harvest-1-base"] = (lambda: _run([taskset, "-c", "0", *harvest], base_env, base)[:2], count)

@@ -26,6 +26,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+import timing  # noqa: E402
+
 from samples.fill import valid_values  # noqa: E402
 from xlsx_forms.registry import load_registry  # noqa: E402
 from xlsx_forms.spec_loader import default_catalogue  # noqa: E402
@@ -91,6 +93,7 @@ def bench(n: int, repeat: int, work: Path) -> list[dict]:
     reg, inbox, files = prepare(n, root)
     key = root / "hmac.key"
     key.write_text(KEY)
+    timing.as_installed()
     env = {**os.environ, "PYTHONPATH": str(REPO), "CCHC_HOME": str(root / "home")}
     cchc = [sys.executable, "-m", "cchc"]
     runs: dict[str, list[tuple[float, float]]] = {"generate": [], "harvest": [], "naive": []}

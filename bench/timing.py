@@ -7,6 +7,18 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+PACKAGES = ("cchc", "xlsx_forms", "harvest", "mailer", "oslayer", "sheetio")
+
+
+def as_installed(tree: Path = REPO) -> None:
+    """Compile a checkout's modules once, as ``pip install`` does, so that a command starts
+    as it does for its users. Without it, where PYTHONDONTWRITEBYTECODE is set (as on this
+    project's machine) every run would compile all of cchc again: half a second, charged
+    to the command timed."""
+    import compileall
+    for package in PACKAGES:
+        if (tree / package).is_dir():
+            compileall.compile_dir(tree / package, quiet=1)
 
 
 def children_cpu() -> float:

@@ -76,3 +76,26 @@ def test_every_workbook_cchc_writes_keeps_texts_as_texts():
                     wrong += [f"{path.relative_to(REPO)}: {a.name}" for a in node.names
                               if a.name.split(".")[0] == "xlsxwriter"]
     assert wrong == []
+
+
+# Libraries that take a tenth of a second or more to import (openpyxl with numpy: a third),
+# each needed by a few commands only: the start of every command, and the harvest, the
+# command run most, load none of them (they are imported where they are used).
+HEAVY = ("openpyxl", "numpy", "pandas", "matplotlib", "docx", "docxtpl", "lxml", "PIL", "urllib.request")
+
+
+@pytest.mark.parametrize("command", [
+    (),                       # the CLI loaded, as by «cchc --help»
+    ("harvest", "samples/inbox", "--key-file", "samples/demo-hmac.key", "--out", "{out}"),
+])
+def test_a_command_starts_without_the_heavy_libraries(tmp_path, command):
+    args = [a.format(out=tmp_path / "out") for a in command]
+    code = ("import sys, atexit\n"
+            f"atexit.register(lambda: print('LOADED', sorted(m for m in {HEAVY!r} if m in sys.modules)))\n"
+            "from cchc.cli import main\n"
+            f"sys.argv = ['cchc', *{args!r}]\n"
+            + ("main()\n" if args else ""))
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
+                          encoding="utf-8")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "LOADED []", done.stdout[-2000:]

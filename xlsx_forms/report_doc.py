@@ -20,12 +20,19 @@ import io
 import zipfile
 from datetime import datetime
 from functools import lru_cache
-from xml.sax.saxutils import escape
+from html import escape as _html_escape
 
 from .identity import PROPERTY_PREFIX, Identity, sign
 from .outline import Outline
 from .registry import Registry, Unit
 from .textwidth import ceil_mm, lines_within, text_mm
+
+
+def escape(text: str) -> str:
+    """``&``, ``<`` and ``>`` escaped for XML text, as xml.sax.saxutils.escape does (which
+    would import urllib and http.client into every command's start)."""
+    return _html_escape(text, quote=False)
+
 
 FONT = "Times New Roman"
 TEXT_WIDTH_MM = 165   # A4 less the official margins (30 mm left, 15 mm right)
