@@ -50,6 +50,29 @@ def parse_date(text: str, where: str) -> date:
     return found
 
 
+class Seconds(click.ParamType):
+    """An option's number of seconds, from ``low`` to ``high``: a finite number (click's
+    FloatRange lets «nan» through, and says «-1.0 nằm ngoài khoảng 0<=x<=60» of «-1»);
+    refused in Vietnamese, quoting what was typed."""
+
+    name = "seconds"
+
+    def __init__(self, low: float, high: float) -> None:
+        self.low, self.high = low, high
+
+    def convert(self, value, param, ctx) -> float:
+        if isinstance(value, float):
+            number = value   # the default, already a number
+        else:
+            try:
+                number = float(str(value).strip().replace(",", "."))
+            except ValueError:
+                self.fail(f"«{value}» không phải là số giây", param, ctx)
+        if not self.low <= number <= self.high:   # also refuses nan
+            self.fail(f"«{value}» nằm ngoài khoảng từ {self.low:g} đến {self.high:g} giây", param, ctx)
+        return number
+
+
 def lock_wait() -> float:
     """Seconds a run waits for another run writing the same output folder
     (``CCHC_LOCK_WAIT``, default 600). Raises CchcError."""

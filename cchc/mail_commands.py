@@ -53,7 +53,7 @@ def smtp_options(func):
                      help=f"Máy chủ SMTP (dùng cùng --send), ví dụ {EXAMPLE_SMTP}."),
         click.option("--security", type=click.Choice(["starttls", "ssl", "none"]), default="starttls",
                      show_default=True, help="Mã hóa kết nối SMTP."),
-        click.option("--retry-delay", type=click.FloatRange(0, 600), default=2.0, show_default=True,
+        click.option("--retry-delay", type=config.Seconds(0, 600), default=2.0, show_default=True,
                      metavar="GIÂY", help="Chờ trước khi thử gửi lại khi máy chủ tạm thời không nhận thư (mất kết nối, "
                           "mã trả lời 4xx); gấp đôi mỗi lần, tối đa 3 lần."),
         click.option("--user", envvar="CCHC_SMTP_USER", default="", metavar="TÀI_KHOẢN",

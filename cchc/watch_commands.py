@@ -116,7 +116,7 @@ def register(cli) -> None:
                     forms=form_names(use.bundle.outline))
 
     settle_option = click.Option(
-        ["--settle"], type=click.FloatRange(0, 60), default=SETTLE, show_default=True, metavar="GIÂY",
+        ["--settle"], type=config.Seconds(0, 60), default=SETTLE, show_default=True, metavar="GIÂY",
         help="Chờ tệp đang chép xong: chỉ đọc lại khi kích thước và thời điểm sửa của tệp không đổi "
              "trong chừng ấy giây.")
     cli.add_command(cli.command_class(

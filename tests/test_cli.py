@@ -165,3 +165,33 @@ def test_parallel_generation_gives_the_same_files(tmp_path, monkeypatch):
     one = {p.relative_to(tmp_path / "one"): p.read_bytes() for p in (tmp_path / "one").rglob("*") if p.is_file()}
     pool = {p.relative_to(tmp_path / "pool"): p.read_bytes() for p in (tmp_path / "pool").rglob("*") if p.is_file()}
     assert len(one) == 42 and one == pool   # 24 workbooks, 15 reports, manifest.csv, settings.json, .cchc-output
+
+
+# Options that take seconds (config.Seconds): a finite number within the option's range,
+# refused in Vietnamese quoting what was typed; nothing is read or written before.
+SECONDS_OPTIONS = [(("watch", "{tmp}"), "--settle", 60), (("mail", "--send"), "--retry-delay", 600),
+                   (("feedback", "--send"), "--retry-delay", 600)]
+
+
+@pytest.mark.parametrize("command, option, high", SECONDS_OPTIONS)
+@pytest.mark.parametrize("typed, said", [
+    ("-1", "«-1» nằm ngoài khoảng từ 0 đến {high} giây"),
+    ("nan", "«nan» nằm ngoài khoảng từ 0 đến {high} giây"),
+    ("inf", "«inf» nằm ngoài khoảng từ 0 đến {high} giây"),
+    ("-0.5", "«-0.5» nằm ngoài khoảng từ 0 đến {high} giây"),
+    ("1e9", "«1e9» nằm ngoài khoảng từ 0 đến {high} giây"),
+    ("abc", "«abc» không phải là số giây"),
+    ("", "«» không phải là số giây"),
+])
+def test_seconds_are_a_finite_number_within_the_range(tmp_path, command, option, high, typed, said):
+    result = run(*[a.format(tmp=tmp_path) for a in command], f"{option}={typed}")
+    assert result.exit_code == 2, result.output
+    assert f"Lỗi: giá trị không hợp lệ cho «{option}»: {said.format(high=high)}" in result.output
+    assert not ENGLISH.search(result.output), result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("typed, seconds", [("0", 0.0), ("2,5", 2.5), (" 60 ", 60.0), ("1e1", 10.0), (2.0, 2.0)])
+def test_seconds_accept_what_a_clerk_types(typed, seconds):
+    from cchc.config import Seconds
+    assert Seconds(0, 60).convert(typed, None, None) == seconds
