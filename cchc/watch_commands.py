@@ -10,7 +10,8 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -81,13 +82,56 @@ def watch_inbox(inbox: Path, out: Path, run: Callable[[], object], names: dict[s
     return report
 
 
-def _stop_on_terminate() -> None:
-    """``kill`` (SIGTERM: a service manager, a script that started the watch in the
-    background, where Ctrl+C cannot reach it) stops the watch as Ctrl+C does: a closing
-    line, exit code 0, the outputs of the last complete run. Where SIGTERM is ignored
-    (nohup keeps only SIGHUP away; a parent that ignores it means it), it stays ignored."""
-    if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
-        signal.signal(signal.SIGTERM, signal.default_int_handler)
+@contextmanager
+def _stop_signals() -> Iterator[None]:
+    """Ctrl+C (SIGINT) and ``kill`` (SIGTERM: a service manager, or a script that started
+    the watch in the background, where Ctrl+C cannot reach it) stop the watch: a closing
+    line, exit code 0, the outputs of the last complete run. The first one stops it; any
+    that come after it (Ctrl+C pressed twice) are ignored until the process ends, so that
+    the stop is never cut short halfway (a run's workers ended, its staging folder
+    removed). A signal the watch was started with ignored (nohup, a background job) stays
+    ignored. Without a stop, the handlers are put back as they were when the block ends."""
+    stops = [sig for sig in (signal.SIGINT, signal.SIGTERM)
+             if signal.getsignal(sig) in (signal.SIG_DFL, signal.default_int_handler)]
+    if threading.current_thread() is not threading.main_thread():
+        stops = []   # (signals reach the main thread only)
+    saved = {sig: signal.getsignal(sig) for sig in stops}
+    stopped = []
+
+    def stop(_signum, _frame):
+        stopped.append(True)
+        for sig in stops:
+            signal.signal(sig, signal.SIG_IGN)
+        raise KeyboardInterrupt
+    for sig in stops:
+        signal.signal(sig, stop)
+    try:
+        yield
+    finally:
+        if not stopped:
+            for sig, handler in saved.items():
+                signal.signal(sig, handler)
+
+
+def _watch(inbox, plan_path, units, key_file, out, deadline, templates, settle) -> None:
+    """The command's work: the settings as harvest reads them, then ``watch_inbox``."""
+    from .cli import os_error_message
+    remembered = Remembered.load(templates)
+    use = remembered.for_harvest(click.echo, plan_path, units, key_file, deadline)
+    registry = use.registry
+    wait = config.lock_wait()
+    outdir.check(out, "harvest", {INBOX_WHAT: inbox})   # before reading anything
+
+    def run():
+        when = datetime.now(timezone.utc).replace(microsecond=0)   # as harvest's own: the summary's «lập lúc»
+        return snapshot(run_harvest(inbox, out, use.bundle.catalogue, registry, use.key, use.due, now=when,
+                                    lock_wait=wait, on_wait=waiting(out), expected_key=remembered.expected_key(),
+                                    outline=use.bundle.outline), when)
+
+    def explain(exc: Exception) -> str:
+        return os_error_message(exc) if isinstance(exc, OSError) else str(exc)
+    watch_inbox(inbox, out, run, {u.code: u.name for u in registry.units}, settle=settle, explain=explain,
+                forms=form_names(use.bundle.outline))
 
 
 def register(cli) -> None:
@@ -96,24 +140,8 @@ def register(cli) -> None:
     shared = [p for p in harvest_command.params if p.name in SHARED]
 
     def watch(inbox, plan_path, units, key_file, out, deadline, templates, settle) -> None:
-        from .cli import os_error_message
-        remembered = Remembered.load(templates)
-        use = remembered.for_harvest(click.echo, plan_path, units, key_file, deadline)
-        registry = use.registry
-        wait = config.lock_wait()
-        outdir.check(out, "harvest", {INBOX_WHAT: inbox})   # before reading anything
-
-        def run():
-            when = datetime.now(timezone.utc).replace(microsecond=0)   # as harvest's own: the summary's «lập lúc»
-            return snapshot(run_harvest(inbox, out, use.bundle.catalogue, registry, use.key, use.due, now=when,
-                                        lock_wait=wait, on_wait=waiting(out), expected_key=remembered.expected_key(),
-                                        outline=use.bundle.outline), when)
-
-        def explain(exc: Exception) -> str:
-            return os_error_message(exc) if isinstance(exc, OSError) else str(exc)
-        _stop_on_terminate()
-        watch_inbox(inbox, out, run, {u.code: u.name for u in registry.units}, settle=settle, explain=explain,
-                    forms=form_names(use.bundle.outline))
+        with _stop_signals():
+            _watch(inbox, plan_path, units, key_file, out, deadline, templates, settle)
 
     settle_option = click.Option(
         ["--settle"], type=config.Seconds(0, 60), default=SETTLE, show_default=True, metavar="GIÂY",

@@ -58,11 +58,31 @@ def ordered_map(func: Callable, jobs: Sequence, context: tuple = (), *, min_jobs
         return
     chunks = (list(jobs[i:i + chunksize]) for i in range(0, len(jobs), chunksize))
     window = deque()   # a few chunks in flight, not every job at once: memory stays flat
-    with ProcessPoolExecutor(workers, mp_context=pool_context(), initializer=_init,
-                             initargs=(func, context, tempfile.tempdir)) as pool:
+    pool = ProcessPoolExecutor(workers, mp_context=pool_context(), initializer=_init,
+                               initargs=(func, context, tempfile.tempdir))
+    try:
         for chunk in chunks:
             window.append(pool.submit(_call_chunk, chunk))
             if len(window) >= workers * 4:
                 yield from window.popleft().result()
         while window:
             yield from window.popleft().result()
+    except BaseException:
+        # Ctrl+C, a stop, a failure, or the caller done with the results (GeneratorExit):
+        # the workers are ended now, not waited for until they finish every chunk sent.
+        end_workers(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def end_workers(pool: ProcessPoolExecutor) -> None:
+    """Cancel what ``pool`` has not started and end its workers at once (SIGTERM, or
+    TerminateProcess on Windows), waiting only for them to be gone: no worker outlives
+    the command, whatever it was doing."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(10)

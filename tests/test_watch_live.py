@@ -445,3 +445,64 @@ def test_refuses_an_output_folder_inside_the_inbox(tmp_path, key_file_path):
                                       str(key_file_path), "--templates", str(tmp_path / "none")])
     assert result.exit_code == 2 and "Lỗi:" in result.output
     assert list(inbox.iterdir()) == []
+
+
+# Each file read slowly, in the worker processes, from the second run on: a run that
+# takes seconds, reading in workers (an inbox over harvest.run.PARALLEL_FROM files).
+SLOW_READ_DRIVER = """
+import sys, time, runpy
+import harvest.run as run
+harvest, reader, runs = run.harvest, run.read_one, []
+def counted(*args, **kwargs):
+    runs.append(1)
+    return harvest(*args, **kwargs)
+def slow(*args):
+    if len(runs) > 1:
+        time.sleep(0.1)
+    return reader(*args)
+run.harvest, run.read_one = counted, slow
+import cchc.watch_commands
+cchc.watch_commands.run_harvest = counted
+sys.argv = ["cchc", *sys.argv[1:]]
+runpy.run_module("cchc", run_name="__main__")
+"""
+
+
+@posix_only
+@pytest.mark.parametrize("signals", [("ctrl-c", "ctrl-c"), ("kill", "kill"), ("ctrl-c", "kill"), ("kill", "ctrl-c")])
+def test_a_second_stop_while_workers_read_changes_nothing(tmp_path, returns, key_file_path, signals):
+    # Ctrl+C pressed twice (or a kill after it) while a run reads in worker processes: the
+    # watch stops once, at once, as cleanly as after one; no worker is left behind.
+    from harvest.run import PARALLEL_FROM
+    inbox, out, proc, output = _watching(tmp_path, key_file_path, driver=SLOW_READ_DRIVER)
+    for i in range(PARALLEL_FROM + 6):
+        (inbox / f"ban-{i:03d}.xlsx").write_bytes(returns["p-ngoc-ha"])
+    output.until("đã tổng hợp", timeout=60)
+    before = _listing(out)
+    (inbox / "quang-trung.xlsx").write_bytes(returns["p-quang-trung"])
+    time.sleep(1.5)   # settled, and the second run's workers reading
+    for how in signals:
+        if how == "kill":
+            os.kill(proc.pid, signal.SIGTERM)
+        else:
+            os.killpg(proc.pid, signal.SIGINT)
+        time.sleep(0.05)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        output.interrupt()   # (aborts it, with its stacks)
+    text = output.rest()
+    assert proc.returncode == 0, text
+    assert "Traceback" not in text and "Exception ignored" not in text, text
+    assert "Đã dừng theo dõi sau 1 lần tổng hợp" in text
+    end = time.monotonic() + 10
+    while time.monotonic() < end:
+        try:
+            os.killpg(proc.pid, 0)   # a process of the command's group still there
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("a worker outlived the command")
+    assert _listing(out) == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
