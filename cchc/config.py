@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from xlsx_forms.errors import CchcError
-from xlsx_forms.model import date_problem
+from xlsx_forms.model import date_from_text, date_problem
 from xlsx_forms.outwrite import LOCK_WAIT
 
 KEY_NAME = "hmac.key"
@@ -35,25 +35,27 @@ def generation_time() -> datetime:
     return datetime.now(timezone.utc).replace(microsecond=0)
 
 
-_DMY = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
 
 
 def parse_date(text: str, where: str) -> date:
     """``23/3/2020`` or ``2020-03-23`` → date. Raises CchcError."""
-    m = _DMY.match(text)
-    try:
-        found = date(int(m[3]), int(m[2]), int(m[1])) if m else date.fromisoformat(text.strip())
-    except ValueError:
-        found = None
-    if found is None or date_problem(found):   # (a date the templates could not hold)
-        raise CchcError("BAD_DATE", where, value=text)
+    found = date_from_text(text)
+    if found is None:
+        raise CchcError("BAD_DATE", where, value=text, why="")
+    problem = date_problem(found)   # a date the templates could not hold
+    if problem:
+        raise CchcError("BAD_DATE", where, value=text, why=f": {problem}")
     return found
 
 
+# A number of seconds as typed: ASCII digits, a decimal point or comma, an exponent.
+_SECONDS = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+
+
 class Seconds(click.ParamType):
-    """An option's number of seconds, from ``low`` to ``high``: a finite number (click's
-    FloatRange lets «nan» through, and says «-1.0 nằm ngoài khoảng 0<=x<=60» of «-1»);
-    refused in Vietnamese, quoting what was typed."""
+    """An option's number of seconds, from ``low`` to ``high``, written in ASCII digits
+    (click's FloatRange lets «nan» through, and says «-1.0 nằm ngoài khoảng 0<=x<=60» of
+    «-1»); anything else refused in Vietnamese, quoting what was typed."""
 
     name = "seconds"
 
@@ -63,11 +65,10 @@ class Seconds(click.ParamType):
     def convert(self, value, param, ctx) -> float:
         if isinstance(value, float):
             number = value   # the default, already a number
-        else:
-            try:
-                number = float(str(value).strip().replace(",", "."))
-            except ValueError:
-                self.fail(f"«{value}» không phải là số giây", param, ctx)
+        elif _SECONDS.fullmatch(str(value).strip()):
+            number = float(str(value).strip().replace(",", "."))
+        else:   # (float() would also take «nan», «1_0» and digits of other scripts, «１０»)
+            self.fail(f"«{value}» không phải là số giây", param, ctx)
         if not self.low <= number <= self.high:   # also refuses nan
             self.fail(f"«{value}» nằm ngoài khoảng từ {self.low:g} đến {self.high:g} giây", param, ctx)
         return number

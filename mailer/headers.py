@@ -70,10 +70,17 @@ class EncodedHeader(str):
         return f"{self.name}: {self.folded.replace(chr(13) + chr(10), policy.linesep)}{policy.linesep}"
 
 
+def _plain(text: str) -> bool:
+    """Whether ``text`` can be written as it is: ASCII, and nothing a reader would decode
+    («=?utf-8?q?Gi=C3=A1m_=C4=91=E1=BB=91c?=» is shown as «Giám đốc», and may hide a line
+    break): such a text is encoded itself, so that it reads back exactly as written."""
+    return text.isascii() and "=?" not in text
+
+
 def set_header(msg: EmailMessage, name: str, text: str, address: str = "") -> None:
     """Set ``name`` to ``text`` (with ``address``: a mailbox), encoded only when it must be."""
     if address:
         plain = str(Address(text, addr_spec=address))
-        msg[name] = plain if text.isascii() else EncodedHeader(name, text, address, plain)
+        msg[name] = plain if _plain(text) else EncodedHeader(name, text, address, plain)
     else:
-        msg[name] = text if text.isascii() else EncodedHeader(name, text)
+        msg[name] = text if _plain(text) else EncodedHeader(name, text)

@@ -98,8 +98,8 @@ units:
     (["--deadline", "31/2/2020"], "ngày «31/2/2020» không hợp lệ"),
     (["--deadline", "soon"], "ngày «soon» không hợp lệ"),
     # A date no template could hold (outside 1/3/1900–31/12/9999), in either spelling.
-    (["--deadline", "1/1/0001"], "ngày «1/1/0001» không hợp lệ"),
-    (["--deadline", "1899-12-31"], "ngày «1899-12-31» không hợp lệ"),
+    (["--deadline", "1/1/0001"], "ngày «1/1/0001» không hợp lệ: ngày 1/1/1 nằm ngoài khoảng sổ tính ghi được"),
+    (["--deadline", "1899-12-31"], "ngày «1899-12-31» không hợp lệ: ngày 31/12/1899 nằm ngoài khoảng"),
     (["--units", "{bad}"], "dòng 6: trường «kind» «hamlet» không hợp lệ"),
     (["--units", "{missing}"], "không tìm thấy tệp"),
     (["--key-file", "{shortkey}"], "khóa ngắn hơn 32 byte"),
@@ -176,8 +176,13 @@ SECONDS_OPTIONS = [(("watch", "{tmp}"), "--settle", 60), (("mail", "--send"), "-
 @pytest.mark.parametrize("command, option, high", SECONDS_OPTIONS)
 @pytest.mark.parametrize("typed, said", [
     ("-1", "«-1» nằm ngoài khoảng từ 0 đến {high} giây"),
-    ("nan", "«nan» nằm ngoài khoảng từ 0 đến {high} giây"),
-    ("inf", "«inf» nằm ngoài khoảng từ 0 đến {high} giây"),
+    ("nan", "«nan» không phải là số giây"),
+    ("inf", "«inf» không phải là số giây"),
+    ("1_0", "«1_0» không phải là số giây"),
+    ("１０", "«１０» không phải là số giây"),
+    ("٣", "«٣» không phải là số giây"),
+    ("0x10", "«0x10» không phải là số giây"),
+    ("1e400", "«1e400» nằm ngoài khoảng từ 0 đến {high} giây"),
     ("-0.5", "«-0.5» nằm ngoài khoảng từ 0 đến {high} giây"),
     ("1e9", "«1e9» nằm ngoài khoảng từ 0 đến {high} giây"),
     ("abc", "«abc» không phải là số giây"),
@@ -191,7 +196,8 @@ def test_seconds_are_a_finite_number_within_the_range(tmp_path, command, option,
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("typed, seconds", [("0", 0.0), ("2,5", 2.5), (" 60 ", 60.0), ("1e1", 10.0), (2.0, 2.0)])
+@pytest.mark.parametrize("typed, seconds", [("0", 0.0), ("2,5", 2.5), (" 60 ", 60.0), ("1e1", 10.0), (2.0, 2.0),
+                                            ("+5", 5.0), (".5", 0.5), ("-0", 0.0), ("1e-400", 0.0)])
 def test_seconds_accept_what_a_clerk_types(typed, seconds):
     from cchc.config import Seconds
     assert Seconds(0, 60).convert(typed, None, None) == seconds

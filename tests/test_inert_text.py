@@ -109,23 +109,27 @@ def test_plain_text_is_unchanged_and_fast_path_agrees():
 
 
 HOSTILE_NAME = "Phường X\r\nBcc: ke-gian@evil.example\u202e\u200b\u2066\x00"
+# Texts a reader would decode as RFC 2047 encoded words: another name, a hidden line break.
+ENCODED_LOOKING = ["=?utf-8?q?evil=0D=0ABcc:_x?=", "X =?utf-8?q?a=0Ab?= Y", "=?utf-8?b?R2nDoW0gxJHhu5FjIFPhu58=?="]
+HEADER_TEXTS = [(HOSTILE_NAME, "Phường X Bcc: ke-gian@evil.example"), *[(t, t) for t in ENCODED_LOOKING]]
 
 
 # Every text of the plan or the registry that reaches a header: the unit's name, the
 # consolidator's name, the plan's short name and code (the subject's tag), a letter's subject.
+@pytest.mark.parametrize("text, shown", HEADER_TEXTS, ids=["hostile", "q-crlf", "q-lf", "b-name"])
 @pytest.mark.parametrize("where", ["unit", "consolidator", "plan.short", "plan.code", "letter.subject"])
-def test_headers_never_carry_a_line_break_or_an_invisible_character(catalogue, registry, where):
+def test_headers_never_carry_a_line_break_or_an_invisible_character(catalogue, registry, where, text, shown):
     unit = registry.units[0]
     subject = ""
     if where == "unit":
-        unit = replace(unit, name=HOSTILE_NAME)
+        unit = replace(unit, name=text)
     elif where == "consolidator":
-        registry = replace(registry, consolidator=replace(registry.consolidator, name=HOSTILE_NAME))
+        registry = replace(registry, consolidator=replace(registry.consolidator, name=text))
     elif where == "letter.subject":
-        subject = HOSTILE_NAME
+        subject = text
     else:
         field = where.split(".")[1]
-        catalogue = replace(catalogue, plan=replace(catalogue.plan, **{field: HOSTILE_NAME}))
+        catalogue = replace(catalogue, plan=replace(catalogue.plan, **{field: text}))
         if field == "code":
             catalogue = replace(catalogue, plan=replace(catalogue.plan, short=""))
     msg = message(Letter("mau", unit, ("Dòng\r\nBcc: khác@evil.example",), subject=subject), catalogue, registry,
@@ -135,8 +139,11 @@ def test_headers_never_carry_a_line_break_or_an_invisible_character(catalogue, r
     assert not [line for line in head.split(b"\r\n") if line.lower().startswith(b"bcc")]
     parsed = message_from_bytes(raw, policy=default)
     assert "Bcc" not in parsed and parsed["To"].addresses[0].addr_spec == unit.email
-    shown = "Phường X Bcc: ke-gian@evil.example"
+    # Read back as written: a text that looks encoded is not decoded into another one.
     assert shown in str(parsed["From" if where == "consolidator" else "Subject"])
+    if where in ("unit", "consolidator"):
+        header = "To" if where == "unit" else "Reply-To"
+        assert parsed[header].addresses[0].display_name.replace("  ", " ") == shown
     assert all(not forbidden(str(v), single_line=True) for v in parsed.values()), dict(parsed.items())
 
 

@@ -5,7 +5,7 @@ not load does not make every rule on its rows "not a number row"). Issue 11, rev
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import openpyxl
@@ -205,7 +205,23 @@ YAML = [
     ("pl2.yaml", "number: 2\n", "number: 1000000000000000000000000\n", ["phải là số nguyên từ 1 đến 999"]),
     ("pl2.yaml", "number: 2\n", "number: 2.5\n", ["«number» là «2.5», phải là số nguyên từ 1 đến 999"]),
     ("pl2.yaml", "number: 2\n", f"number: 2\ntitle2: \"{'Ti' * 16400}\"\n", ["chuỗi dài 32800 ký tự, quá 32767"]),
+    # An unquoted value YAML takes for a date that is none, wherever it stands; a date and time.
+    ("catalogue.yaml", "  default_deadline: 2020-03-23", "  default_deadline: 2020-02-30",
+     ["dòng 13", "«2020-02-30» không phải ngày có thật; một chữ thì đặt trong ngoặc kép"]),
+    ("catalogue.yaml", "  default_deadline: 2020-03-23", "  default_deadline: 1900-02-29",
+     ["«1900-02-29» không phải ngày có thật"]),
+    ("catalogue.yaml", '  short: "CCHC 2011-2020"', "  short: 2021-13-01",
+     ["dòng 8", "«2021-13-01» không phải ngày có thật"]),
+    ("catalogue.yaml", "  default_deadline: 2020-03-23", "  default_deadline: 2020-03-23 10:00:00",
+     ["«default_deadline» là ngày giờ «2020-03-23 10:00:00»; chỉ ghi ngày"]),
 ]
+
+
+@pytest.mark.parametrize("written", ['"2020-03-23"', '"23/3/2020"', "' 23 / 3 / 2020 '", "2020-03-23"])
+def test_a_deadline_written_as_text_is_read_as_the_workbook_reads_it(tmp_path, written):
+    catalogue = load_catalogue(spec_dir_with(tmp_path, "catalogue.yaml", "  default_deadline: 2020-03-23",
+                                             f"  default_deadline: {written}"))
+    assert catalogue.plan.default_deadline == date(2020, 3, 23)
 
 
 @pytest.mark.parametrize("name, old, new, fragments", YAML, ids=[y[2].strip() for y in YAML])

@@ -55,7 +55,7 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
         "Kiểm tra --forms và mục forms của sổ đăng ký",
     ),
     "BAD_DATE": (
-        "ngày «{value}» không hợp lệ",
+        "ngày «{value}» không hợp lệ{why}",
         "Ngày viết theo dạng ngày/tháng/năm, ví dụ 23/3/2020",
         "Sửa lại giá trị ngày",
     ),

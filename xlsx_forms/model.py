@@ -5,6 +5,7 @@ harvester. Nothing here knows about cells: positions live in layout.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
@@ -32,6 +33,23 @@ SEVERITIES = ("error", "warning")
 def dmy(d: date) -> str:
     """A date as every text of cchc writes it: 23/3/2020."""
     return f"{d.day}/{d.month}/{d.year}"
+
+
+# A date as people write it: day/month/year (spaces allowed around the slashes).
+_DMY = re.compile(r"^\s*(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})\s*$")
+
+
+def date_from_text(text: str) -> date | None:
+    """The date ``text`` writes, ``23/3/2020`` or ISO ``2020-03-23`` (spaces around it
+    ignored); None when it writes none (31/2/2020, "soon")."""
+    found = _DMY.match(text)
+    try:
+        if found:
+            day, month, year = map(int, found.groups())
+            return date(year, month, day)
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        return None
 
 
 # The dates a workbook holds (the 1900 date system, after its phantom 29/2/1900): every date

@@ -21,7 +21,7 @@ workbook, keys and codes for YAML.
 from __future__ import annotations
 
 from dataclasses import MISSING, fields, replace
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,7 @@ from .ids import id_problem, rule_id_problem
 from .kinds import BASES, TEXT_FIELDS, kind_problems, text_problem
 from .layout import PREPARER_IDS, form_layout
 from .loading import Declared, Problems, Unsure, clean, declared_map, fail, missing
-from .model import Catalogue, Kind, Period, Plan, PreparerField, date_problem
+from .model import Catalogue, Kind, Period, Plan, PreparerField, date_from_text, date_problem
 from .outline import OUTLINE_FILE, build_outline
 from .plausibility_loader import load_plausibility
 from .rule_loader import RULE_KEYS
@@ -105,6 +105,11 @@ def _plan(path, d: dict) -> Plan:
     if unknown:
         raise fail(path, d, f"không dùng {quoted(unknown)}", unknown[0])
     plan = Plan(**clean(d))
+    if isinstance(plan.default_deadline, str):   # quoted, as the workbook's text cell: 23/3/2020 or ISO
+        plan = replace(plan, default_deadline=date_from_text(plan.default_deadline) or plan.default_deadline)
+    if isinstance(plan.default_deadline, datetime):
+        raise fail(path, d, f"«{n.field('default_deadline')}» là ngày giờ «{plan.default_deadline}»; chỉ ghi ngày, "
+                   "ví dụ 2020-03-23", "default_deadline")
     if not isinstance(plan.default_deadline, date):
         raise fail(path, d, f"«{n.field('default_deadline')}» là «{plan.default_deadline}», không phải ngày",
                     "default_deadline")

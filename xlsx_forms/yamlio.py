@@ -33,7 +33,13 @@ def _scalar(event: yaml.ScalarEvent) -> Any:
     construct = _CONSTRUCTOR.yaml_constructors.get(tag)
     if construct is None:
         raise yaml.constructor.ConstructorError(None, None, f"không hỗ trợ kiểu {tag}", event.start_mark)
-    value = construct(_CONSTRUCTOR, node)
+    try:
+        value = construct(_CONSTRUCTOR, node)
+    except (ValueError, OverflowError) as exc:   # 2020-02-30 resolves as a date that is none
+        what = "ngày có thật" if tag.endswith(":timestamp") else f"giá trị kiểu {tag.rsplit(':', 1)[-1]}"
+        raise yaml.constructor.ConstructorError(
+            None, None, f"«{event.value[:40]}» không phải {what}; một chữ thì đặt trong ngoặc kép", event.start_mark,
+        ) from exc
     # An escape ("\x01", "\ud800") gives what the file itself could not hold.
     bad = unwritable(value) if isinstance(value, str) else None
     if bad:

@@ -17,13 +17,12 @@ from sheetio.cells import DamagedCell, ErrorValue
 from sheetio.textnumber import text_number
 
 from ..inert import unwritable
-from ..model import date_problem, dmy
+from ..model import date_from_text, date_problem, dmy
 from .sheets import ENUMS, Column
 
 LIST_SEPARATORS = (";", ",")
 ARROW = " → "
 _ARROWS = re.compile(r"\s*(?:→|->)\s*")
-_DMY = re.compile(r"^\s*(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})\s*$")
 _EPOCH = datetime(1899, 12, 30)   # day 0 of spreadsheet serial numbers
 
 
@@ -108,14 +107,10 @@ def _read_date(raw) -> date:
     if isinstance(raw, (int, float)) and not isinstance(raw, bool) and 1 <= raw < 2958466:
         # A date the program stored as its serial number (1900 system, past 28/2/1900).
         return (_EPOCH + timedelta(days=int(raw))).date()
-    found = _DMY.match(str(raw))
-    try:
-        if found:
-            day, month, year = map(int, found.groups())
-            return date(year, month, day)
-        return date.fromisoformat(_text(str(raw)))
-    except ValueError:
-        raise BadCell(f"ngày «{raw}» không hợp lệ (viết ngày/tháng/năm, ví dụ 23/3/2020)") from None
+    found = date_from_text(_text(str(raw)))
+    if found is None:
+        raise BadCell(f"ngày «{raw}» không hợp lệ (viết ngày/tháng/năm, ví dụ 23/3/2020)")
+    return found
 
 
 def _split(text: str) -> list[str]:
