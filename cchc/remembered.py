@@ -82,7 +82,7 @@ class Remembered:
     def deadline(self, option: str | None, default: date) -> date:
         """The deadline: ``--deadline``, else recorded, else ``default`` (the plan's)."""
         recorded = self.settings.deadline if self.settings else None
-        if option:
+        if option is not None:   # («--deadline ""» is refused, not taken for no option)
             due, source = config.parse_date(option, "--deadline"), "theo --deadline"
         elif recorded:
             due, source = recorded, self._recorded()

@@ -100,6 +100,7 @@ units:
     # A date no template could hold (outside 1/3/1900–31/12/9999), in either spelling.
     (["--deadline", "1/1/0001"], "ngày «1/1/0001» không hợp lệ: ngày 1/1/1 nằm ngoài khoảng sổ tính ghi được"),
     (["--deadline", "1899-12-31"], "ngày «1899-12-31» không hợp lệ: ngày 31/12/1899 nằm ngoài khoảng"),
+    (["--deadline", ""], "ngày «» không hợp lệ"),
     (["--units", "{bad}"], "dòng 6: trường «kind» «hamlet» không hợp lệ"),
     (["--units", "{missing}"], "không tìm thấy tệp"),
     (["--key-file", "{shortkey}"], "khóa ngắn hơn 32 byte"),

@@ -140,6 +140,10 @@ MISTAKES = [
     # A date that is one, but none a workbook holds: refused where it stands, as text or date.
     *[([("Kế hoạch", "Hạn nộp", None, typed)], 1, [f"ngày {shown} nằm ngoài khoảng sổ tính ghi được"])
       for typed, shown in (("1/1/0001", "1/1/1"), ("28/2/1900", "28/2/1900"), ("0999-12-31", "31/12/999"))],
+    # Serial numbers of the 1900 system, named as the program that stored them shows them.
+    ([("Kế hoạch", "Hạn nộp", None, 1)], 1, ["ngày 1/1/1900 nằm ngoài khoảng sổ tính ghi được"]),
+    ([("Kế hoạch", "Hạn nộp", None, 59)], 1, ["ngày 28/2/1900 nằm ngoài khoảng sổ tính ghi được"]),
+    ([("Kế hoạch", "Hạn nộp", None, 60)], 1, ["ngày 29/2/1900 không có thật"]),
     ([("Người lập biểu", "Mã", "phone", "fax")], 1, ["«Mã» phải là đúng các ô «name», «phone», «email»"]),
     # A list that is empty is said to be so, never left blank («các đơn vị phụ trách: »).
     ([("Chỉ tiêu", "Đơn vị phụ trách", "PL2.1.a", "vp")], 1, ["các đơn vị phụ trách: chưa khai báo"]),

@@ -105,8 +105,11 @@ def _read_date(raw) -> date:
     if isinstance(raw, date):
         return raw
     if isinstance(raw, (int, float)) and not isinstance(raw, bool) and 1 <= raw < 2958466:
-        # A date the program stored as its serial number (1900 system, past 28/2/1900).
-        return (_EPOCH + timedelta(days=int(raw))).date()
+        # A date the program stored as its serial number (the 1900 system: day 1 is
+        # 1/1/1900, day 60 the 29/2/1900 that never was, so later days count from 30/12/1899).
+        if int(raw) == 60:
+            raise BadCell("ngày 29/2/1900 không có thật (số ngày 60 của sổ tính)")
+        return ((_EPOCH if raw > 60 else _EPOCH + timedelta(days=1)) + timedelta(days=int(raw))).date()
     found = date_from_text(_text(str(raw)))
     if found is None:
         raise BadCell(f"ngày «{raw}» không hợp lệ (viết ngày/tháng/năm, ví dụ 23/3/2020)")
