@@ -82,6 +82,10 @@ def watch_inbox(inbox: Path, out: Path, run: Callable[[], object], names: dict[s
     return report
 
 
+def _stopping(_signum, _frame) -> None:
+    """A stop signal while the watch stops: nothing more to do."""
+
+
 @contextmanager
 def _stop_signals() -> Iterator[None]:
     """Ctrl+C (SIGINT) and ``kill`` (SIGTERM: a service manager, or a script that started
@@ -101,7 +105,9 @@ def _stop_signals() -> Iterator[None]:
     def stop(_signum, _frame):
         stopped.append(True)
         for sig in stops:
-            signal.signal(sig, signal.SIG_IGN)
+            # Not SIG_IGN: a signal already on its way would then be reported by Python as
+            # «OSError: Signal 15 ignored due to race condition», in English, on stderr.
+            signal.signal(sig, _stopping)
         raise KeyboardInterrupt
     for sig in stops:
         signal.signal(sig, stop)
@@ -111,6 +117,12 @@ def _stop_signals() -> Iterator[None]:
         if not stopped:
             for sig, handler in saved.items():
                 signal.signal(sig, handler)
+        else:
+            # Python's exit puts its handlers back to the defaults: a late signal would then
+            # kill the process (exit status -2 or -15) after the closing line. Ignored now
+            # (signal.signal first runs any signal pending: ``_stopping``, nothing).
+            for sig in stops:
+                signal.signal(sig, signal.SIG_IGN)
 
 
 def _watch(inbox, plan_path, units, key_file, out, deadline, templates, settle) -> None:

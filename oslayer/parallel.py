@@ -77,12 +77,17 @@ def ordered_map(func: Callable, jobs: Sequence, context: tuple = (), *, min_jobs
 
 def end_workers(pool: ProcessPoolExecutor) -> None:
     """Cancel what ``pool`` has not started and end its workers at once (SIGTERM, or
-    TerminateProcess on Windows), waiting only for them to be gone: no worker outlives
-    the command, whatever it was doing."""
+    TerminateProcess on Windows), waiting only for them and the pool's own thread to be
+    gone: no worker outlives the command, whatever it was doing."""
     processes = list((getattr(pool, "_processes", None) or {}).values())
+    manager = getattr(pool, "_executor_manager_thread", None)
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         if process.is_alive():
             process.terminate()
     for process in processes:
         process.join(10)
+    if manager is not None:
+        # Its end (the pool found broken) closes a pipe that Python's exit writes to: done
+        # now, not racing the exit (Python 3.11: «OSError: Bad file descriptor» on stderr).
+        manager.join(10)
