@@ -199,7 +199,7 @@ YAML = [
     ("pl2.yaml", "severity: error", "severity: fatal",
      ["«severity» «fatal» không có; dùng một trong «error», «warning»"]),
     ("catalogue.yaml", "  default_deadline: 2020-03-23", "  default_deadline: soon",
-     ["«default_deadline» là «soon», không phải ngày"]),
+     ["catalogue.yaml, dòng 13:", "«default_deadline» là «soon», không phải ngày"]),   # the key's own line
     *[("catalogue.yaml", "  default_deadline: 2020-03-23", f"  default_deadline: {typed}",
        [f"«default_deadline»: ngày {shown} nằm ngoài khoảng sổ tính ghi được (1/3/1900–31/12/9999)"])
       for typed, shown in (("0001-01-01", "1/1/1"), ("1900-02-28", "28/2/1900"))],

@@ -20,7 +20,8 @@ from .safebook import CELL_TEXT_MAX
 
 LINE_KEY = "__line__"
 WHERE_KEY = "__where__"   # nodes read from an authoring workbook: a Where instead of a line
-META_KEYS = (LINE_KEY, WHERE_KEY)
+LINES_KEY = "__lines__"   # the line of each key of a YAML mapping, for messages about it
+META_KEYS = (LINE_KEY, WHERE_KEY, LINES_KEY)
 _Parser = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _RESOLVER = yaml.resolver.Resolver()
 _CONSTRUCTOR = yaml.SafeLoader("")   # only its scalar constructors are used
@@ -60,11 +61,14 @@ def _build(event, events: Iterator) -> Any:
                 return items
             items.append(_build(item, events))
     if isinstance(event, yaml.MappingStartEvent):
-        mapping = {LINE_KEY: event.start_mark.line + 1}
+        lines: dict = {}
+        mapping = {LINE_KEY: event.start_mark.line + 1, LINES_KEY: lines}
         for key_event in events:
             if isinstance(key_event, yaml.MappingEndEvent):
                 return mapping
             key = _build(key_event, events)
+            if isinstance(key, str):
+                lines[key] = key_event.start_mark.line + 1
             mapping[key] = _build(next(events), events)
     if isinstance(event, yaml.AliasEvent):
         raise yaml.composer.ComposerError(None, None, "không dùng bí danh (alias) YAML", event.start_mark)
@@ -131,10 +135,12 @@ class Where:
 
 def place(path: Any, node: Any, key: str | None = None) -> str:
     """Where ``node`` (``key`` of it, if given) is, for a message: ``FILE, dòng N`` for a
-    YAML node; ``Tệp FILE, trang «S», dòng R, cột C «H»`` for a node of a workbook."""
+    YAML node (the key's own line when it is there, else the node's); ``Tệp FILE, trang
+    «S», dòng R, cột C «H»`` for a node of a workbook."""
     where = node.get(WHERE_KEY) if isinstance(node, dict) else None
     if where is None:
-        return f"{path}, dòng {line_of(node)}"
+        line = node.get(LINES_KEY, {}).get(key) if key and isinstance(node, dict) else None
+        return f"{path}, dòng {line or line_of(node)}"
     cell = where.columns.get(key) if key else None
     if cell is None:
         return f"Tệp {where.file}, trang «{where.sheet}», dòng {where.row}"
