@@ -81,6 +81,23 @@ def test_malformed_registry_names_the_line(tmp_path, catalogue, body, fragment):
     assert f"{path}, dòng " in message
 
 
+# An optional text of the consolidator that YAML reads as something else: refused at its line,
+# never shown as Python writes it (b'...', 2020-03-23 00:00, nan).
+@pytest.mark.parametrize("field", ["contact", "channel"])
+@pytest.mark.parametrize("value, shown", [
+    ("2020-03-23", "«2020-03-23» không phải chữ"), ("!!binary AAA=", "không phải chữ"),
+    ("!!float nan", "«nan» không phải chữ"), ("123", "«123» không phải chữ"),
+    ("[a, b]", "không phải chữ"), ("{a: b}", "không phải chữ")])
+def test_an_optional_text_that_is_no_text_is_refused(tmp_path, catalogue, field, value, shown):
+    path = tmp_path / "units.yaml"
+    head = HEAD.replace('consolidator: {name: "Ban", email: "ban@x.example"}',
+                        f'consolidator:\n  name: "Ban"\n  email: "ban@x.example"\n  {field}: {value}')
+    path.write_text(head + GOOD, encoding="utf-8")
+    with pytest.raises(CchcError) as err:
+        load_registry(path, catalogue)
+    assert f"{path}, dòng 6: " in str(err.value) and shown in str(err.value), str(err.value)
+
+
 @pytest.mark.parametrize("text", ["", "units: []\n", "- just\n- a list\n"])
 def test_registry_without_units(tmp_path, catalogue, text):
     path = tmp_path / "units.yaml"

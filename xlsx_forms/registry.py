@@ -84,6 +84,18 @@ def _text(path: Path, node: dict, key: str, *, fix: str) -> str:
     return value.strip()
 
 
+def _optional_text(path: Path, node: dict, key: str) -> str:
+    """An optional text field: "" when absent or empty; a value YAML reads as something else
+    (a date, a number, bytes) is refused rather than shown as Python writes it."""
+    value = node.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise CchcError("REGISTRY_FIELD", place(path, node, key), field=names(node).field(key),
+                        problem=f"«{value}» không phải chữ", fix="Đặt chữ trong ngoặc kép, ví dụ \"0219 3866 123\"")
+    return value.strip()
+
+
 def _unit(path: Path, node: dict, catalogue: Catalogue, declared: frozenset[str] = frozenset()) -> Unit:
     where = place(path, node)
     if not isinstance(node, dict):
@@ -173,9 +185,9 @@ def build_registry(data, catalogue: Catalogue, path: Path | str, problems: list 
         cons = {}
     consolidator = Consolidator(
         name=checked(_text, path, cons, "name", fix="Ghi tên cơ quan tổng hợp"),
-        contact=str(cons.get("contact", "")).strip(),
+        contact=checked(_optional_text, path, cons, "contact") or "",
         email=checked(_text, path, cons, "email", fix="Ghi email nhận báo cáo của cơ quan tổng hợp"),
-        channel=str(cons.get("channel", "")).strip())
+        channel=checked(_optional_text, path, cons, "channel") or "")
     units_node = data.get("units")
     if not isinstance(units_node, list) or not units_node:
         checked(_empty, path)
