@@ -144,6 +144,8 @@ MISTAKES = [
     ([("Kế hoạch", "Hạn nộp", None, 1)], 1, ["ngày 1/1/1900 nằm ngoài khoảng sổ tính ghi được"]),
     ([("Kế hoạch", "Hạn nộp", None, 59)], 1, ["ngày 28/2/1900 nằm ngoài khoảng sổ tính ghi được"]),
     ([("Kế hoạch", "Hạn nộp", None, 60)], 1, ["ngày 29/2/1900 không có thật"]),
+    ([("Kế hoạch", "Hạn nộp", None, -5)], 1, ["ngày «-5» không hợp lệ"]),
+    ([("Kế hoạch", "Hạn nộp", None, 0.4375)], 1, ["ngày «0.4375» không hợp lệ"]),
     ([("Người lập biểu", "Mã", "phone", "fax")], 1, ["«Mã» phải là đúng các ô «name», «phone», «email»"]),
     # A list that is empty is said to be so, never left blank («các đơn vị phụ trách: »).
     ([("Chỉ tiêu", "Đơn vị phụ trách", "PL2.1.a", "vp")], 1, ["các đơn vị phụ trách: chưa khai báo"]),

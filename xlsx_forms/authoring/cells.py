@@ -110,9 +110,11 @@ def _read_date(raw) -> date:
         if int(raw) == 60:
             raise BadCell("ngày 29/2/1900 không có thật (số ngày 60 của sổ tính)")
         return ((_EPOCH if raw > 60 else _EPOCH + timedelta(days=1)) + timedelta(days=int(raw))).date()
-    found = date_from_text(_text(str(raw)))
+    number = isinstance(raw, (int, float)) and not isinstance(raw, bool)
+    found = None if number else date_from_text(_text(str(raw)))
     if found is None:
-        raise BadCell(f"ngày «{raw}» không hợp lệ (viết ngày/tháng/năm, ví dụ 23/3/2020)")
+        shown = _number_text(raw) if number and math.isfinite(raw) else str(raw)   # -5, not «-5.0»
+        raise BadCell(f"ngày «{shown}» không hợp lệ (viết ngày/tháng/năm, ví dụ 23/3/2020)")
     return found
 
 
