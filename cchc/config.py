@@ -63,10 +63,11 @@ class Seconds(click.ParamType):
         self.low, self.high = low, high
 
     def convert(self, value, param, ctx) -> float:
+        text = str(value).strip()
         if isinstance(value, float):
             number = value   # the default, already a number
-        elif _SECONDS.fullmatch(str(value).strip()):
-            number = float(str(value).strip().replace(",", "."))
+        elif _SECONDS.fullmatch(text):
+            number = float(text.replace(",", "."))
         else:   # (float() would also take «nan», «1_0» and digits of other scripts, «１０»)
             self.fail(f"«{value}» không phải là số giây", param, ctx)
         if not self.low <= number <= self.high:   # also refuses nan

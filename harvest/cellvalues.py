@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
-from sheetio.cells import EPOCH, DamagedCell, DateNumber, ErrorValue, excel_serial
+from sheetio.cells import SERIAL_DAYS, DamagedCell, DateNumber, ErrorValue, excel_serial, serial_datetime
 from sheetio.textnumber import text_number
 from xlsx_forms.inert import as_text
 from xlsx_forms.model import Kind, dmy, hm_dmy
@@ -37,9 +37,9 @@ class Problem:
 def show_date(serial: float) -> str:
     """A date-formatted number as the date it shows, written as every text of cchc writes
     dates (``dmy``: 23/3/2020; with a time ``hm_dmy``: 08:05 23/3/2020), or the number."""
-    if not 1 <= serial < 2958466:
+    if not SERIAL_DAYS[0] <= serial < SERIAL_DAYS[1]:
         return show(float(serial))
-    day = EPOCH + timedelta(days=serial + (1 if serial < 61 else 0))
+    day = serial_datetime(serial)
     return hm_dmy(day) if serial % 1 else dmy(day)
 
 

@@ -122,6 +122,16 @@ def excel_serial(value: datetime | date | time | timedelta) -> float:
     return round(days - 1 if value < datetime(1900, 3, 1) else days, 9)
 
 
+SERIAL_DAYS = (1, 2958466)   # serial numbers of dates, 1/1/1900 to 31/12/9999 (the end excluded)
+
+
+def serial_datetime(serial: float) -> datetime:
+    """The date and time a spreadsheet number within ``SERIAL_DAYS`` stands for, the
+    inverse of ``excel_serial``: days 1–59 are 1/1–28/2/1900 (day 60, Excel's fictitious
+    29/2/1900, comes out as 1/3/1900, as day 61)."""
+    return EPOCH + timedelta(days=serial + (1 if serial < 61 else 0))
+
+
 
 def iso_date_number(text: str, *, excel: bool) -> DateNumber | DamagedCell:
     """The number behind an ISO date stored in a cell: Excel's serial (``excel``, which

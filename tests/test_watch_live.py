@@ -319,13 +319,18 @@ class Output:
             self.seen.append(self.lines.get_nowait())
         return "".join(self.seen)
 
-    def interrupt(self, how: str = "ctrl-c") -> None:
+    def send(self, how: str = "ctrl-c") -> None:
         """Ctrl+C in a terminal: SIGINT to the whole process group; or ``kill``: SIGTERM
         to the command's process alone."""
         if how == "kill":
             os.kill(self.proc.pid, signal.SIGTERM)
         else:
             os.killpg(self.proc.pid, signal.SIGINT)
+
+    def interrupt(self, how: str = "ctrl-c") -> None:
+        """``send`` a stop, then wait for the command to end (aborted, with its stacks
+        printed, if it has not after 30 s)."""
+        self.send(how)
         try:
             self.proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
@@ -503,10 +508,7 @@ def test_a_second_stop_while_workers_read_changes_nothing(tmp_path, returns, key
         assert not Path("/proc").is_dir() or len(_group(proc.pid)) >= 3, "no worker ever read"
         time.sleep(0.5)
         for how in signals:
-            if how == "kill":
-                os.kill(proc.pid, signal.SIGTERM)
-            else:
-                os.killpg(proc.pid, signal.SIGINT)
+            output.send(how)
             time.sleep(0.02)
         try:
             proc.wait(timeout=30)

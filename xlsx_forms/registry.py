@@ -76,23 +76,20 @@ class Registry:
         return [(u, f) for u in self.units for f in u.forms if forms is None or f in forms]
 
 
-def _text(path: Path, node: dict, key: str, *, fix: str) -> str:
-    value = node.get(key)
-    if not isinstance(value, str) or not value.strip():
-        raise CchcError("REGISTRY_FIELD", place(path, node, key), field=names(node).field(key),
-                        problem="thiếu hoặc không phải chữ", fix=fix)
-    return value.strip()
+QUOTE_TEXT = 'Đặt chữ trong ngoặc kép, ví dụ "0219 3866 123"'
 
 
-def _optional_text(path: Path, node: dict, key: str) -> str:
-    """An optional text field: "" when absent or empty; a value YAML reads as something else
-    (a date, a number, bytes) is refused rather than shown as Python writes it."""
+def _text(path: Path, node: dict, key: str, *, fix: str, required: bool = True) -> str:
+    """A text field, stripped. Required: present and not blank. Optional: "" when absent;
+    either way a value YAML reads as something else (a date, a number, bytes) is refused
+    rather than shown as Python writes it."""
     value = node.get(key)
-    if value is None:
+    if not required and value is None:
         return ""
-    if not isinstance(value, str):
+    if not isinstance(value, str) or required and not value.strip():
+        problem = "thiếu hoặc không phải chữ" if required else f"«{value}» không phải chữ"
         raise CchcError("REGISTRY_FIELD", place(path, node, key), field=names(node).field(key),
-                        problem=f"«{value}» không phải chữ", fix="Đặt chữ trong ngoặc kép, ví dụ \"0219 3866 123\"")
+                        problem=problem, fix=fix)
     return value.strip()
 
 
@@ -185,9 +182,9 @@ def build_registry(data, catalogue: Catalogue, path: Path | str, problems: list 
         cons = {}
     consolidator = Consolidator(
         name=checked(_text, path, cons, "name", fix="Ghi tên cơ quan tổng hợp"),
-        contact=checked(_optional_text, path, cons, "contact") or "",
+        contact=checked(_text, path, cons, "contact", fix=QUOTE_TEXT, required=False) or "",
         email=checked(_text, path, cons, "email", fix="Ghi email nhận báo cáo của cơ quan tổng hợp"),
-        channel=checked(_optional_text, path, cons, "channel") or "")
+        channel=checked(_text, path, cons, "channel", fix=QUOTE_TEXT, required=False) or "")
     units_node = data.get("units")
     if not isinstance(units_node, list) or not units_node:
         checked(_empty, path)

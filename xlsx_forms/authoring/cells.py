@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from sheetio.cells import DamagedCell, ErrorValue
+from sheetio.cells import SERIAL_DAYS, DamagedCell, ErrorValue, serial_datetime
 from sheetio.textnumber import text_number
 
 from ..inert import unwritable
@@ -23,7 +23,6 @@ from .sheets import ENUMS, Column
 LIST_SEPARATORS = (";", ",")
 ARROW = " → "
 _ARROWS = re.compile(r"\s*(?:→|->)\s*")
-_EPOCH = datetime(1899, 12, 30)   # day 0 of spreadsheet serial numbers
 
 
 class BadCell(ValueError):
@@ -104,12 +103,11 @@ def _read_date(raw) -> date:
         return raw.date()
     if isinstance(raw, date):
         return raw
-    if isinstance(raw, (int, float)) and not isinstance(raw, bool) and 1 <= raw < 2958466:
-        # A date the program stored as its serial number (the 1900 system: day 1 is
-        # 1/1/1900, day 60 the 29/2/1900 that never was, so later days count from 30/12/1899).
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool) and SERIAL_DAYS[0] <= raw < SERIAL_DAYS[1]:
+        # A date the program stored as its serial number (the 1900 system).
         if int(raw) == 60:
             raise BadCell("ngày 29/2/1900 không có thật (số ngày 60 của sổ tính)")
-        return ((_EPOCH if raw > 60 else _EPOCH + timedelta(days=1)) + timedelta(days=int(raw))).date()
+        return serial_datetime(raw).date()
     number = isinstance(raw, (int, float)) and not isinstance(raw, bool)
     found = None if number else date_from_text(_text(str(raw)))
     if found is None:
