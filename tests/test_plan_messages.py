@@ -220,6 +220,25 @@ YAML = [
      ["dòng 8", "«2021-13-01» không phải ngày có thật"]),
     ("catalogue.yaml", "  default_deadline: 2020-03-23", "  default_deadline: 2020-03-23 10:00:00",
      ["«default_deadline» là ngày giờ «2020-03-23 10:00:00»; chỉ ghi ngày"]),
+    # A value of another type where a text or a yes/no goes (it would crash generate, or
+    # reach a template or an e-mail subject as Python writes it), at any depth.
+    *[(name, old, new, fragments) for name, old, new, fragments in [
+        ("catalogue.yaml", '  reference: "Kế hoạch số 372/KH-UBND ngày 12/3/2020 của UBND thành phố"',
+         "  reference: 2020-01-01", ["dòng 10", "«reference» là «2020-01-01», không phải chữ"]),
+        ("catalogue.yaml", '  short: "CCHC 2011-2020"', "  short: {a: 1, b: 2}",
+         ["dòng 8", "«short» là một bảng khóa–giá trị, không phải chữ"]),
+        ("catalogue.yaml", '  summary_title: "TỔNG HỢP PHỤ LỤC THỐNG KÊ TỔNG KẾT CCHC 2011-2020"',
+         "  summary_title: [a]", ["«summary_title» là một danh sách, không phải chữ"]),
+        ("catalogue.yaml", "partial: true}", "partial: maybe}", ["«partial» là «maybe», không phải có/không"]),
+        ("catalogue.yaml", 'label: "Năm 2020 (Tính đến 23/3)"', "label: 2020-03-23",
+         ["«label» là «2020-03-23», không phải chữ"]),
+        ("pl1.yaml", 'label: "Số lượng văn bản chỉ đạo, điều hành"', "label: [a]",
+         ["pl1.yaml, dòng 10", "«label» là một danh sách, không phải chữ"]),
+        ("pl1.yaml", 'unit: "Văn bản"}', "unit: 2020-01-01, required: false}",
+         ["«unit» là «2020-01-01», không phải chữ"]),
+        ("pl1.yaml", 'unit: "Văn bản"}', 'unit: "Văn bản", required: maybe}',
+         ["«required» là «maybe», không phải có/không"]),
+    ]],
 ]
 
 

@@ -98,6 +98,15 @@ def test_an_optional_text_that_is_no_text_is_refused(tmp_path, catalogue, field,
     assert f"{path}, dòng 6: " in str(err.value) and shown in str(err.value), str(err.value)
 
 
+@pytest.mark.parametrize("email", ["bad-email", "a@b", "x y@z.example"])
+def test_the_consolidators_email_is_checked_as_a_units(tmp_path, catalogue, email):
+    path = tmp_path / "units.yaml"
+    path.write_text(HEAD.replace('email: "ban@x.example"', f'email: "{email}"') + GOOD, encoding="utf-8")
+    with pytest.raises(CchcError) as err:
+        load_registry(path, catalogue)
+    assert f"{path}, dòng 3: " in str(err.value) and f"«{email}» không phải địa chỉ email" in str(err.value)
+
+
 @pytest.mark.parametrize("text", ["", "units: []\n", "- just\n- a list\n"])
 def test_registry_without_units(tmp_path, catalogue, text):
     path = tmp_path / "units.yaml"

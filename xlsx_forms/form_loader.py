@@ -11,7 +11,7 @@ from typing import Any
 from .authoring.names import names, quoted
 from .ids import id_problem
 from .layout import FORM_COLUMNS, NEEDED_COLUMNS
-from .loading import Declared, Problems, clean, declared_map, fail, fixes, missing
+from .loading import Declared, Problems, clean, declared_map, expect, fail, fixes, missing
 from .model import (
     AGGREGATES,
     COMPARISONS,
@@ -49,6 +49,8 @@ def _row(path: Path, d: dict, kinds: dict[str, Kind], declared: Declared) -> Row
             raise fail(path, d, f"«{n.field('aggregate')}» «{n.value('aggregate', aggregate)}» không dùng được "
                                  f"cho loại ô «{kind}»; dùng một trong {n.values('aggregate', allowed)}",
                         "aggregate")
+    expect(path, d, str, "label", "unit")
+    expect(path, d, bool, "required")
     return Row(id=d["id"], stt=str(d.get("stt", "")), label=d["label"], kind=kind,
                unit=d.get("unit", ""), required=bool(d.get("required", True)),
                aggregate=aggregate, weight=d.get("weight"),
@@ -78,6 +80,7 @@ def _table(path: Path, t: dict, rows: tuple[Row, ...]) -> Table:
         n = names(t)
         raise fail(path, t, f"«{n.field('layout')}» «{layout}» không có; dùng một trong {n.values('layout')}",
                     "layout")
+    expect(path, t, str, "title", "place_header", "period_header")
     return Table(id=t.get("id") or "", title=t.get("title", ""), layout=layout,
                  place_header=t.get("place_header", ""), period_header=t.get("period_header", ""), rows=rows)
 

@@ -10,7 +10,7 @@ from typing import Any
 from .authoring.names import names
 from .errors import CchcError
 from .model import Fix
-from .yamlio import META_KEYS, place
+from .yamlio import META_KEYS, place, shown
 
 
 class Problems(list):
@@ -73,6 +73,20 @@ def declared_map(found: dict) -> dict:
 
 def clean(d: dict) -> dict:
     return {k: v for k, v in d.items() if k not in META_KEYS}
+
+
+# What a field of the plan must be, by the Python type of its value: its name in a message.
+EXPECTED = {str: "chữ", bool: "có/không (true hoặc false)"}
+
+
+def expect(path: Path, d: dict, kind: type, *keys: str) -> None:
+    """Raise for the first of ``keys`` whose value in ``d`` is there but not of ``kind``
+    (``str`` or ``bool``): a date or a list where a text goes would crash a command
+    later, or reach a template or an e-mail as Python writes it."""
+    for key in keys:
+        value = d.get(key)
+        if value is not None and not isinstance(value, kind):
+            raise fail(path, d, f"«{names(d).field(key)}» là {shown(value)}, không phải {EXPECTED[kind]}", key)
 
 
 def fixes(items: Any) -> tuple[Fix, ...]:

@@ -10,7 +10,7 @@ from .authoring.names import names
 from .errors import CchcError, read_input
 from .ids import UNIT_CODE_RE as CODE_RE
 from .model import Catalogue
-from .yamlio import line_of, load_yaml, place
+from .yamlio import line_of, load_yaml, place, shown
 
 DEFAULT_REGISTRY = Path(__file__).parent / "specs" / "units.yaml"
 REGISTRY_LIMIT = 32 << 20   # bytes; a national registry of ten thousand units is about 2 MB
@@ -87,10 +87,20 @@ def _text(path: Path, node: dict, key: str, *, fix: str, required: bool = True) 
     if not required and value is None:
         return ""
     if not isinstance(value, str) or required and not value.strip():
-        problem = "thiếu hoặc không phải chữ" if required else f"«{value}» không phải chữ"
+        problem = "thiếu hoặc không phải chữ" if required else f"{shown(value)} không phải chữ"
         raise CchcError("REGISTRY_FIELD", place(path, node, key), field=names(node).field(key),
                         problem=problem, fix=fix)
     return value.strip()
+
+
+def _email(path: Path, node: dict, *, fix: str) -> str:
+    """The node's ``email``: present, and an address."""
+    email = _text(path, node, "email", fix=fix)
+    if not EMAIL_RE.match(email):
+        raise CchcError("REGISTRY_FIELD", place(path, node, "email"), field=names(node).field("email"),
+                        problem=f"«{email}» không phải địa chỉ email",
+                        fix="Ghi địa chỉ dạng ten@donvi.gov.vn")
+    return email
 
 
 def _unit(path: Path, node: dict, catalogue: Catalogue, declared: frozenset[str] = frozenset()) -> Unit:
@@ -113,11 +123,7 @@ def _unit(path: Path, node: dict, catalogue: Catalogue, declared: frozenset[str]
         raise CchcError("REGISTRY_FIELD", place(path, node, "kind"), field=names(node).field("kind"),
                         problem=f"«{kind}» không hợp lệ",
                         fix=f"Dùng một trong {kinds}")
-    email = _text(path, node, "email", fix="Ghi địa chỉ email của đơn vị")
-    if not EMAIL_RE.match(email):
-        raise CchcError("REGISTRY_FIELD", place(path, node, "email"), field=names(node).field("email"),
-                        problem=f"«{email}» không phải địa chỉ email",
-                        fix="Ghi địa chỉ dạng ten@donvi.gov.vn")
+    email = _email(path, node, fix="Ghi địa chỉ email của đơn vị")
     forms = node.get("forms")
     if not isinstance(forms, list) or not forms:
         raise CchcError("REGISTRY_FIELD", place(path, node, "forms"), field=names(node).field("forms"),
@@ -183,7 +189,7 @@ def build_registry(data, catalogue: Catalogue, path: Path | str, problems: list 
     consolidator = Consolidator(
         name=checked(_text, path, cons, "name", fix="Ghi tên cơ quan tổng hợp"),
         contact=checked(_text, path, cons, "contact", fix=QUOTE_TEXT, required=False) or "",
-        email=checked(_text, path, cons, "email", fix="Ghi email nhận báo cáo của cơ quan tổng hợp"),
+        email=checked(_email, path, cons, fix="Ghi email nhận báo cáo của cơ quan tổng hợp"),
         channel=checked(_text, path, cons, "channel", fix=QUOTE_TEXT, required=False) or "")
     units_node = data.get("units")
     if not isinstance(units_node, list) or not units_node:

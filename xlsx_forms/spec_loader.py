@@ -33,7 +33,7 @@ from .form_loader import check_evidence, load_form
 from .ids import id_problem, rule_id_problem
 from .kinds import BASES, TEXT_FIELDS, kind_problems, text_problem
 from .layout import PREPARER_IDS, form_layout
-from .loading import Declared, Problems, Unsure, clean, declared_map, fail, missing
+from .loading import Declared, Problems, Unsure, clean, declared_map, expect, fail, missing
 from .model import Catalogue, Kind, Period, Plan, PreparerField, date_from_text, date_problem
 from .outline import OUTLINE_FILE, build_outline
 from .plausibility_loader import load_plausibility
@@ -104,6 +104,7 @@ def _plan(path, d: dict) -> Plan:
     unknown = [k for k in clean(d) if k not in {f.name for f in fields(Plan)}]
     if unknown:
         raise fail(path, d, f"không dùng {quoted(unknown)}", unknown[0])
+    expect(path, d, str, "reference", "attachment_line", "data_range", "code", "short", "summary_title")
     plan = Plan(**clean(d))
     if isinstance(plan.default_deadline, str):   # quoted, as the workbook's text cell: 23/3/2020 or ISO
         plan = replace(plan, default_deadline=date_from_text(plan.default_deadline) or plan.default_deadline)
@@ -125,6 +126,8 @@ def _period(path, p: Any) -> Period:
     missing(path, p, ("id", "label"))
     if problem := id_problem(p["id"], "mã kỳ"):
         raise fail(path, p, problem, "id")
+    expect(path, p, str, "label")
+    expect(path, p, bool, "partial")
     return Period(id=str(p["id"]), label=p["label"], partial=bool(p.get("partial")))
 
 

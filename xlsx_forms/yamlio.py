@@ -147,6 +147,21 @@ def place(path: Any, node: Any, key: str | None = None) -> str:
     return f"Tệp {where.file}, trang «{where.sheet}», dòng {cell[0]}, cột {cell[1]} «{cell[2]}»"
 
 
+def shown(value: Any) -> str:
+    """A value read from the plan, quoted in a message as its user wrote it: «true», «31»,
+    «2020-03-23»; a list, a mapping or bytes named, never written as Python shows them
+    (with the loader's own entries)."""
+    if isinstance(value, bool):
+        return f"«{str(value).lower()}»"
+    if isinstance(value, (list, tuple)):
+        return "một danh sách"
+    if isinstance(value, dict):
+        return "một bảng khóa–giá trị"
+    if isinstance(value, (bytes, bytearray)):
+        return "dữ liệu nhị phân"
+    return f"«{value}»"
+
+
 def strip_meta(value: Any) -> Any:
     """``value`` without the location entries of its mappings, at every depth."""
     if isinstance(value, dict):
